@@ -1,0 +1,116 @@
+// AgentConfig: the one contract for what a director's lvs-agent runs. Fragments in conf.d are each a
+// partial AgentConfig; the loader merges them and validates the whole with this schema.
+// Cross-field rules live in superRefine so every problem is reported at once, each with its path.
+import { z } from "zod";
+import { isIPv4 } from "node:net";
+
+const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
+const cidr = z.string().refine(
+  (s) => {
+    const [a = "", p] = s.split("/");
+    return isIPv4(a) && (p === undefined || (/^\d+$/.test(p) && Number(p) <= 32));
+  },
+  { message: "must be an IPv4 address with an optional /prefix" },
+);
+const ifname = z.string().regex(/^[^\s/]{1,15}$/, "must be an interface name (1-15 characters, no spaces or /)");
+const weight = z.number().int().min(-254).max(254);
+
+export const VirtualAddress = z.object({
+  /** "10.0.0.100/24"; a bare address means /32 */
+  address: cidr,
+  /** defaults to the instance's interface */
+  device: ifname.optional(),
+});
+
+export const GarpSettings = z.object({
+  /** gratuitous ARPs sent per VIP on becoming master (keepalived garp_master_repeat) */
+  count: z.number().int().min(1).max(100).default(5),
+  /** spacing between them, ms (keepalived vrrp_garp_interval) */
+  intervalMs: z.number().int().min(0).max(10_000).default(0),
+  /** seconds after becoming master to send a second burst (garp_master_delay); 0 = none */
+  repeatDelay: z.number().min(0).max(3600).default(5),
+  /** while master, resend every this many seconds (garp_master_refresh); 0 = never */
+  refresh: z.number().min(0).max(86_400).default(0),
+});
+
+export const TrackRef = z.object({
+  name: z.string().min(1),
+  /** absent: the tracked object going down puts the instance in FAULT; otherwise priority += weight */
+  weight: weight.optional(),
+});
+
+export const NotifyHooks = z.object({
+  master: z.string().optional(),
+  backup: z.string().optional(),
+  fault: z.string().optional(),
+  stop: z.string().optional(),
+  /** called on every transition with the new state as an argument (keepalived `notify`) */
+  any: z.string().optional(),
+});
+
+export const VrrpInstance = z.object({
+  interface: ifname,
+  vrid: z.number().int().min(1).max(255),
+  /** 255 only for the address owner */
+  priority: z.number().int().min(1).max(255).default(100),
+  version: z.union([z.literal(2), z.literal(3)]).default(3),
+  /** seconds; v2: whole seconds 1-255, v3: centiseconds 0.01-40.95 */
+  advertInterval: z.number().positive().default(1),
+  virtualAddresses: z.array(VirtualAddress).min(1),
+  /** source address of adverts; defaults to the interface's primary address */
+  sourceIp: ipv4.optional(),
+  /** unicast peers instead of multicast 224.0.0.18 (keepalived unicast_peer) */
+  unicastPeers: z.array(ipv4).default([]),
+  /** v2 only: simple text password, at most 8 bytes (RFC 2338 type 1) */
+  auth: z.object({ type: z.literal("PASS"), password: z.string().min(1).max(8) }).optional(),
+  preempt: z.boolean().default(true),
+  /** seconds a higher-priority backup waits before preempting (keepalived preempt_delay) */
+  preemptDelay: z.number().min(0).max(1000).default(0),
+  /** RFC 5798 Accept_Mode: when false a non-owner master does not answer traffic to the VIP itself */
+  acceptMode: z.boolean().default(true),
+  garp: GarpSettings.default({ count: 5, intervalMs: 0, repeatDelay: 5, refresh: 0 }),
+  trackInterfaces: z.array(TrackRef).default([]),
+  trackScripts: z.array(TrackRef).default([]),
+  notify: NotifyHooks.default({}),
+});
+
+export const TrackScript = z.object({
+  /** path of an executable followed by arguments, split on spaces (keepalived `script`) */
+  script: z.string().min(1),
+  /** seconds between runs */
+  interval: z.number().positive().default(1),
+  /** seconds before a run counts as failed; defaults to interval */
+  timeout: z.number().positive().optional(),
+  rise: z.number().int().min(1).default(1),
+  fall: z.number().int().min(1).default(1),
+  /** applied to instances that track it without their own weight */
+  weight: weight.default(0),
+  /** the unprivileged user it runs as (never root) */
+  user: z.string().default("nobody"),
+});
+
+export const GlobalSettings = z.object({
+  routerId: z.string().optional(),
+  /** root-only unix socket for `lvs-agent status` and `reload` */
+  statusSocket: z.string().default("/run/lvs-agent/agent.sock"),
+  /** host:port for Prometheus /metrics; empty string disables */
+  metricsListen: z.string().default("127.0.0.1:9572"),
+  /** user for track scripts and notify hooks that do not name one */
+  scriptUser: z.string().default("nobody"),
+});
+
+export const AgentConfig = z.object({
+  global: GlobalSettings.default({ statusSocket: "/run/lvs-agent/agent.sock", metricsListen: "127.0.0.1:9572", scriptUser: "nobody" }),
+  instances: z.record(z.string().min(1), VrrpInstance).default({}),
+  scripts: z.record(z.string().min(1), TrackScript).default({}),
+});
+
+export type VirtualAddress = z.infer<typeof VirtualAddress>;
+export type GarpSettings = z.infer<typeof GarpSettings>;
+export type TrackRef = z.infer<typeof TrackRef>;
+export type VrrpInstanceConfig = z.infer<typeof VrrpInstance>;
+export type TrackScriptConfig = z.infer<typeof TrackScript>;
+export type GlobalSettings = z.infer<typeof GlobalSettings>;
+export type AgentConfig = z.infer<typeof AgentConfig>;
+/** What a fragment file holds before defaults: any subset of the sections. */
+export type AgentConfigInput = z.input<typeof AgentConfig>;
