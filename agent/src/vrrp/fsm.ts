@@ -1,0 +1,254 @@
+// The VRRP state machine of RFC 5798 section 6.4 (and RFC 3768 6.4 for v2), as a pure function.
+//
+// step(state, event, now) returns the next state and the actions the shell must perform. Timers are
+// absolute deadlines inside the state (Adver_Timer, Master_Down_Timer); the shell calls step with a
+// "tick" at the earliest deadline. `now` is injected, so tests drive the clock by hand.
+// Fault is an extension of the RFC's three states (as in keepalived): a tracked interface or script
+// without weight is down; the router neither sends nor answers, and holds no virtual address.
+
+export type VrrpState = "INIT" | "BACKUP" | "MASTER" | "FAULT";
+export type Version = 2 | 3;
+
+export interface FsmConfig {
+  version: Version;
+  /** effective Priority (configured priority adjusted by weighted tracks), 1-255 */
+  priority: number;
+  /** Advertisement_Interval, centiseconds */
+  advertIntervalCs: number;
+  preempt: boolean;
+  /** keepalived preempt_delay: how long a lower-priority master is tolerated before preempting */
+  preemptDelayMs: number;
+  /** our primary IPv4 address: the tie-breaker when priorities are equal (RFC 5798 6.4.3) */
+  primaryIp: string;
+}
+
+export interface FsmState {
+  readonly cfg: FsmConfig;
+  readonly state: VrrpState;
+  /** Master_Adver_Interval: v3 backups learn it from the master's adverts; v2 uses the local one */
+  readonly masterAdverIntervalCs: number;
+  readonly adverTimerAt?: number;
+  readonly masterDownTimerAt?: number;
+  /** when a lower-priority master was first seen under preempt_delay: preempting is allowed from then */
+  readonly preemptAt?: number;
+  /** address of the current master as last heard (or our own when we are master) */
+  readonly masterIp?: string;
+  /** why we are in FAULT; empty when there is no fault */
+  readonly faults: readonly string[];
+}
+
+export type FsmEvent =
+  | { type: "startup" }
+  | { type: "shutdown" }
+  | { type: "tick" }
+  | { type: "advert"; src: string; priority: number; intervalCs: number }
+  | { type: "fault"; faults: readonly string[] }
+  | { type: "config"; cfg: FsmConfig };
+
+export type FsmAction =
+  | { type: "send"; priority: number }
+  | { type: "transition"; from: VrrpState; to: VrrpState; reason: string };
+
+export interface StepResult {
+  state: FsmState;
+  actions: FsmAction[];
+}
+
+/** Priority 0 in an advert: the master is leaving (RFC 5798 6.4.3). */
+export const PRIORITY_STOP = 0;
+/** The address owner's priority. */
+export const PRIORITY_OWNER = 255;
+
+/**
+ * Skew_Time in ms. v3 (RFC 5798 6.1): (((256 - priority) * Master_Adver_Interval) / 256) centiseconds.
+ * v2 (RFC 3768 6.1): ((256 - Priority) / 256) seconds.
+ */
+export function skewTimeMs(version: Version, priority: number, masterAdverIntervalCs: number): number {
+  return version === 3 ? (((256 - priority) * masterAdverIntervalCs) / 256) * 10 : ((256 - priority) / 256) * 1000;
+}
+
+/** Master_Down_Interval in ms: (3 * Master_Adver_Interval) + Skew_Time (RFC 5798 6.1, RFC 3768 6.1). */
+export function masterDownIntervalMs(version: Version, priority: number, masterAdverIntervalCs: number): number {
+  return 3 * masterAdverIntervalCs * 10 + skewTimeMs(version, priority, masterAdverIntervalCs);
+}
+
+export function initialState(cfg: FsmConfig): FsmState {
+  return { cfg, state: "INIT", masterAdverIntervalCs: cfg.advertIntervalCs, faults: [] };
+}
+
+/** The earliest pending deadline, for the shell's single timer. */
+export function nextDeadline(s: FsmState): number | undefined {
+  const ds = [s.adverTimerAt, s.masterDownTimerAt].filter((d): d is number => d !== undefined);
+  return ds.length ? Math.min(...ds) : undefined;
+}
+
+/** Compare IPv4 addresses as unsigned 32-bit numbers. */
+function ipGreater(a: string, b: string): boolean {
+  const n = (ip: string) => ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  return n(a) > n(b);
+}
+
+function intervalMs(cs: number): number {
+  return cs * 10;
+}
+
+class Step {
+  readonly actions: FsmAction[] = [];
+  constructor(
+    public s: FsmState,
+    readonly now: number,
+  ) {}
+
+  patch(p: Partial<FsmState>): void {
+    this.s = { ...this.s, ...p };
+  }
+
+  send(priority: number): void {
+    this.actions.push({ type: "send", priority });
+  }
+
+  goto(to: VrrpState, reason: string): void {
+    if (to === this.s.state) return;
+    this.actions.push({ type: "transition", from: this.s.state, to, reason });
+    this.patch({ state: to });
+  }
+
+  /** Enter Master: send an ADVERTISEMENT now and start Adver_Timer (RFC 5798 6.4.1/6.4.2). */
+  becomeMaster(reason: string): void {
+    this.send(this.s.cfg.priority);
+    this.patch({
+      adverTimerAt: this.now + intervalMs(this.s.cfg.advertIntervalCs),
+      masterDownTimerAt: undefined,
+      preemptAt: undefined,
+      masterIp: this.s.cfg.primaryIp,
+    });
+    this.goto("MASTER", reason);
+  }
+
+  /** Enter Backup with Master_Down_Timer = Master_Down_Interval. */
+  becomeBackup(reason: string, masterAdverIntervalCs: number, masterIp?: string): void {
+    const { version, priority } = this.s.cfg;
+    this.patch({
+      masterAdverIntervalCs,
+      adverTimerAt: undefined,
+      masterDownTimerAt: this.now + masterDownIntervalMs(version, priority, masterAdverIntervalCs),
+      masterIp,
+    });
+    this.goto("BACKUP", reason);
+  }
+
+  /** Leave to INIT or FAULT: timers cancelled; a master first tells the others with priority 0. */
+  stop(to: "INIT" | "FAULT", reason: string): void {
+    if (this.s.state === "MASTER") this.send(PRIORITY_STOP);
+    this.patch({ adverTimerAt: undefined, masterDownTimerAt: undefined, preemptAt: undefined, masterIp: undefined });
+    this.goto(to, reason);
+  }
+
+  /** Startup, or the end of a fault: the owner becomes Master at once, anyone else Backup. */
+  start(reason: string): void {
+    if (this.s.cfg.priority === PRIORITY_OWNER) this.becomeMaster(`${reason}; address owner (priority 255)`);
+    else this.becomeBackup(reason, this.s.cfg.advertIntervalCs);
+  }
+}
+
+function onTick(st: Step): void {
+  const { s, now } = st;
+  if (s.state === "BACKUP" && s.masterDownTimerAt !== undefined && now >= s.masterDownTimerAt) {
+    const downMs = masterDownIntervalMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs);
+    st.becomeMaster(`no advertisement for Master_Down_Interval (${downMs.toFixed(0)} ms)`);
+  } else if (s.state === "MASTER" && s.adverTimerAt !== undefined && now >= s.adverTimerAt) {
+    st.send(s.cfg.priority);
+    st.patch({ adverTimerAt: now + intervalMs(s.cfg.advertIntervalCs) });
+  }
+}
+
+function learnedInterval(s: FsmState, advertCs: number): number {
+  // RFC 5798 6.4.2: a v3 Backup sets Master_Adver_Interval from the ADVERTISEMENT. v2 intervals must match.
+  return s.cfg.version === 3 ? advertCs : s.cfg.advertIntervalCs;
+}
+
+function backupOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): void {
+  const { s, now } = st;
+  if (ev.priority === PRIORITY_STOP) {
+    // The master is leaving: take over after Skew_Time rather than a full Master_Down_Interval.
+    st.patch({ masterDownTimerAt: now + skewTimeMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs) });
+    return;
+  }
+  const lower = ev.priority < s.cfg.priority;
+  if (!s.cfg.preempt || !lower) {
+    st.becomeBackup("advertisement from master", learnedInterval(s, ev.intervalCs), ev.src);
+    st.patch({ preemptAt: undefined });
+    return;
+  }
+  // Preempt_Mode and a lower-priority master. With preempt_delay we keep accepting it until the delay
+  // has passed since we first saw it; after that we discard its adverts and Master_Down_Timer fires.
+  const preemptAt = s.preemptAt ?? now + s.cfg.preemptDelayMs;
+  st.patch({ preemptAt });
+  if (now < preemptAt) st.becomeBackup("lower-priority master tolerated (preempt_delay)", learnedInterval(s, ev.intervalCs), ev.src);
+}
+
+function masterOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): void {
+  const { s, now } = st;
+  if (ev.priority === PRIORITY_STOP) {
+    // Another router is leaving: assert ourselves at once so backups do not take over after skew.
+    st.send(s.cfg.priority);
+    st.patch({ adverTimerAt: now + intervalMs(s.cfg.advertIntervalCs) });
+    return;
+  }
+  const higher = ev.priority > s.cfg.priority;
+  const tieLost = ev.priority === s.cfg.priority && ipGreater(ev.src, s.cfg.primaryIp);
+  if (higher || tieLost) {
+    const why = higher ? `higher priority ${ev.priority} from ${ev.src}` : `equal priority, higher address ${ev.src}`;
+    st.becomeBackup(why, learnedInterval(s, ev.intervalCs), ev.src);
+  }
+}
+
+function onConfig(st: Step, cfg: FsmConfig): void {
+  const { s, now } = st;
+  st.patch({ cfg });
+  if (s.state === "BACKUP" && s.masterDownTimerAt !== undefined) {
+    // A new priority changes Skew_Time: keep the timer's start, recompute its length.
+    const started = s.masterDownTimerAt - masterDownIntervalMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs);
+    st.patch({ masterDownTimerAt: started + masterDownIntervalMs(cfg.version, cfg.priority, s.masterAdverIntervalCs) });
+  }
+  if (s.state === "MASTER" && cfg.priority !== s.cfg.priority) {
+    // Announce the new priority now so a better backup can preempt without waiting an interval.
+    st.send(cfg.priority);
+    st.patch({ adverTimerAt: now + intervalMs(cfg.advertIntervalCs) });
+  }
+}
+
+function onFault(st: Step, faults: readonly string[]): void {
+  const was = st.s.faults.length > 0;
+  st.patch({ faults });
+  if (faults.length > 0 && st.s.state !== "FAULT" && st.s.state !== "INIT") st.stop("FAULT", faults.join("; "));
+  else if (faults.length === 0 && was && st.s.state === "FAULT") st.start("fault cleared");
+}
+
+export function step(s: FsmState, ev: FsmEvent, now: number): StepResult {
+  const st = new Step(s, now);
+  switch (ev.type) {
+    case "startup":
+      if (s.state !== "INIT") break;
+      if (s.faults.length > 0) st.goto("FAULT", s.faults.join("; "));
+      else st.start("startup");
+      break;
+    case "shutdown":
+      if (s.state !== "INIT") st.stop("INIT", "shutdown");
+      break;
+    case "tick":
+      onTick(st);
+      break;
+    case "advert":
+      if (s.state === "BACKUP") backupOnAdvert(st, ev);
+      else if (s.state === "MASTER") masterOnAdvert(st, ev);
+      break;
+    case "fault":
+      onFault(st, ev.faults);
+      break;
+    case "config":
+      onConfig(st, ev.cfg);
+      break;
+  }
+  return { state: st.s, actions: st.actions };
+}
