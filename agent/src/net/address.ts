@@ -1,0 +1,52 @@
+// Interface addresses (the VIPs) over rtnetlink. Idempotent by asking the kernel, not by remembering:
+// NLM_F_EXCL makes a duplicate add fail with EEXIST, and deleting a missing address fails with
+// EADDRNOTAVAIL, so the answer reflects the kernel even after hand edits or an agent restart.
+import { FlagsNew } from "netlink";
+import { linkByName, netlinkErrno, rtnl } from "../native/rtnl.ts";
+import { bytesToIp, ipToBytes, parseCidr, type Cidr } from "./ip.ts";
+
+const AF_INET = 2;
+
+async function addressRequest(ifname: string, cidr: string) {
+  const { address, prefix } = parseCidr(cidr);
+  const link = await linkByName(ifname);
+  const local = ipToBytes(address);
+  // IFA_ADDRESS = IFA_LOCAL on broadcast links, as `ip addr add` sends it.
+  return { data: { family: AF_INET, prefixlen: prefix, index: link.data.index }, attrs: { local, address: local } };
+}
+
+export async function addAddress(ifname: string, cidr: string): Promise<"added" | "exists"> {
+  const req = await addressRequest(ifname, cidr);
+  try {
+    await rtnl().newAddress(req.data, req.attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+    return "added";
+  } catch (err) {
+    if (netlinkErrno(err) === "EEXIST") return "exists";
+    throw new Error(`adding ${cidr} to ${ifname} failed: ${(err as Error).message}`);
+  }
+}
+
+export async function deleteAddress(ifname: string, cidr: string): Promise<"deleted" | "absent"> {
+  const req = await addressRequest(ifname, cidr);
+  try {
+    await rtnl().delAddress(req.data, req.attrs);
+    return "deleted";
+  } catch (err) {
+    if (netlinkErrno(err) === "EADDRNOTAVAIL") return "absent";
+    throw new Error(`deleting ${cidr} from ${ifname} failed: ${(err as Error).message}`);
+  }
+}
+
+/** IPv4 addresses on the interface with this index, in the kernel's order (primaries, then secondaries). */
+export async function listAddressesByIndex(index: number): Promise<Cidr[]> {
+  // A full dump filtered here: kernel-side dump filtering needs strict checking, which we do not set.
+  const all = await rtnl().getAddresses({ family: AF_INET });
+  return all
+    .filter((a) => a.data.index === index && a.attrs.local)
+    .map((a) => ({ address: bytesToIp(a.attrs.local!), prefix: a.data.prefixlen ?? 32 }));
+}
+
+export async function listAddresses(ifname: string): Promise<Cidr[]> {
+  const link = await linkByName(ifname);
+  return listAddressesByIndex(link.data.index!);
+}
