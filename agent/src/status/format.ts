@@ -1,0 +1,81 @@
+// `lvs-agent status`: the agent's state as a table, in the spirit of FRR's `show vrrp`, plus the detail
+// that explains a state (why FAULT, which track is down). AgentStatus is also the JSON the status socket
+// returns, so scripts can use the same data.
+
+export type VrrpStateName = "INIT" | "BACKUP" | "MASTER" | "FAULT";
+
+export interface TrackStatus {
+  kind: "interface" | "script";
+  name: string;
+  up: boolean;
+  weight?: number;
+}
+
+export interface InstanceStatus {
+  name: string;
+  interface: string;
+  vrid: number;
+  version: 2 | 3;
+  state: VrrpStateName;
+  /** configured */
+  priority: number;
+  /** after tracking weights */
+  effectivePriority: number;
+  /** the current master's address, when known */
+  masterIp?: string;
+  advertIntervalCs: number;
+  /** the interval the master advertises (v3 backups adopt it) */
+  masterAdvertIntervalCs: number;
+  vips: string[];
+  /** ISO time of the last transition */
+  since: string;
+  lastTransitionReason: string;
+  faults: string[];
+  tracks: TrackStatus[];
+}
+
+export interface AgentStatus {
+  instances: InstanceStatus[];
+  configSources: string[];
+  pid: number;
+  version: string;
+}
+
+const HEADERS = ["Instance", "Interface", "VRID", "Ver", "State", "Priority", "Master", "Advert", "VIPs"];
+
+export function formatStatusTable(status: AgentStatus): string {
+  const head = `lvs-agent ${status.version} (pid ${status.pid}); config: ${status.configSources.join(", ") || "none"}`;
+  if (status.instances.length === 0) return `${head}\n\nno VRRP instances configured\n`;
+  const rows = status.instances.map(row);
+  const details = status.instances.flatMap(detailLines);
+  return [head, "", ...table([HEADERS, ...rows]), "", ...details].join("\n") + "\n";
+}
+
+function row(i: InstanceStatus): string[] {
+  return [
+    i.name, i.interface, String(i.vrid), `v${i.version}`, i.state,
+    `${i.effectivePriority}/${i.priority}`, i.masterIp ?? "-", advert(i), i.vips.join(",") || "-",
+  ];
+}
+
+/** "1s", "0.5s"; a backup following a master with another interval shows both. */
+function advert(i: InstanceStatus): string {
+  const own = `${i.advertIntervalCs / 100}s`;
+  return i.masterAdvertIntervalCs === i.advertIntervalCs ? own : `${own} (master ${i.masterAdvertIntervalCs / 100}s)`;
+}
+
+function detailLines(i: InstanceStatus): string[] {
+  const lines = [`${i.name}: ${i.state} since ${i.since}${i.lastTransitionReason ? ` (${i.lastTransitionReason})` : ""}`];
+  for (const f of i.faults) lines.push(`  fault: ${f}`);
+  for (const t of i.tracks) {
+    const weight = t.weight ? `, weight ${t.weight > 0 ? "+" : ""}${t.weight}` : ", no weight: down means FAULT";
+    lines.push(`  track ${t.kind} ${t.name}: ${t.up ? "up" : "DOWN"}${weight}`);
+  }
+  return lines;
+}
+
+/** Left-aligned columns two spaces apart; the last column is not padded (no trailing blanks). */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  "));
+}
