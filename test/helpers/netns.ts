@@ -43,6 +43,8 @@ export function sweepStaleNamespaces(): void {
 
 export class Host {
   readonly procs = new Set<ChildProcess>();
+  /** children started as leaders of their own process group: ended with their whole group */
+  private readonly groups = new WeakSet<ChildProcess>();
   constructor(
     readonly lab: Lab,
     readonly name: string,
@@ -62,6 +64,7 @@ export class Host {
     // `ip netns exec` setns()es then execs, so the child's PID is the command's own PID.
     const child = spawn("ip", ["netns", "exec", this.ns, cmd, ...args], { stdio: "pipe", ...opts });
     this.procs.add(child);
+    if (opts.detached) this.groups.add(child);
     child.once("exit", () => this.procs.delete(child));
     return child;
   }
@@ -88,7 +91,15 @@ export class Host {
   }
 
   killAll(signal: NodeJS.Signals = "SIGKILL"): void {
-    for (const p of this.procs) if (p.pid && p.exitCode === null) process.kill(p.pid, signal);
+    for (const p of this.procs) {
+      if (!p.pid) continue;
+      try {
+        // A group leader's pid is its group id: -pid reaches its children too (keepalived's VRRP child).
+        process.kill(this.groups.has(p) ? -p.pid : p.pid, signal);
+      } catch {
+        /* already gone */
+      }
+    }
   }
 }
 

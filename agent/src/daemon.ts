@@ -1,0 +1,155 @@
+// The lvs-agent process: loads the config, runs one Instance per vrrp instance, shares GARP sockets and
+// track-script runners between them, serves status and metrics, and reloads on SIGHUP or on request.
+// A reload that fails validation changes nothing; a valid one restarts only the instances it changed.
+import { isDeepStrictEqual } from "node:util";
+import type { AgentConfig, VrrpInstanceConfig } from "./config/schema.ts";
+import type { LoadResult } from "./config/load.ts";
+import { GarpSender } from "./net/garp.ts";
+import type { Logger } from "./log.ts";
+import { runNotify } from "./notify.ts";
+import { Instance } from "./vrrp/instance.ts";
+import type { InstanceHost, ScriptSubscription } from "./vrrp/host.ts";
+import type { VrrpState } from "./vrrp/fsm.ts";
+import { ScriptPool } from "./track/pool.ts";
+import { AgentMetrics } from "./status/metrics.ts";
+import type { AgentStatus } from "./status/format.ts";
+
+export const AGENT_VERSION = "0.1.0";
+
+export interface ReloadOutcome {
+  ok: boolean;
+  problems?: string[];
+  started?: string[];
+  stopped?: string[];
+  unchanged?: string[];
+}
+
+export class Agent implements InstanceHost {
+  readonly metrics: AgentMetrics;
+  private config!: AgentConfig;
+  private sources: string[] = [];
+  private readonly instances = new Map<string, Instance>();
+  private readonly garp = new Map<string, GarpSender | Promise<GarpSender>>();
+  private scripts!: ScriptPool;
+  private reloading: Promise<ReloadOutcome> | undefined;
+
+  constructor(
+    readonly log: Logger,
+    private readonly load: () => Promise<LoadResult>,
+  ) {
+    this.metrics = new AgentMetrics();
+  }
+
+  /** First load: a bad config is fatal here, with every problem listed. */
+  async start(): Promise<void> {
+    const r = await this.load();
+    if (!r.ok) throw new Error(`invalid configuration:\n  ${r.problems.join("\n  ")}`);
+    this.config = r.config;
+    this.sources = r.sources;
+    this.scripts = new ScriptPool(r.config.scripts, this.log);
+    await this.startInstances(Object.keys(r.config.instances));
+  }
+
+  get globals(): AgentConfig["global"] {
+    return this.config.global;
+  }
+
+  private async startInstances(names: string[]): Promise<string[]> {
+    const failed: string[] = [];
+    for (const name of names) {
+      const inst = new Instance(name, this.config.instances[name]!, this);
+      try {
+        await inst.start();
+        this.instances.set(name, inst);
+      } catch (err) {
+        await inst.stop().catch(() => undefined);
+        failed.push(`instance ${name}: ${(err as Error).message}`);
+      }
+    }
+    if (failed.length) throw new Error(failed.join("\n"));
+    return names;
+  }
+
+  private async stopInstances(names: string[]): Promise<void> {
+    await Promise.all(names.map(async (n) => {
+      await this.instances.get(n)?.stop();
+      this.instances.delete(n);
+    }));
+  }
+
+  /** Validate, then apply only the difference. Concurrent requests share one reload. */
+  reload(): Promise<ReloadOutcome> {
+    this.reloading ??= this.doReload().finally(() => (this.reloading = undefined));
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<ReloadOutcome> {
+    const r = await this.load();
+    if (!r.ok) {
+      this.log.error("reload rejected; running configuration kept", { event: "agent.reload", problems: r.problems });
+      this.metrics.reloads.inc({ result: "rejected" });
+      return { ok: false, problems: r.problems };
+    }
+    const before = this.config.instances;
+    const after = r.config.instances;
+    const same = (n: string) => isDeepStrictEqual(before[n], after[n]);
+    const stopped = Object.keys(before).filter((n) => !same(n));
+    const started = Object.keys(after).filter((n) => !same(n));
+    const unchanged = Object.keys(after).filter(same);
+    await this.stopInstances(stopped);
+    this.config = r.config;
+    this.sources = r.sources;
+    this.scripts.update(r.config.scripts);
+    try {
+      await this.startInstances(started);
+    } catch (err) {
+      this.metrics.reloads.inc({ result: "failed" });
+      return { ok: false, problems: [(err as Error).message] };
+    }
+    this.metrics.reloads.inc({ result: "ok" });
+    this.metrics.lastReloadSuccess.set({}, Date.now() / 1000);
+    this.log.info("reload applied", { event: "agent.reload", started, stopped, unchanged });
+    return { ok: true, started, stopped, unchanged };
+  }
+
+  async stop(): Promise<void> {
+    await this.stopInstances([...this.instances.keys()]);
+    this.scripts?.stop();
+    for (const g of this.garp.values()) (await g).close();
+    this.garp.clear();
+  }
+
+  status(): AgentStatus {
+    return {
+      instances: [...this.instances.values()].map((i) => i.status()),
+      configSources: this.sources,
+      pid: process.pid,
+      version: AGENT_VERSION,
+    };
+  }
+
+  // InstanceHost
+
+  sendGarp(device: string, frames: Buffer[]): void {
+    let s = this.garp.get(device);
+    if (!s) {
+      s = GarpSender.open(device);
+      this.garp.set(device, s);
+      s.then((g) => this.garp.set(device, g)).catch((err: Error) => {
+        this.garp.delete(device);
+        this.log.error("cannot send gratuitous ARP", { device, error: err.message });
+      });
+    }
+    void Promise.resolve(s)
+      .then((g) => g.send(frames))
+      .catch((err: Error) => this.log.error("gratuitous ARP failed", { device, error: err.message }));
+  }
+
+  subscribeScript(name: string, cb: (up: boolean) => void): ScriptSubscription {
+    return this.scripts.subscribe(name, cb);
+  }
+
+  notify(instance: string, cfg: VrrpInstanceConfig, state: VrrpState, priority: number): void {
+    runNotify(cfg.notify, instance, state, priority, this.config.global.scriptUser, this.log);
+  }
+}

@@ -1,0 +1,113 @@
+// lvs-agent command line: run | check | reload | status [--json].
+import { parseArgs } from "node:util";
+import { loadConfigDir, loadConfigFile, type LoadResult } from "./config/load.ts";
+import { Agent } from "./daemon.ts";
+import { log } from "./log.ts";
+import { startMetricsServer } from "./status/http.ts";
+import { requestStatus, startStatusServer } from "./status/socket.ts";
+import { formatStatusTable, type AgentStatus } from "./status/format.ts";
+import { GlobalSettings } from "./config/schema.ts";
+
+const USAGE = `usage: lvs-agent <command> [options]
+  run      run the agent in the foreground
+  check    validate the configuration and exit (0 valid, 1 invalid)
+  reload   ask the running agent to reload its configuration
+  status   show the running agent's instances (--json for JSON)
+options:
+  --config-dir DIR   directory of JSON fragments (default /etc/lvs-agent/conf.d)
+  --config FILE      a single JSON file instead
+  --socket PATH      status socket (default from the config, /run/lvs-agent/agent.sock)`;
+
+const DEFAULT_DIR = "/etc/lvs-agent/conf.d";
+
+function options(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      "config-dir": { type: "string" },
+      config: { type: "string" },
+      socket: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+type Opts = ReturnType<typeof options>["values"];
+
+function loader(o: Opts): () => Promise<LoadResult> {
+  return o.config ? () => loadConfigFile(o.config!) : () => loadConfigDir(o["config-dir"] ?? DEFAULT_DIR);
+}
+
+async function socketPath(o: Opts): Promise<string> {
+  if (o.socket) return o.socket;
+  const r = await loader(o)();
+  return r.ok ? r.config.global.statusSocket : GlobalSettings.parse({}).statusSocket;
+}
+
+async function check(o: Opts): Promise<number> {
+  const r = await loader(o)();
+  if (r.ok) {
+    const n = Object.keys(r.config.instances).length;
+    console.log(`configuration valid: ${n} instance(s) from ${r.sources.length} file(s)`);
+    return 0;
+  }
+  console.error(`configuration invalid:\n  ${r.problems.join("\n  ")}`);
+  return 1;
+}
+
+async function run(o: Opts): Promise<number> {
+  const agent = new Agent(log, loader(o));
+  await agent.start();
+  const g = agent.globals;
+  const closeStatus = await startStatusServer(g.statusSocket, { status: () => agent.status(), reload: () => agent.reload() });
+  const closeMetrics = g.metricsListen ? await startMetricsServer(g.metricsListen, agent.metrics.registry) : async () => undefined;
+  log.info("lvs-agent running", { event: "agent.start", pid: process.pid, instances: agent.status().instances.map((i) => i.name) });
+  process.on("SIGHUP", () => void agent.reload());
+  return new Promise((resolve) => {
+    const shutdown = async (sig: string) => {
+      log.info("shutting down", { event: "agent.stop", signal: sig });
+      await agent.stop();
+      await closeStatus();
+      await closeMetrics();
+      resolve(0);
+    };
+    process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    process.once("SIGINT", () => void shutdown("SIGINT"));
+  });
+}
+
+async function reload(o: Opts): Promise<number> {
+  const r = (await requestStatus(await socketPath(o), "reload")) as { ok: boolean; problems?: string[] };
+  if (r.ok) console.log("reload applied");
+  else console.error(`reload rejected, running configuration kept:\n  ${(r.problems ?? []).join("\n  ")}`);
+  return r.ok ? 0 : 1;
+}
+
+async function status(o: Opts): Promise<number> {
+  const s = (await requestStatus(await socketPath(o), "status")) as AgentStatus;
+  console.log(o.json ? JSON.stringify(s, null, 2) : formatStatusTable(s));
+  return 0;
+}
+
+const COMMANDS: Record<string, (o: Opts) => Promise<number>> = { run, check, reload, status };
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = options(argv);
+  const cmd = COMMANDS[positionals[0] ?? ""];
+  if (values.help || !cmd) {
+    console.error(USAGE);
+    return values.help ? 0 : 2;
+  }
+  return cmd(values);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    log.error(err.message, { event: "agent.fatal" });
+    console.error(`lvs-agent: ${err.message}`);
+    process.exit(1);
+  },
+);

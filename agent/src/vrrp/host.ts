@@ -1,0 +1,23 @@
+// What an instance needs from the agent around it. The daemon implements it; keeping it an interface
+// means instances share one GARP socket per device, one runner per track script, one metrics registry.
+import type { VrrpInstanceConfig } from "../config/schema.ts";
+import type { Logger } from "../log.ts";
+import type { AgentMetrics } from "../status/metrics.ts";
+import type { VrrpState } from "./fsm.ts";
+
+export interface ScriptSubscription {
+  /** current result; undefined until the first run finished */
+  up(): boolean | undefined;
+  /** the script's own weight, used when the instance's reference sets none */
+  readonly weight: number;
+  unsubscribe(): void;
+}
+
+export interface InstanceHost {
+  log: Logger;
+  metrics: AgentMetrics;
+  sendGarp(device: string, frames: Buffer[]): void;
+  /** follow a named track script; cb runs on every change of its result */
+  subscribeScript(name: string, cb: (up: boolean) => void): ScriptSubscription;
+  notify(instance: string, cfg: VrrpInstanceConfig, state: VrrpState, priority: number): void;
+}

@@ -1,0 +1,217 @@
+// One VRRP instance at run time: the thin shell around the pure state machine (fsm.ts). It feeds the
+// machine received adverts, timer ticks, tracking changes and shutdown, and carries out what it asks:
+// adverts on the wire, virtual addresses in the kernel, gratuitous ARP, logs, metrics and notify hooks.
+import { performance } from "node:perf_hooks";
+import type { VrrpInstanceConfig } from "../config/schema.ts";
+import { parseCidr } from "../net/ip.ts";
+import { buildIpv4 } from "../net/ipv4.ts";
+import { getLink } from "../net/link.ts";
+import { Announcer, type AnnounceTarget } from "./announce.ts";
+import { initialState, nextDeadline, step, type FsmAction, type FsmConfig, type FsmEvent, type FsmState, type VrrpState } from "./fsm.ts";
+import { checkAdvert, encodeAdvert, parsePacket, type Advertisement, type InstanceView } from "./packet.ts";
+import { VrrpTransport } from "./transport.ts";
+import type { InstanceHost } from "./host.ts";
+import { Tracking, type TrackState } from "./tracking.ts";
+import { addVips, removeVips } from "./vips.ts";
+
+export const VRRP_MULTICAST = "224.0.0.18";
+
+/** Advertisement interval in centiseconds as carried on the wire. */
+export function intervalCs(cfg: Pick<VrrpInstanceConfig, "advertInterval">): number {
+  return Math.round(cfg.advertInterval * 100);
+}
+
+export interface InstanceStatus {
+  name: string;
+  interface: string;
+  vrid: number;
+  version: 2 | 3;
+  state: VrrpState;
+  priority: number;
+  effectivePriority: number;
+  masterIp?: string;
+  advertIntervalCs: number;
+  masterAdvertIntervalCs: number;
+  vips: string[];
+  since: string;
+  lastTransitionReason: string;
+  faults: string[];
+  tracks: TrackState[];
+}
+
+export class Instance {
+  private fsm!: FsmState;
+  private transport?: VrrpTransport;
+  private announcer?: Announcer;
+  private timer?: NodeJS.Timeout;
+  private tracking?: Tracking;
+  private sourceIp = "";
+  private since = new Date();
+  private lastReason = "not started";
+  /** Actions are carried out strictly in order, even when a step's address changes are still running. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    readonly cfg: VrrpInstanceConfig,
+    private readonly host: InstanceHost,
+  ) {}
+
+  private get view(): InstanceView {
+    return {
+      version: this.cfg.version,
+      vrid: this.cfg.vrid,
+      intervalCs: intervalCs(this.cfg),
+      addresses: this.cfg.virtualAddresses.map((v) => parseCidr(v.address).address),
+      auth: this.cfg.auth ? { type: "pass", password: this.cfg.auth.password } : undefined,
+    };
+  }
+
+  private fsmConfig(priority: number): FsmConfig {
+    return {
+      version: this.cfg.version,
+      priority,
+      advertIntervalCs: intervalCs(this.cfg),
+      preempt: this.cfg.preempt,
+      preemptDelayMs: this.cfg.preemptDelay * 1000,
+      primaryIp: this.sourceIp,
+    };
+  }
+
+  async start(): Promise<void> {
+    const link = await getLink(this.cfg.interface);
+    this.sourceIp = this.cfg.sourceIp ?? link.addresses[0]?.address ?? "";
+    if (!this.sourceIp) throw new Error(`instance ${this.name}: interface ${this.cfg.interface} has no IPv4 address to send adverts from`);
+    this.transport = await VrrpTransport.open({ ifname: this.cfg.interface, multicast: this.cfg.unicastPeers.length === 0 });
+    this.transport.on("packet", (buf: Buffer) => this.onPacket(buf));
+    this.transport.on("error", (err: Error) => this.host.log.error("vrrp socket error", { instance: this.name, error: err.message }));
+    this.announcer = new Announcer(await this.announceTargets(), this.cfg.garp, (dev, frames) => this.host.sendGarp(dev, frames));
+    this.fsm = initialState(this.fsmConfig(this.cfg.priority));
+    this.tracking = new Tracking(this.name, this.cfg, this.host, (t) => this.onTracking(t.priority, t.faults));
+    await this.tracking.start();
+    this.feed({ type: "startup" });
+    await this.chain;
+  }
+
+  /** Leave gracefully: priority 0 advert (backups take over after Skew_Time), addresses removed. */
+  async stop(): Promise<void> {
+    this.tracking?.stop();
+    if (this.fsm) this.feed({ type: "shutdown" });
+    await this.chain;
+    if (this.timer) clearTimeout(this.timer);
+    this.announcer?.stop();
+    this.transport?.close();
+  }
+
+  private async announceTargets(): Promise<AnnounceTarget[]> {
+    const targets: AnnounceTarget[] = [];
+    for (const v of this.cfg.virtualAddresses) {
+      const device = v.device ?? this.cfg.interface;
+      targets.push({ device, mac: (await getLink(device)).mac, address: parseCidr(v.address).address });
+    }
+    return targets;
+  }
+
+  private onTracking(priority: number, faults: string[]): void {
+    if (priority !== this.fsm.cfg.priority) this.feed({ type: "config", cfg: this.fsmConfig(priority) });
+    if (faults.join() !== this.fsm.faults.join()) this.feed({ type: "fault", faults });
+  }
+
+  private onPacket(buf: Buffer): void {
+    const m = this.host.metrics;
+    const parsed = parsePacket(buf);
+    if (!parsed.ok) return void m.packetsDropped.inc({ instance: this.name, reason: parsed.reason });
+    // Other routers' VRIDs share the group address; they are not ours and not an error.
+    if (parsed.advert.vrid !== this.cfg.vrid) return;
+    if (parsed.src === this.sourceIp) return;
+    if (this.cfg.unicastPeers.length > 0 && !this.cfg.unicastPeers.includes(parsed.src)) return void m.packetsDropped.inc({ instance: this.name, reason: "peer" });
+    const check = checkAdvert(parsed.advert, this.view);
+    if (!check.ok) {
+      this.host.log.debug("advert dropped", { instance: this.name, reason: check.reason, detail: check.detail, src: parsed.src });
+      return void m.packetsDropped.inc({ instance: this.name, reason: check.reason });
+    }
+    if (check.addressMismatch) this.onAddressMismatch(parsed.src, parsed.advert);
+    m.advertsReceived.inc({ instance: this.name });
+    this.feed({ type: "advert", src: parsed.src, priority: parsed.advert.priority, intervalCs: parsed.advert.intervalCs });
+  }
+
+  private onAddressMismatch(src: string, adv: Advertisement): void {
+    this.host.metrics.addressMismatch.inc({ instance: this.name });
+    this.host.log.warn("advert address list differs from ours", { instance: this.name, src, theirs: adv.addresses, ours: this.view.addresses });
+  }
+
+  /** Step the machine, queue its actions, and re-arm the single timer at the next deadline. */
+  private feed(ev: FsmEvent): void {
+    const r = step(this.fsm, ev, performance.now());
+    this.fsm = r.state;
+    for (const a of r.actions) this.chain = this.chain.then(() => this.act(a)).catch((err: Error) => this.fail(err));
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    const at = nextDeadline(this.fsm);
+    if (at === undefined) return;
+    this.timer = setTimeout(() => this.feed({ type: "tick" }), Math.max(0, at - performance.now()));
+  }
+
+  private fail(err: Error): void {
+    this.host.log.error("action failed", { instance: this.name, error: err.message });
+  }
+
+  private async act(a: FsmAction): Promise<void> {
+    if (a.type === "send") return this.sendAdvert(a.priority);
+    await this.transition(a.from, a.to, a.reason);
+  }
+
+  private destinations(): string[] {
+    return this.cfg.unicastPeers.length > 0 ? this.cfg.unicastPeers : [VRRP_MULTICAST];
+  }
+
+  private async sendAdvert(priority: number): Promise<void> {
+    const adv: Advertisement = { ...this.view, priority };
+    for (const dst of this.destinations()) {
+      await this.transport!.send(buildIpv4({ src: this.sourceIp, dst }, encodeAdvert(adv, this.sourceIp, dst)));
+      this.host.metrics.advertsSent.inc({ instance: this.name });
+    }
+  }
+
+  private async transition(from: VrrpState, to: VrrpState, reason: string): Promise<void> {
+    this.since = new Date();
+    this.lastReason = reason;
+    this.host.log.info("transition", { event: "vrrp.transition", instance: this.name, from, to, reason, priority: this.fsm.cfg.priority });
+    this.host.metrics.transitions.inc({ instance: this.name, to });
+    this.host.metrics.setState(this.name, to);
+    let errors: string[] = [];
+    if (to === "MASTER") {
+      errors = await addVips(this.cfg);
+      this.announcer!.start();
+    } else if (from === "MASTER") {
+      this.announcer!.stop();
+      errors = await removeVips(this.cfg);
+    }
+    for (const e of errors) this.host.log.error("virtual address change failed", { instance: this.name, error: e });
+    this.host.notify(this.name, this.cfg, to, this.fsm.cfg.priority);
+  }
+
+  status(): InstanceStatus {
+    const s = this.fsm;
+    return {
+      name: this.name,
+      interface: this.cfg.interface,
+      vrid: this.cfg.vrid,
+      version: this.cfg.version,
+      state: s?.state ?? "INIT",
+      priority: this.cfg.priority,
+      effectivePriority: s?.cfg.priority ?? this.cfg.priority,
+      masterIp: s?.masterIp,
+      advertIntervalCs: intervalCs(this.cfg),
+      masterAdvertIntervalCs: s?.masterAdverIntervalCs ?? intervalCs(this.cfg),
+      vips: this.cfg.virtualAddresses.map((v) => v.address),
+      since: this.since.toISOString(),
+      lastTransitionReason: this.lastReason,
+      faults: [...(s?.faults ?? [])],
+      tracks: this.tracking?.states() ?? [],
+    };
+  }
+}

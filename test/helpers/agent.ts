@@ -1,0 +1,107 @@
+// lvs-agent and keepalived processes inside lab hosts, with their VRRP state read from their logs.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { AgentConfigInput, VrrpInstanceConfig } from "../../agent/src/config/schema.ts";
+import type { Host } from "./netns.ts";
+import { Watched, type Line } from "./procs.ts";
+
+export const REPO = new URL("../..", import.meta.url).pathname;
+const AGENT_MAIN = join(REPO, "agent/src/main.ts");
+
+export type State = "INIT" | "BACKUP" | "MASTER" | "FAULT";
+
+export interface Peer extends Watched {
+  kind: "agent" | "keepalived";
+  host: Host;
+  /** first line after index `from` saying instance `name` entered `state` */
+  waitState(name: string, state: State, timeoutMs: number, from?: number): Promise<Line>;
+}
+
+export function stateDir(host: Host, kind: string): string {
+  const dir = join("/tmp", host.lab.id, host.name, kind);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function agentState(text: string): { instance: string; to: string } | undefined {
+  if (!text.startsWith("{")) return undefined;
+  try {
+    const rec = JSON.parse(text) as { event?: string; instance?: string; to?: string };
+    return rec.event === "vrrp.transition" && rec.instance && rec.to ? { instance: rec.instance, to: rec.to } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start lvs-agent in host with config written as one conf.d fragment. */
+export function startAgent(host: Host, config: AgentConfigInput, extraArgs: string[] = []): Peer {
+  const dir = stateDir(host, "agent");
+  const confDir = join(dir, "conf.d");
+  mkdirSync(confDir, { recursive: true });
+  const full: AgentConfigInput = {
+    ...config,
+    global: { statusSocket: join(dir, "agent.sock"), metricsListen: "127.0.0.1:9572", ...config.global },
+  };
+  writeFileSync(join(confDir, "00-test.json"), JSON.stringify(full, null, 2));
+  const child = host.spawn(process.execPath, ["--import", "tsx", AGENT_MAIN, "run", "--config-dir", confDir, ...extraArgs], {
+    cwd: REPO,
+  });
+  const w = new Watched(child) as Peer;
+  w.kind = "agent";
+  w.host = host;
+  w.waitState = (name, state, timeoutMs, from = 0) =>
+    w.waitLine((l) => {
+      const s = agentState(l.text);
+      return s?.instance === name && s.to === state;
+    }, timeoutMs, `${host.name} agent ${name} -> ${state}`, from);
+  return w;
+}
+
+/** keepalived.conf text for instances given in our own schema's terms (the subset both speak). */
+export function keepalivedConf(instances: Record<string, VrrpInstanceConfig>, version: 2 | 3): string {
+  const out = [`global_defs {`, `  router_id lvs_test`, `  vrrp_version ${version}`, `  enable_script_security`, `}`];
+  for (const [name, i] of Object.entries(instances)) {
+    out.push(`vrrp_instance ${name} {`, `  state BACKUP`, `  interface ${i.interface}`, `  virtual_router_id ${i.vrid}`);
+    out.push(`  priority ${i.priority}`, `  advert_int ${i.advertInterval}`);
+    if (!i.preempt) out.push(`  nopreempt`);
+    if (i.preemptDelay) out.push(`  preempt_delay ${i.preemptDelay}`);
+    if (i.sourceIp) out.push(`  unicast_src_ip ${i.sourceIp}`);
+    if (i.unicastPeers.length) out.push(`  unicast_peer {`, ...i.unicastPeers.map((p) => `    ${p}`), `  }`);
+    if (i.auth) out.push(`  authentication {`, `    auth_type PASS`, `    auth_pass ${i.auth.password}`, `  }`);
+    out.push(`  virtual_ipaddress {`, ...i.virtualAddresses.map((v) => `    ${v.address} dev ${v.device ?? i.interface}`), `  }`, `}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+/**
+ * Start Debian's keepalived (VRRP only) in host. It runs in its own process group so that a test can
+ * SIGKILL the parent and its VRRP child together: killing only the parent makes the child exit
+ * gracefully (priority 0), which is not a crash.
+ */
+export function startKeepalived(host: Host, confText: string): Peer {
+  const dir = stateDir(host, "keepalived");
+  const conf = join(dir, "keepalived.conf");
+  writeFileSync(conf, confText);
+  const pid = (n: string) => join(dir, `${n}.pid`);
+  const args = ["-n", "-l", "-P", "-D", "-f", conf, "-p", pid("main"), "-r", pid("vrrp"), "-c", pid("checkers")];
+  const child = host.spawn("keepalived", args, { detached: true });
+  const w = new Watched(child) as Peer;
+  w.kind = "keepalived";
+  w.host = host;
+  w.waitState = (name, state, timeoutMs, from = 0) => {
+    const word = { INIT: "INIT", BACKUP: "BACKUP", MASTER: "MASTER", FAULT: "FAULT" }[state];
+    return w.waitLine((l) => l.text.includes(`(${name}) Entering ${word} STATE`), timeoutMs, `${host.name} keepalived ${name} -> ${state}`, from);
+  };
+  return w;
+}
+
+/** SIGKILL a peer as a crash: for keepalived, its whole process group. */
+export function crash(p: Peer): void {
+  if (p.kind === "keepalived") {
+    try {
+      process.kill(-p.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
+  } else p.signal("SIGKILL");
+}
