@@ -12,7 +12,7 @@ import { checkAdvert, encodeAdvert, parsePacket, type Advertisement, type Instan
 import { VrrpTransport } from "./transport.ts";
 import type { InstanceHost } from "./host.ts";
 import { Tracking, type TrackState } from "./tracking.ts";
-import { addVips, removeVips } from "./vips.ts";
+import { addVips, removeVips, type VipChange } from "./vips.ts";
 
 export const VRRP_MULTICAST = "224.0.0.18";
 
@@ -88,6 +88,7 @@ export class Instance {
     this.announcer = new Announcer(await this.announceTargets(), this.cfg.garp, (dev, frames) => this.host.sendGarp(dev, frames));
     this.fsm = initialState(this.fsmConfig(this.cfg.priority));
     this.tracking = new Tracking(this.name, this.cfg, this.host, (t) => this.onTracking(t.priority, t.faults));
+    await this.clearStaleVips();
     await this.tracking.start();
     this.feed({ type: "startup" });
     await this.chain;
@@ -182,16 +183,28 @@ export class Instance {
     this.host.log.info("transition", { event: "vrrp.transition", instance: this.name, from, to, reason, priority: this.fsm.cfg.priority });
     this.host.metrics.transitions.inc({ instance: this.name, to });
     this.host.metrics.setState(this.name, to);
-    let errors: string[] = [];
     if (to === "MASTER") {
-      errors = await addVips(this.cfg);
+      this.logVipErrors(await addVips(this.cfg));
       this.announcer!.start();
     } else if (from === "MASTER") {
       this.announcer!.stop();
-      errors = await removeVips(this.cfg);
+      this.logVipErrors(await removeVips(this.cfg));
     }
-    for (const e of errors) this.host.log.error("virtual address change failed", { instance: this.name, error: e });
     this.host.notify(this.name, this.cfg, to, this.fsm.cfg.priority);
+  }
+
+  private logVipErrors(c: VipChange): void {
+    for (const e of c.errors) this.host.log.error("virtual address change failed", { instance: this.name, error: e });
+  }
+
+  /**
+   * Addresses of ours still on the interface were left by a crashed run (keepalived leaves them too, and
+   * then two routers answer for the VIP). We are not master yet, so they go.
+   */
+  private async clearStaleVips(): Promise<void> {
+    const c = await removeVips(this.cfg);
+    this.logVipErrors(c);
+    if (c.changed.length) this.host.log.warn("removed virtual addresses left by an earlier run", { instance: this.name, addresses: c.changed });
   }
 
   status(): InstanceStatus {

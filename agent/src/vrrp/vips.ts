@@ -7,25 +7,31 @@ function withPrefix(address: string): string {
   return address.includes("/") ? address : `${address}/32`;
 }
 
-type Op = (ifname: string, cidr: string) => Promise<unknown>;
+export interface VipChange {
+  /** addresses the kernel really changed ("added" / "deleted"), as "addr dev ifname" */
+  changed: string[];
+  errors: string[];
+}
 
-async function each(cfg: VrrpInstanceConfig, op: Op): Promise<string[]> {
-  const errors: string[] = [];
+type Op = (ifname: string, cidr: string) => Promise<string>;
+
+async function each(cfg: VrrpInstanceConfig, op: Op, changedWord: string): Promise<VipChange> {
+  const out: VipChange = { changed: [], errors: [] };
   for (const v of cfg.virtualAddresses) {
     const dev = v.device ?? cfg.interface;
     try {
-      await op(dev, withPrefix(v.address));
+      if ((await op(dev, withPrefix(v.address))) === changedWord) out.changed.push(`${v.address} dev ${dev}`);
     } catch (err) {
-      errors.push(`${v.address} dev ${dev}: ${(err as Error).message}`);
+      out.errors.push(`${v.address} dev ${dev}: ${(err as Error).message}`);
     }
   }
-  return errors;
+  return out;
 }
 
-export function addVips(cfg: VrrpInstanceConfig): Promise<string[]> {
-  return each(cfg, addAddress);
+export function addVips(cfg: VrrpInstanceConfig): Promise<VipChange> {
+  return each(cfg, addAddress, "added");
 }
 
-export function removeVips(cfg: VrrpInstanceConfig): Promise<string[]> {
-  return each(cfg, deleteAddress);
+export function removeVips(cfg: VrrpInstanceConfig): Promise<VipChange> {
+  return each(cfg, deleteAddress, "deleted");
 }
