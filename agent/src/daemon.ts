@@ -74,6 +74,7 @@ export class Agent implements InstanceHost {
     await Promise.all(names.map(async (n) => {
       await this.instances.get(n)?.stop();
       this.instances.delete(n);
+      this.metrics.forgetInstance(n);
     }));
   }
 

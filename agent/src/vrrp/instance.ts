@@ -85,7 +85,10 @@ export class Instance {
     this.transport = await VrrpTransport.open({ ifname: this.cfg.interface, multicast: this.cfg.unicastPeers.length === 0 });
     this.transport.on("packet", (buf: Buffer) => this.onPacket(buf));
     this.transport.on("error", (err: Error) => this.host.log.error("vrrp socket error", { instance: this.name, error: err.message }));
-    this.announcer = new Announcer(await this.announceTargets(), this.cfg.garp, (dev, frames) => this.host.sendGarp(dev, frames));
+    this.announcer = new Announcer(await this.announceTargets(), this.cfg.garp, (dev, frames) => {
+      this.host.sendGarp(dev, frames);
+      this.host.metrics.garpSent.inc({ instance: this.name }, frames.length);
+    });
     this.fsm = initialState(this.fsmConfig(this.cfg.priority));
     this.tracking = new Tracking(this.name, this.cfg, this.host, (t) => this.onTracking(t.priority, t.faults));
     await this.clearStaleVips();
@@ -114,6 +117,7 @@ export class Instance {
   }
 
   private onTracking(priority: number, faults: string[]): void {
+    this.host.metrics.priority.set({ instance: this.name }, priority);
     if (priority !== this.fsm.cfg.priority) this.feed({ type: "config", cfg: this.fsmConfig(priority) });
     if (faults.join() !== this.fsm.faults.join()) this.feed({ type: "fault", faults });
   }

@@ -72,6 +72,7 @@ export class Tracking {
   }
 
   private emit(): void {
+    for (const t of this.tracks) this.host.metrics.trackUp.set({ kind: t.kind, name: t.name }, t.up ? 1 : 0);
     this.onChange(this.result());
   }
 

@@ -1,0 +1,635 @@
+// IPVS generic netlink messages, pure: typed services and real servers <-> the attribute layout of
+// linux/include/uapi/linux/ip_vs.h as net/netfilter/ipvs/ip_vs_ctl.c parses and dumps it.
+//
+// Wire facts that are easy to get wrong (checked against ipvsadm 1.31 captures in fixtures/):
+// - attributes are host byte order (little endian here) except ports, IPv4 netmasks and the tunnel
+//   port, which are network order; addresses are a 16-byte union nf_inet_addr whatever the family;
+// - IPVS_SVC_ATTR_FLAGS is struct ip_vs_flags {flags, mask}: the kernel keeps the old bits outside mask;
+// - the kernel wants every IPVS_SVC_ATTR_{SCHED_NAME,FLAGS,TIMEOUT,NETMASK} for NEW/SET_SERVICE and
+//   every IPVS_DEST_ATTR_{FWD_METHOD,WEIGHT,U_THRESH,L_THRESH} for NEW/SET_DEST (else EINVAL);
+// - an IPv6 service's "netmask" is a prefix length (host order), an IPv4 one a network-order mask.
+import { isIPv4, isIPv6 } from "node:net";
+
+export const IPVS_GENL_NAME = "IPVS";
+export const IPVS_GENL_VERSION = 1;
+
+export const IPVS_CMD = {
+  NEW_SERVICE: 1,
+  SET_SERVICE: 2,
+  DEL_SERVICE: 3,
+  GET_SERVICE: 4,
+  NEW_DEST: 5,
+  SET_DEST: 6,
+  DEL_DEST: 7,
+  GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
+  SET_CONFIG: 12,
+  GET_CONFIG: 13,
+  SET_INFO: 14,
+  GET_INFO: 15,
+  ZERO: 16,
+  FLUSH: 17,
+} as const;
+export type IpvsCmd = (typeof IPVS_CMD)[keyof typeof IPVS_CMD];
+
+export const IPVS_CMD_ATTR = { SERVICE: 1, DEST: 2, DAEMON: 3, TIMEOUT_TCP: 4, TIMEOUT_TCP_FIN: 5, TIMEOUT_UDP: 6 } as const;
+export const IPVS_SVC_ATTR = {
+  AF: 1,
+  PROTOCOL: 2,
+  ADDR: 3,
+  PORT: 4,
+  FWMARK: 5,
+  SCHED_NAME: 6,
+  FLAGS: 7,
+  TIMEOUT: 8,
+  NETMASK: 9,
+  STATS: 10,
+  PE_NAME: 11,
+  STATS64: 12,
+} as const;
+export const IPVS_DEST_ATTR = {
+  ADDR: 1,
+  PORT: 2,
+  FWD_METHOD: 3,
+  WEIGHT: 4,
+  U_THRESH: 5,
+  L_THRESH: 6,
+  ACTIVE_CONNS: 7,
+  INACT_CONNS: 8,
+  PERSIST_CONNS: 9,
+  STATS: 10,
+  ADDR_FAMILY: 11,
+  STATS64: 12,
+  TUN_TYPE: 13,
+  TUN_PORT: 14,
+  TUN_FLAGS: 15,
+} as const;
+export const IPVS_DAEMON_ATTR = {
+  STATE: 1,
+  MCAST_IFN: 2,
+  SYNC_ID: 3,
+  SYNC_MAXLEN: 4,
+  MCAST_GROUP: 5,
+  MCAST_GROUP6: 6,
+  MCAST_PORT: 7,
+  MCAST_TTL: 8,
+} as const;
+export const IPVS_STATS_ATTR = {
+  CONNS: 1,
+  INPKTS: 2,
+  OUTPKTS: 3,
+  INBYTES: 4,
+  OUTBYTES: 5,
+  CPS: 6,
+  INPPS: 7,
+  OUTPPS: 8,
+  INBPS: 9,
+  OUTBPS: 10,
+} as const;
+export const IPVS_INFO_ATTR = { VERSION: 1, CONN_TAB_SIZE: 2 } as const;
+
+export const IP_VS_SVC_F = { PERSISTENT: 0x1, HASHED: 0x2, ONEPACKET: 0x4, SCHED1: 0x8, SCHED2: 0x10, SCHED3: 0x20 } as const;
+export const IP_VS_CONN_F_FWD_MASK = 0x7;
+export const IP_VS_STATE = { NONE: 0, MASTER: 1, BACKUP: 2 } as const;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const IPVS_SCHEDNAME_MAXLEN = 16;
+const IP_VS_IFNAME_MAXLEN = 16;
+
+// ---------------------------------------------------------------- model
+
+export type IpvsFamily = "inet" | "inet6";
+export type IpvsProtocol = "tcp" | "udp" | "sctp";
+export type IpvsServiceKey = { protocol: IpvsProtocol; address: string; port: number } | { family: IpvsFamily; fwmark: number };
+
+export interface IpvsServiceFlags {
+  /** IP_VS_SVC_F_PERSISTENT (ipvsadm -p): clients stick to a real server for `timeout` seconds */
+  persistent: boolean;
+  /** IP_VS_SVC_F_ONEPACKET (ipvsadm -o, UDP): schedule every datagram */
+  onePacket: boolean;
+  /** IP_VS_SVC_F_SCHED1: sh-fallback / mh-fallback */
+  schedFlag1: boolean;
+  /** IP_VS_SVC_F_SCHED2: sh-port / mh-port */
+  schedFlag2: boolean;
+  /** IP_VS_SVC_F_SCHED3 */
+  schedFlag3: boolean;
+}
+
+export type IpvsService = IpvsServiceKey & {
+  /** rr, wrr, lc, wlc, sh, dh, mh, ... (the ip_vs_<name> module) */
+  scheduler: string;
+  flags: IpvsServiceFlags;
+  /** persistence timeout in seconds (the kernel keeps it even without the persistent flag) */
+  timeout: number;
+  /** persistence granularity as a prefix length (ipvsadm -M); 32 / 128 = per client address */
+  netmask: number;
+  /** persistence engine, e.g. "sip" */
+  pe?: string;
+};
+
+export interface IpvsStats {
+  conns: bigint;
+  inPkts: bigint;
+  outPkts: bigint;
+  inBytes: bigint;
+  outBytes: bigint;
+  cps: bigint;
+  inPps: bigint;
+  outPps: bigint;
+  inBps: bigint;
+  outBps: bigint;
+}
+
+export type IpvsFwd = "nat" | "local" | "tun" | "dr";
+export interface IpvsTunnel {
+  type: "ipip" | "gue" | "gre";
+  /** GUE destination port */
+  port: number;
+  checksum: "nocsum" | "csum" | "remcsum";
+}
+export interface IpvsDestKey {
+  address: string;
+  port: number;
+}
+export interface IpvsDest extends IpvsDestKey {
+  fwd: IpvsFwd;
+  weight: number;
+  /** stop scheduling at this many connections; 0 = no limit */
+  upperThreshold: number;
+  /** resume scheduling below this many connections; 0 = not set */
+  lowerThreshold: number;
+  /** tunnel encapsulation for fwd "tun"; absent = the kernel default (ipip, no checksum) */
+  tunnel?: IpvsTunnel;
+}
+
+export interface IpvsServiceInfo {
+  service: IpvsService;
+  stats: IpvsStats;
+}
+export interface IpvsDestInfo {
+  dest: IpvsDest;
+  activeConns: number;
+  inactConns: number;
+  persistConns: number;
+  stats: IpvsStats;
+}
+export interface IpvsTimeouts {
+  /** seconds; 0 in a request leaves the value unchanged */
+  tcp: number;
+  tcpFin: number;
+  udp: number;
+}
+export interface IpvsInfo {
+  /** "1.2.1" from IP_VS_VERSION_CODE */
+  version: string;
+  connTableSize: number;
+}
+export interface IpvsDaemon {
+  state: "master" | "backup";
+  /** multicast interface */
+  ifname: string;
+  syncId: number;
+  /** the kernel's defaults when a request leaves them out */
+  syncMaxLen?: number;
+  mcastGroup?: string;
+  mcastPort?: number;
+  mcastTtl?: number;
+}
+
+export class IpvsCodecError extends Error {
+  override name = "IpvsCodecError";
+}
+
+// ---------------------------------------------------------------- netlink attributes (linux/netlink.h)
+
+const NLA_HDRLEN = 4;
+const NLA_F_NESTED = 0x8000;
+const NLA_TYPE_MASK = 0x3fff;
+const align4 = (n: number) => (n + 3) & ~3;
+
+function nla(type: number, value: Buffer): Buffer {
+  const out = Buffer.alloc(align4(NLA_HDRLEN + value.length));
+  out.writeUInt16LE(NLA_HDRLEN + value.length, 0);
+  out.writeUInt16LE(type, 2);
+  value.copy(out, NLA_HDRLEN);
+  return out;
+}
+/** libnl (and so ipvsadm) marks nests with NLA_F_NESTED; the kernel's own dumps do not. */
+const nest = (type: number, children: Buffer[]) => nla(type | NLA_F_NESTED, Buffer.concat(children));
+const fixed = (size: number, write: (b: Buffer) => void) => {
+  const b = Buffer.alloc(size);
+  write(b);
+  return b;
+};
+const u8 = (type: number, v: number) => nla(type, fixed(1, (b) => b.writeUInt8(v)));
+const u16 = (type: number, v: number) => nla(type, fixed(2, (b) => b.writeUInt16LE(v)));
+const be16 = (type: number, v: number) => nla(type, fixed(2, (b) => b.writeUInt16BE(v)));
+const u32 = (type: number, v: number) => nla(type, fixed(4, (b) => b.writeUInt32LE(v)));
+const str = (type: number, s: string) => nla(type, Buffer.from(`${s}\0`, "utf8"));
+
+/** Attributes by type (the last one wins, as in the kernel's nla_parse). */
+export function parseAttrs(buf: Buffer): Map<number, Buffer> {
+  const out = new Map<number, Buffer>();
+  for (let off = 0; off + NLA_HDRLEN <= buf.length; ) {
+    const len = buf.readUInt16LE(off);
+    if (len < NLA_HDRLEN || off + len > buf.length) throw new IpvsCodecError(`malformed attribute at offset ${off}`);
+    out.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + NLA_HDRLEN, off + len));
+    off += align4(len);
+  }
+  return out;
+}
+
+function need(attrs: Map<number, Buffer>, type: number, what: string): Buffer {
+  const v = attrs.get(type);
+  if (!v) throw new IpvsCodecError(`${what} missing`);
+  return v;
+}
+function readUint(b: Buffer, what: string): number {
+  if (b.length === 1) return b.readUInt8(0);
+  if (b.length === 2) return b.readUInt16LE(0);
+  if (b.length === 4) return b.readUInt32LE(0);
+  throw new IpvsCodecError(`${what}: unexpected length ${b.length}`);
+}
+const getUint = (a: Map<number, Buffer>, type: number, what: string) => readUint(need(a, type, what), what);
+const getStr = (a: Map<number, Buffer>, type: number, what: string) => need(a, type, what).toString("utf8").replace(/\0.*$/s, "");
+
+/** Optional model fields are left out rather than set to undefined, so decoded values deep-equal inputs. */
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+// ---------------------------------------------------------------- addresses
+
+function familyOf(address: string): IpvsFamily {
+  if (isIPv4(address)) return "inet";
+  if (isIPv6(address)) return "inet6";
+  throw new IpvsCodecError(`not an IP address: ${address}`);
+}
+const afNumber = (f: IpvsFamily) => (f === "inet" ? AF_INET : AF_INET6);
+function afName(af: number): IpvsFamily {
+  if (af === AF_INET) return "inet";
+  if (af === AF_INET6) return "inet6";
+  throw new IpvsCodecError(`unknown address family ${af}`);
+}
+
+function ipv6Groups(address: string): number[] {
+  const withoutV4 = address.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
+    [(+a << 8) | +b, (+c << 8) | +d].map((n) => n.toString(16)).join(":"),
+  );
+  const [head = "", tail] = withoutV4.split("::");
+  const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
+  const h = parse(head);
+  const t = tail === undefined ? [] : parse(tail);
+  return [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
+}
+
+/** union nf_inet_addr: 16 bytes, an IPv4 address in the first four. */
+export function encodeInetAddr(address: string): Buffer {
+  const out = Buffer.alloc(16);
+  if (familyOf(address) === "inet") address.split(".").forEach((o, i) => out.writeUInt8(Number(o), i));
+  else ipv6Groups(address).forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
+}
+
+/** RFC 5952 text form: lower case, the longest run (2+) of zero groups as "::". */
+function formatIpv6(b: Buffer): string {
+  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8; i++) {
+    let len = 0;
+    while (i + len < 8 && groups[i + len] === 0) len++;
+    if (len > best.len) best = { at: i, len };
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.at < 0) return hex.join(":");
+  return `${hex.slice(0, best.at).join(":")}::${hex.slice(best.at + best.len).join(":")}`;
+}
+
+export function decodeInetAddr(b: Buffer, family: IpvsFamily): string {
+  if (family === "inet") return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  if (b.length < 16) throw new IpvsCodecError(`IPv6 address of ${b.length} bytes`);
+  return formatIpv6(b);
+}
+
+function checkInt(v: number, min: number, max: number, what: string): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new IpvsCodecError(`${what} must be an integer in ${min}..${max}, got ${v}`);
+  return v;
+}
+const checkPort = (port: number) => checkInt(port, 0, 0xffff, "port");
+const checkU32 = (v: number, what: string) => checkInt(v, 0, 0xffffffff, what);
+
+// ---------------------------------------------------------------- services
+
+const PROTOCOLS: Record<IpvsProtocol, number> = { tcp: 6, udp: 17, sctp: 132 };
+const FLAG_BITS: [keyof IpvsServiceFlags, number][] = [
+  ["persistent", IP_VS_SVC_F.PERSISTENT],
+  ["onePacket", IP_VS_SVC_F.ONEPACKET],
+  ["schedFlag1", IP_VS_SVC_F.SCHED1],
+  ["schedFlag2", IP_VS_SVC_F.SCHED2],
+  ["schedFlag3", IP_VS_SVC_F.SCHED3],
+];
+
+export function serviceFamily(key: IpvsServiceKey): IpvsFamily {
+  return "fwmark" in key ? key.family : familyOf(key.address);
+}
+
+/** "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 7": how ipvsadm names a service. */
+export function describeService(key: IpvsServiceKey): string {
+  if ("fwmark" in key) return `FWM ${key.fwmark}${key.family === "inet6" ? " IPv6" : ""}`;
+  return `${key.protocol.toUpperCase()} ${hostPort(key.address, key.port)}`;
+}
+export const hostPort = (address: string, port: number) => (isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`);
+
+function serviceKeyAttrs(key: IpvsServiceKey): Buffer[] {
+  const af = u16(IPVS_SVC_ATTR.AF, afNumber(serviceFamily(key)));
+  if ("fwmark" in key) return [af, u32(IPVS_SVC_ATTR.FWMARK, checkInt(key.fwmark, 1, 0xffffffff, "fwmark"))];
+  return [
+    af,
+    u16(IPVS_SVC_ATTR.PROTOCOL, PROTOCOLS[key.protocol]),
+    nla(IPVS_SVC_ATTR.ADDR, encodeInetAddr(key.address)),
+    be16(IPVS_SVC_ATTR.PORT, checkPort(key.port)),
+  ];
+}
+
+const maskOf = (prefix: number) => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+
+function netmaskBytes(prefix: number, family: IpvsFamily): Buffer {
+  const b = Buffer.alloc(4);
+  if (family === "inet6") b.writeUInt32LE(checkInt(prefix, 1, 128, "IPv6 netmask prefix"));
+  else b.writeUInt32BE(maskOf(checkInt(prefix, 0, 32, "netmask prefix")));
+  return b;
+}
+
+/** The model keeps prefix lengths; a non-contiguous IPv4 mask (possible with ipvsadm -M) has none. */
+function netmaskPrefix(b: Buffer, family: IpvsFamily): number {
+  if (family === "inet6") return b.readUInt32LE(0);
+  const mask = b.readUInt32BE(0);
+  let prefix = 0;
+  while (prefix < 32 && mask & (0x80000000 >>> prefix)) prefix++;
+  if (maskOf(prefix) !== mask) throw new IpvsCodecError(`non-contiguous netmask ${decodeInetAddr(b, "inet")}`);
+  return prefix;
+}
+
+function flagsBytes(flags: IpvsServiceFlags): Buffer {
+  const bits = FLAG_BITS.reduce((acc, [name, bit]) => (flags[name] ? acc | bit : acc), 0);
+  // mask ~0 as ipvsadm: the service's flags become exactly these (the kernel adds HASHED itself)
+  return fixed(8, (b) => (b.writeUInt32LE(bits, 0), b.writeUInt32LE(0xffffffff, 4)));
+}
+
+function checkScheduler(name: string, what: string): string {
+  if (!/^[a-z0-9_]+$/.test(name) || name.length >= IPVS_SCHEDNAME_MAXLEN) throw new IpvsCodecError(`bad ${what} name "${name}"`);
+  return name;
+}
+
+/** IPVS_CMD_ATTR_SERVICE with everything NEW/SET_SERVICE needs, in ipvsadm's order. */
+export function serviceAttr(s: IpvsService): Buffer {
+  return nest(IPVS_CMD_ATTR.SERVICE, [
+    ...serviceKeyAttrs(s),
+    str(IPVS_SVC_ATTR.SCHED_NAME, checkScheduler(s.scheduler, "scheduler")),
+    ...(s.pe === undefined ? [] : [str(IPVS_SVC_ATTR.PE_NAME, checkScheduler(s.pe, "persistence engine"))]),
+    nla(IPVS_SVC_ATTR.FLAGS, flagsBytes(s.flags)),
+    u32(IPVS_SVC_ATTR.TIMEOUT, checkU32(s.timeout, "timeout")),
+    nla(IPVS_SVC_ATTR.NETMASK, netmaskBytes(s.netmask, serviceFamily(s))),
+  ]);
+}
+
+/** IPVS_CMD_ATTR_SERVICE naming a service only (delete, dest commands, dest dump). */
+export function serviceKeyAttr(key: IpvsServiceKey): Buffer {
+  return nest(IPVS_CMD_ATTR.SERVICE, serviceKeyAttrs(key));
+}
+
+const STATS_FIELDS: [keyof IpvsStats, number][] = [
+  ["conns", IPVS_STATS_ATTR.CONNS],
+  ["inPkts", IPVS_STATS_ATTR.INPKTS],
+  ["outPkts", IPVS_STATS_ATTR.OUTPKTS],
+  ["inBytes", IPVS_STATS_ATTR.INBYTES],
+  ["outBytes", IPVS_STATS_ATTR.OUTBYTES],
+  ["cps", IPVS_STATS_ATTR.CPS],
+  ["inPps", IPVS_STATS_ATTR.INPPS],
+  ["outPps", IPVS_STATS_ATTR.OUTPPS],
+  ["inBps", IPVS_STATS_ATTR.INBPS],
+  ["outBps", IPVS_STATS_ATTR.OUTBPS],
+];
+
+/** STATS64 (Linux 4.1+) when present, else the older STATS with 32-bit counters. */
+function decodeStats(attrs: Map<number, Buffer>, stats64: number, stats32: number): IpvsStats {
+  const nested = parseAttrs(attrs.get(stats64) ?? attrs.get(stats32) ?? Buffer.alloc(0));
+  const value = (type: number): bigint => {
+    const b = nested.get(type);
+    if (!b) return 0n;
+    return b.length === 8 ? b.readBigUInt64LE(0) : BigInt(readUint(b, "stats counter"));
+  };
+  return Object.fromEntries(STATS_FIELDS.map(([name, type]) => [name, value(type)])) as unknown as IpvsStats;
+}
+
+function decodeServiceKey(a: Map<number, Buffer>): IpvsServiceKey {
+  const family = afName(getUint(a, IPVS_SVC_ATTR.AF, "service address family"));
+  const fwmark = a.get(IPVS_SVC_ATTR.FWMARK);
+  if (fwmark) return { family, fwmark: readUint(fwmark, "fwmark") };
+  const protoNumber = getUint(a, IPVS_SVC_ATTR.PROTOCOL, "service protocol");
+  const protocol = (Object.keys(PROTOCOLS) as IpvsProtocol[]).find((p) => PROTOCOLS[p] === protoNumber);
+  if (!protocol) throw new IpvsCodecError(`unknown service protocol ${protoNumber}`);
+  const address = decodeInetAddr(need(a, IPVS_SVC_ATTR.ADDR, "service address"), family);
+  return { protocol, address, port: need(a, IPVS_SVC_ATTR.PORT, "service port").readUInt16BE(0) };
+}
+
+/** The payload (after the genl header) of one IPVS_CMD_NEW_SERVICE message of a service dump. */
+export function decodeService(payload: Buffer): IpvsServiceInfo {
+  const a = parseAttrs(need(parseAttrs(payload), IPVS_CMD_ATTR.SERVICE, "IPVS_CMD_ATTR_SERVICE"));
+  const key = decodeServiceKey(a);
+  // HASHED is the kernel's own bookkeeping (set on every listed service), not configuration
+  const bits = need(a, IPVS_SVC_ATTR.FLAGS, "service flags").readUInt32LE(0);
+  const flags = Object.fromEntries(FLAG_BITS.map(([name, bit]) => [name, (bits & bit) !== 0])) as unknown as IpvsServiceFlags;
+  const service: IpvsService = withoutUndefined({
+    ...key,
+    scheduler: getStr(a, IPVS_SVC_ATTR.SCHED_NAME, "scheduler"),
+    flags,
+    timeout: getUint(a, IPVS_SVC_ATTR.TIMEOUT, "timeout"),
+    netmask: netmaskPrefix(need(a, IPVS_SVC_ATTR.NETMASK, "netmask"), serviceFamily(key)),
+    pe: a.has(IPVS_SVC_ATTR.PE_NAME) ? getStr(a, IPVS_SVC_ATTR.PE_NAME, "pe") : undefined,
+  });
+  return { service, stats: decodeStats(a, IPVS_SVC_ATTR.STATS64, IPVS_SVC_ATTR.STATS) };
+}
+
+// ---------------------------------------------------------------- real servers (destinations)
+
+const FWD: Record<IpvsFwd, number> = { nat: 0, local: 1, tun: 2, dr: 3 }; // IP_VS_CONN_F_{MASQ,LOCALNODE,TUNNEL,DROUTE}
+const TUN_TYPES: IpvsTunnel["type"][] = ["ipip", "gue", "gre"]; // IP_VS_CONN_F_TUNNEL_TYPE_*
+const TUN_CSUM: IpvsTunnel["checksum"][] = ["nocsum", "csum", "remcsum"]; // IP_VS_TUNNEL_ENCAP_FLAG_* by value
+const DEFAULT_TUNNEL: IpvsTunnel = { type: "ipip", port: 0, checksum: "nocsum" };
+
+function destKeyAttrs(d: IpvsDestKey): Buffer[] {
+  return [
+    u16(IPVS_DEST_ATTR.ADDR_FAMILY, afNumber(familyOf(d.address))),
+    nla(IPVS_DEST_ATTR.ADDR, encodeInetAddr(d.address)),
+    be16(IPVS_DEST_ATTR.PORT, checkPort(d.port)),
+  ];
+}
+
+/** IPVS_CMD_ATTR_DEST with everything NEW/SET_DEST needs, in ipvsadm's order. */
+export function destAttr(d: IpvsDest): Buffer {
+  const tun = d.tunnel ?? DEFAULT_TUNNEL;
+  return nest(IPVS_CMD_ATTR.DEST, [
+    ...destKeyAttrs(d),
+    u32(IPVS_DEST_ATTR.FWD_METHOD, FWD[d.fwd]),
+    u32(IPVS_DEST_ATTR.WEIGHT, checkInt(d.weight, 0, 0x7fffffff, "weight")),
+    u8(IPVS_DEST_ATTR.TUN_TYPE, TUN_TYPES.indexOf(tun.type)),
+    be16(IPVS_DEST_ATTR.TUN_PORT, checkPort(tun.port)),
+    u16(IPVS_DEST_ATTR.TUN_FLAGS, TUN_CSUM.indexOf(tun.checksum)),
+    u32(IPVS_DEST_ATTR.U_THRESH, checkU32(d.upperThreshold, "upper threshold")),
+    u32(IPVS_DEST_ATTR.L_THRESH, checkU32(d.lowerThreshold, "lower threshold")),
+  ]);
+}
+
+export function destKeyAttr(d: IpvsDestKey): Buffer {
+  return nest(IPVS_CMD_ATTR.DEST, destKeyAttrs(d));
+}
+
+function decodeTunnel(a: Map<number, Buffer>): IpvsTunnel | undefined {
+  const type = TUN_TYPES[a.has(IPVS_DEST_ATTR.TUN_TYPE) ? getUint(a, IPVS_DEST_ATTR.TUN_TYPE, "tunnel type") : 0];
+  const checksum = TUN_CSUM[a.has(IPVS_DEST_ATTR.TUN_FLAGS) ? getUint(a, IPVS_DEST_ATTR.TUN_FLAGS, "tunnel flags") : 0];
+  if (!type || !checksum) throw new IpvsCodecError("unknown tunnel type or flags");
+  const port = a.get(IPVS_DEST_ATTR.TUN_PORT)?.readUInt16BE(0) ?? 0;
+  const isDefault = type === DEFAULT_TUNNEL.type && port === 0 && checksum === DEFAULT_TUNNEL.checksum;
+  return isDefault ? undefined : { type, port, checksum };
+}
+
+/**
+ * The payload of one IPVS_CMD_NEW_DEST message of a dest dump. `serviceFamily` covers kernels older
+ * than 3.18 that do not send IPVS_DEST_ATTR_ADDR_FAMILY.
+ */
+export function decodeDest(payload: Buffer, serviceFamily: IpvsFamily = "inet"): IpvsDestInfo {
+  const a = parseAttrs(need(parseAttrs(payload), IPVS_CMD_ATTR.DEST, "IPVS_CMD_ATTR_DEST"));
+  const afAttr = a.get(IPVS_DEST_ATTR.ADDR_FAMILY);
+  const family = afAttr ? afName(readUint(afAttr, "dest address family")) : serviceFamily;
+  const fwdNumber = getUint(a, IPVS_DEST_ATTR.FWD_METHOD, "forwarding method") & IP_VS_CONN_F_FWD_MASK;
+  const fwd = (Object.keys(FWD) as IpvsFwd[]).find((f) => FWD[f] === fwdNumber);
+  if (!fwd) throw new IpvsCodecError(`unknown forwarding method ${fwdNumber}`);
+  const dest: IpvsDest = withoutUndefined({
+    address: decodeInetAddr(need(a, IPVS_DEST_ATTR.ADDR, "dest address"), family),
+    port: need(a, IPVS_DEST_ATTR.PORT, "dest port").readUInt16BE(0),
+    fwd,
+    weight: getUint(a, IPVS_DEST_ATTR.WEIGHT, "weight"),
+    upperThreshold: getUint(a, IPVS_DEST_ATTR.U_THRESH, "upper threshold"),
+    lowerThreshold: getUint(a, IPVS_DEST_ATTR.L_THRESH, "lower threshold"),
+    tunnel: fwd === "tun" ? decodeTunnel(a) : undefined,
+  });
+  const conns = (type: number) => (a.has(type) ? getUint(a, type, "connection count") : 0);
+  return {
+    dest,
+    activeConns: conns(IPVS_DEST_ATTR.ACTIVE_CONNS),
+    inactConns: conns(IPVS_DEST_ATTR.INACT_CONNS),
+    persistConns: conns(IPVS_DEST_ATTR.PERSIST_CONNS),
+    stats: decodeStats(a, IPVS_DEST_ATTR.STATS64, IPVS_DEST_ATTR.STATS),
+  };
+}
+
+// ---------------------------------------------------------------- sync daemon, timeouts, info
+
+const DAEMON_STATES = { master: IP_VS_STATE.MASTER, backup: IP_VS_STATE.BACKUP } as const;
+
+export function daemonAttr(d: IpvsDaemon): Buffer {
+  if (d.ifname.length === 0 || d.ifname.length >= IP_VS_IFNAME_MAXLEN) throw new IpvsCodecError(`bad interface name "${d.ifname}"`);
+  const optional: Buffer[] = [];
+  if (d.syncMaxLen !== undefined) optional.push(u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN, checkInt(d.syncMaxLen, 0, 0xffff, "sync_maxlen")));
+  if (d.mcastGroup !== undefined) {
+    const v6 = familyOf(d.mcastGroup) === "inet6";
+    const bytes = encodeInetAddr(d.mcastGroup).subarray(0, v6 ? 16 : 4);
+    optional.push(nla(v6 ? IPVS_DAEMON_ATTR.MCAST_GROUP6 : IPVS_DAEMON_ATTR.MCAST_GROUP, bytes));
+  }
+  if (d.mcastPort !== undefined) optional.push(be16(IPVS_DAEMON_ATTR.MCAST_PORT, checkPort(d.mcastPort)));
+  if (d.mcastTtl !== undefined) optional.push(u8(IPVS_DAEMON_ATTR.MCAST_TTL, checkInt(d.mcastTtl, 1, 255, "mcast_ttl")));
+  return nest(IPVS_CMD_ATTR.DAEMON, [
+    u32(IPVS_DAEMON_ATTR.STATE, DAEMON_STATES[d.state]),
+    str(IPVS_DAEMON_ATTR.MCAST_IFN, d.ifname),
+    u32(IPVS_DAEMON_ATTR.SYNC_ID, checkInt(d.syncId, 0, 255, "syncid")),
+    ...optional,
+  ]);
+}
+
+export function decodeDaemon(payload: Buffer): IpvsDaemon {
+  const a = parseAttrs(need(parseAttrs(payload), IPVS_CMD_ATTR.DAEMON, "IPVS_CMD_ATTR_DAEMON"));
+  const stateNumber = getUint(a, IPVS_DAEMON_ATTR.STATE, "daemon state");
+  const state = stateNumber === IP_VS_STATE.MASTER ? "master" : stateNumber === IP_VS_STATE.BACKUP ? "backup" : undefined;
+  if (!state) throw new IpvsCodecError(`unknown daemon state ${stateNumber}`);
+  const group4 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP);
+  const group6 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP6);
+  const mcastGroup = group6 ? decodeInetAddr(group6, "inet6") : group4 ? decodeInetAddr(group4, "inet") : undefined;
+  const opt = (type: number, read: (b: Buffer) => number) => (a.has(type) ? read(a.get(type)!) : undefined);
+  return withoutUndefined({
+    state,
+    ifname: getStr(a, IPVS_DAEMON_ATTR.MCAST_IFN, "interface"),
+    syncId: getUint(a, IPVS_DAEMON_ATTR.SYNC_ID, "syncid"),
+    syncMaxLen: opt(IPVS_DAEMON_ATTR.SYNC_MAXLEN, (b) => readUint(b, "sync_maxlen")),
+    mcastGroup,
+    mcastPort: opt(IPVS_DAEMON_ATTR.MCAST_PORT, (b) => b.readUInt16BE(0)),
+    mcastTtl: opt(IPVS_DAEMON_ATTR.MCAST_TTL, (b) => readUint(b, "mcast_ttl")),
+  });
+}
+
+export function timeoutAttrs(t: IpvsTimeouts): Buffer[] {
+  return [
+    u32(IPVS_CMD_ATTR.TIMEOUT_TCP, checkU32(t.tcp, "tcp timeout")),
+    u32(IPVS_CMD_ATTR.TIMEOUT_TCP_FIN, checkU32(t.tcpFin, "tcpfin timeout")),
+    u32(IPVS_CMD_ATTR.TIMEOUT_UDP, checkU32(t.udp, "udp timeout")),
+  ];
+}
+
+/** The reply to IPVS_CMD_GET_CONFIG (sent as IPVS_CMD_SET_CONFIG). */
+export function decodeTimeouts(payload: Buffer): IpvsTimeouts {
+  const a = parseAttrs(payload);
+  return {
+    tcp: getUint(a, IPVS_CMD_ATTR.TIMEOUT_TCP, "tcp timeout"),
+    tcpFin: getUint(a, IPVS_CMD_ATTR.TIMEOUT_TCP_FIN, "tcpfin timeout"),
+    udp: getUint(a, IPVS_CMD_ATTR.TIMEOUT_UDP, "udp timeout"),
+  };
+}
+
+/** The reply to IPVS_CMD_GET_INFO (sent as IPVS_CMD_SET_INFO). */
+export function decodeInfo(payload: Buffer): IpvsInfo {
+  const a = parseAttrs(payload);
+  const v = getUint(a, IPVS_INFO_ATTR.VERSION, "version");
+  return { version: `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`, connTableSize: getUint(a, IPVS_INFO_ATTR.CONN_TAB_SIZE, "size") };
+}
+
+// ---------------------------------------------------------------- requests
+
+/** One request: the genl command, its attributes, and whether it is a dump (NLM_F_DUMP). */
+export interface IpvsRequest {
+  cmd: IpvsCmd;
+  attrs: Buffer;
+  dump: boolean;
+}
+
+const req = (cmd: IpvsCmd, ...attrs: Buffer[]): IpvsRequest => ({ cmd, attrs: Buffer.concat(attrs), dump: false });
+const dump = (cmd: IpvsCmd, ...attrs: Buffer[]): IpvsRequest => ({ cmd, attrs: Buffer.concat(attrs), dump: true });
+
+export const ipvsRequest = {
+  newService: (s: IpvsService) => req(IPVS_CMD.NEW_SERVICE, serviceAttr(s)),
+  setService: (s: IpvsService) => req(IPVS_CMD.SET_SERVICE, serviceAttr(s)),
+  delService: (k: IpvsServiceKey) => req(IPVS_CMD.DEL_SERVICE, serviceKeyAttr(k)),
+  getService: (k: IpvsServiceKey) => req(IPVS_CMD.GET_SERVICE, serviceKeyAttr(k)),
+  getServices: () => dump(IPVS_CMD.GET_SERVICE),
+  newDest: (k: IpvsServiceKey, d: IpvsDest) => req(IPVS_CMD.NEW_DEST, serviceKeyAttr(k), destAttr(d)),
+  setDest: (k: IpvsServiceKey, d: IpvsDest) => req(IPVS_CMD.SET_DEST, serviceKeyAttr(k), destAttr(d)),
+  delDest: (k: IpvsServiceKey, d: IpvsDestKey) => req(IPVS_CMD.DEL_DEST, serviceKeyAttr(k), destKeyAttr(d)),
+  getDests: (k: IpvsServiceKey) => dump(IPVS_CMD.GET_DEST, serviceKeyAttr(k)),
+  newDaemon: (d: IpvsDaemon) => req(IPVS_CMD.NEW_DAEMON, daemonAttr(d)),
+  /** the kernel stops a sync daemon by its state alone */
+  delDaemon: (state: IpvsDaemon["state"]) =>
+    req(IPVS_CMD.DEL_DAEMON, nest(IPVS_CMD_ATTR.DAEMON, [u32(IPVS_DAEMON_ATTR.STATE, DAEMON_STATES[state])])),
+  getDaemons: () => dump(IPVS_CMD.GET_DAEMON),
+  setConfig: (t: IpvsTimeouts) => req(IPVS_CMD.SET_CONFIG, ...timeoutAttrs(t)),
+  getConfig: () => req(IPVS_CMD.GET_CONFIG),
+  getInfo: () => req(IPVS_CMD.GET_INFO),
+  /** counters of one service, or of all */
+  zero: (k?: IpvsServiceKey) => req(IPVS_CMD.ZERO, ...(k ? [serviceKeyAttr(k)] : [])),
+  flush: () => req(IPVS_CMD.FLUSH),
+};
+
+/** The genl header (struct genlmsghdr: cmd, version, reserved) that precedes the attributes. */
+export function genlHeader(cmd: number, version = IPVS_GENL_VERSION): Buffer {
+  return Buffer.from([cmd, version, 0, 0]);
+}
