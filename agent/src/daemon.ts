@@ -47,7 +47,14 @@ export class Agent implements InstanceHost {
     this.config = r.config;
     this.sources = r.sources;
     this.scripts = new ScriptPool(r.config.scripts, this.log);
-    await this.startInstances(Object.keys(r.config.instances));
+    try {
+      await this.startInstances(Object.keys(r.config.instances));
+    } catch (err) {
+      // The process is about to exit: instances that did start (an address owner is MASTER at once)
+      // must give up their VIPs and tell backups (priority 0) instead of leaving them behind.
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
   }
 
   get globals(): AgentConfig["global"] {
