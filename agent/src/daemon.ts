@@ -38,6 +38,7 @@ export class Agent implements InstanceHost {
     private readonly load: () => Promise<LoadResult>,
   ) {
     this.metrics = new AgentMetrics();
+    this.metrics.info.set({ version: AGENT_VERSION }, 1);
   }
 
   /** First load: a bad config is fatal here, with every problem listed. */

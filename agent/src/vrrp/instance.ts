@@ -81,7 +81,7 @@ export class Instance {
   async start(): Promise<void> {
     const link = await getLink(this.cfg.interface);
     this.sourceIp = this.cfg.sourceIp ?? link.addresses[0]?.address ?? "";
-    if (!this.sourceIp) throw new Error(`instance ${this.name}: interface ${this.cfg.interface} has no IPv4 address to send adverts from`);
+    if (!this.sourceIp) throw new Error(`interface ${this.cfg.interface} has no IPv4 address to send adverts from`);
     this.transport = await VrrpTransport.open({ ifname: this.cfg.interface, multicast: this.cfg.unicastPeers.length === 0 });
     this.transport.on("packet", (buf: Buffer) => this.onPacket(buf));
     this.transport.on("error", (err: Error) => this.host.log.error("vrrp socket error", { instance: this.name, error: err.message }));
