@@ -1,0 +1,73 @@
+// The IPVS part of AgentConfig: virtual servers with their real servers and health checks, director
+// sysctls and the connection sync daemon. Names follow keepalived's where they mean the same thing
+// (lb_algo -> scheduler, lb_kind -> forwarding, delay_loop -> a check's interval, inhibit_on_failure).
+import { z } from "zod";
+import { isIPv4 } from "node:net";
+import { HealthCheck } from "./checks.ts";
+
+const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
+const port = z.number().int().min(1).max(65535);
+
+/** DR = route (ipvsadm -g), NAT = masq (-m), TUN = ipip (-i) */
+export const Forwarding = z.enum(["DR", "NAT", "TUN"]);
+
+export const RealServer = z.object({
+  address: ipv4,
+  /** defaults to the virtual server's port; ignored for DR/TUN fwmark services */
+  port: port.optional(),
+  /** IPVS weight 0-65535; 0 takes no new connections (quiesced) */
+  weight: z.number().int().min(0).max(65535).default(1),
+  upperThreshold: z.number().int().min(0).default(0),
+  lowerThreshold: z.number().int().min(0).default(0),
+  /** overrides the virtual server's forwarding method for this real server */
+  forwarding: Forwarding.optional(),
+  /** overrides the virtual server's default health check; "none" = always up */
+  healthCheck: z.union([HealthCheck, z.literal("none")]).optional(),
+  /** on failure keep it with weight 0 instead of removing it (keepalived inhibit_on_failure) */
+  inhibitOnFailure: z.boolean().optional(),
+});
+
+export const VirtualServer = z.object({
+  /** the VIP; with fwmark instead, leave address and port out */
+  address: ipv4.optional(),
+  port: port.optional(),
+  protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
+  fwmark: z.number().int().min(1).max(0xffffffff).optional(),
+  /** any scheduler module the kernel has: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos */
+  scheduler: z.string().regex(/^[a-z0-9_]{1,15}$/, "must be a scheduler name such as rr, wrr, wlc, sh or mh").default("wlc"),
+  forwarding: Forwarding.default("DR"),
+  /** client affinity (ipvsadm -p / keepalived persistence_timeout), seconds */
+  persistence: z.object({ timeout: z.number().int().min(1).max(31_536_000), netmask: z.number().int().min(0).max(32).default(32) }).optional(),
+  /** sh/mh scheduler flags and one-packet scheduling for UDP */
+  flags: z
+    .object({ onePacket: z.boolean().default(false), fallback: z.boolean().default(false), port: z.boolean().default(false) })
+    .default({ onePacket: false, fallback: false, port: false }),
+  /** the check for real servers that name none */
+  healthCheck: HealthCheck.optional(),
+  /** served when no real server is up (keepalived sorry_server) */
+  sorryServer: z.object({ address: ipv4, port: port.optional(), forwarding: Forwarding.optional() }).optional(),
+  /** minimum total weight of healthy real servers; below it the service counts as down (quorum) */
+  quorum: z.number().int().min(1).optional(),
+  /** real servers without a check result yet start down (keepalived alpha) */
+  alpha: z.boolean().default(false),
+  inhibitOnFailure: z.boolean().default(false),
+  /** seconds a real server removed from the config is kept at weight 0 while its connections finish */
+  drain: z.number().min(0).max(86_400).default(0),
+  realServers: z.array(RealServer).default([]),
+});
+
+/** Director sysctls, applied by the agent (see agent/src/net/sysctl.ts for the table of known keys). */
+export const DirectorSysctls = z.record(z.string().regex(/^[a-z0-9_.\-/]+$/, "must be a sysctl name like net.ipv4.ip_forward"), z.union([z.number(), z.string()]));
+
+export const SyncDaemon = z.object({
+  /** interface the sync multicast goes out on */
+  interface: z.string().regex(/^[^\s/]{1,15}$/),
+  syncId: z.number().int().min(0).max(255).default(0),
+  /** run as master while this VRRP instance is MASTER and as backup otherwise (keepalived lvs_sync_daemon) */
+  followInstance: z.string().min(1),
+});
+
+export type ForwardingT = z.infer<typeof Forwarding>;
+export type RealServerConfig = z.infer<typeof RealServer>;
+export type VirtualServerConfig = z.infer<typeof VirtualServer>;
+export type SyncDaemonConfig = z.infer<typeof SyncDaemon>;
