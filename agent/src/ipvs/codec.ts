@@ -2,91 +2,62 @@
 // linux/include/uapi/linux/ip_vs.h as net/netfilter/ipvs/ip_vs_ctl.c parses and dumps it.
 //
 // Wire facts that are easy to get wrong (checked against ipvsadm 1.31 captures in fixtures/):
-// - attributes are host byte order (little endian here) except ports, IPv4 netmasks and the tunnel
-//   port, which are network order; addresses are a 16-byte union nf_inet_addr whatever the family;
+// - attributes are host byte order (little endian here) except service and dest ports, IPv4 netmasks
+//   and the tunnel port, which are network order (the sync daemon's port is host order);
+// - addresses are a 16-byte union nf_inet_addr whatever the family;
 // - IPVS_SVC_ATTR_FLAGS is struct ip_vs_flags {flags, mask}: the kernel keeps the old bits outside mask;
 // - the kernel wants every IPVS_SVC_ATTR_{SCHED_NAME,FLAGS,TIMEOUT,NETMASK} for NEW/SET_SERVICE and
 //   every IPVS_DEST_ATTR_{FWD_METHOD,WEIGHT,U_THRESH,L_THRESH} for NEW/SET_DEST (else EINVAL);
 // - an IPv6 service's "netmask" is a prefix length (host order), an IPv4 one a network-order mask.
 import { isIPv4, isIPv6 } from "node:net";
+import { be16, nest, nla, NlaError, parseAttrs, readUint, str, u16, u32, u8 } from "./nla.ts";
+import type {
+  IpvsDaemon,
+  IpvsDest,
+  IpvsDestInfo,
+  IpvsDestKey,
+  IpvsFamily,
+  IpvsFwd,
+  IpvsInfo,
+  IpvsProtocol,
+  IpvsService,
+  IpvsServiceFlags,
+  IpvsServiceInfo,
+  IpvsServiceKey,
+  IpvsStats,
+  IpvsTimeouts,
+  IpvsTunnel,
+} from "./types.ts";
+
+export { NlaError, parseAttrs } from "./nla.ts";
+export type * from "./types.ts";
 
 export const IPVS_GENL_NAME = "IPVS";
 export const IPVS_GENL_VERSION = 1;
 
 export const IPVS_CMD = {
-  NEW_SERVICE: 1,
-  SET_SERVICE: 2,
-  DEL_SERVICE: 3,
-  GET_SERVICE: 4,
-  NEW_DEST: 5,
-  SET_DEST: 6,
-  DEL_DEST: 7,
-  GET_DEST: 8,
-  NEW_DAEMON: 9,
-  DEL_DAEMON: 10,
-  GET_DAEMON: 11,
-  SET_CONFIG: 12,
-  GET_CONFIG: 13,
-  SET_INFO: 14,
-  GET_INFO: 15,
-  ZERO: 16,
-  FLUSH: 17,
+  NEW_SERVICE: 1, SET_SERVICE: 2, DEL_SERVICE: 3, GET_SERVICE: 4,
+  NEW_DEST: 5, SET_DEST: 6, DEL_DEST: 7, GET_DEST: 8,
+  NEW_DAEMON: 9, DEL_DAEMON: 10, GET_DAEMON: 11,
+  SET_CONFIG: 12, GET_CONFIG: 13, SET_INFO: 14, GET_INFO: 15,
+  ZERO: 16, FLUSH: 17,
 } as const;
 export type IpvsCmd = (typeof IPVS_CMD)[keyof typeof IPVS_CMD];
 
 export const IPVS_CMD_ATTR = { SERVICE: 1, DEST: 2, DAEMON: 3, TIMEOUT_TCP: 4, TIMEOUT_TCP_FIN: 5, TIMEOUT_UDP: 6 } as const;
 export const IPVS_SVC_ATTR = {
-  AF: 1,
-  PROTOCOL: 2,
-  ADDR: 3,
-  PORT: 4,
-  FWMARK: 5,
-  SCHED_NAME: 6,
-  FLAGS: 7,
-  TIMEOUT: 8,
-  NETMASK: 9,
-  STATS: 10,
-  PE_NAME: 11,
-  STATS64: 12,
+  AF: 1, PROTOCOL: 2, ADDR: 3, PORT: 4, FWMARK: 5, SCHED_NAME: 6, FLAGS: 7, TIMEOUT: 8, NETMASK: 9,
+  STATS: 10, PE_NAME: 11, STATS64: 12,
 } as const;
 export const IPVS_DEST_ATTR = {
-  ADDR: 1,
-  PORT: 2,
-  FWD_METHOD: 3,
-  WEIGHT: 4,
-  U_THRESH: 5,
-  L_THRESH: 6,
-  ACTIVE_CONNS: 7,
-  INACT_CONNS: 8,
-  PERSIST_CONNS: 9,
-  STATS: 10,
-  ADDR_FAMILY: 11,
-  STATS64: 12,
-  TUN_TYPE: 13,
-  TUN_PORT: 14,
-  TUN_FLAGS: 15,
+  ADDR: 1, PORT: 2, FWD_METHOD: 3, WEIGHT: 4, U_THRESH: 5, L_THRESH: 6, ACTIVE_CONNS: 7, INACT_CONNS: 8,
+  PERSIST_CONNS: 9, STATS: 10, ADDR_FAMILY: 11, STATS64: 12, TUN_TYPE: 13, TUN_PORT: 14, TUN_FLAGS: 15,
 } as const;
 export const IPVS_DAEMON_ATTR = {
-  STATE: 1,
-  MCAST_IFN: 2,
-  SYNC_ID: 3,
-  SYNC_MAXLEN: 4,
-  MCAST_GROUP: 5,
-  MCAST_GROUP6: 6,
-  MCAST_PORT: 7,
-  MCAST_TTL: 8,
+  STATE: 1, MCAST_IFN: 2, SYNC_ID: 3, SYNC_MAXLEN: 4, MCAST_GROUP: 5, MCAST_GROUP6: 6, MCAST_PORT: 7, MCAST_TTL: 8,
 } as const;
 export const IPVS_STATS_ATTR = {
-  CONNS: 1,
-  INPKTS: 2,
-  OUTPKTS: 3,
-  INBYTES: 4,
-  OUTBYTES: 5,
-  CPS: 6,
-  INPPS: 7,
-  OUTPPS: 8,
-  INBPS: 9,
-  OUTBPS: 10,
+  CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5, CPS: 6, INPPS: 7, OUTPPS: 8, INBPS: 9, OUTBPS: 10,
 } as const;
 export const IPVS_INFO_ATTR = { VERSION: 1, CONN_TAB_SIZE: 2 } as const;
 
@@ -98,159 +69,15 @@ const AF_INET6 = 10;
 const IPVS_SCHEDNAME_MAXLEN = 16;
 const IP_VS_IFNAME_MAXLEN = 16;
 
-// ---------------------------------------------------------------- model
-
-export type IpvsFamily = "inet" | "inet6";
-export type IpvsProtocol = "tcp" | "udp" | "sctp";
-export type IpvsServiceKey = { protocol: IpvsProtocol; address: string; port: number } | { family: IpvsFamily; fwmark: number };
-
-export interface IpvsServiceFlags {
-  /** IP_VS_SVC_F_PERSISTENT (ipvsadm -p): clients stick to a real server for `timeout` seconds */
-  persistent: boolean;
-  /** IP_VS_SVC_F_ONEPACKET (ipvsadm -o, UDP): schedule every datagram */
-  onePacket: boolean;
-  /** IP_VS_SVC_F_SCHED1: sh-fallback / mh-fallback */
-  schedFlag1: boolean;
-  /** IP_VS_SVC_F_SCHED2: sh-port / mh-port */
-  schedFlag2: boolean;
-  /** IP_VS_SVC_F_SCHED3 */
-  schedFlag3: boolean;
-}
-
-export type IpvsService = IpvsServiceKey & {
-  /** rr, wrr, lc, wlc, sh, dh, mh, ... (the ip_vs_<name> module) */
-  scheduler: string;
-  flags: IpvsServiceFlags;
-  /** persistence timeout in seconds (the kernel keeps it even without the persistent flag) */
-  timeout: number;
-  /** persistence granularity as a prefix length (ipvsadm -M); 32 / 128 = per client address */
-  netmask: number;
-  /** persistence engine, e.g. "sip" */
-  pe?: string;
-};
-
-export interface IpvsStats {
-  conns: bigint;
-  inPkts: bigint;
-  outPkts: bigint;
-  inBytes: bigint;
-  outBytes: bigint;
-  cps: bigint;
-  inPps: bigint;
-  outPps: bigint;
-  inBps: bigint;
-  outBps: bigint;
-}
-
-export type IpvsFwd = "nat" | "local" | "tun" | "dr";
-export interface IpvsTunnel {
-  type: "ipip" | "gue" | "gre";
-  /** GUE destination port */
-  port: number;
-  checksum: "nocsum" | "csum" | "remcsum";
-}
-export interface IpvsDestKey {
-  address: string;
-  port: number;
-}
-export interface IpvsDest extends IpvsDestKey {
-  fwd: IpvsFwd;
-  weight: number;
-  /** stop scheduling at this many connections; 0 = no limit */
-  upperThreshold: number;
-  /** resume scheduling below this many connections; 0 = not set */
-  lowerThreshold: number;
-  /** tunnel encapsulation for fwd "tun"; absent = the kernel default (ipip, no checksum) */
-  tunnel?: IpvsTunnel;
-}
-
-export interface IpvsServiceInfo {
-  service: IpvsService;
-  stats: IpvsStats;
-}
-export interface IpvsDestInfo {
-  dest: IpvsDest;
-  activeConns: number;
-  inactConns: number;
-  persistConns: number;
-  stats: IpvsStats;
-}
-export interface IpvsTimeouts {
-  /** seconds; 0 in a request leaves the value unchanged */
-  tcp: number;
-  tcpFin: number;
-  udp: number;
-}
-export interface IpvsInfo {
-  /** "1.2.1" from IP_VS_VERSION_CODE */
-  version: string;
-  connTableSize: number;
-}
-export interface IpvsDaemon {
-  state: "master" | "backup";
-  /** multicast interface */
-  ifname: string;
-  syncId: number;
-  /** the kernel's defaults when a request leaves them out */
-  syncMaxLen?: number;
-  mcastGroup?: string;
-  mcastPort?: number;
-  mcastTtl?: number;
-}
-
-export class IpvsCodecError extends Error {
+/** A value the kernel would refuse, or a reply we cannot read; malformed attributes throw its base, NlaError. */
+export class IpvsCodecError extends NlaError {
   override name = "IpvsCodecError";
-}
-
-// ---------------------------------------------------------------- netlink attributes (linux/netlink.h)
-
-const NLA_HDRLEN = 4;
-const NLA_F_NESTED = 0x8000;
-const NLA_TYPE_MASK = 0x3fff;
-const align4 = (n: number) => (n + 3) & ~3;
-
-function nla(type: number, value: Buffer): Buffer {
-  const out = Buffer.alloc(align4(NLA_HDRLEN + value.length));
-  out.writeUInt16LE(NLA_HDRLEN + value.length, 0);
-  out.writeUInt16LE(type, 2);
-  value.copy(out, NLA_HDRLEN);
-  return out;
-}
-/** libnl (and so ipvsadm) marks nests with NLA_F_NESTED; the kernel's own dumps do not. */
-const nest = (type: number, children: Buffer[]) => nla(type | NLA_F_NESTED, Buffer.concat(children));
-const fixed = (size: number, write: (b: Buffer) => void) => {
-  const b = Buffer.alloc(size);
-  write(b);
-  return b;
-};
-const u8 = (type: number, v: number) => nla(type, fixed(1, (b) => b.writeUInt8(v)));
-const u16 = (type: number, v: number) => nla(type, fixed(2, (b) => b.writeUInt16LE(v)));
-const be16 = (type: number, v: number) => nla(type, fixed(2, (b) => b.writeUInt16BE(v)));
-const u32 = (type: number, v: number) => nla(type, fixed(4, (b) => b.writeUInt32LE(v)));
-const str = (type: number, s: string) => nla(type, Buffer.from(`${s}\0`, "utf8"));
-
-/** Attributes by type (the last one wins, as in the kernel's nla_parse). */
-export function parseAttrs(buf: Buffer): Map<number, Buffer> {
-  const out = new Map<number, Buffer>();
-  for (let off = 0; off + NLA_HDRLEN <= buf.length; ) {
-    const len = buf.readUInt16LE(off);
-    if (len < NLA_HDRLEN || off + len > buf.length) throw new IpvsCodecError(`malformed attribute at offset ${off}`);
-    out.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + NLA_HDRLEN, off + len));
-    off += align4(len);
-  }
-  return out;
 }
 
 function need(attrs: Map<number, Buffer>, type: number, what: string): Buffer {
   const v = attrs.get(type);
   if (!v) throw new IpvsCodecError(`${what} missing`);
   return v;
-}
-function readUint(b: Buffer, what: string): number {
-  if (b.length === 1) return b.readUInt8(0);
-  if (b.length === 2) return b.readUInt16LE(0);
-  if (b.length === 4) return b.readUInt32LE(0);
-  throw new IpvsCodecError(`${what}: unexpected length ${b.length}`);
 }
 const getUint = (a: Map<number, Buffer>, type: number, what: string) => readUint(need(a, type, what), what);
 const getStr = (a: Map<number, Buffer>, type: number, what: string) => need(a, type, what).toString("utf8").replace(/\0.*$/s, "");
@@ -311,6 +138,11 @@ export function decodeInetAddr(b: Buffer, family: IpvsFamily): string {
   if (family === "inet") return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
   if (b.length < 16) throw new IpvsCodecError(`IPv6 address of ${b.length} bytes`);
   return formatIpv6(b);
+}
+
+/** The form decoding yields (RFC 5952 for IPv6), for comparing configured addresses with listed ones. */
+export function canonicalAddress(address: string): string {
+  return decodeInetAddr(encodeInetAddr(address), familyOf(address));
 }
 
 function checkInt(v: number, min: number, max: number, what: string): number {
@@ -375,7 +207,10 @@ function netmaskPrefix(b: Buffer, family: IpvsFamily): number {
 function flagsBytes(flags: IpvsServiceFlags): Buffer {
   const bits = FLAG_BITS.reduce((acc, [name, bit]) => (flags[name] ? acc | bit : acc), 0);
   // mask ~0 as ipvsadm: the service's flags become exactly these (the kernel adds HASHED itself)
-  return fixed(8, (b) => (b.writeUInt32LE(bits, 0), b.writeUInt32LE(0xffffffff, 4)));
+  const b = Buffer.alloc(8);
+  b.writeUInt32LE(bits, 0);
+  b.writeUInt32LE(0xffffffff, 4);
+  return b;
 }
 
 function checkScheduler(name: string, what: string): string {
@@ -539,7 +374,8 @@ export function daemonAttr(d: IpvsDaemon): Buffer {
     const bytes = encodeInetAddr(d.mcastGroup).subarray(0, v6 ? 16 : 4);
     optional.push(nla(v6 ? IPVS_DAEMON_ATTR.MCAST_GROUP6 : IPVS_DAEMON_ATTR.MCAST_GROUP, bytes));
   }
-  if (d.mcastPort !== undefined) optional.push(be16(IPVS_DAEMON_ATTR.MCAST_PORT, checkPort(d.mcastPort)));
+  // host order, unlike every other port here (the kernel's default 8848 arrives as 90 22)
+  if (d.mcastPort !== undefined) optional.push(u16(IPVS_DAEMON_ATTR.MCAST_PORT, checkPort(d.mcastPort)));
   if (d.mcastTtl !== undefined) optional.push(u8(IPVS_DAEMON_ATTR.MCAST_TTL, checkInt(d.mcastTtl, 1, 255, "mcast_ttl")));
   return nest(IPVS_CMD_ATTR.DAEMON, [
     u32(IPVS_DAEMON_ATTR.STATE, DAEMON_STATES[d.state]),
@@ -564,7 +400,7 @@ export function decodeDaemon(payload: Buffer): IpvsDaemon {
     syncId: getUint(a, IPVS_DAEMON_ATTR.SYNC_ID, "syncid"),
     syncMaxLen: opt(IPVS_DAEMON_ATTR.SYNC_MAXLEN, (b) => readUint(b, "sync_maxlen")),
     mcastGroup,
-    mcastPort: opt(IPVS_DAEMON_ATTR.MCAST_PORT, (b) => b.readUInt16BE(0)),
+    mcastPort: opt(IPVS_DAEMON_ATTR.MCAST_PORT, (b) => readUint(b, "mcast_port")),
     mcastTtl: opt(IPVS_DAEMON_ATTR.MCAST_TTL, (b) => readUint(b, "mcast_ttl")),
   });
 }
