@@ -3,6 +3,7 @@
 // Cross-field rules live in superRefine so every problem is reported at once, each with its path.
 import { z } from "zod";
 import { isIPv4 } from "node:net";
+import { DirectorSysctls, SyncDaemon, VirtualServer } from "./ipvs.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const cidr = z.string().refine(
@@ -97,12 +98,19 @@ export const GlobalSettings = z.object({
   metricsListen: z.string().default("127.0.0.1:9572"),
   /** user for track scripts and notify hooks that do not name one */
   scriptUser: z.string().default("nobody"),
+  /** seconds between IPVS reconciles: a hand edit of the table is repaired within this period */
+  ipvsReconcileInterval: z.number().min(0.1).max(3600).default(5),
+  /** where the agent keeps state across restarts (services it owns) */
+  stateDir: z.string().default("/run/lvs-agent"),
 });
 
 export const AgentConfig = z.object({
-  global: GlobalSettings.default({ statusSocket: "/run/lvs-agent/agent.sock", metricsListen: "127.0.0.1:9572", scriptUser: "nobody" }),
+  global: GlobalSettings.default(GlobalSettings.parse({})),
   instances: z.record(z.string().min(1), VrrpInstance).default({}),
   scripts: z.record(z.string().min(1), TrackScript).default({}),
+  virtualServers: z.record(z.string().min(1), VirtualServer).default({}),
+  sysctls: DirectorSysctls.default({}),
+  syncDaemon: SyncDaemon.optional(),
 });
 
 export type VirtualAddress = z.infer<typeof VirtualAddress>;

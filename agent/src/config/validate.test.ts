@@ -19,12 +19,12 @@ test("a minimal config is valid and gets its defaults", () => {
   assert.equal(r.config.instances.VI_1?.version, 3);
   assert.equal(r.config.instances.VI_1?.priority, 100);
   assert.equal(r.config.global.statusSocket, "/run/lvs-agent/agent.sock");
-  assert.deepEqual(validateConfig({}), { ok: true, config: { global: r.config.global, instances: {}, scripts: {} } });
+  assert.deepEqual(validateConfig({}), { ok: true, config: { global: r.config.global, instances: {}, scripts: {}, virtualServers: {}, sysctls: {} } });
 });
 
 test("not an object at all", () => {
   for (const bad of [null, [], "x", 3]) {
-    assert.deepEqual(problems(bad), ["the configuration must be a JSON object with instances, scripts and/or global"]);
+    assert.deepEqual(problems(bad), ["the configuration must be a JSON object with instances, virtualServers, scripts and/or global"]);
   }
 });
 
@@ -59,7 +59,7 @@ test("unknown fields are errors, with a guess when one is close", () => {
   assert.deepEqual(problems({ instances: { VI_1: vi({ garp: { count: 3, bogus: 1 } }) } }), [
     "instances.VI_1.garp.bogus: unknown field (known: count, intervalMs, repeatDelay, refresh)",
   ]);
-  assert.deepEqual(problems({ vrrp: {} }), ["vrrp: unknown field (known: global, instances, scripts)"]);
+  assert.deepEqual(problems({ vrrp: {} }), ["vrrp: unknown field (known: global, instances, scripts, virtualServers, sysctls, syncDaemon)"]);
 });
 
 test("auth is VRRPv2 only", () => {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { AgentConfig, VrrpInstance, TrackScript, type AgentConfig as AgentConfigT } from "./schema.ts";
 import { parseListen } from "../status/http.ts";
+import { ipvsProblems } from "./validate-ipvs.ts";
 
 export type PathSegment = string | number;
 export interface Problem {
@@ -22,7 +23,7 @@ export function validateConfig(input: unknown): ValidateResult {
 
 /** Structured form for the loader, which maps each path back to the fragment file it came from. */
 export function checkConfig(input: unknown): { config?: AgentConfigT; problems: Problem[] } {
-  if (!isObject(input)) return { problems: [{ path: [], message: "the configuration must be a JSON object with instances, scripts and/or global" }] };
+  if (!isObject(input)) return { problems: [{ path: [], message: "the configuration must be a JSON object with instances, virtualServers, scripts and/or global" }] };
   const parsed = AgentConfig.safeParse(input, { error: messageFor });
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.map(toSegment), message: i.message }))),
@@ -193,7 +194,7 @@ function crossFieldProblems(input: unknown): Problem[] {
   for (const [name, raw] of Object.entries(scripts ?? {})) {
     if (isObject(raw)) out.push(...scriptRules(raw, (...rest) => ["scripts", name, ...rest]));
   }
-  return [...out, ...globalRules(input.global)];
+  return [...out, ...globalRules(input.global), ...ipvsProblems(input, instances)];
 }
 
 type At = (...rest: PathSegment[]) => PathSegment[];

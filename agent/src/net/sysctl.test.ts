@@ -6,8 +6,10 @@ test("unknown keys and invalid values are named", () => {
   assert.deepEqual(checkSysctls({ "net.ipv4.ip_forward": 1, "net.ipv4.vs.conn_reuse_mode": 2 }), []);
   const problems = checkSysctls({ "net.ipv4.ip_forwrd": 1, "net.ipv4.vs.expire_nodest_conn": 3 });
   assert.equal(problems.length, 2);
-  assert.match(problems[0]!, /^sysctls\.net\.ipv4\.ip_forwrd: not a setting the agent manages/);
-  assert.match(problems[1]!, /^sysctls\.net\.ipv4\.vs\.expire_nodest_conn: must be one of 0, 1/);
+  assert.equal(problems[0]!.key, "net.ipv4.ip_forwrd");
+  assert.match(problems[0]!.message, /^not a setting the agent manages/);
+  assert.equal(problems[1]!.key, "net.ipv4.vs.expire_nodest_conn");
+  assert.match(problems[1]!.message, /^must be one of 0, 1/);
 });
 
 test("only differing values are written", () => {

@@ -39,12 +39,15 @@ export function sysctlPath(key: string): string {
   return `/proc/sys/${key.replace(/\./g, "/")}`;
 }
 
-/** Problems with wanted settings, each naming the key; empty when all are known and valid. */
-export function checkSysctls(wanted: Record<string, number | string>, table: Record<string, SysctlSpec> = DIRECTOR_SYSCTLS): string[] {
+/** Problems with wanted settings, each with its key; empty when all are known and valid. */
+export function checkSysctls(
+  wanted: Record<string, number | string>,
+  table: Record<string, SysctlSpec> = DIRECTOR_SYSCTLS,
+): { key: string; message: string }[] {
   return Object.entries(wanted).flatMap(([key, value]) => {
     const spec = table[key];
-    if (!spec) return [`sysctls.${key}: not a setting the agent manages (known: ${Object.keys(table).join(", ")})`];
-    if (!spec.values.includes(Number(value))) return [`sysctls.${key}: must be one of ${spec.values.join(", ")} (${spec.why})`];
+    if (!spec) return [{ key, message: `not a setting the agent manages (known: ${Object.keys(table).join(", ")})` }];
+    if (!spec.values.includes(Number(value))) return [{ key, message: `must be one of ${spec.values.join(", ")} (${spec.why})` }];
     return [];
   });
 }

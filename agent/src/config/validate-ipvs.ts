@@ -1,0 +1,68 @@
+// Cross-field rules of the IPVS part of AgentConfig, on the raw input like validate.ts's rules, so
+// every problem is reported at once, each naming the virtual server (and real server) it is about.
+import { checkSysctls } from "../net/sysctl.ts";
+import type { PathSegment, Problem } from "./validate.ts";
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function serviceKey(vs: Obj): string | undefined {
+  if (typeof vs.fwmark === "number") return `fwmark ${vs.fwmark}`;
+  if (typeof vs.address !== "string" || typeof vs.port !== "number") return undefined;
+  const proto = typeof vs.protocol === "string" ? vs.protocol : "TCP";
+  return `${proto} ${vs.address}:${vs.port}`;
+}
+
+function shapeRules(vs: Obj, at: (...p: PathSegment[]) => PathSegment[]): Problem[] {
+  const hasAddr = vs.address !== undefined || vs.port !== undefined;
+  if (vs.fwmark !== undefined && hasAddr) return [{ path: at(), message: "give either fwmark or address and port, not both" }];
+  if (vs.fwmark === undefined && (vs.address === undefined || vs.port === undefined)) {
+    return [{ path: at(), message: "needs address and port (or a fwmark)" }];
+  }
+  return [];
+}
+
+function realServerRules(vs: Obj, at: (...p: PathSegment[]) => PathSegment[]): Problem[] {
+  if (!Array.isArray(vs.realServers)) return [];
+  const seen = new Map<string, number>();
+  const out: Problem[] = [];
+  vs.realServers.forEach((rs: unknown, i) => {
+    if (!isObject(rs) || typeof rs.address !== "string") return;
+    const port = typeof rs.port === "number" ? rs.port : vs.port;
+    const key = `${rs.address}:${port ?? 0}`;
+    const first = seen.get(key);
+    if (first !== undefined) out.push({ path: at("realServers", i), message: `${key} is already realServers[${first}]` });
+    else seen.set(key, i);
+    const check = rs.healthCheck ?? vs.healthCheck;
+    if (isObject(check) && check.type !== "script" && port === undefined && check.port === undefined) {
+      out.push({ path: at("realServers", i, "healthCheck"), message: "a fwmark service's real server needs a port (or healthCheck.port) to check" });
+    }
+  });
+  return out;
+}
+
+export function ipvsProblems(input: Obj, instances: Obj): Problem[] {
+  const out: Problem[] = [];
+  const services = new Map<string, string>();
+  const vss = isObject(input.virtualServers) ? input.virtualServers : {};
+  for (const [name, vs] of Object.entries(vss)) {
+    if (!isObject(vs)) continue;
+    const at = (...rest: PathSegment[]): PathSegment[] => ["virtualServers", name, ...rest];
+    out.push(...shapeRules(vs, at), ...realServerRules(vs, at));
+    const key = serviceKey(vs);
+    const owner = key && services.get(key);
+    if (key && owner) out.push({ path: at(), message: `${key} is the same service as virtualServers.${owner}` });
+    else if (key) services.set(key, name);
+  }
+  if (isObject(input.sysctls)) {
+    for (const p of checkSysctls(input.sysctls as Record<string, number | string>)) out.push({ path: ["sysctls", p.key], message: p.message });
+  }
+  const sync = input.syncDaemon;
+  if (isObject(sync) && typeof sync.followInstance === "string" && !(sync.followInstance in instances)) {
+    out.push({ path: ["syncDaemon", "followInstance"], message: `no VRRP instance "${sync.followInstance}" under instances` });
+  }
+  return out;
+}
