@@ -13,6 +13,7 @@ import type { VrrpState } from "./vrrp/fsm.ts";
 import { ScriptPool } from "./track/pool.ts";
 import { AgentMetrics } from "./status/metrics.ts";
 import type { AgentStatus } from "./status/format.ts";
+import { IpvsRuntime } from "./ipvs/runtime.ts";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -32,6 +33,7 @@ export class Agent implements InstanceHost {
   private readonly garp = new Map<string, GarpSender | Promise<GarpSender>>();
   private scripts!: ScriptPool;
   private reloading: Promise<ReloadOutcome> | undefined;
+  private readonly ipvs: IpvsRuntime;
 
   constructor(
     readonly log: Logger,
@@ -39,16 +41,27 @@ export class Agent implements InstanceHost {
   ) {
     this.metrics = new AgentMetrics();
     this.metrics.info.set({ version: AGENT_VERSION }, 1);
+    this.ipvs = new IpvsRuntime(log, this.metrics.registry);
+  }
+
+  /** Load and validate, including what only the kernel can tell (IPVS present, schedulers known). */
+  private async loadChecked(): Promise<LoadResult> {
+    const r = await this.load();
+    if (!r.ok) return r;
+    const problems = await this.ipvs.check(r.config);
+    return problems.length ? { ok: false, problems } : r;
   }
 
   /** First load: a bad config is fatal here, with every problem listed. */
   async start(): Promise<void> {
-    const r = await this.load();
+    const r = await this.loadChecked();
     if (!r.ok) throw new Error(`invalid configuration:\n  ${r.problems.join("\n  ")}`);
     this.config = r.config;
     this.sources = r.sources;
     this.scripts = new ScriptPool(r.config.scripts, this.log);
     try {
+      // The table first: a director that becomes master must already balance.
+      await this.ipvs.apply(r.config);
       await this.startInstances(Object.keys(r.config.instances));
     } catch (err) {
       // The process is about to exit: instances that did start (an address owner is MASTER at once)
@@ -93,7 +106,7 @@ export class Agent implements InstanceHost {
   }
 
   private async doReload(): Promise<ReloadOutcome> {
-    const r = await this.load();
+    const r = await this.loadChecked();
     if (!r.ok) {
       this.log.error("reload rejected; running configuration kept", { event: "agent.reload", problems: r.problems });
       this.metrics.reloads.inc({ result: "rejected" });
@@ -110,6 +123,7 @@ export class Agent implements InstanceHost {
     this.sources = r.sources;
     this.scripts.update(r.config.scripts);
     try {
+      await this.ipvs.apply(r.config);
       await this.startInstances(started);
     } catch (err) {
       this.metrics.reloads.inc({ result: "failed" });
@@ -123,6 +137,7 @@ export class Agent implements InstanceHost {
 
   async stop(): Promise<void> {
     await this.stopInstances([...this.instances.keys()]);
+    await this.ipvs.stop();
     this.scripts?.stop();
     for (const g of this.garp.values()) (await g).close();
     this.garp.clear();
@@ -131,6 +146,7 @@ export class Agent implements InstanceHost {
   status(): AgentStatus {
     return {
       instances: [...this.instances.values()].map((i) => i.status()),
+      virtualServers: this.ipvs.status(),
       configSources: this.sources,
       pid: process.pid,
       version: AGENT_VERSION,
@@ -159,6 +175,7 @@ export class Agent implements InstanceHost {
   }
 
   notify(instance: string, cfg: VrrpInstanceConfig, state: VrrpState, priority: number): void {
+    this.ipvs.onVrrpState(instance, state);
     runNotify(cfg.notify, instance, state, priority, this.config.global.scriptUser, this.log);
   }
 }

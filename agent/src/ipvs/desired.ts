@@ -14,8 +14,12 @@ export interface Health {
 }
 
 /** Key of a real server's health: "<virtual server name>/<address>:<port>". */
+export function healthKey(vsName: string, address: string, port: number): string {
+  return `${vsName}/${address}:${port}`;
+}
+
 export function realServerId(vsName: string, vs: VirtualServerConfig, rs: RealServerConfig): string {
-  return `${vsName}/${rs.address}:${rs.port ?? vs.port ?? 0}`;
+  return healthKey(vsName, rs.address, rs.port ?? vs.port ?? 0);
 }
 
 const FWD: Record<ForwardingT, IpvsFwd> = { DR: "dr", NAT: "nat", TUN: "tun" };

@@ -60,6 +60,11 @@ export class IpvsManager {
   lastKernel: VirtualService[] = [];
   private lastStats = new Map<string, IpvsDestInfo[]>();
 
+  /** Destinations with counters per virtual server name, from the last dump. */
+  get stats(): ReadonlyMap<string, IpvsDestInfo[]> {
+    return this.lastStats;
+  }
+
   constructor(private readonly opts: ManagerOptions) {}
 
   async start(vss: Record<string, VirtualServerConfig>): Promise<ReconcileReport> {

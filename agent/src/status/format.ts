@@ -2,6 +2,8 @@
 // that explains a state (why FAULT, which track is down). AgentStatus is also the JSON the status socket
 // returns, so scripts can use the same data.
 
+import type { VirtualServerStatus } from "../ipvs/runtime.ts";
+
 export type VrrpStateName = "INIT" | "BACKUP" | "MASTER" | "FAULT";
 
 export interface TrackStatus {
@@ -36,6 +38,8 @@ export interface InstanceStatus {
 
 export interface AgentStatus {
   instances: InstanceStatus[];
+  /** the IPVS table this agent manages, with health and counters */
+  virtualServers?: VirtualServerStatus[];
   configSources: string[];
   pid: number;
   version: string;
@@ -45,10 +49,24 @@ const HEADERS = ["Instance", "Interface", "VRID", "Ver", "State", "Priority", "M
 
 export function formatStatusTable(status: AgentStatus): string {
   const head = `lvs-agent ${status.version} (pid ${status.pid}); config: ${status.configSources.join(", ") || "none"}`;
-  if (status.instances.length === 0) return `${head}\n\nno VRRP instances configured\n`;
-  const rows = status.instances.map(row);
-  const details = status.instances.flatMap(detailLines);
-  return [head, "", ...table([HEADERS, ...rows]), "", ...details].join("\n") + "\n";
+  const vrrp = status.instances.length === 0
+    ? ["no VRRP instances configured"]
+    : [...table([HEADERS, ...status.instances.map(row)]), "", ...status.instances.flatMap(detailLines)];
+  return [head, "", ...vrrp, ...ipvsLines(status.virtualServers ?? [])].join("\n") + "\n";
+}
+
+const IPVS_HEADERS = ["  -> real server", "forward", "weight", "health", "active", "inactive", "conns"];
+
+/** ipvsadm -Ln in spirit, with each real server's health beside its counters. */
+function ipvsLines(vss: VirtualServerStatus[]): string[] {
+  return vss.flatMap((vs) => [
+    "",
+    `${vs.service} ${vs.scheduler} (${vs.name})`,
+    ...table([
+      IPVS_HEADERS,
+      ...vs.dests.map((d) => [`  -> ${d.address}:${d.port}`, d.forwarding, String(d.weight), d.health, String(d.activeConns), String(d.inactiveConns), String(d.conns)]),
+    ]),
+  ]);
 }
 
 function row(i: InstanceStatus): string[] {

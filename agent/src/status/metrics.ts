@@ -85,6 +85,11 @@ export class Counter<L extends string = never> extends Metric<L> {
     if (!(by >= 0)) throw new Error(`${this.name}: a counter only goes up (inc by ${by})`);
     this.update(labels, (v) => v + by);
   }
+
+  /** Mirror a counter kept elsewhere (the kernel's IPVS counters): the value only ever grows there. */
+  mirror(labels: Labels<L>, value: number): void {
+    this.update(labels, () => value);
+  }
 }
 
 export class Gauge<L extends string = never> extends Metric<L> {

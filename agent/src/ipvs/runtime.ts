@@ -1,0 +1,168 @@
+// The IPVS side of a director at run time: director sysctls, the reconciling manager, the health
+// checkers and the sync daemon, behind three calls the daemon makes: check (before a config is used,
+// changing nothing), apply, and onVrrpState. IPVS is opened only when the config asks for it, so a
+// VRRP-only agent runs on kernels without IPVS.
+import { join } from "node:path";
+import type { AgentConfig } from "../config/schema.ts";
+import type { Logger } from "../log.ts";
+import { applySysctls } from "../net/sysctl.ts";
+import { IpvsMetrics } from "../status/ipvs-metrics.ts";
+import type { Registry } from "../status/metrics.ts";
+import type { VrrpState } from "../vrrp/fsm.ts";
+import { describeService } from "./codec.ts";
+import { healthKey, serviceKeyOf } from "./desired.ts";
+import { IpvsClient } from "./genl.ts";
+import { HealthSet } from "./health.ts";
+import { IpvsManager, type ReconcileReport } from "./manager.ts";
+import { ensureScheduler } from "./schedulers.ts";
+import { applySync } from "./sync.ts";
+
+export interface DestStatus {
+  address: string;
+  port: number;
+  forwarding: string;
+  weight: number;
+  health: "up" | "down" | "unknown" | "unchecked";
+  detail?: string;
+  activeConns: number;
+  inactiveConns: number;
+  conns: number;
+  inBytes: number;
+  outBytes: number;
+}
+
+export interface VirtualServerStatus {
+  name: string;
+  service: string;
+  scheduler: string;
+  dests: DestStatus[];
+}
+
+function needsIpvs(cfg: AgentConfig): boolean {
+  return Object.keys(cfg.virtualServers).length > 0 || cfg.syncDaemon !== undefined;
+}
+
+/** NAT needs forwarding on: derived here so users cannot forget it. */
+function sysctlsFor(cfg: AgentConfig): Record<string, number | string> {
+  const nat = Object.values(cfg.virtualServers).some((vs) => vs.forwarding === "NAT" || vs.realServers.some((r) => r.forwarding === "NAT"));
+  return nat ? { "net.ipv4.ip_forward": 1, ...cfg.sysctls } : cfg.sysctls;
+}
+
+export class IpvsRuntime {
+  private client?: IpvsClient;
+  private manager?: IpvsManager;
+  private health?: HealthSet;
+  private cfg?: AgentConfig;
+  private readonly vrrp = new Map<string, VrrpState>();
+  private readonly metrics: IpvsMetrics;
+
+  constructor(
+    private readonly log: Logger,
+    registry: Registry,
+  ) {
+    this.metrics = new IpvsMetrics(registry);
+  }
+
+  /** Problems that would make cfg fail on this kernel; nothing is changed. */
+  async check(cfg: AgentConfig): Promise<string[]> {
+    if (!needsIpvs(cfg)) return [];
+    try {
+      this.client ??= await IpvsClient.open();
+    } catch (err) {
+      return [`virtualServers: ${(err as Error).message}`];
+    }
+    const problems: string[] = [];
+    for (const [name, vs] of Object.entries(cfg.virtualServers)) {
+      if (!(await ensureScheduler(vs.scheduler))) {
+        problems.push(`virtualServers.${name}.scheduler: the kernel has no IPVS scheduler "${vs.scheduler}" (module ip_vs_${vs.scheduler})`);
+      }
+    }
+    return problems;
+  }
+
+  /** Apply a config that passed check(). */
+  async apply(cfg: AgentConfig): Promise<void> {
+    this.cfg = cfg;
+    const changed = await applySysctls(sysctlsFor(cfg));
+    if (changed.length) this.log.info("director sysctls set", { event: "sysctl.set", changed });
+    if (!this.client) return;
+    if (!this.manager) {
+      this.manager = new IpvsManager({
+        kernel: this.client,
+        log: this.log,
+        stateFile: join(cfg.global.stateDir, "ipvs-owned.json"),
+        periodMs: cfg.global.ipvsReconcileInterval * 1000,
+        onReport: (r) => this.onReport(r),
+      });
+      this.health = new HealthSet(this.log, (id, h) => this.manager?.setHealth(id, h));
+      const ids = this.health.update(cfg.virtualServers);
+      this.manager.forgetHealth((id) => ids.has(id));
+      await this.manager.start(cfg.virtualServers);
+    } else {
+      const ids = this.health!.update(cfg.virtualServers);
+      this.manager.forgetHealth((id) => ids.has(id));
+      await this.manager.setConfig(cfg.virtualServers);
+    }
+    await this.followSync();
+  }
+
+  private onReport(r: ReconcileReport): void {
+    this.metrics.report(r);
+    for (const [name, dests] of this.manager?.stats ?? []) {
+      const vs = this.cfg?.virtualServers[name];
+      if (vs) for (const d of dests) this.metrics.dest(describeService(serviceKeyOf(vs)), d);
+    }
+  }
+
+  onVrrpState(instance: string, state: VrrpState): void {
+    this.vrrp.set(instance, state);
+    if (this.cfg?.syncDaemon?.followInstance === instance) void this.followSync();
+  }
+
+  private async followSync(): Promise<void> {
+    if (!this.client || !this.cfg) return;
+    const sync = this.cfg.syncDaemon;
+    try {
+      const plan = await applySync(this.client, sync, sync ? this.vrrp.get(sync.followInstance) : undefined);
+      if (plan.start || plan.stop.length) this.log.info("IPVS sync daemon", { event: "ipvs.sync", started: plan.start?.state, stopped: plan.stop });
+    } catch (err) {
+      this.log.error("IPVS sync daemon change failed", { event: "ipvs.sync", error: (err as Error).message });
+    }
+  }
+
+  status(): VirtualServerStatus[] {
+    const cfg = this.cfg;
+    if (!cfg || !this.manager) return [];
+    const health = this.health?.states() ?? new Map();
+    return Object.entries(cfg.virtualServers).map(([name, vs]) => ({
+      name,
+      service: describeService(serviceKeyOf(vs)),
+      scheduler: vs.scheduler,
+      dests: (this.manager!.stats.get(name) ?? []).map((d) => {
+        const h = health.get(healthKey(name, d.dest.address, d.dest.port));
+        return {
+          address: d.dest.address,
+          port: d.dest.port,
+          forwarding: d.dest.fwd,
+          weight: d.dest.weight,
+          health: h ? (h.up === undefined ? "unknown" : h.up ? "up" : "down") : "unchecked",
+          detail: h?.detail,
+          activeConns: d.activeConns,
+          inactiveConns: d.inactConns,
+          conns: Number(d.stats.conns),
+          inBytes: Number(d.stats.inBytes),
+          outBytes: Number(d.stats.outBytes),
+        } satisfies DestStatus;
+      }),
+    }));
+  }
+
+  /** Stop checking and remove the services we own, as keepalived does on shutdown. */
+  async stop(): Promise<void> {
+    this.manager?.stop();
+    await this.health?.stop();
+    if (this.manager && this.cfg) await this.manager.setConfig({});
+    if (this.client && this.cfg?.syncDaemon) await applySync(this.client, undefined, undefined).catch(() => undefined);
+    this.client?.close?.();
+  }
+}
