@@ -98,8 +98,8 @@ test("fragment shape: an object of known sections, each an object", async () => 
     "b.json": { instance: {}, global: [] },
   });
   assert.deepEqual(await problemsOf(dir), [
-    "a.json: must be a JSON object with instances, scripts and/or global",
-    "b.json: instance: unknown section (expected instances, scripts or global)",
+    "a.json: must be a JSON object with any of instances, scripts, virtualServers, sysctls, syncDaemon and/or global",
+    "b.json: instance: unknown section (expected instances, scripts, virtualServers, sysctls, syncDaemon or global)",
     "b.json: global: must be an object",
   ]);
 });
@@ -120,6 +120,24 @@ test("validation problems are prefixed with the fragment they come from, all at 
     "20-web.json: instances.VI_WEB.vrid: must be 1-255",
     "10-global.json: scripts.chk.rise: must be at least 1",
   ]);
+});
+
+test("IPVS sections: virtual servers from several fragments, sysctls and the sync daemon", async () => {
+  const vs = (address: string) => ({ address, port: 80, realServers: [{ address: "10.0.1.1" }] });
+  const dir = await confd({
+    "10-vrrp.json": { instances: { VI_1: vi(1, "10.0.0.1") }, sysctls: { "net.ipv4.ip_forward": 1 } },
+    "20-web.json": { virtualServers: { web: vs("10.0.0.1") }, syncDaemon: { interface: "eth0", followInstance: "VI_1" } },
+    "30-api.json": { virtualServers: { api: vs("10.0.0.2") }, sysctls: { "net.ipv4.ip_forward": 1 } },
+  });
+  const r = await loadConfigDir(dir);
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.deepEqual(Object.keys(r.config.virtualServers), ["web", "api"]);
+  assert.equal(r.config.syncDaemon?.followInstance, "VI_1");
+  assert.deepEqual(r.config.sysctls, { "net.ipv4.ip_forward": 1 });
+  const none = await loadConfigDir(await confd({ "a.json": { instances: { VI_1: vi(1, "10.0.0.1") } } }));
+  assert.ok(none.ok && none.config.syncDaemon === undefined);
+  const twice = await confd({ "a.json": { virtualServers: { web: vs("10.0.0.1") } }, "b.json": { virtualServers: { web: vs("10.0.0.2") } } });
+  assert.deepEqual(await problemsOf(twice), ['virtual server "web" is defined in both a.json and b.json']);
 });
 
 test("a single file", async () => {

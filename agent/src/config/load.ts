@@ -11,8 +11,11 @@ import { locateJsonError } from "./json-error.ts";
 export type LoadResult = { ok: true; config: AgentConfig; sources: string[] } | { ok: false; problems: string[] };
 
 type Obj = Record<string, unknown>;
-const SECTIONS = ["instances", "scripts", "global"] as const;
+const SECTIONS = ["instances", "scripts", "virtualServers", "sysctls", "syncDaemon", "global"] as const;
 type Section = (typeof SECTIONS)[number];
+/** Sections merged key by key where the same value may come from several fragments (others: one owner per key). */
+const SHARED: readonly Section[] = ["global", "sysctls", "syncDaemon"];
+const SECTION_LIST = "instances, scripts, virtualServers, sysctls, syncDaemon or global";
 
 interface Fragment {
   /** how problems name it: the file name in conf.d, the path for a single file */
@@ -64,12 +67,12 @@ async function readFragment(path: string, label: string): Promise<ReadOutcome> {
   return checkShape(data, path, label);
 }
 
-/** A fragment holds only the three sections, each an object; anything else is named with its file. */
+/** A fragment holds only the known sections, each an object; anything else is named with its file. */
 function checkShape(data: unknown, path: string, label: string): ReadOutcome {
-  if (!isObject(data)) return { problems: [`${label}: must be a JSON object with instances, scripts and/or global`] };
+  if (!isObject(data)) return { problems: [`${label}: must be a JSON object with any of ${SECTION_LIST.replace(" or ", " and/or ")}`] };
   const problems: string[] = [];
   for (const [key, value] of Object.entries(data)) {
-    if (!(SECTIONS as readonly string[]).includes(key)) problems.push(`${label}: ${key}: unknown section (expected instances, scripts or global)`);
+    if (!(SECTIONS as readonly string[]).includes(key)) problems.push(`${label}: ${key}: unknown section (expected ${SECTION_LIST})`);
     else if (!isObject(value)) problems.push(`${label}: ${key}: must be an object`);
   }
   return problems.length > 0 ? { problems } : { fragment: { label, path, data: data as Fragment["data"] } };
@@ -90,8 +93,8 @@ function mergeAndValidate(outcomes: ReadOutcome[]): LoadResult {
 }
 
 function merge(fragments: Fragment[]): { merged: Obj; owners: Owners; conflicts: string[] } {
-  const merged: Record<Section, Obj> = { instances: {}, scripts: {}, global: {} };
-  const owners: Owners = { instances: new Map(), scripts: new Map(), global: new Map() };
+  const merged = Object.fromEntries(SECTIONS.map((s) => [s, {}])) as Record<Section, Obj>;
+  const owners = Object.fromEntries(SECTIONS.map((s) => [s, new Map<string, string>()])) as Owners;
   const conflicts: string[] = [];
   for (const f of fragments) {
     for (const section of SECTIONS) {
@@ -100,19 +103,21 @@ function merge(fragments: Fragment[]): { merged: Obj; owners: Owners; conflicts:
         if (first === undefined) {
           owners[section].set(key, f.label);
           merged[section][key] = value;
-        } else if (section !== "global" || !isDeepStrictEqual(merged.global[key], value)) {
+        } else if (!SHARED.includes(section) || !isDeepStrictEqual(merged[section][key], value)) {
           conflicts.push(conflictMessage(section, key, first, f.label));
         }
       }
     }
   }
+  // syncDaemon is one optional object, not a map: absent unless some fragment set it.
+  if (owners.syncDaemon.size === 0) delete (merged as Partial<Record<Section, Obj>>).syncDaemon;
   return { merged, owners, conflicts };
 }
 
 /** Never quotes the values: a global key could one day be a secret. */
 function conflictMessage(section: Section, key: string, first: string, second: string): string {
-  if (section === "global") return `global.${key} is set differently in ${first} and ${second}`;
-  const noun = section === "instances" ? "instance" : "script";
+  if (SHARED.includes(section)) return `${section}.${key} is set differently in ${first} and ${second}`;
+  const noun = section === "instances" ? "instance" : section === "scripts" ? "script" : "virtual server";
   return `${noun} "${key}" is defined in both ${first} and ${second}`;
 }
 
