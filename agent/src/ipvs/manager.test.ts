@@ -55,6 +55,8 @@ test("first apply writes the table; a second pass writes nothing", async () => {
     const r1 = await m.start({ web: web(["10.0.1.1", "10.0.1.2"]) });
     assert.equal(r1.ops.length, 3);
     assert.equal(r1.drift, false);
+    // status right after the first apply already shows the real servers just added
+    assert.deepEqual(m.stats.get("web")?.map((d) => destId(d.dest)), ["10.0.1.1:80", "10.0.1.2:80"]);
     const before = s.kernel.writes;
     const r2 = await m.reconcile();
     assert.deepEqual(r2.ops, []);

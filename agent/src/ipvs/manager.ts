@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { VirtualServerConfig } from "../config/ipvs.ts";
 import type { Logger } from "../log.ts";
-import type { IpvsDest, IpvsDestInfo, IpvsDestKey, IpvsService, IpvsServiceInfo, IpvsServiceKey } from "./codec.ts";
+import type { IpvsDest, IpvsDestInfo, IpvsDestKey, IpvsService, IpvsServiceInfo, IpvsServiceKey, IpvsStats } from "./codec.ts";
 import { desiredTable, serviceKeyOf, type Health } from "./desired.ts";
 import { destId, ownedAfter, reconcile, serviceId, type IpvsOp, type VirtualService } from "./reconcile.ts";
 
@@ -42,6 +42,8 @@ export interface ManagerOptions {
   onReport?: (r: ReconcileReport) => void;
 }
 
+const ZERO_STATS: IpvsStats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
+
 interface Draining {
   dest: IpvsDest;
   until: number;
@@ -59,10 +61,12 @@ export class IpvsManager {
   /** our services as the kernel holds them after the last pass */
   lastKernel: VirtualService[] = [];
   private lastStats = new Map<string, IpvsDestInfo[]>();
+  /** lastStats, or after writes the table just written (what status shows) */
+  private shownStats = new Map<string, IpvsDestInfo[]>();
 
-  /** Destinations with counters per virtual server name, from the last dump. */
+  /** Destinations with counters per virtual server name, from the last dump and the writes after it. */
   get stats(): ReadonlyMap<string, IpvsDestInfo[]> {
-    return this.lastStats;
+    return this.shownStats;
   }
 
   constructor(private readonly opts: ManagerOptions) {}
@@ -151,6 +155,7 @@ export class IpvsManager {
     const ops = reconcile(desired, kernel, this.owned);
     const drift = ops.length > 0 && desiredKey === this.lastDesired;
     const errors = await this.apply(ops);
+    this.shownStats = ops.length > 0 && errors.length === 0 ? this.statsAfterWrites(desired) : this.lastStats;
     // What the kernel holds now, as far as we know: drain decisions on the next config change use it.
     this.lastKernel = errors.length ? kernel : desired;
     this.lastDesired = desiredKey;
@@ -176,6 +181,23 @@ export class IpvsManager {
       out.push({ service: s.service, dests: dests.map((d) => d.dest) });
     }
     return out;
+  }
+
+  /**
+   * After writes, status shows the table just written (counters carried over by real server), not the
+   * dump taken before them: otherwise a new real server would be missing from status for a whole period.
+   * Drains still decide on dumped counts only (lastStats).
+   */
+  private statsAfterWrites(desired: VirtualService[]): Map<string, IpvsDestInfo[]> {
+    const names = new Map(Object.entries(this.vss).map(([n, vs]) => [serviceId(serviceKeyOf(vs)), n]));
+    const next = new Map<string, IpvsDestInfo[]>();
+    for (const v of desired) {
+      const name = names.get(serviceId(v.service));
+      if (!name) continue;
+      const before = new Map((this.lastStats.get(name) ?? []).map((d) => [destId(d.dest), d]));
+      next.set(name, v.dests.map((dest) => ({ ...(before.get(destId(dest)) ?? { activeConns: 0, inactConns: 0, persistConns: 0, stats: ZERO_STATS }), dest })));
+    }
+    return next;
   }
 
   private async apply(ops: IpvsOp[]): Promise<string[]> {
