@@ -1,7 +1,7 @@
 // lvs-agent and keepalived processes inside lab hosts, with their VRRP state read from their logs.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentConfigInput, VrrpInstanceConfig } from "../../agent/src/config/schema.ts";
+import { VrrpInstance, type AgentConfigInput, type VrrpInstanceConfig } from "../../agent/src/config/schema.ts";
 import type { Host } from "./netns.ts";
 import { Watched, type Line } from "./procs.ts";
 
@@ -33,8 +33,14 @@ function agentState(text: string): { instance: string; to: string } | undefined 
   }
 }
 
-/** Start lvs-agent in host with config written as one conf.d fragment. */
-export function startAgent(host: Host, config: AgentConfigInput, extraArgs: string[] = []): Peer {
+/** How the agent is run by default: its TypeScript sources under tsx. */
+export const AGENT_TSX = ["--import", "tsx", AGENT_MAIN];
+
+/**
+ * Start lvs-agent in host with config written as one conf.d fragment. `entry` is what node runs
+ * before the CLI arguments (the bench passes a bundled build instead of the tsx sources).
+ */
+export function startAgent(host: Host, config: AgentConfigInput, extraArgs: string[] = [], entry: string[] = AGENT_TSX): Peer {
   const dir = stateDir(host, "agent");
   const confDir = join(dir, "conf.d");
   mkdirSync(confDir, { recursive: true });
@@ -43,7 +49,7 @@ export function startAgent(host: Host, config: AgentConfigInput, extraArgs: stri
     global: { statusSocket: join(dir, "agent.sock"), metricsListen: "127.0.0.1:9572", ...config.global },
   };
   writeFileSync(join(confDir, "00-test.json"), JSON.stringify(full, null, 2));
-  const child = host.spawn(process.execPath, ["--import", "tsx", AGENT_MAIN, "run", "--config-dir", confDir, ...extraArgs], {
+  const child = host.spawn(process.execPath, [...entry, "run", "--config-dir", confDir, ...extraArgs], {
     cwd: REPO,
   });
   const w = new Watched(child) as Peer;
@@ -104,4 +110,32 @@ export function crash(p: Peer): void {
       /* already gone */
     }
   } else p.signal("SIGKILL");
+}
+
+/** One instance as a fragment would hold it, before defaults. */
+export type VrrpInstanceInput = NonNullable<AgentConfigInput["instances"]>[string];
+
+/** Start lvs-agent or keepalived in host running the one instance `inst` (named `name`). */
+export function startPeer(kind: Peer["kind"], host: Host, name: string, inst: VrrpInstanceInput, agentEntry = AGENT_TSX): Peer {
+  if (kind === "agent") return startAgent(host, { instances: { [name]: inst } }, [], agentEntry);
+  const parsed = VrrpInstance.parse(inst);
+  return startKeepalived(host, keepalivedConf({ [name]: parsed }, parsed.version));
+}
+
+export interface PeerSpec {
+  kind: Peer["kind"];
+  host: Host;
+  inst: VrrpInstanceInput;
+}
+
+/**
+ * A master and a backup without a start-up race: the higher priority starts first and is waited for
+ * as MASTER, then the lower one joins and is waited for as BACKUP.
+ */
+export async function startPair(name: string, m: PeerSpec, b: PeerSpec, timeoutMs: number, agentEntry = AGENT_TSX): Promise<{ master: Peer; backup: Peer }> {
+  const master = startPeer(m.kind, m.host, name, m.inst, agentEntry);
+  await master.waitState(name, "MASTER", timeoutMs);
+  const backup = startPeer(b.kind, b.host, name, b.inst, agentEntry);
+  await backup.waitState(name, "BACKUP", timeoutMs);
+  return { master, backup };
 }

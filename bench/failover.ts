@@ -1,0 +1,122 @@
+// Failover time as a client sees it: from the moment the master is killed (SIGKILL; keepalived: its
+// whole process group), stopped (SIGTERM: a priority-0 advert) or cut off (`ip link set eth0 down`)
+// until the first reply to the client's VIP probes comes from the backup.
+//
+// Each run uses a fresh lab: directors d1 (priority 200) and d2 (100) of the same implementation, each
+// with a UDP echo responder, and a client probing the VIP every 5 ms (test/helpers/probe.ts). Before the
+// failure d2 is BACKUP and has heard the master for 1.5 adverts, and the client's ARP entry for the VIP
+// holds d1's MAC. Runs alternate ours / keepalived so that drift in machine load hits both alike.
+//
+// Phase: after a crash the backup waits Master_Down_Interval from the master's *last* advert, so a
+// kill at a random moment would add up to one advert interval of noise (a whole second at v2), and a
+// fixed sequence of start-up steps would add a bias that differs between implementations. So the
+// failure is injected right after an advert, as seen by tcpdump in the client: the worst case, the
+// same for both.
+import { Lab, waitFor, type Host } from "../test/helpers/netns.ts";
+import { crash, startPair, type Peer } from "../test/helpers/agent.ts";
+import { Watched, nowMs, type Line } from "../test/helpers/procs.ts";
+import { startEcho, startProber, type Prober } from "../test/helpers/probe.ts";
+import {
+  BACKUP_PRIO, CLIENT, DIRECTORS, IMPLS, INSTANCE, MASTER_PRIO, SETTINGS, VIP, electionMs, instance, kindOf, median, note, sleep,
+  type Impl, type Setting,
+} from "./common.ts";
+
+export type Case = "kill" | "term" | "linkdown";
+export const CASES: readonly Case[] = ["kill", "term", "linkdown"];
+
+export interface RunResult {
+  /** failure -> first reply from the backup */
+  ms: number;
+  /** failure -> the backup's "MASTER" log line reached us */
+  stateMs: number;
+  /** the master's last advert reached us (through tcpdump) -> failure */
+  phaseMs: number;
+}
+
+interface Topology {
+  d1: Host;
+  d2: Host;
+  client: Host;
+}
+
+function fail(c: Case, master: Peer): void {
+  if (c === "kill") crash(master);
+  else if (c === "term") master.signal("SIGTERM");
+  else master.host.linkSet("down");
+}
+
+/** tcpdump in the client printing a line per VRRP packet as soon as it arrives. */
+async function startSniffer(client: Host): Promise<Watched> {
+  const w = new Watched(client.spawn("tcpdump", ["-l", "-n", "--immediate-mode", "-i", "eth0", "ip proto 112"]));
+  await w.waitLine((l) => l.text.startsWith("listening on"), 10_000, "tcpdump listening");
+  return w;
+}
+
+/** Resolves when the next advert passes the client. */
+function nextAdvert(sniffer: Watched, s: Setting): Promise<Line> {
+  return sniffer.waitLine((l) => l.text.includes("VRRP"), 2 * s.advert * 1000 + 1000, "an advert", sniffer.lines.length);
+}
+
+interface Ready {
+  master: Peer;
+  backup: Peer;
+  prober: Prober;
+  sniffer: Watched;
+}
+
+async function ready(t: Topology, impl: Impl, s: Setting): Promise<Ready> {
+  const [sniffer] = await Promise.all([startSniffer(t.client), startEcho(t.d1), startEcho(t.d2)]);
+  const kind = kindOf(impl);
+  const { master, backup } = await startPair(INSTANCE, { kind, host: t.d1, inst: instance(s, MASTER_PRIO) }, { kind, host: t.d2, inst: instance(s, BACKUP_PRIO) }, electionMs(s));
+  const prober = await startProber(t.client, VIP);
+  await prober.firstReplyFrom("d1", nowMs(), 5000);
+  await waitFor(() => t.client.neighbourMac(VIP) === t.d1.mac, 5000, "client ARP entry for the VIP -> d1");
+  // The backup's Master_Down_Timer now runs from the master's last advert, not from its own start-up.
+  await sleep(1.5 * s.advert * 1000);
+  return { master, backup, prober, sniffer };
+}
+
+/** One failover in a fresh lab. */
+export async function runOnce(impl: Impl, c: Case, s: Setting): Promise<RunResult> {
+  const lab = Lab.create([...DIRECTORS, CLIENT]);
+  try {
+    const t = { d1: lab.host("d1"), d2: lab.host("d2"), client: lab.host(CLIENT.name) };
+    const { master, backup, prober, sniffer } = await ready(t, impl, s);
+    const from = backup.lines.length;
+    const advert = await nextAdvert(sniffer, s);
+    const t0 = nowMs();
+    fail(c, master);
+    const reply = await prober.firstReplyFrom("d2", t0, electionMs(s));
+    const state = await backup.waitState(INSTANCE, "MASTER", 5000, from);
+    return { ms: reply.t - t0, stateMs: state.t - t0, phaseMs: t0 - advert.t };
+  } finally {
+    lab.destroy();
+  }
+}
+
+function resultLine(c: Case, s: Setting, ours: number[], ka: number[]): string {
+  const [o, k] = [median(ours), median(ka)];
+  return `failover case=${c} advert=${s.advert} version=${s.version} ours_ms=${o.toFixed(0)} keepalived_ms=${k.toFixed(0)} ratio=${(o / k).toFixed(2)}`;
+}
+
+/** `runs` alternating runs per implementation of one case at one setting; prints its result line. */
+export async function benchCase(c: Case, s: Setting, runs: number): Promise<string> {
+  const ms: Record<Impl, number[]> = { ours: [], keepalived: [] };
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? IMPLS : [...IMPLS].reverse();
+    for (const impl of order) {
+      const r = await runOnce(impl, c, s);
+      ms[impl].push(r.ms);
+      note(`  run ${i + 1}/${runs} case=${c} advert=${s.advert} impl=${impl} ms=${r.ms.toFixed(0)} state_logged_ms=${r.stateMs.toFixed(0)} after_advert_ms=${r.phaseMs.toFixed(1)}`);
+    }
+  }
+  const line = resultLine(c, s, ms.ours, ms.keepalived);
+  console.log(line);
+  return line;
+}
+
+export async function benchFailover(opts: { runs: number; cases?: readonly Case[] }): Promise<void> {
+  for (const s of SETTINGS) {
+    for (const c of opts.cases ?? CASES) await benchCase(c, s, opts.runs);
+  }
+}

@@ -1,0 +1,61 @@
+// `npm run bench [-- failover|idle ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]`: runs the named
+// benchmarks (all by default) and prints one result line per case on stdout, after a machine header.
+// Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived.
+import { cpus, release } from "node:os";
+import { parseArgs } from "node:util";
+import { spawnSync } from "node:child_process";
+import { isRoot } from "../test/helpers/netns.ts";
+import { CASES, benchFailover, type Case } from "./failover.ts";
+import { benchIdle } from "./idle.ts";
+
+const BENCHES = ["failover", "idle"] as const;
+type Bench = (typeof BENCHES)[number];
+
+function header(): string {
+  const ka = spawnSync("keepalived", ["--version"], { encoding: "utf8" }).stderr?.split("\n")[0] ?? "";
+  const cpu = cpus();
+  return `# node ${process.version}, ${cpu.length} cores (${cpu[0]?.model ?? "?"}), kernel ${release()}, ${ka.trim() || "keepalived ?"}`;
+}
+
+interface Options {
+  benches: Bench[];
+  runs: number;
+  cases: Case[];
+  warmupMs: number;
+}
+
+function positiveNumber(v: string | undefined, dflt: number, name: string): number {
+  const n = Number(v ?? dflt);
+  if (!(n > 0)) throw new Error(`--${name} must be a positive number`);
+  return n;
+}
+
+function parse(argv: string[]): Options {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { runs: { type: "string" }, cases: { type: "string" }, warmup: { type: "string" } } });
+  const unknown = positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHES.join(", ")}`);
+  const cases = (values.cases?.split(",") ?? [...CASES]) as Case[];
+  const bad = cases.filter((c) => !CASES.includes(c));
+  if (bad.length) throw new Error(`unknown case(s) ${bad.join(", ")}; known: ${CASES.join(", ")}`);
+  const runs = Math.ceil(positiveNumber(values.runs, 5, "runs"));
+  const warmupMs = positiveNumber(values.warmup, 30, "warmup") * 1000;
+  return { benches: positionals.length ? (positionals as Bench[]) : [...BENCHES], runs, cases, warmupMs };
+}
+
+async function main(): Promise<void> {
+  const opts = parse(process.argv.slice(2));
+  if (!isRoot) throw new Error("the benchmarks need root (network namespaces)");
+  console.log(header());
+  for (const b of opts.benches) {
+    if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
+    else await benchIdle({ warmupMs: opts.warmupMs });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench: ${err.message}`);
+    process.exit(1);
+  },
+);
