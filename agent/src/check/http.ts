@@ -1,0 +1,94 @@
+// HTTP_GET and SSL_GET: one GET on a fresh connection; up when the status is accepted and, if a digest
+// is configured, the body's MD5 matches (keepalived genhash style). Pure helpers first, then the request.
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { createHash } from "node:crypto";
+import { isIP } from "node:net";
+import { parseStatusRange, type StatusCodeSpec, type StatusRange } from "../config/checks.ts";
+import type { Attempt } from "./runner.ts";
+import { errorDetail, type Endpoint } from "./tcp.ts";
+
+/** A predicate over status codes from the configured codes and ranges (validated by the schema). Pure. */
+export function statusMatcher(specs: readonly StatusCodeSpec[]): (code: number) => boolean {
+  const ranges = specs.map(parseStatusRange).filter((r): r is StatusRange => r !== undefined);
+  return (code) => ranges.some(([low, high]) => code >= low && code <= high);
+}
+
+/**
+ * The TLS server name to send: `sni`, else the name part of the Host header; none ("") when that is an
+ * address, since SNI carries only DNS names (RFC 6066) and an IP there makes some servers reset. Pure.
+ */
+export function serverName(host: string | undefined, sni: string | undefined): string {
+  if (sni) return sni;
+  const name = host?.replace(/:\d+$/, "") ?? "";
+  return isIP(name) === 0 ? name : "";
+}
+
+export interface HttpProbe extends Endpoint {
+  tls: boolean;
+  path: string;
+  /** Host header; absent: node's default, address:port */
+  host?: string;
+  /** SNI, "" for none */
+  servername: string;
+  verifyTls: boolean;
+  /** lower-case MD5 hex of the expected body */
+  digest?: string;
+  statusOk(code: number): boolean;
+  /** the accepted codes, for failure details */
+  statusText: string;
+}
+
+const UP: Attempt = Object.freeze({ ok: true, detail: "ok" });
+
+export function httpGet(p: HttpProbe, signal?: AbortSignal): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const req = (p.tls ? httpsRequest : httpRequest)({
+      host: p.address, port: p.port, path: p.path, method: "GET", localAddress: p.localAddress,
+      // A fresh connection per check, like keepalived: a kept-alive socket would hide a server that no
+      // longer accepts connections.
+      agent: false,
+      headers: p.host ? { host: p.host } : {},
+      ...(p.tls ? { servername: p.servername, rejectUnauthorized: p.verifyTls } : {}),
+    });
+    let done = false;
+    const finish = (r: Attempt): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      req.destroy();
+      resolve(r);
+    };
+    const onAbort = (): void => finish({ ok: false, detail: "aborted" });
+    // The timeout covers the whole exchange: a server that accepts and then never answers is down.
+    const timer = setTimeout(() => finish({ ok: false, detail: `no complete response within ${p.timeoutMs} ms` }), p.timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    // Stays attached after finish(): destroying an unanswered request emits "socket hang up".
+    req.on("error", (err) => finish({ ok: false, detail: errorDetail(err) }));
+    req.on("response", (res) => judgeResponse(p, res, finish));
+    req.end();
+    if (signal?.aborted) onAbort();
+  });
+}
+
+function judgeResponse(p: HttpProbe, res: IncomingMessage, finish: (r: Attempt) => void): void {
+  const code = res.statusCode ?? 0;
+  res.on("error", (err) => finish({ ok: false, detail: errorDetail(err) }));
+  if (!p.statusOk(code)) {
+    finish({ ok: false, detail: `HTTP ${code}, accepted ${p.statusText}` });
+    return;
+  }
+  if (!p.digest) {
+    // Read the whole body anyway: a server that sends headers and then stalls is not serving.
+    res.on("end", () => finish(UP));
+    res.resume();
+    return;
+  }
+  const hash = createHash("md5");
+  res.on("data", (chunk: Buffer) => hash.update(chunk));
+  res.on("end", () => {
+    const got = hash.digest("hex");
+    finish(got === p.digest ? UP : { ok: false, detail: `body MD5 ${got}, expected ${p.digest}` });
+  });
+}
