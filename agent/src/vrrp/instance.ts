@@ -11,7 +11,8 @@ import { initialState, nextDeadline, step, type FsmAction, type FsmConfig, type 
 import { checkAdvert, encodeAdvert, parsePacket, type Advertisement, type InstanceView } from "./packet.ts";
 import { VrrpTransport } from "./transport.ts";
 import type { InstanceHost } from "./host.ts";
-import { Tracking, type TrackState } from "./tracking.ts";
+import { Tracking } from "./tracking.ts";
+import type { InstanceStatus } from "../status/format.ts";
 import { addVips, removeVips, type VipChange } from "./vips.ts";
 
 export const VRRP_MULTICAST = "224.0.0.18";
@@ -19,24 +20,6 @@ export const VRRP_MULTICAST = "224.0.0.18";
 /** Advertisement interval in centiseconds as carried on the wire. */
 export function intervalCs(cfg: Pick<VrrpInstanceConfig, "advertInterval">): number {
   return Math.round(cfg.advertInterval * 100);
-}
-
-export interface InstanceStatus {
-  name: string;
-  interface: string;
-  vrid: number;
-  version: 2 | 3;
-  state: VrrpState;
-  priority: number;
-  effectivePriority: number;
-  masterIp?: string;
-  advertIntervalCs: number;
-  masterAdvertIntervalCs: number;
-  vips: string[];
-  since: string;
-  lastTransitionReason: string;
-  faults: string[];
-  tracks: TrackState[];
 }
 
 export class Instance {

@@ -5,13 +5,10 @@ import type { VrrpInstanceConfig } from "../config/schema.ts";
 import { getLink, watchLink } from "../net/link.ts";
 import { effectivePriority } from "../track/priority.ts";
 import type { InstanceHost } from "./host.ts";
+import type { TrackStatus } from "../status/format.ts";
 
-export interface TrackState {
-  kind: "interface" | "script";
-  name: string;
-  up: boolean;
-  weight?: number;
-}
+/** A tracked object as status shows it. */
+export type TrackState = TrackStatus;
 
 export interface TrackResult {
   priority: number;

@@ -1,0 +1,94 @@
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ABSENT, readFileScript, remoteCommand, remotePathProblem, shQuote, writeFileScript } from "./commands.ts";
+
+// The scripts are run here by the local /bin/sh: the same POSIX shell and coreutils a Debian host has.
+const dir = mkdtempSync(join(tmpdir(), "lvs-commands-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+/** Running (a zombie awaiting its reaper is not). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+const sh = (script: string, input?: string) => spawnSync("sh", ["-c", script], { input, encoding: "utf8" });
+
+test("shQuote survives the shell for awkward strings", () => {
+  for (const s of ["plain", "", "it's", "a b", "$(id)", "`x`", "\\n", "multi\nline", "'", "--flag", "*"]) {
+    assert.equal(execFileSync("sh", ["-c", `printf %s ${shQuote(s)}`], { encoding: "utf8" }), s, s);
+  }
+  assert.equal(shQuote("/etc/lvs-agent/conf.d/a.json"), "/etc/lvs-agent/conf.d/a.json");
+});
+
+test("remoteCommand: the command runs unchanged under timeout, through sudo -n when privileged", () => {
+  assert.equal(remoteCommand("id -u", { sudo: false, killAfterS: 121 }), "timeout -s KILL 121 sh -c 'id -u'");
+  assert.equal(remoteCommand("id -u", { sudo: true, killAfterS: 1.5 }), "sudo -n -- timeout -s KILL 1.5 sh -c 'id -u'");
+  const cmd = `echo 'a b' "$HOME"; cat`;
+  const r = sh(remoteCommand(cmd, { sudo: false, killAfterS: 5 }), "stdin\n");
+  assert.deepEqual([r.status, r.stdout], [0, sh(cmd, "stdin\n").stdout]);
+});
+
+test("remoteCommand: past its deadline the command and its children are killed", () => {
+  const t0 = Date.now();
+  // The child writes its PID, then both would sleep for a minute.
+  const r = sh(remoteCommand(`sh -c 'echo $$; exec sleep 61.3' & sleep 62.4`, { sudo: false, killAfterS: 0.3 }));
+  const ms = Date.now() - t0;
+  assert.equal(r.status, 137, r.stderr);
+  assert.ok(ms >= 290 && ms < 2000, `took ${ms} ms`);
+  const child = Number(r.stdout.trim());
+  assert.ok(child > 0);
+  assert.ok(!alive(child), "the background child is gone too");
+});
+
+test("remote paths: absolute, no newline, not a directory", () => {
+  assert.equal(remotePathProblem("/etc/x"), undefined);
+  assert.match(remotePathProblem("etc/x")!, /absolute/);
+  assert.match(remotePathProblem("/etc/a\nb")!, /newline/);
+  assert.match(remotePathProblem("/etc/")!, /directory/);
+});
+
+test("writeFileScript writes stdin with the mode and leaves no temp file", () => {
+  const p = join(dir, "w 1.conf");
+  writeFileSync(p, "old");
+  const r = sh(writeFileScript(p, 0o640), "new\ncontent with 'quotes' and $vars\n");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(readFileSync(p, "utf8"), "new\ncontent with 'quotes' and $vars\n");
+  assert.equal(statSync(p).mode & 0o777, 0o640);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes(".lvs-")), []);
+});
+
+test("writeFileScript replaces by rename: the old inode is untouched, a reader holding it sees the old file", () => {
+  const p = join(dir, "inode.conf");
+  writeFileSync(p, "before");
+  const before = statSync(p).ino;
+  assert.equal(sh(writeFileScript(p, 0o644), "after").status, 0);
+  assert.notEqual(statSync(p).ino, before);
+});
+
+test("writeFileScript fails cleanly: missing directory, target is a directory; no temp file left", () => {
+  const missing = sh(writeFileScript(join(dir, "nope", "x"), 0o644), "x");
+  assert.notEqual(missing.status, 0);
+  mkdirSync(join(dir, "adir"));
+  const isDir = sh(writeFileScript(join(dir, "adir"), 0o644), "x");
+  assert.notEqual(isDir.status, 0);
+  assert.match(isDir.stderr, /is a directory/);
+  assert.deepEqual(readdirSync(join(dir, "adir")), []);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes(".lvs-")), []);
+});
+
+test("readFileScript: content, empty, absent (its own exit code), a directory is an error", () => {
+  writeFileSync(join(dir, "r"), "hello");
+  writeFileSync(join(dir, "empty"), "");
+  assert.deepEqual([sh(readFileScript(join(dir, "r"))).status, sh(readFileScript(join(dir, "r"))).stdout], [0, "hello"]);
+  assert.deepEqual([sh(readFileScript(join(dir, "empty"))).status, sh(readFileScript(join(dir, "empty"))).stdout], [0, ""]);
+  assert.equal(sh(readFileScript(join(dir, "absent"))).status, ABSENT);
+  const d = sh(readFileScript(dir));
+  assert.notEqual(d.status, 0);
+  assert.notEqual(d.status, ABSENT);
+});

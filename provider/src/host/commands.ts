@@ -1,0 +1,57 @@
+// Remote shell commands as data (pure): quoting, the sudo wrapper, the atomic file write and the file
+// read, and how commands and secrets appear in messages.
+import { posix } from "node:path";
+
+/** Quote one argument for a POSIX shell. */
+export function shQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line the remote shell gets: `cmd` under coreutils `timeout`, which SIGKILLs its whole
+ * process group after killAfterS (so a command outlives neither its deadline nor a vanished client),
+ * through `sudo -n` (never prompting) when privileged.
+ */
+export function remoteCommand(cmd: string, o: { sudo: boolean; killAfterS: number }): string {
+  const argv = ["timeout", "-s", "KILL", String(o.killAfterS), "sh", "-c", cmd];
+  return (o.sudo ? ["sudo", "-n", "--", ...argv] : argv).map(shQuote).join(" ");
+}
+
+/** Run once per connection before the first sudo command: a refusal is reported as such. */
+export const SUDO_PROBE = "sudo -n true";
+
+/** A problem with a remote path, or undefined. */
+export function remotePathProblem(path: string): string | undefined {
+  if (!path.startsWith("/")) return `path must be absolute: ${JSON.stringify(path)}`;
+  if (/[\0\n]/.test(path)) return "path must not contain NUL or newline";
+  if (path.endsWith("/")) return `path names a directory: ${JSON.stringify(path)}`;
+  return undefined;
+}
+
+/**
+ * Write stdin to `path` atomically: a temporary file in the same directory, chmod, fsync, rename over
+ * the target. Readers see the old content or the new one, never a part; a failure leaves no temp file.
+ */
+export function writeFileScript(path: string, mode: number): string {
+  const dir = posix.dirname(path);
+  const tmpl = posix.join(dir, `.${posix.basename(path)}.lvs-XXXXXX`);
+  return [
+    "set -e",
+    `if [ -d ${shQuote(path)} ]; then echo "is a directory" >&2; exit 1; fi`,
+    `tmp=$(mktemp ${shQuote(tmpl)})`,
+    `trap 'rm -f -- "$tmp"' EXIT`,
+    `cat > "$tmp"`,
+    `chmod ${mode.toString(8).padStart(4, "0")} -- "$tmp"`,
+    `sync -- "$tmp" 2>/dev/null || sync`,
+    `mv -f -- "$tmp" ${shQuote(path)}`,
+    "trap - EXIT",
+  ].join("\n");
+}
+
+/** Exit code of readFileScript when the file does not exist. */
+export const ABSENT = 44;
+
+export function readFileScript(path: string): string {
+  const p = shQuote(path);
+  return `if [ -e ${p} ] || [ -L ${p} ]; then exec cat -- ${p}; else exit ${ABSENT}; fi`;
+}

@@ -1,0 +1,279 @@
+// One SSH session to one host, over ssh2: host key pinning, an optional jump host (a forwarded TCP
+// channel as the socket), timeouts, commands with stdin, sudo, atomic file writes and file reads.
+// Errors name the host (and the command); secret values never reach a message.
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import type { Duplex } from "node:stream";
+import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
+import { checkHostKey, hostKeyAlgorithms } from "./hostkey.ts";
+import { ABSENT, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, writeFileScript } from "./commands.ts";
+import { commandFailure, connectErrorMessage, describeCommand, redact, type ConnectFailure } from "./messages.ts";
+
+export interface ExecOptions {
+  stdin?: string | Buffer;
+  /** run through `sudo -n`; default: the connection's `sudo` */
+  sudo?: boolean;
+  /** seconds; default: the connection's `commandTimeout` */
+  timeout?: number;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ConnectOptions {
+  /** an open session to the connection's jump host to tunnel through (stays open on close()) */
+  via?: SshHost;
+}
+
+/** An SSH failure; `host` is the label of the host it concerns ("10.0.0.5:22"). */
+export class SshError extends Error {
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SshError";
+  }
+}
+
+/** Seconds after the client gives up on a command that `timeout` on the host kills it. */
+const REMOTE_KILL_GRACE = 1;
+
+/** Output beyond this many bytes per stream ends the command: a runaway must not exhaust memory. */
+const MAX_OUTPUT = 32 * 1024 * 1024;
+
+export class SshHost {
+  private sudoProbe?: Promise<void>;
+  private lost?: string;
+  private closed = false;
+
+  private constructor(
+    private readonly client: Client,
+    readonly conn: Endpoint,
+    /** "10.0.0.5:22", or "10.0.0.6:22 (via jump 10.0.0.5:22)" */
+    readonly label: string,
+    private readonly secrets: string[],
+    private readonly ownedJump?: SshHost,
+  ) {
+    client.on("error", (err) => (this.lost ??= redact(err.message, secrets)));
+    client.on("close", () => {
+      this.closed = true;
+      this.lost ??= "connection closed";
+    });
+  }
+
+  /** Open a session (through the jump host when the connection names one) and authenticate. */
+  static async connect(conn: Connection, opts: ConnectOptions = {}): Promise<SshHost> {
+    const { jumpHost, ...target } = conn;
+    if (!jumpHost) return SshHost.open(target, hostLabel(target), secretsOf(target));
+    const jump = opts.via ?? (await SshHost.connect(jumpHost));
+    const label = `${hostLabel(target)} (via jump ${jump.label})`;
+    try {
+      const sock = await jump.forward(target.host, target.port, target.connectTimeout, label);
+      return await SshHost.open(target, label, [...secretsOf(target), ...jump.secrets], sock, opts.via ? undefined : jump);
+    } catch (err) {
+      if (!opts.via) await jump.close();
+      throw err;
+    }
+  }
+
+  private static async open(e: Endpoint, label: string, secrets: string[], sock?: Duplex, ownedJump?: SshHost): Promise<SshHost> {
+    const client = await handshake(e, label, secrets, sock);
+    return new SshHost(client, e, label, secrets, ownedJump);
+  }
+
+  /** A TCP channel from this host to host:port, for the next hop. */
+  private forward(host: string, port: number, timeoutS: number, label: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        reject(new SshError(label, `no tunnel to ${hostLabel({ host, port })} through jump ${this.label} within ${timeoutS} s`));
+      }, timeoutS * 1000);
+      this.client.forwardOut("127.0.0.1", 0, host, port, (err, ch) => {
+        clearTimeout(timer);
+        if (done) return ch?.close();
+        done = true;
+        if (err) reject(new SshError(label, `jump ${this.label} could not open a tunnel to ${hostLabel({ host, port })}: ${err.message}`));
+        else resolve(ch);
+      });
+    });
+  }
+
+  /** Run a command; a non-zero exit is a result, not an error. Errors: no channel, timeout, signal, lost. */
+  async exec(cmd: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const sudo = opts.sudo ?? this.conn.sudo;
+    if (sudo) await this.checkSudo();
+    const timeoutS = opts.timeout ?? this.conn.commandTimeout;
+    return this.run(remoteCommand(cmd, { sudo, killAfterS: timeoutS + REMOTE_KILL_GRACE }), cmd, { ...opts, timeout: timeoutS });
+  }
+
+  /** Like exec, but a non-zero exit is an error naming the host, the command and its stderr. */
+  async check(cmd: string, opts: ExecOptions = {}): Promise<string> {
+    const r = await this.exec(cmd, opts);
+    const failure = commandFailure(this.label, cmd, r);
+    if (failure) throw this.error(failure);
+    return r.stdout;
+  }
+
+  /** Replace `path` atomically with content (temp file in the same directory, chmod, fsync, rename). */
+  async writeFile(path: string, content: string | Buffer, mode = 0o644, opts: { sudo?: boolean } = {}): Promise<void> {
+    this.checkPath(path);
+    const r = await this.exec(writeFileScript(path, mode), { ...opts, stdin: content });
+    if (r.code !== 0) throw this.error(`could not write ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+
+  /** The file's content, or undefined when it does not exist. */
+  async readFile(path: string, opts: { sudo?: boolean } = {}): Promise<string | undefined> {
+    this.checkPath(path);
+    const r = await this.exec(readFileScript(path), opts);
+    if (r.code === ABSENT) return undefined;
+    if (r.code !== 0) throw this.error(`could not read ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return r.stdout;
+  }
+
+  /** End the session (and the jump session it opened itself). */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      if (this.closed) return resolve();
+      this.client.once("close", () => resolve());
+      setTimeout(resolve, 2000).unref();
+    });
+    this.client.end();
+    await closed;
+    await this.ownedJump?.close();
+  }
+
+  private checkPath(path: string): void {
+    const problem = remotePathProblem(path);
+    if (problem) throw this.error(`${problem} (on ${this.label})`);
+  }
+
+  /** Once per session: is passwordless sudo allowed? A refusal names the host and the user. */
+  private checkSudo(): Promise<void> {
+    this.sudoProbe ??= this.run(SUDO_PROBE, SUDO_PROBE, {}).then((r) => {
+      if (r.code !== 0) {
+        const why = r.stderr.trim().split("\n").at(-1) || `exit ${r.code}`;
+        throw this.error(`sudo refused on ${this.label} for user '${this.conn.user}': ${why}`);
+      }
+    });
+    return this.sudoProbe;
+  }
+
+  private run(remote: string, shown: string, opts: ExecOptions): Promise<ExecResult> {
+    if (this.lost) return Promise.reject(this.error(`connection to ${this.label} lost (${this.lost}); cannot run ${describeCommand(shown)}`));
+    const timeoutS = opts.timeout ?? this.conn.commandTimeout;
+    return new Promise((resolve, reject) => {
+      this.client.exec(remote, (err, ch) => {
+        if (err) return reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`));
+        collect(ch, timeoutS, opts.stdin).then(
+          (r) => resolve(r),
+          (why: string) => reject(this.error(`${describeCommand(shown)} on ${this.label}: ${why}`)),
+        );
+      });
+    });
+  }
+
+  private error(message: string): SshError {
+    return new SshError(this.label, redact(message, this.secrets));
+  }
+}
+
+function secretsOf(e: Endpoint): string[] {
+  return [e.privateKey, e.password].filter((s): s is string => s !== undefined);
+}
+
+/**
+ * Feed stdin, gather output, enforce the timeout; rejects with a reason (a string). On timeout the
+ * channel is closed without waiting for the command: `timeout` on the host kills it a moment later.
+ * (ssh2 sends no signal request once stdin is closed, so a signal cannot be the way.)
+ */
+function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let exit: { code: number | null; signal?: string } | undefined;
+    let settled = false;
+    const abort = (why: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ch.close();
+      reject(why);
+    };
+    const take = (into: Buffer[]) => (b: Buffer) => {
+      size += b.length;
+      if (size > MAX_OUTPUT) return abort(`output exceeded ${MAX_OUTPUT} bytes`);
+      into.push(b);
+    };
+    const timer = setTimeout(() => abort(`timed out after ${timeoutS} s`), timeoutS * 1000);
+    ch.on("data", take(out));
+    ch.stderr.on("data", take(err));
+    ch.on("exit", (code: number | null, signal?: string) => (exit = { code, signal }));
+    ch.on("close", () => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      const r = { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+      if (!exit) return reject("the connection closed before the command finished");
+      if (exit.code === null) return reject(`killed by signal ${exit.signal ?? "?"}${r.stderr ? `: ${r.stderr.trim()}` : ""}`);
+      resolve({ code: exit.code, ...r });
+    });
+    ch.end(stdin);
+  });
+}
+
+/** TCP (or the given socket), SSH handshake with the pinned host key, authentication. */
+function handshake(e: Endpoint, label: string, secrets: string[], sock?: Duplex): Promise<Client> {
+  const failure: ConnectFailure = { label, user: e.user, methods: authMethods(e), timeoutS: e.connectTimeout };
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    const fail = (err: { message: string; code?: unknown; level?: unknown }) => {
+      clearTimeout(timer);
+      client.removeAllListeners("ready");
+      client.on("error", () => {});
+      client.destroy();
+      reject(new SshError(label, redact(connectErrorMessage(failure, err), secrets)));
+    };
+    const timer = setTimeout(() => fail({ message: "timeout", level: "client-timeout" }), e.connectTimeout * 1000);
+    client.once("error", fail);
+    client.once("ready", () => {
+      clearTimeout(timer);
+      client.removeListener("error", fail);
+      resolve(client);
+    });
+    try {
+      client.connect(connectConfig(e, failure, sock));
+    } catch (err) {
+      fail({ message: (err as Error).message });
+    }
+  });
+}
+
+function authMethods(e: Endpoint): string[] {
+  return [e.privateKey !== undefined && "publickey", e.password !== undefined && "password"].filter((m): m is string => !!m);
+}
+
+function connectConfig(e: Endpoint, failure: ConnectFailure, sock?: Duplex): ConnectConfig {
+  const serverHostKey = e.hostKey === undefined ? undefined : hostKeyAlgorithms(e.hostKey);
+  return {
+    host: e.host,
+    port: e.port,
+    username: e.user,
+    privateKey: e.privateKey,
+    password: e.password,
+    sock,
+    // Our own timer covers the whole set-up; ssh2's is a backstop.
+    readyTimeout: e.connectTimeout * 1000 + 1000,
+    ...(serverHostKey && { algorithms: { serverHostKey: serverHostKey as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] } }),
+    hostVerifier: (key: Buffer) => {
+      if (e.hostKey === undefined) return e.insecureIgnoreHostKey === true;
+      const c = checkHostKey(e.hostKey, key);
+      if (!c.ok) failure.mismatch = { expected: c.expected, got: c.got };
+      return c.ok;
+    },
+  };
+}
