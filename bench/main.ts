@@ -7,8 +7,9 @@ import { spawnSync } from "node:child_process";
 import { isRoot } from "../test/helpers/netns.ts";
 import { CASES, benchFailover, type Case } from "./failover.ts";
 import { benchIdle } from "./idle.ts";
+import { benchChecks } from "./checks.ts";
 
-const BENCHES = ["failover", "idle"] as const;
+const BENCHES = ["failover", "idle", "ipvs"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function header(): string {
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   console.log(header());
   for (const b of opts.benches) {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
-    else await benchIdle({ warmupMs: opts.warmupMs });
+    else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
+    else for (const line of await benchChecks()) console.log(line);
   }
 }
 
