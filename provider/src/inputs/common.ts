@@ -1,0 +1,50 @@
+// Building blocks of the resource inputs. Field schemas come from the agent's AgentConfig (a range or
+// a format is stated once, where the agent enforces it); deepStrict makes the composed objects reject
+// unknown fields at every depth, because a misspelt option silently doing nothing is keepalived's most
+// reported pain and zod strips unknown keys by default.
+import { z } from "zod";
+import { VirtualAddress, VrrpInstance } from "../../../agent/src/config/schema.ts";
+import { RealServer } from "../../../agent/src/config/ipvs.ts";
+
+export { Connection, type Connection as ConnectionT, type ConnectionInput } from "../host/connection.ts";
+
+export const ipv4 = VrrpInstance.shape.sourceIp.unwrap();
+/** "10.0.0.100/24" or a bare address */
+export const cidr = VirtualAddress.shape.address;
+export const ifname = VrrpInstance.shape.interface;
+export const port = RealServer.shape.port.unwrap();
+
+/** Names files on hosts (conf.d/vip-<name>.json), so it is kept to a safe alphabet. */
+export const resourceName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit (it names files on the hosts; it defaults to the resource's name)");
+
+/**
+ * The same schema with every object in it strict (unknown keys are errors), keeping defaults, optionals
+ * and checks (array bounds, refinements) as they were. Unions are left alone: their members carry
+ * their own rules (the agent's health checks are strict already).
+ */
+export function deepStrict<T extends z.ZodType>(schema: T): T {
+  return strictify(schema) as T;
+}
+
+function strictify(s: z.ZodType): z.ZodType {
+  if (s instanceof z.ZodObject) {
+    const shape = Object.fromEntries(Object.entries(s.shape as Record<string, z.ZodType>).map(([k, v]) => [k, strictify(v)]));
+    return s.clone({ ...s._zod.def, shape, catchall: z.never() });
+  }
+  if (s instanceof z.ZodOptional) return s.clone({ ...s._zod.def, innerType: strictify(s._zod.def.innerType as z.ZodType) });
+  if (s instanceof z.ZodDefault) return s.clone({ ...s._zod.def, innerType: strictify(s._zod.def.innerType as z.ZodType) });
+  if (s instanceof z.ZodArray) return s.clone({ ...s._zod.def, element: strictify(s._zod.def.element as z.ZodType) });
+  if (s instanceof z.ZodRecord) return s.clone({ ...s._zod.def, valueType: strictify(s._zod.def.valueType as z.ZodType) });
+  return s;
+}
+
+/** "is required" instead of zod's "expected string, received undefined"; zod's own words otherwise. */
+export function errorMap(iss: z.core.$ZodRawIssue): string | undefined {
+  return iss.code === "invalid_type" && iss.input === undefined ? "is required" : undefined;
+}
+
+export type Obj = Record<string, unknown>;
+
+export const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -1,0 +1,63 @@
+// lvs.RealServer: one backend. Its `backend` output is what a VirtualServer lists in realServers; with
+// prepare (the default) the provider also readies the host for DR/TUN: ARP sysctls and the VIPs on lo
+// (tunl0 for TUN), persisted across reboots (planner/real-server.ts).
+import { z } from "zod";
+import { Forwarding, RealServer } from "../../../agent/src/config/ipvs.ts";
+import { realServerOutputs } from "../planner/real-server.ts";
+import { defineResource, type Problem } from "./check.ts";
+import { Connection, deepStrict, ifname, ipv4, resourceName, type Obj } from "./common.ts";
+
+export const RealServerInputs = deepStrict(RealServer).extend({
+  /** names the files written on the host; defaults to the resource's name */
+  name: resourceName,
+  /** how the directors forward to it; DR and TUN need the host prepared */
+  forwarding: Forwarding.default("DR"),
+  /** the VIPs it serves: put on lo (DR) or tunl0 (TUN) so it accepts their traffic */
+  vips: z.array(ipv4).default([]),
+  /** the interface facing the directors, for the ARP sysctls */
+  interface: ifname.default("eth0"),
+  /** prepare the host over SSH (needs connection); false when the host is prepared otherwise */
+  prepare: z.boolean().default(true),
+  connection: Connection.optional(),
+});
+
+export const RealServerOutputs = z.object({
+  /** the entry for a VirtualServer's realServers */
+  backend: RealServer,
+  /** the host prepared, when there is a connection */
+  host: z.string().optional(),
+});
+
+export type RealServerInputs = z.infer<typeof RealServerInputs>;
+export type RealServerOutputs = z.infer<typeof RealServerOutputs>;
+export type RealServerArgs = z.input<typeof RealServerInputs>;
+
+function realServerRules(raw: Obj): Problem[] {
+  const mode = raw.forwarding ?? "DR";
+  if (raw.prepare === false || (mode !== "DR" && mode !== "TUN")) return [];
+  const out: Problem[] = [];
+  if (raw.connection === undefined) {
+    out.push({ path: ["connection"], message: `is required to prepare a ${mode} real server (its VIPs go on ${mode === "DR" ? "lo" : "tunl0"} and its ARP settings change): give a connection, or set prepare: false and prepare the host yourself` });
+  }
+  if (raw.vips === undefined || (Array.isArray(raw.vips) && raw.vips.length === 0)) {
+    out.push({ path: ["vips"], message: `a ${mode} real server needs the VIPs it serves, to accept their traffic` });
+  }
+  const vips = Array.isArray(raw.vips) ? (raw.vips as unknown[]) : [];
+  vips.forEach((v, i) => {
+    if (vips.indexOf(v) !== i) out.push({ path: ["vips", i], message: "is listed twice" });
+  });
+  return out;
+}
+
+export const realServerSpec = defineResource({
+  token: "lvs:index:RealServer",
+  description: "A real server behind a virtual service; readies the host for DR/TUN (ARP sysctls, VIPs on lo) when prepare is set.",
+  schema: RealServerInputs,
+  named: true,
+  rules: realServerRules,
+  // Its agent-facing part is the agent's RealServer schema itself, checked in full by the schema.
+  agentProblems: () => [],
+  replaceOn: ["name", "connection.host"],
+  outputs: RealServerOutputs,
+  computed: realServerOutputs,
+});

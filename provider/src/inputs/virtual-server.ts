@@ -1,0 +1,46 @@
+// lvs.VirtualServer: an IPVS service with its real servers and health checks, written as
+// conf.d/vs-<name>.json to each director that carries its VIP. The fields are the agent's VirtualServer.
+import { z } from "zod";
+import { VirtualServer } from "../../../agent/src/config/ipvs.ts";
+import { virtualServerFragment, virtualServerOutputs } from "../planner/virtual-server.ts";
+import { agentVerdict, defineResource, type PathSegment } from "./check.ts";
+import { Connection, deepStrict, resourceName } from "./common.ts";
+import { duplicateHosts } from "./rules.ts";
+
+/** The IPVS schedulers of Linux (ip_vs_<name> modules). */
+export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"] as const;
+
+export const VirtualServerInputs = deepStrict(VirtualServer).extend({
+  /** the service's name in the agent's config; defaults to the resource's name */
+  name: resourceName,
+  /** the directors that run this service (those of its VIP) */
+  directors: z.array(Connection).min(1),
+  scheduler: z.enum(SCHEDULERS, { error: () => `must be an IPVS scheduler: ${SCHEDULERS.join(", ")}` }).default("wlc"),
+});
+
+export const VirtualServerOutputs = z.object({
+  fragmentPath: z.string(),
+  hosts: z.array(z.string()),
+  /** "TCP 10.0.0.100:80" or "fwmark 7", as ipvsadm and the agent's status name it */
+  service: z.string(),
+});
+
+export type VirtualServerInputs = z.infer<typeof VirtualServerInputs>;
+export type VirtualServerOutputs = z.infer<typeof VirtualServerOutputs>;
+export type VirtualServerArgs = z.input<typeof VirtualServerInputs>;
+
+/** virtualServers.<name>.<field> in the fragment -> the same field of the resource. */
+const mapAgentPath = (path: PathSegment[]): PathSegment[] | undefined => (path[0] === "virtualServers" ? path.slice(2) : undefined);
+
+export const virtualServerSpec = defineResource({
+  token: "lvs:index:VirtualServer",
+  description: "An IPVS virtual service (address:port or fwmark) with its real servers and health checks, run by lvs-agent.",
+  schema: VirtualServerInputs,
+  named: true,
+  rules: (raw) => duplicateHosts(raw.directors, (d) => d.host, (i) => ["directors", i, "host"]),
+  // The fragment is a selection of the raw fields: checked alongside the schema, from the raw input.
+  agentProblems: (raw) => agentVerdict(virtualServerFragment(raw), mapAgentPath),
+  replaceOn: ["name", "address", "port", "protocol", "fwmark"],
+  outputs: VirtualServerOutputs,
+  computed: virtualServerOutputs,
+});

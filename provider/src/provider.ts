@@ -1,0 +1,95 @@
+// The lvs provider: dispatches each call by resource type to that resource's input contract
+// (inputs/*.ts). Check validates and normalizes, Diff decides replace vs update; both work on plain
+// values between unwrapping the engine's secrets and wrapping them again (secrets.ts).
+// Create/Read/Update/Delete need the SSH executor and say so: they never pretend to succeed.
+import type * as pulumi from "@pulumi/pulumi/provider/index.js";
+import schemaJson from "../schema.json" with { type: "json" };
+import { formatPath } from "./inputs/check.ts";
+import type { AnySpec } from "./inputs/check.ts";
+import { diffInputs } from "./inputs/changes.ts";
+import { isObject, type Obj } from "./inputs/common.ts";
+import { RESOURCES } from "./inputs/index.ts";
+import { scrub, secretKeyPaths, secretTexts, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
+
+export const VERSION = schemaJson.version;
+
+/** "urn:pulumi:stack::project::lvs:index:Vip::web" -> type token and resource name. */
+export function parseUrn(urn: string): { type: string; name: string } {
+  const parts = urn.split("::");
+  const qualified = parts[2] ?? "";
+  return { type: qualified.split("$").pop() ?? "", name: parts.slice(3).join("::") };
+}
+
+function specFor(urn: string): AnySpec {
+  const { type } = parseUrn(urn);
+  const spec = RESOURCES.get(type);
+  if (!spec) throw new Error(`unknown resource type ${JSON.stringify(type)} (this provider has ${[...RESOURCES.keys()].join(", ")})`);
+  return spec;
+}
+
+/** JSON-clean (no undefined, which the gRPC Struct cannot carry) with secrets wrapped again. */
+function toWire(value: Obj, secretPaths: readonly Path[]): Obj {
+  const clean = JSON.parse(JSON.stringify(value)) as Obj;
+  return wrapSecrets(clean, [...secretPaths, ...secretKeyPaths(clean)]) as Obj;
+}
+
+function plainObject(value: unknown): { plain: Obj; secretPaths: Path[] } {
+  const { value: plain, secretPaths } = unwrapSecrets(value ?? {});
+  return { plain: isObject(plain) ? plain : {}, secretPaths };
+}
+
+function notImplemented(urn: string, op: string): Error {
+  const kind = specFor(urn).token.split(":").pop();
+  return new Error(`not implemented yet: ${kind} ${op} needs the SSH executor`);
+}
+
+export class LvsProvider implements pulumi.Provider {
+  readonly version = VERSION;
+
+  async getSchema(): Promise<string> {
+    return JSON.stringify(schemaJson);
+  }
+
+  async check(urn: string, _olds: unknown, news: unknown): Promise<pulumi.CheckResult> {
+    const spec = specFor(urn);
+    const { plain, secretPaths } = plainObject(news);
+    const raw = spec.named && plain.name === undefined ? { ...plain, name: parseUrn(urn).name } : plain;
+    const result = spec.check(raw);
+    if (result.inputs) return { inputs: toWire(result.inputs, secretPaths) };
+    const secrets = secretTexts(plain, [...secretPaths, ...secretKeyPaths(plain)]);
+    const failures = result.problems.map((p) => ({ property: formatPath(p.path), reason: scrub(p.message, secrets) }));
+    return { inputs: news, failures };
+  }
+
+  async diff(_id: string, urn: string, olds: unknown, news: unknown): Promise<pulumi.DiffResult> {
+    const { changes, replaces, deleteBeforeReplace } = diffInputs(specFor(urn), plainObject(olds).plain, plainObject(news).plain);
+    return { changes, replaces, deleteBeforeReplace };
+  }
+
+  async create(urn: string): Promise<pulumi.CreateResult> {
+    throw notImplemented(urn, "create");
+  }
+
+  async read(_id: string, urn: string): Promise<pulumi.ReadResult> {
+    throw notImplemented(urn, "read");
+  }
+
+  async update(_id: string, urn: string): Promise<pulumi.UpdateResult> {
+    throw notImplemented(urn, "update");
+  }
+
+  async delete(_id: string, urn: string): Promise<void> {
+    throw notImplemented(urn, "delete");
+  }
+}
+
+/**
+ * The state Create returns for checked inputs (as on the wire): the inputs, plus what the resource
+ * computes from them, with the same secrets wrapped. Used by the SDK's program tests as their mocks.
+ */
+export function outputsFor(type: string, checkedInputs: unknown): Obj {
+  const spec = RESOURCES.get(type);
+  if (!spec) throw new Error(`unknown resource type ${type}`);
+  const { plain, secretPaths } = plainObject(checkedInputs);
+  return toWire({ ...plain, ...spec.computed(plain) }, secretPaths);
+}
