@@ -15,6 +15,7 @@ const MSG_DONTWAIT = 0x40;
 const cSocket = libc.func("int socket(int domain, int type, int protocol)");
 const cSendto = libc.func("long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)");
 const cClose = libc.func("int close(int fd)");
+const cSetsockopt = libc.func("int setsockopt(int fd, int level, int optname, const void *optval, uint32_t optlen)");
 const cIfNameToIndex = libc.func("unsigned int if_nametoindex(const char *name)");
 
 /** An Error carrying errno/code like Node's own system errors, with the call and its context named. */
@@ -52,6 +53,17 @@ export function openSocket(domain: number, type: number, protocol: number, conte
 export function sendTo(fd: number, data: Buffer, addr: Buffer, context: string): void {
   const sent = Number(cSendto(fd, data, data.length, MSG_DONTWAIT, addr, addr.length));
   if (sent < 0) throw lastError("sendto", context);
+}
+
+/** setsockopt(2) with the option value as raw bytes (an int is 4 host-order bytes). */
+export function setSockOpt(fd: number, level: number, option: number, value: Buffer, context: string): void {
+  if ((cSetsockopt(fd, level, option, value, value.length) as number) < 0) throw lastError("setsockopt", context);
+}
+
+export function hostInt(value: number): Buffer {
+  const b = Buffer.alloc(4);
+  writeHostInt32(b, value, 0);
+  return b;
 }
 
 export function closeFd(fd: number): void {

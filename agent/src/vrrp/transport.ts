@@ -1,8 +1,10 @@
-// VRRP's wire: raw IPv4 protocol 112 through raw-socket. raw-socket has no bind(), so the source address
-// is chosen by writing the IP header ourselves (IP_HDRINCL), and SO_BINDTODEVICE does the rest of what
-// keepalived gets from binding: only ifname's packets arrive, and multicast leaves through ifname.
+// VRRP's wire: raw IPv4 protocol 112. Packets are received through raw-socket (it polls the socket in
+// Node's event loop) and sent with a direct sendto (native/rawsend.ts). There is no bind(), so the
+// source address is chosen by writing the IP header ourselves (IP_HDRINCL), and SO_BINDTODEVICE does the
+// rest of what keepalived gets from binding: only ifname's packets arrive, multicast leaves through it.
 import { EventEmitter } from "node:events";
-import { ifIndex, writeHostInt32 } from "../native/libc.ts";
+import { hostInt, ifIndex, writeHostInt32 } from "../native/libc.ts";
+import { RawSender } from "../native/rawsend.ts";
 import * as rs from "../native/rawsocket.ts";
 import { ipToBytes } from "../net/ip.ts";
 import { IPPROTO_VRRP, parseIpv4 } from "../net/ipv4.ts";
@@ -23,19 +25,31 @@ function ipMreqn(group: string, ifindex: number): Buffer {
   return b;
 }
 
-function configure(sock: rs.RawSocket, opts: TransportOptions, ifindex: number): void {
-  sock.setBytes(rs.SOL_SOCKET, rs.SO_BINDTODEVICE, Buffer.from(`${opts.ifname}\0`));
-  sock.setInt(rs.IPPROTO_IP, rs.IP_HDRINCL, 1);
-  // Linux hands a socket multicast for groups joined by *any* socket on the host unless this is off;
-  // with it off a unicast-only transport never sees 224.0.0.18, and a multicast one only its own join.
-  sock.setInt(rs.IPPROTO_IP, rs.IP_MULTICAST_ALL, 0);
-  if (!opts.multicast) return;
-  sock.setBytes(rs.IPPROTO_IP, rs.IP_MULTICAST_IF, ipMreqn("0.0.0.0", ifindex));
-  // RFC 5798 5.1.1.3: TTL 255. The header we write already says so; this covers a header-less sender.
-  sock.setInt(rs.IPPROTO_IP, rs.IP_MULTICAST_TTL, 255);
-  // Our own adverts must not come back to us as if from a peer.
-  sock.setInt(rs.IPPROTO_IP, rs.IP_MULTICAST_LOOP, 0);
-  sock.setBytes(rs.IPPROTO_IP, rs.IP_ADD_MEMBERSHIP, ipMreqn(VRRP_GROUP, ifindex));
+type SockOpt = [level: number, option: number, value: Buffer];
+
+/** Options of the receiving socket (raw-socket): only ifname's packets, only groups we joined. */
+function recvOptions(opts: TransportOptions, ifindex: number): SockOpt[] {
+  const list: SockOpt[] = [
+    [rs.SOL_SOCKET, rs.SO_BINDTODEVICE, Buffer.from(`${opts.ifname}\0`)],
+    // Linux hands a socket multicast for groups joined by *any* socket on the host unless this is off;
+    // with it off a unicast-only transport never sees 224.0.0.18, and a multicast one only its own join.
+    [rs.IPPROTO_IP, rs.IP_MULTICAST_ALL, hostInt(0)],
+  ];
+  if (opts.multicast) list.push([rs.IPPROTO_IP, rs.IP_ADD_MEMBERSHIP, ipMreqn(VRRP_GROUP, ifindex)]);
+  return list;
+}
+
+/** Options of the sending socket: our own IP header, out of ifname, TTL 255, no loopback. */
+function sendOptions(opts: TransportOptions, ifindex: number): SockOpt[] {
+  return [
+    [rs.SOL_SOCKET, rs.SO_BINDTODEVICE, Buffer.from(`${opts.ifname}\0`)],
+    [rs.IPPROTO_IP, rs.IP_HDRINCL, hostInt(1)],
+    [rs.IPPROTO_IP, rs.IP_MULTICAST_IF, ipMreqn("0.0.0.0", ifindex)],
+    // RFC 5798 5.1.1.3: TTL 255. The header we write already says so; this covers a header-less sender.
+    [rs.IPPROTO_IP, rs.IP_MULTICAST_TTL, hostInt(255)],
+    // Our own adverts must not come back to us as if from a peer.
+    [rs.IPPROTO_IP, rs.IP_MULTICAST_LOOP, hostInt(0)],
+  ];
 }
 
 function openError(err: unknown, ifname: string): Error {
@@ -51,6 +65,7 @@ function openError(err: unknown, ifname: string): Error {
  */
 export class VrrpTransport extends EventEmitter {
   private sock: rs.RawSocket | undefined;
+  private sender: RawSender | undefined;
 
   private constructor(readonly ifname: string) {
     super();
@@ -65,7 +80,8 @@ export class VrrpTransport extends EventEmitter {
         message: (buf) => t.emit("packet", Buffer.from(buf)),
         error: (err) => t.emit("error", new Error(`VRRP socket on ${opts.ifname}: ${err.message}`)),
       });
-      configure(t.sock, opts, ifindex);
+      for (const [level, option, value] of recvOptions(opts, ifindex)) t.sock.setBytes(level, option, value);
+      t.sender = RawSender.open(IPPROTO_VRRP, opts.ifname, sendOptions(opts, ifindex));
     } catch (err) {
       t.close();
       throw openError(err, opts.ifname);
@@ -77,10 +93,10 @@ export class VrrpTransport extends EventEmitter {
   async send(packet: Buffer): Promise<void> {
     const parsed = parseIpv4(packet);
     if (!parsed.ok) throw new Error(`refusing to send a malformed IPv4 packet on ${this.ifname}: ${parsed.detail}`);
-    if (!this.sock) throw new Error(`VRRP socket on ${this.ifname} is closed`);
+    if (!this.sender) throw new Error(`VRRP socket on ${this.ifname} is closed`);
     const dst = parsed.header.dst;
     try {
-      await this.sock.send(packet, dst);
+      this.sender.send(packet, dst);
     } catch (err) {
       throw new Error(`sending VRRP on ${this.ifname} to ${dst} failed: ${(err as Error).message}`);
     }
@@ -88,6 +104,8 @@ export class VrrpTransport extends EventEmitter {
 
   close(): void {
     this.sock?.close();
+    this.sender?.close();
     this.sock = undefined;
+    this.sender = undefined;
   }
 }
