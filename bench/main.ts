@@ -8,6 +8,7 @@ import { isRoot } from "../test/helpers/netns.ts";
 import { CASES, benchFailover, type Case } from "./failover.ts";
 import { benchIdle } from "./idle.ts";
 import { benchChecks } from "./checks.ts";
+import { benchIpvs } from "./ipvs.ts";
 
 const BENCHES = ["failover", "idle", "ipvs"] as const;
 type Bench = (typeof BENCHES)[number];
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   for (const b of opts.benches) {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
     else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
-    else for (const line of await benchChecks()) console.log(line);
+    else for (const line of [...(await benchIpvs()), ...(await benchChecks())]) console.log(line);
   }
 }
 

@@ -14,7 +14,7 @@ const files = readdirSync(here)
 const kernel = findUmlKernel();
 
 test(
-  "IPVS through IpvsClient, checked with ipvsadm, inside user-mode Linux",
+  "IPVS inside user-mode Linux: IpvsClient and the agent (services, DR/NAT traffic, failover with sync, drift, bad reloads), checked with ipvsadm",
   { skip: kernel ? false : "linux.uml not found: apt-get install user-mode-linux (the host kernel has no IPVS)", timeout: 240_000 },
   async (t) => {
     assert.ok(files.length > 0, `no *.uml.ts files in ${here}`);
