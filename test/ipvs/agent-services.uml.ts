@@ -13,6 +13,7 @@ const rs = (n: number) => `${NET}.${n}`;
 
 /** tcp/udp/sctp/fwmark; rr wrr lc wlc sh dh mh; persistence with a netmask; DR/NAT/TUN; weights and thresholds. */
 const CONFIG: AgentConfigInput = {
+  ipvsTimeouts: { tcp: 7200, udp: 45 },
   virtualServers: {
     web: {
       address: VIP,
@@ -94,6 +95,10 @@ describe("the agent programs services of every kind from its config", () => {
     assert.equal(stats.length, 7);
     for (const l of stats) assert.match(l, /\s0\s+0\s+0\s+0\s+0\s*$/, l);
     assert.equal(ipvsadm(d1, "-Lnc").trim().split("\n").length, 2, "only the two header lines");
+  });
+
+  test("configured IPVS timeouts are set; the unnamed one (tcpfin) is left at the kernel's value", () => {
+    assert.equal(ipvsadm(lab.host("d1"), "-L", "--timeout").trim(), "Timeout (tcp tcpfin udp): 7200 120 45");
   });
 
   test("NAT real servers made the agent turn on ip_forward in the director's namespace", () => {

@@ -67,7 +67,15 @@ export const SyncDaemon = z.object({
   followInstance: z.string().min(1),
 });
 
+/** IPVS connection timeouts (ipvsadm --set tcp tcpfin udp), seconds; an absent one is left as it is. */
+export const IpvsTimeouts = z.object({
+  tcp: z.number().int().min(1).max(31_536_000).optional(),
+  tcpFin: z.number().int().min(1).max(31_536_000).optional(),
+  udp: z.number().int().min(1).max(31_536_000).optional(),
+});
+
 export type ForwardingT = z.infer<typeof Forwarding>;
 export type RealServerConfig = z.infer<typeof RealServer>;
 export type VirtualServerConfig = z.infer<typeof VirtualServer>;
 export type SyncDaemonConfig = z.infer<typeof SyncDaemon>;
+export type IpvsTimeoutsConfig = z.infer<typeof IpvsTimeouts>;

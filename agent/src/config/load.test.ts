@@ -98,8 +98,8 @@ test("fragment shape: an object of known sections, each an object", async () => 
     "b.json": { instance: {}, global: [] },
   });
   assert.deepEqual(await problemsOf(dir), [
-    "a.json: must be a JSON object with any of instances, scripts, virtualServers, sysctls, syncDaemon and/or global",
-    "b.json: instance: unknown section (expected instances, scripts, virtualServers, sysctls, syncDaemon or global)",
+    "a.json: must be a JSON object with any of instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts and/or global",
+    "b.json: instance: unknown section (expected instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts or global)",
     "b.json: global: must be an object",
   ]);
 });

@@ -11,11 +11,13 @@ import { locateJsonError } from "./json-error.ts";
 export type LoadResult = { ok: true; config: AgentConfig; sources: string[] } | { ok: false; problems: string[] };
 
 type Obj = Record<string, unknown>;
-const SECTIONS = ["instances", "scripts", "virtualServers", "sysctls", "syncDaemon", "global"] as const;
+const SECTIONS = ["instances", "scripts", "virtualServers", "sysctls", "syncDaemon", "ipvsTimeouts", "global"] as const;
 type Section = (typeof SECTIONS)[number];
 /** Sections merged key by key where the same value may come from several fragments (others: one owner per key). */
-const SHARED: readonly Section[] = ["global", "sysctls", "syncDaemon"];
-const SECTION_LIST = "instances, scripts, virtualServers, sysctls, syncDaemon or global";
+const SHARED: readonly Section[] = ["global", "sysctls", "syncDaemon", "ipvsTimeouts"];
+/** Sections that are one optional object rather than a map: absent unless some fragment sets them. */
+const OPTIONAL: readonly Section[] = ["syncDaemon", "ipvsTimeouts"];
+const SECTION_LIST = "instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts or global";
 
 interface Fragment {
   /** how problems name it: the file name in conf.d, the path for a single file */
@@ -109,8 +111,7 @@ function merge(fragments: Fragment[]): { merged: Obj; owners: Owners; conflicts:
       }
     }
   }
-  // syncDaemon is one optional object, not a map: absent unless some fragment set it.
-  if (owners.syncDaemon.size === 0) delete (merged as Partial<Record<Section, Obj>>).syncDaemon;
+  for (const section of OPTIONAL) if (owners[section].size === 0) delete (merged as Partial<Record<Section, Obj>>)[section];
   return { merged, owners, conflicts };
 }
 

@@ -3,7 +3,7 @@
 // Cross-field rules live in superRefine so every problem is reported at once, each with its path.
 import { z } from "zod";
 import { isIPv4 } from "node:net";
-import { DirectorSysctls, SyncDaemon, VirtualServer } from "./ipvs.ts";
+import { DirectorSysctls, IpvsTimeouts, SyncDaemon, VirtualServer } from "./ipvs.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const cidr = z.string().refine(
@@ -111,6 +111,7 @@ export const AgentConfig = z.object({
   virtualServers: z.record(z.string().min(1), VirtualServer).default({}),
   sysctls: DirectorSysctls.default({}),
   syncDaemon: SyncDaemon.optional(),
+  ipvsTimeouts: IpvsTimeouts.optional(),
 });
 
 export type VirtualAddress = z.infer<typeof VirtualAddress>;

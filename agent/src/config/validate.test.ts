@@ -59,7 +59,7 @@ test("unknown fields are errors, with a guess when one is close", () => {
   assert.deepEqual(problems({ instances: { VI_1: vi({ garp: { count: 3, bogus: 1 } }) } }), [
     "instances.VI_1.garp.bogus: unknown field (known: count, intervalMs, repeatDelay, refresh)",
   ]);
-  assert.deepEqual(problems({ vrrp: {} }), ["vrrp: unknown field (known: global, instances, scripts, virtualServers, sysctls, syncDaemon)"]);
+  assert.deepEqual(problems({ vrrp: {} }), ["vrrp: unknown field (known: global, instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts)"]);
 });
 
 test("auth is VRRPv2 only", () => {

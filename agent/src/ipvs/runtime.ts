@@ -39,7 +39,7 @@ export interface VirtualServerStatus {
 }
 
 function needsIpvs(cfg: AgentConfig): boolean {
-  return Object.keys(cfg.virtualServers).length > 0 || cfg.syncDaemon !== undefined;
+  return Object.keys(cfg.virtualServers).length > 0 || cfg.syncDaemon !== undefined || cfg.ipvsTimeouts !== undefined;
 }
 
 /** NAT needs forwarding on: derived here so users cannot forget it. */
@@ -103,7 +103,20 @@ export class IpvsRuntime {
       this.manager.forgetHealth((id) => ids.has(id));
       await this.manager.setConfig(cfg.virtualServers);
     }
+    await this.applyTimeouts(cfg);
     await this.followSync();
+  }
+
+  /** Only the timeouts the config names, and only when the kernel differs (0 = leave unchanged). */
+  private async applyTimeouts(cfg: AgentConfig): Promise<void> {
+    const want = cfg.ipvsTimeouts;
+    if (!this.client || !want) return;
+    const have = await this.client.getTimeouts();
+    const next = { tcp: want.tcp ?? 0, tcpFin: want.tcpFin ?? 0, udp: want.udp ?? 0 };
+    const differs = (Object.keys(next) as (keyof typeof next)[]).some((k) => next[k] !== 0 && next[k] !== have[k]);
+    if (!differs) return;
+    await this.client.setTimeouts(next);
+    this.log.info("IPVS timeouts set", { event: "ipvs.timeouts", from: have, to: next });
   }
 
   private onReport(r: ReconcileReport): void {
