@@ -1,4 +1,4 @@
-// `npm run bench [-- failover|idle ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]`: runs the named
+// `npm run bench [-- failover|idle|ipvs|provider ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]`: runs the named
 // benchmarks (all by default) and prints one result line per case on stdout, after a machine header.
 // Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived.
 import { cpus, release } from "node:os";
@@ -9,8 +9,9 @@ import { CASES, benchFailover, type Case } from "./failover.ts";
 import { benchIdle } from "./idle.ts";
 import { benchChecks } from "./checks.ts";
 import { benchIpvs } from "./ipvs.ts";
+import { benchProvider } from "./provider.ts";
 
-const BENCHES = ["failover", "idle", "ipvs"] as const;
+const BENCHES = ["failover", "idle", "ipvs", "provider"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function header(): string {
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
   for (const b of opts.benches) {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
     else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
-    else for (const line of [...(await benchIpvs()), ...(await benchChecks())]) console.log(line);
+    else if (b === "ipvs") for (const line of [...(await benchIpvs()), ...(await benchChecks())]) console.log(line);
+    else for (const line of await benchProvider()) console.log(line);
   }
 }
 
