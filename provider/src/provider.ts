@@ -1,7 +1,8 @@
 // The lvs provider: dispatches each call by resource type to that resource's input contract
 // (inputs/*.ts). Check validates and normalizes, Diff decides replace vs update; both work on plain
 // values between unwrapping the engine's secrets and wrapping them again (secrets.ts).
-// Create/Read/Update/Delete need the SSH executor and say so: they never pretend to succeed.
+// Create/Read/Update/Delete go to the resource's handler (resources/index.ts) on plain values too; a
+// type without one says so: it never pretends to succeed.
 import type * as pulumi from "@pulumi/pulumi/provider/index.js";
 import schemaJson from "../schema.json" with { type: "json" };
 import { formatPath } from "./inputs/check.ts";
@@ -9,6 +10,7 @@ import type { AnySpec } from "./inputs/check.ts";
 import { diffInputs } from "./inputs/changes.ts";
 import { isObject, type Obj } from "./inputs/common.ts";
 import { RESOURCES } from "./inputs/index.ts";
+import { HANDLERS, type ResourceHandler } from "./resources/index.ts";
 import { scrub, secretKeyPaths, secretTexts, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
 
 export const VERSION = schemaJson.version;
@@ -43,6 +45,22 @@ function notImplemented(urn: string, op: string): Error {
   return new Error(`not implemented yet: ${kind} ${op} needs the SSH executor`);
 }
 
+function handlerFor(urn: string, op: string): ResourceHandler {
+  const handler = HANDLERS.get(specFor(urn).token);
+  if (!handler) throw notImplemented(urn, op);
+  return handler;
+}
+
+/** Run a handler; its error leaves with every secret value of the request (marked or by key) scrubbed. */
+async function scrubbed<T>(request: unknown, secretPaths: readonly Path[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const secrets = secretTexts(request, [...secretPaths, ...secretKeyPaths(request)]);
+    throw new Error(scrub(err instanceof Error ? err.message : String(err), secrets));
+  }
+}
+
 export class LvsProvider implements pulumi.Provider {
   readonly version = VERSION;
 
@@ -66,20 +84,37 @@ export class LvsProvider implements pulumi.Provider {
     return { changes, replaces, deleteBeforeReplace };
   }
 
-  async create(urn: string): Promise<pulumi.CreateResult> {
-    throw notImplemented(urn, "create");
+  async create(urn: string, news: unknown): Promise<pulumi.CreateResult> {
+    const handler = handlerFor(urn, "create");
+    const { plain, secretPaths } = plainObject(news);
+    return scrubbed(plain, secretPaths, async () => {
+      const { id, outs } = await handler.create(plain);
+      return { id, outs: toWire(outs, secretPaths) };
+    });
   }
 
-  async read(_id: string, urn: string): Promise<pulumi.ReadResult> {
-    throw notImplemented(urn, "read");
+  async read(id: string, urn: string, props?: unknown): Promise<pulumi.ReadResult> {
+    const handler = handlerFor(urn, "read");
+    const { plain, secretPaths } = plainObject(props);
+    return scrubbed(plain, secretPaths, async () => {
+      const r = await handler.read(id, plain);
+      return { id: r.id, props: toWire(r.props, secretPaths), inputs: toWire(r.inputs, secretPaths) };
+    });
   }
 
-  async update(_id: string, urn: string): Promise<pulumi.UpdateResult> {
-    throw notImplemented(urn, "update");
+  async update(id: string, urn: string, olds: unknown, news: unknown): Promise<pulumi.UpdateResult> {
+    const handler = handlerFor(urn, "update");
+    const old = plainObject(olds);
+    const { plain, secretPaths } = plainObject(news);
+    return scrubbed({ old: old.plain, new: plain }, [...old.secretPaths.map((p) => ["old", ...p]), ...secretPaths.map((p) => ["new", ...p])], async () => ({
+      outs: toWire(await handler.update(id, old.plain, plain), secretPaths),
+    }));
   }
 
-  async delete(_id: string, urn: string): Promise<void> {
-    throw notImplemented(urn, "delete");
+  async delete(id: string, urn: string, props: unknown): Promise<void> {
+    const handler = handlerFor(urn, "delete");
+    const { plain, secretPaths } = plainObject(props);
+    await scrubbed(plain, secretPaths, () => handler.delete(id, plain));
   }
 }
 

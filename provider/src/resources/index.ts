@@ -1,0 +1,19 @@
+// Create/Read/Update/Delete by resource type. provider.ts looks the type up here and hands the handler
+// plain values (secrets unwrapped, inputs as Check returned them); it wraps the same secrets again in
+// what comes back and scrubs every secret value out of errors. A type without a handler here answers
+// "not implemented yet".
+import type { Obj } from "../inputs/common.ts";
+import { realServerSpec } from "../inputs/real-server.ts";
+import { realServerHandler } from "./real-server.ts";
+
+export interface ResourceHandler {
+  /** id and outputs (the inputs and what the resource computed) */
+  create(inputs: Obj): Promise<{ id: string; outs: Obj }>;
+  /** the state as found: an empty id when the resource is gone */
+  read(id: string, props: Obj): Promise<{ id: string; props: Obj; inputs: Obj }>;
+  /** olds: the last state; news: checked inputs; returns the new outputs */
+  update(id: string, olds: Obj, news: Obj): Promise<Obj>;
+  delete(id: string, props: Obj): Promise<void>;
+}
+
+export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map([[realServerSpec.token, realServerHandler]]);

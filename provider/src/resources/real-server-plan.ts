@@ -1,0 +1,90 @@
+// lvs.RealServer between its inputs and the host record (pure): what it holds on its host (the
+// planner's sysctls, VIPs and persistence files), the outputs after create/update, and the state read
+// reports. Read reflects the host as it is: `sysctls` and `loopbackVips` are the actual values, `vips`
+// keeps only the VIPs still there and `prepare` turns false when anything it holds has drifted, so the
+// engine's diff of these inputs against the program's shows the drift and an update repairs it.
+import { sha256, type Holding, type HoldingStatus, type PrepRecord, type Want } from "../host/state.ts";
+import type { Obj } from "../inputs/common.ts";
+import { RealServerInputs } from "../inputs/real-server.ts";
+import { planRealServer, realServerOutputs } from "../planner/real-server.ts";
+
+const INPUT_KEYS = Object.keys(RealServerInputs.shape);
+
+/** The input fields of a state (outputs carry the inputs beside computed values). */
+export function inputsOf(props: Obj): Obj {
+  return Object.fromEntries(Object.entries(props).filter(([k]) => INPUT_KEYS.includes(k)));
+}
+
+export const parseInputs = (props: Obj): RealServerInputs => RealServerInputs.parse(inputsOf(props));
+
+export const holderOf = (rs: RealServerInputs): string => `real-server/${rs.name}`;
+
+/** "web-1@10.0.0.11": the name, and the host it prepares (or its address when it prepares none). */
+export const idOf = (rs: RealServerInputs): string => `${rs.name}@${rs.connection?.host ?? rs.address}`;
+
+/** Whether the host is prepared over SSH at all. */
+export const preparesHost = (rs: RealServerInputs): boolean => rs.prepare && rs.forwarding !== "NAT" && rs.connection !== undefined;
+
+/** What it holds on its host; every file path under `root` (a test hook, "" normally). */
+export function wantOf(rs: RealServerInputs, root = ""): Want | undefined {
+  if (!preparesHost(rs)) return undefined;
+  const plan = planRealServer(rs);
+  const files = plan.files.map((f) => ({ path: `${root}${f.path}`, content: f.content }));
+  const holding: Holding = {
+    sysctls: plan.sysctls,
+    addresses: plan.addresses,
+    files: Object.fromEntries(files.map((f) => [f.path, sha256(f.content)])),
+    units: plan.service ? [plan.service] : [],
+  };
+  return { holding, contents: Object.fromEntries(files.map((f) => [f.path, f.content])) };
+}
+
+export type Persistence = "enabled" | "files written";
+
+/** Outputs once the host holds what it wants (or without a host to prepare). */
+export function outputsOf(rs: RealServerInputs, want: Want | undefined, record: PrepRecord | undefined, systemd: boolean): Obj {
+  const base = { ...rs, ...realServerOutputs(rs) };
+  if (!want) return { ...base, sysctls: {}, loopbackVips: [], previous: {} };
+  return {
+    ...base,
+    holder: holderOf(rs),
+    sysctls: want.holding.sysctls,
+    loopbackVips: want.holding.addresses.map((a) => a.address),
+    previous: previousOf(want.holding, record),
+    persistence: (systemd ? "enabled" : "files written") satisfies Persistence,
+  };
+}
+
+function previousOf(h: Holding, record: PrepRecord | undefined): Record<string, number> {
+  return Object.fromEntries(Object.keys(h.sysctls).flatMap((k) => (record?.previous[k] === undefined ? [] : [[k, record.previous[k]]])));
+}
+
+const bare = (address: string) => address.replace(/\/32$/, "");
+
+/** The VIPs it declared (the record's, in the order the state lists them) and those still there. */
+function vipsOf(props: Obj, h: Holding, status: HoldingStatus): { declared: string[]; present: string[] } {
+  const held = h.addresses.map((a) => bare(a.address));
+  const listed = Array.isArray(props.vips) ? (props.vips as unknown[]).filter((v): v is string => typeof v === "string") : [];
+  const declared = [...listed.filter((v) => held.includes(v)), ...held.filter((v) => !listed.includes(v))];
+  const there = new Set(status.addresses.map((a) => bare(a.address)));
+  return { declared, present: declared.filter((v) => there.has(v)) };
+}
+
+/** Read's answer for a resource its host still holds: actual values in props, declared ones in inputs. */
+export function readState(props: Obj, h: Holding, status: HoldingStatus, record: PrepRecord): { props: Obj; inputs: Obj } {
+  const { declared, present } = vipsOf(props, h, status);
+  const inputs = { ...inputsOf(props), vips: declared, prepare: true };
+  const drifted = { vips: present, prepare: status.inSync };
+  const persistence: Persistence = status.unitsEnabled ? "enabled" : "files written";
+  return {
+    inputs,
+    props: {
+      ...props,
+      ...drifted,
+      sysctls: status.sysctls,
+      loopbackVips: status.addresses.map((a) => a.address),
+      previous: previousOf(h, record),
+      persistence: status.filesIntact ? persistence : "files missing or changed",
+    },
+  };
+}
