@@ -3,8 +3,9 @@
 // unknown fields at every depth, because a misspelt option silently doing nothing is keepalived's most
 // reported pain and zod strips unknown keys by default.
 import { z } from "zod";
-import { VirtualAddress, VrrpInstance } from "../../../agent/src/config/schema.ts";
+import { GlobalSettings, VirtualAddress, VrrpInstance } from "../../../agent/src/config/schema.ts";
 import { RealServer } from "../../../agent/src/config/ipvs.ts";
+import { CONF_D } from "../planner/fragments.ts";
 
 export { Connection, type Connection as ConnectionT, type ConnectionInput } from "../host/connection.ts";
 
@@ -13,6 +14,33 @@ export const ipv4 = VrrpInstance.shape.sourceIp.unwrap();
 export const cidr = VirtualAddress.shape.address;
 export const ifname = VrrpInstance.shape.interface;
 export const port = RealServer.shape.port.unwrap();
+
+/** Where the installed agent's CLI is (the bundle's current release). */
+export const AGENT_COMMAND = "/opt/lvs-agent/current/bin/lvs-agent";
+
+const absolutePath = z.string().regex(/^\/[^\0\n]*$/, "must be an absolute path");
+
+/**
+ * How the provider reaches a director's agent, beside its connection. The defaults are where the
+ * packaged agent lives; other paths suit agents installed elsewhere (and lab hosts sharing one filesystem).
+ */
+export const agentAccess = {
+  /** the agent's conf.d: this resource's fragment is written there */
+  configDir: absolutePath.default(CONF_D),
+  /** the agent's CLI: an absolute path, then any leading arguments, separated by single spaces (no quoting) */
+  agentCommand: z.string().regex(/^\/\S*( \S+)*$/, "must be an absolute path, then any arguments, separated by single spaces").default(AGENT_COMMAND),
+  /** the running agent's status socket (lvs-agent reload|status --socket) */
+  statusSocket: absolutePath.default(GlobalSettings.parse({}).statusSocket),
+};
+
+/** The live part of a resource's outputs: what each director's agent reported at the last read. */
+export const directorStatusShape = {
+  host: z.string(),
+  /** where this resource's fragment is on that director */
+  fragmentPath: z.string(),
+  /** why the agent's view is missing (it did not answer, or does not run this resource) */
+  error: z.string().optional(),
+};
 
 /** Names files on hosts (conf.d/vip-<name>.json), so it is kept to a safe alphabet. */
 export const resourceName = z

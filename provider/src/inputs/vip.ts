@@ -7,7 +7,7 @@ import { SyncDaemon } from "../../../agent/src/config/ipvs.ts";
 import { parseCidr, sameSubnet } from "../../../agent/src/net/ip.ts";
 import { planVip, vipOutputs } from "../planner/vip.ts";
 import { agentVerdict, defineResource, type PathSegment, type Problem } from "./check.ts";
-import { Connection, cidr, deepStrict, isObject, resourceName, type Obj } from "./common.ts";
+import { Connection, agentAccess, cidr, deepStrict, directorStatusShape, isObject, resourceName, type Obj } from "./common.ts";
 import { duplicateHosts, eachObject } from "./rules.ts";
 
 const I = VrrpInstance.shape;
@@ -18,6 +18,19 @@ export const VipDirector = z.strictObject({
   priority: I.priority,
   /** this director's own address on the interface: the adverts' source and its peers' unicast target */
   sourceIp: I.sourceIp,
+  ...agentAccess,
+});
+
+/** One director's VRRP state for this instance, from its agent (lvs-agent status) at the last read. */
+export const VipDirectorStatus = z.object({
+  ...directorStatusShape,
+  /** MASTER, BACKUP, INIT or FAULT; absent when the agent's view is (see error) */
+  state: z.string().optional(),
+  effectivePriority: z.number().optional(),
+  /** the master's address as this director sees it */
+  masterIp: z.string().optional(),
+  /** the addresses this director holds now */
+  vips: z.array(z.string()).optional(),
 });
 
 export const VipInputs = z.strictObject({
@@ -51,10 +64,21 @@ export const VipOutputs = z.object({
   hosts: z.array(z.string()),
 });
 
+/**
+ * Live outputs, filled by Read (refresh) beside VipOutputs: each director's state and the master. Not in
+ * the package schema or the SDK yet (their output key lists would need them).
+ */
+export const VipLive = z.object({
+  directorStatus: z.array(VipDirectorStatus),
+  /** the director (its connection's host) that is MASTER, when exactly one is */
+  master: z.string().optional(),
+});
+
 export type VipInputs = z.infer<typeof VipInputs>;
 export type VipOutputs = z.infer<typeof VipOutputs>;
 export type VipArgs = z.input<typeof VipInputs>;
 export type VipDirector = z.infer<typeof VipDirector>;
+export type VipLive = z.infer<typeof VipLive>;
 
 const ip = (s: unknown): string | undefined => (typeof s === "string" && isIPv4(s.split("/")[0] ?? "") ? s.split("/")[0] : undefined);
 

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { VirtualServer } from "../../../agent/src/config/ipvs.ts";
 import { virtualServerFragment, virtualServerOutputs } from "../planner/virtual-server.ts";
 import { agentVerdict, defineResource, type PathSegment } from "./check.ts";
-import { Connection, deepStrict, resourceName } from "./common.ts";
+import { Connection, agentAccess, deepStrict, directorStatusShape, resourceName } from "./common.ts";
 import { duplicateHosts } from "./rules.ts";
 
 /** The IPVS schedulers of Linux (ip_vs_<name> modules). */
@@ -14,8 +14,26 @@ export const VirtualServerInputs = deepStrict(VirtualServer).extend({
   /** the service's name in the agent's config; defaults to the resource's name */
   name: resourceName,
   /** the directors that run this service (those of its VIP) */
-  directors: z.array(Connection).min(1),
+  directors: z.array(Connection.extend(agentAccess)).min(1),
   scheduler: z.enum(SCHEDULERS, { error: () => `must be an IPVS scheduler: ${SCHEDULERS.join(", ")}` }).default("wlc"),
+});
+
+/** One real server in a director's IPVS table, as its agent reported it at the last read. */
+export const VirtualServerDestination = z.object({
+  address: z.string(),
+  port: z.number(),
+  forwarding: z.string(),
+  weight: z.number(),
+  /** up, down, unknown (not checked yet) or unchecked (no health check) */
+  health: z.string(),
+  activeConns: z.number(),
+  inactiveConns: z.number(),
+});
+
+export const VirtualServerDirectorStatus = z.object({
+  ...directorStatusShape,
+  scheduler: z.string().optional(),
+  destinations: z.array(VirtualServerDestination).optional(),
 });
 
 export const VirtualServerOutputs = z.object({
@@ -25,9 +43,15 @@ export const VirtualServerOutputs = z.object({
   service: z.string(),
 });
 
+/** Live outputs, filled by Read (refresh): the service in each director's IPVS table (not in the schema or SDK yet). */
+export const VirtualServerLive = z.object({
+  directorStatus: z.array(VirtualServerDirectorStatus),
+});
+
 export type VirtualServerInputs = z.infer<typeof VirtualServerInputs>;
 export type VirtualServerOutputs = z.infer<typeof VirtualServerOutputs>;
 export type VirtualServerArgs = z.input<typeof VirtualServerInputs>;
+export type VirtualServerLive = z.infer<typeof VirtualServerLive>;
 
 /** virtualServers.<name>.<field> in the fragment -> the same field of the resource. */
 const mapAgentPath = (path: PathSegment[]): PathSegment[] | undefined => (path[0] === "virtualServers" ? path.slice(2) : undefined);

@@ -4,7 +4,11 @@
 // "not implemented yet".
 import type { Obj } from "../inputs/common.ts";
 import { realServerSpec } from "../inputs/real-server.ts";
+import { vipSpec } from "../inputs/vip.ts";
+import { virtualServerSpec } from "../inputs/virtual-server.ts";
 import { realServerHandler } from "./real-server.ts";
+import { vipHandler } from "./vip.ts";
+import { virtualServerHandler } from "./virtual-server.ts";
 
 export interface ResourceHandler {
   /** id and outputs (the inputs and what the resource computed) */
@@ -16,4 +20,8 @@ export interface ResourceHandler {
   delete(id: string, props: Obj): Promise<void>;
 }
 
-export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map([[realServerSpec.token, realServerHandler]]);
+export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map([
+  [realServerSpec.token, realServerHandler],
+  [vipSpec.token, vipHandler],
+  [virtualServerSpec.token, virtualServerHandler],
+]);

@@ -1,0 +1,177 @@
+// lvs.Vip Create/Read/Update/Delete the way the engine drives them: the real plugin in the lab host
+// `control`, over gRPC, against two directors `d1`/`d2` running Debian's sshd and a real lvs-agent
+// (helpers/directors.ts). Assertions look at the directors themselves: their namespaces' addresses,
+// their agents' logs (VRRP transitions, "agent.reload") and the fragment files.
+// The tests run in order and share one Vip through its life.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { isRoot, waitFor } from "../helpers/netns.ts";
+import { agentCli, agentOf, connectionOf, fragment, modeOf, reloads, ResourceClient, startDirectorLab, type Director, type DirectorLab } from "./helpers/directors.ts";
+import { isSecret, secret } from "./helpers/plugin.ts";
+
+type Obj = Record<string, unknown>;
+const skip = !isRoot && "needs root for network namespaces";
+const PASSWORD = "Zq7pW3x9";
+const FILE = "vip-web.json";
+
+let t: DirectorLab;
+let vip: ResourceClient;
+/** the resource's state as the engine would hold it */
+let id = "";
+let state: Obj = {};
+
+before(async () => {
+  if (!isRoot) return;
+  t = await startDirectorLab();
+  vip = new ResourceClient(t.plugin, "Vip", "web");
+});
+
+after(async () => {
+  await t?.destroy();
+});
+
+const VIP = () => `${t.net}.100`;
+const member = (d: Director, priority: number): Obj => ({ connection: connectionOf(d), priority, sourceIp: d.host.ip, ...agentOf(d) });
+const inputs = (p1 = 150, p2 = 100, extra: Obj = {}): Obj => ({
+  interface: "eth0",
+  vrid: 51,
+  version: 2,
+  advertInterval: 1,
+  auth: { type: "PASS", password: secret(PASSWORD) },
+  addresses: [`${VIP()}/24`],
+  directors: [member(t.d1, p1), member(t.d2, p2)],
+  ...extra,
+});
+const holds = (d: Director, address = VIP()) => d.host.hasAddr(address);
+type DirectorStatus = { host: string; state?: string; error?: string };
+const states = (props: Obj) => (props.directorStatus as DirectorStatus[]).map((d) => d.state ?? d.error);
+
+test("create: both directors get the fragment, the higher priority becomes MASTER and holds the VIP", { skip }, async () => {
+  const news = await vip.check(inputs());
+  const from = [t.d1.agent.lines.length, t.d2.agent.lines.length];
+  const created = await vip.create(news);
+  ({ id } = created);
+  state = created.outs;
+  assert.equal(id, "vip-web");
+  assert.ok(isSecret((state.auth as Obj).password), "the VRRP password stays secret in the state");
+  for (const d of [t.d1, t.d2]) {
+    assert.equal(JSON.parse(fragment(d, FILE)!).instances.web.auth.password, PASSWORD);
+    assert.equal(modeOf(d, FILE), 0o600, "a fragment holding a password is readable by root only");
+  }
+  await t.d1.agent.waitState("web", "MASTER", 10_000, from[0]);
+  await t.d2.agent.waitState("web", "BACKUP", 10_000, from[1]);
+  await waitFor(() => holds(t.d1), 3000, "the VIP on d1");
+  assert.equal(holds(t.d2), false);
+});
+
+test("read: each director's live state and the master, and no drift", { skip }, async () => {
+  const r = await vip.read(id, state);
+  assert.equal(r.id, id);
+  assert.deepEqual(states(r.props), ["MASTER", "BACKUP"]);
+  assert.equal(r.props.master, t.d1.sshd.address);
+  assert.ok(isSecret((r.props.auth as Obj).password));
+  assert.equal((await vip.diff(r.props, await vip.check(inputs()))).changes, "none");
+  state = r.props;
+});
+
+test("a hand edit of a fragment is drift in read; an update writes the planned fragment back", { skip }, async () => {
+  const planned = fragment(t.d2, FILE)!;
+  const edited = JSON.parse(planned);
+  edited.instances.web.priority = 200;
+  writeFileSync(join(t.d2.confDir, FILE), JSON.stringify(edited));
+  const r = await vip.read(id, state);
+  assert.deepEqual((r.props.directors as Array<{ priority: number }>).map((d) => d.priority), [150, 200]);
+  const news = await vip.check(inputs());
+  const diff = await vip.diff(r.props, news);
+  assert.equal(diff.changes, "some");
+  assert.deepEqual(diff.replaces, []);
+
+  state = await vip.update(id, r.props, news);
+  assert.equal(fragment(t.d2, FILE), planned);
+  const again = await vip.read(id, state);
+  assert.equal((await vip.diff(again.props, news)).changes, "none");
+
+  writeFileSync(join(t.d1.confDir, FILE), "{ not json");
+  const broken = await vip.read(id, state);
+  assert.deepEqual((broken.props.directors as Array<{ connection: Obj }>).map((d) => d.connection.host), [t.d2.sshd.address], "an unreadable fragment leaves its director out");
+  assert.equal((await vip.diff(broken.props, news)).changes, "some");
+  state = await vip.update(id, broken.props, news);
+  assert.deepEqual(JSON.parse(fragment(t.d1, FILE)!).instances.web.priority, 150);
+  assert.equal((await vip.diff((await vip.read(id, state)).props, news)).changes, "none");
+});
+
+test("update priorities: only the changed director reloads, and the master moves", { skip }, async () => {
+  const news = await vip.check(inputs(50, 100));
+  const diff = await vip.diff(state, news);
+  assert.deepEqual([diff.changes, diff.replaces], ["some", []]);
+  const reloaded = [reloads(t.d1), reloads(t.d2)];
+  const from = t.d2.agent.lines.length;
+  state = await vip.update(id, state, news);
+  assert.deepEqual([reloads(t.d1) - reloaded[0]!, reloads(t.d2) - reloaded[1]!], [1, 0], "d2's fragment did not change: no write, no reload");
+  await t.d2.agent.waitState("web", "MASTER", 10_000, from);
+  await waitFor(() => holds(t.d2) && !holds(t.d1), 3000, "the VIP moved to d2");
+  const r = await vip.read(id, state);
+  assert.equal(r.props.master, t.d2.sshd.address);
+  state = r.props;
+});
+
+test("an update the agent rejects fails naming the host, and both directors keep the old config", { skip }, async (ctx) => {
+  // d2 runs a second instance, configured by hand, holding .200: a Vip taking .200 too is refused there.
+  const other = join(t.d2.confDir, "50-other.json");
+  const taken = `${t.net}.200`;
+  writeFileSync(other, JSON.stringify({ instances: { other: { interface: "eth0", vrid: 60, priority: 100, virtualAddresses: [{ address: `${taken}/32` }] } } }));
+  try {
+    const from = t.d2.agent.lines.length;
+    assert.equal(agentCli(t.d2, "reload").code, 0);
+    await t.d2.agent.waitState("other", "MASTER", 10_000, from);
+    const before = [fragment(t.d1, FILE), fragment(t.d2, FILE)];
+    const reloaded = [reloads(t.d1), reloads(t.d2)];
+    const news = await vip.check(inputs(50, 100, { addresses: [`${VIP()}/24`, `${taken}/24`] }));
+    const message = await vip.failure(vip.update(id, state, news));
+    ctx.diagnostic(message);
+
+    assert.match(message, new RegExp(`host ${t.d2.sshd.address}: step 'lvs-agent reload': .*${taken.replace(/\./g, "\\.")}`));
+    assert.match(message, /already/, "the agent's own words");
+    assert.match(message, new RegExp(`restored on .*${t.d1.sshd.address}`));
+    for (const s of [PASSWORD, t.d1.sshd.clientKey.privateKey.split("\n")[1]!]) assert.equal(message.includes(s), false, "no secret in the error");
+    assert.deepEqual([fragment(t.d1, FILE), fragment(t.d2, FILE)], before, "both fragments restored");
+    assert.equal(reloads(t.d1) - reloaded[0]!, 2, "d1 took the new fragment, then the old one back");
+    assert.equal(reloads(t.d2) - reloaded[1]!, 1, "d2 refused it and kept running its config: no second reload");
+    const running = JSON.parse(agentCli(t.d1, "status", "--json").out) as { instances: Array<{ name: string; vips: string[]; priority: number }> };
+    assert.deepEqual(running.instances.map((i) => [i.name, i.priority]), [["web", 50]]);
+    assert.equal(holds(t.d1, taken), false);
+    assert.ok(holds(t.d2) && holds(t.d2, taken), "d2 still holds the Vip's address and its own instance's");
+  } finally {
+    rmSync(other);
+    assert.equal(agentCli(t.d2, "reload").code, 0);
+  }
+});
+
+test("a second update with nothing changed writes nothing and reloads no agent", { skip }, async () => {
+  const news = await vip.check(inputs(50, 100));
+  const reloaded = [reloads(t.d1), reloads(t.d2)];
+  const outs = await vip.update(id, state, news);
+  assert.deepEqual([reloads(t.d1), reloads(t.d2)], reloaded);
+  assert.ok(isSecret((outs.auth as Obj).password));
+  state = outs;
+});
+
+test("delete: the fragments are removed, both directors drop the VIP, and read says gone", { skip }, async () => {
+  await vip.delete(id, state);
+  assert.deepEqual([fragment(t.d1, FILE), fragment(t.d2, FILE)], [undefined, undefined]);
+  await waitFor(() => !holds(t.d1) && !holds(t.d2), 5000, "the VIP gone from both directors");
+  const r = await vip.read(id, state);
+  assert.equal(r.id, "");
+  // A second delete (the engine retrying) finds nothing to do.
+  const reloaded = [reloads(t.d1), reloads(t.d2)];
+  await vip.delete(id, state);
+  assert.deepEqual([reloads(t.d1), reloads(t.d2)], reloaded);
+});
+
+test("the plugin's log names hosts and files, never the password or the key", { skip }, () => {
+  assert.match(t.plugin.stderr, /lvs: .*: vip vip-web: wrote .*vip-web\.json/);
+  assert.equal(t.plugin.stderr.includes(PASSWORD), false);
+  assert.equal(t.plugin.stderr.includes(t.d1.sshd.clientKey.privateKey.split("\n")[1]!), false);
+});
