@@ -3,9 +3,9 @@
 // plugin in the lab host `control`, called over gRPC. Each agent has its own conf.d, status socket and
 // state directory under /tmp (the lab hosts share one filesystem); the resources are pointed at them
 // through their directors' configDir, agentCommand and statusSocket. Everything is stopped by PID and
-// removed by destroy().
+// removed by destroy(), the agents' directories included.
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO, startAgent, stateDir, type Peer } from "../../helpers/agent.ts";
 import { Lab, type Host } from "../../helpers/netns.ts";
@@ -67,6 +67,7 @@ export async function startDirectorLab(): Promise<DirectorLab> {
     for (const d of started) d.agent.signal("SIGTERM");
     await Promise.all(started.map((d) => d.agent.exited(10_000).catch(() => d.agent.signal("SIGKILL"))));
     lab.destroy();
+    rmSync(join("/tmp", lab.id), { recursive: true, force: true }); // the agents' conf.d, sockets and state
   };
   try {
     started.push(...(await Promise.all([startDirector(lab.host("d1")), startDirector(lab.host("d2"))])));
