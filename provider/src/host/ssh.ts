@@ -243,6 +243,9 @@ function handshake(e: Endpoint, label: string, secrets: string[], sock?: Duplex)
     client.once("ready", () => {
       clearTimeout(timer);
       client.removeListener("error", fail);
+      // Every command is a few small request/reply packets: with Nagle's algorithm on (ssh2 leaves it
+      // on, and sshd only turns it off for ttys) each can wait out the peer's delayed ACK, ~40 ms.
+      client.setNoDelay(true);
       resolve(client);
     });
     try {
