@@ -19,6 +19,8 @@ export const AGENT_VERSION = "0.1.0";
 
 export interface ReloadOutcome {
   ok: boolean;
+  /** the new configuration was taken in, but applying part of it failed (the old one is gone) */
+  applied?: boolean;
   problems?: string[];
   started?: string[];
   stopped?: string[];
@@ -127,7 +129,7 @@ export class Agent implements InstanceHost {
       await this.startInstances(started);
     } catch (err) {
       this.metrics.reloads.inc({ result: "failed" });
-      return { ok: false, problems: [(err as Error).message] };
+      return { ok: false, applied: true, problems: [(err as Error).message] };
     }
     this.metrics.reloads.inc({ result: "ok" });
     this.metrics.lastReloadSuccess.set({}, Date.now() / 1000);

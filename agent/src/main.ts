@@ -1,6 +1,7 @@
 // lvs-agent command line: run | check | reload | status [--json].
 import { parseArgs } from "node:util";
 import { loadConfigDir, loadConfigFile, type LoadResult } from "./config/load.ts";
+import { loadKeepalivedConf } from "./keepalived/load.ts";
 import { Agent } from "./daemon.ts";
 import { log } from "./log.ts";
 import { startMetricsServer } from "./status/http.ts";
@@ -16,6 +17,7 @@ const USAGE = `usage: lvs-agent <command> [options]
 options:
   --config-dir DIR   directory of JSON fragments (default /etc/lvs-agent/conf.d)
   --config FILE      a single JSON file instead
+  --keepalived-conf FILE  a keepalived.conf instead (global_defs, vrrp_script, vrrp_instance, virtual_server)
   --socket PATH      status socket (default from the config, /run/lvs-agent/agent.sock)`;
 
 const DEFAULT_DIR = "/etc/lvs-agent/conf.d";
@@ -27,6 +29,7 @@ function options(argv: string[]) {
     options: {
       "config-dir": { type: "string" },
       config: { type: "string" },
+      "keepalived-conf": { type: "string" },
       socket: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -37,6 +40,7 @@ function options(argv: string[]) {
 type Opts = ReturnType<typeof options>["values"];
 
 function loader(o: Opts): () => Promise<LoadResult> {
+  if (o["keepalived-conf"]) return () => loadKeepalivedConf(o["keepalived-conf"]!);
   return o.config ? () => loadConfigFile(o.config!) : () => loadConfigDir(o["config-dir"] ?? DEFAULT_DIR);
 }
 
@@ -79,9 +83,11 @@ async function run(o: Opts): Promise<number> {
 }
 
 async function reload(o: Opts): Promise<number> {
-  const r = (await requestStatus(await socketPath(o), "reload")) as { ok: boolean; problems?: string[] };
+  const r = (await requestStatus(await socketPath(o), "reload")) as { ok: boolean; applied?: boolean; problems?: string[] };
+  const problems = (r.problems ?? []).join("\n  ");
   if (r.ok) console.log("reload applied");
-  else console.error(`reload rejected, running configuration kept:\n  ${(r.problems ?? []).join("\n  ")}`);
+  else if (r.applied) console.error(`reload taken in but not fully applied (fix and reload again):\n  ${problems}`);
+  else console.error(`reload rejected, running configuration kept:\n  ${problems}`);
   return r.ok ? 0 : 1;
 }
 
