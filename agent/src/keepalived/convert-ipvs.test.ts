@@ -1,0 +1,150 @@
+// virtual_server, real_server and checker keywords into AgentConfig, with keepalived's defaults.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { okConfig, problemsOf } from "./test-helpers.ts";
+import type { AgentConfig } from "../config/schema.ts";
+
+const vsOf = (c: AgentConfig, name: string) => c.virtualServers[name] ?? assert.fail(`no virtual server ${name}: ${Object.keys(c.virtualServers).join(", ")}`);
+
+test("keepalived's defaults where lvs-agent's differ: NAT, delay_loop 60 with warmup up to it", () => {
+  const c = okConfig("virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }\n real_server 10.0.1.2 8080 {\n }\n}").config;
+  const vs = vsOf(c, "10.0.0.1:80");
+  assert.deepEqual([vs.forwarding, vs.scheduler, vs.persistence], ["NAT", "wlc", undefined]);
+  assert.deepEqual(vs.realServers[0]!.healthCheck, { type: "tcp", interval: 60, warmup: 60, retries: 1, delayBeforeRetry: 1, connectTimeout: 5, rise: 1, fall: 1 });
+  assert.equal(vs.realServers[1]!.healthCheck, undefined, "no checker: always in service, as in keepalived");
+});
+
+test("virtual server options: scheduler flags, persistence with granularity, sorry server, quorum, alpha, inhibit", () => {
+  const c = okConfig(`virtual_server 10.0.0.1 53 {
+ protocol UDP
+ lvs_sched sh
+ lvs_method DR
+ sh-port
+ sh-fallback
+ ops
+ persistence_timeout
+ persistence_granularity 255.255.255.0
+ sorry_server 10.0.2.1 53
+ sorry_server_lvs_method NAT
+ quorum 2
+ alpha
+ inhibit_on_failure
+ real_server 10.0.1.1 53 {
+  weight 3
+  uthreshold 100
+  lthreshold 10
+  lvs_method TUN
+  inhibit_on_failure off
+ }
+}
+virtual_server fwmark 7 {
+ real_server 10.0.1.1 {
+ }
+}`).config;
+  const vs = vsOf(c, "10.0.0.1:53/udp");
+  assert.deepEqual(
+    { ...vs, realServers: undefined },
+    {
+      address: "10.0.0.1", port: 53, protocol: "UDP", scheduler: "sh", forwarding: "DR", flags: { port: true, fallback: true, onePacket: true },
+      persistence: { timeout: 360, netmask: 24 }, sorryServer: { address: "10.0.2.1", port: 53, forwarding: "NAT" }, quorum: 2, alpha: true,
+      inhibitOnFailure: true, drain: 0, realServers: undefined,
+    },
+  );
+  assert.deepEqual(vs.realServers, [{ address: "10.0.1.1", port: 53, weight: 3, upperThreshold: 100, lowerThreshold: 10, forwarding: "TUN", inhibitOnFailure: false }]);
+  assert.deepEqual(vsOf(c, "fwmark-7").realServers, [{ address: "10.0.1.1", weight: 1, upperThreshold: 0, lowerThreshold: 0 }]);
+});
+
+test("checker options layer: virtual server, then real server, then the checker itself", () => {
+  const c = okConfig(`virtual_server 10.0.0.1 443 {
+ delay_loop 10
+ connect_timeout 4
+ retry 2
+ virtualhost www.example.org
+ real_server 10.0.1.1 443 {
+  delay_before_retry 7
+  SSL_GET {
+   url {
+    path /healthz
+    status_code 200 204 300-399
+    digest 9b3a0c85a887a256d6939da88aabd8cd
+   }
+   retry 5
+   bindto 10.0.0.2
+  }
+ }
+ real_server 10.0.1.2 443 {
+  HTTP_GET {
+   connect_port 8080
+   warmup 0
+   url {
+    virtualhost api.example.org
+   }
+  }
+ }
+}`).config;
+  const [a, b] = vsOf(c, "10.0.0.1:443").realServers;
+  assert.deepEqual(a!.healthCheck, {
+    type: "https", interval: 10, warmup: 10, connectTimeout: 4, retries: 5, delayBeforeRetry: 7, host: "www.example.org", path: "/healthz",
+    statusCodes: ["200", "204", "300-399"], digest: "9b3a0c85a887a256d6939da88aabd8cd", bindTo: "10.0.0.2", method: "GET", rise: 1, fall: 1, verifyTls: false,
+  });
+  assert.deepEqual(b!.healthCheck, {
+    type: "http", interval: 10, warmup: 0, connectTimeout: 4, retries: 2, delayBeforeRetry: 3, host: "api.example.org", path: "/", port: 8080,
+    statusCodes: ["200-299"], method: "GET", rise: 1, fall: 1,
+  });
+});
+
+test("MISC_CHECK: a script with arguments, keepalived's retry 0, no connection options", () => {
+  const c = okConfig(`virtual_server 10.0.0.1 25 {
+ connect_timeout 4
+ real_server 10.0.1.1 25 {
+  MISC_CHECK {
+   misc_path "true --smtp 10.0.1.1"
+   misc_timeout 5
+   misc_dynamic
+   user nobody
+  }
+ }
+}`).config;
+  assert.deepEqual(vsOf(c, "10.0.0.1:25").realServers[0]!.healthCheck, {
+    type: "script", script: "/usr/bin/true --smtp 10.0.1.1", timeout: 5, dynamicWeight: true, user: "nobody", interval: 60, warmup: 60, retries: 0, delayBeforeRetry: 1, rise: 1, fall: 1,
+  });
+});
+
+test("virtual server errors: groups, a bad mask, a second url, unsupported keywords, a twice-defined service, granularity alone", () => {
+  assert.deepEqual(
+    problemsOf(`virtual_server group web {
+}
+virtual_server 10.0.0.1 80 {
+ persistence_granularity 255.0.255.0
+ real_server 10.0.1.1 80 {
+  HTTP_GET {
+   url {
+    path /
+   }
+   url {
+    path /b
+   }
+   http_protocol 1.1
+  }
+  notify_up /bin/up
+ }
+}
+virtual_server 10.0.0.1 80 {
+ lb_algo rr
+}
+virtual_server 10.0.0.1 80 {
+ protocol UDP
+ nat_mask 255.255.255.0
+ persistence_granularity 255.255.0.0
+}`),
+    [
+      "k.conf:1: virtual_server group is not supported: give each virtual server on its own",
+      "k.conf:4: persistence_granularity needs a netmask such as 255.255.255.0, got '255.0.255.0'",
+      "k.conf:10: a second url: lvs-agent checks one url per HTTP_GET/SSL_GET",
+      "k.conf:13: unsupported keyword 'http_protocol' in HTTP_GET",
+      "k.conf:15: unsupported keyword 'notify_up' in real_server",
+      "k.conf:18: virtual_server 10.0.0.1:80 is defined twice (first at k.conf:3)",
+      "k.conf:24: persistence_granularity needs persistence_timeout",
+    ],
+  );
+});

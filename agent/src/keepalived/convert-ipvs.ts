@@ -1,0 +1,279 @@
+// keepalived's virtual_server sections into AgentConfig virtual servers, real servers and health
+// checks. keepalived's defaults are written out where they differ from lvs-agent's: forwarding NAT,
+// delay_loop 60 s, a check's warmup up to its delay_loop, delay_before_retry 3 s for HTTP_GET/SSL_GET,
+// no retry for MISC_CHECK. Pure.
+import { isIPv4 } from "node:net";
+import type { AgentConfigInput } from "../config/schema.ts";
+import type { Token } from "./lexer.ts";
+import { splitLine, type Statement } from "./parser.ts";
+import { block, flag, layered, noted, num, put, str, value, type Cx, type Draft, type Entry, type Table } from "./cx.ts";
+
+type VsInput = Required<AgentConfigInput>["virtualServers"][string];
+type RsInput = NonNullable<VsInput["realServers"]>[number];
+type CheckKind = "tcp" | "http" | "https" | "script";
+
+/** Every field a check can have; which of them a kind takes is FIELDS[kind]. */
+interface CheckFields {
+  interval: number;
+  retries: number;
+  delayBeforeRetry: number;
+  warmup: number;
+  connectTimeout: number;
+  port: number;
+  bindTo: string;
+  host: string;
+  path: string;
+  statusCodes: string[];
+  digest: string;
+  script: string;
+  timeout: number;
+  dynamicWeight: boolean;
+  user: string;
+}
+
+const TIMING = ["interval", "retries", "delayBeforeRetry", "warmup"] as const;
+const CONNECT = [...TIMING, "connectTimeout", "port", "bindTo"] as const;
+const HTTP = [...CONNECT, "host", "path", "statusCodes", "digest"] as const;
+const FIELDS: Record<CheckKind, readonly (keyof CheckFields)[]> = {
+  tcp: CONNECT,
+  http: HTTP,
+  https: HTTP,
+  script: [...TIMING, "script", "timeout", "dynamicWeight", "user"],
+};
+
+interface CheckDraft extends Draft<CheckFields> {
+  kind: CheckKind;
+  at: Token;
+}
+
+export interface RealServerDraft extends Draft<RsInput> {
+  at: Token;
+  /** checker options given on the real server */
+  layer: Draft<CheckFields>;
+  check?: CheckDraft;
+}
+
+export interface VirtualServerDraft extends Draft<VsInput> {
+  at: Token;
+  /** checker options given on the virtual server */
+  layer: Draft<CheckFields>;
+  persistence: { timeout?: number; netmask?: number; at?: Token };
+  realServers: RealServerDraft[];
+}
+
+// --- options a virtual server, a real server and a checker share ----------------------------------
+
+const NB_GET_RETRY = "is keepalived 1.x's name for retry: keepalived 2.x no longer knows it and ignores it (checking with retry 1); lvs-agent applies it as retry";
+
+/** Checker options on their own draft (the checker's, or the layer of a real or virtual server). */
+function timing(): Table<Draft<CheckFields>> {
+  return {
+    delay_loop: num("interval"),
+    retry: num("retries", { int: true }),
+    nb_get_retry: value((st, d, cx) => {
+      cx.note(st.keyword, `'nb_get_retry' ${NB_GET_RETRY}`);
+      num<CheckFields>("retries", { int: true }).run(st, d, cx);
+    }),
+    delay_before_retry: num("delayBeforeRetry"),
+    warmup: num("warmup"),
+  };
+}
+
+function connecting(): Table<Draft<CheckFields>> {
+  return { ...timing(), connect_timeout: num("connectTimeout"), connect_port: num("port", { int: true }), bindto: str("bindTo") };
+}
+
+/** The same table applied to the `layer` of a virtual or real server. */
+function onLayer<D extends { layer: Draft<CheckFields> }>(table: Table<Draft<CheckFields>>): Table<D> {
+  return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, { kind: e.kind, run: (st, d, cx) => e.run(st, d.layer, cx) } satisfies Entry<D>]));
+}
+
+const LAYER = { ...connecting(), virtualhost: str<CheckFields>("host") };
+
+// --- checkers ----------------------------------------------------------------------------------------
+
+const TCP_CHECK: Table<CheckDraft> = connecting();
+
+const HTTP_GET: Table<CheckDraft> = {
+  ...connecting(),
+  virtualhost: str("host"),
+  url: block((st, d, cx) => {
+    if (Object.hasOwn(d.v, "path")) return cx.error(st.keyword, "a second url: lvs-agent checks one url per HTTP_GET/SSL_GET");
+    d.v.path = "/";
+    cx.walk(st.block ?? [], URL, d, "url");
+  }),
+};
+
+const URL: Table<CheckDraft> = {
+  path: str("path"),
+  digest: str("digest"),
+  virtualhost: str("host"),
+  status_code: value((st, d, cx) => put(d, "statusCodes", cx.args(st, 1, Infinity)?.map((t) => t.text), st, cx)),
+};
+
+const MISC_CHECK: Table<CheckDraft> = {
+  ...timing(),
+  misc_path: value((st, d, cx) => put(d, "script", cx.command(st), st, cx)),
+  misc_timeout: num("timeout"),
+  misc_dynamic: flag("dynamicWeight"),
+  user: value((st, d, cx) => {
+    const a = cx.args(st, 1, 2);
+    if (a?.[1]) cx.note(a[1], `user: the group '${a[1].text}' is not applied: the script runs with the user's own group`);
+    put(d, "user", a?.[0]!.text, st, cx);
+  }),
+};
+
+const CHECKERS: Record<string, { kind: CheckKind; table: Table<CheckDraft> }> = {
+  TCP_CHECK: { kind: "tcp", table: TCP_CHECK },
+  HTTP_GET: { kind: "http", table: HTTP_GET },
+  SSL_GET: { kind: "https", table: HTTP_GET },
+  MISC_CHECK: { kind: "script", table: MISC_CHECK },
+};
+
+function checker(name: string): Entry<RealServerDraft> {
+  const { kind, table } = CHECKERS[name]!;
+  return block((st, rs, cx) => {
+    if (rs.check) return cx.error(st.keyword, `a second checker (${rs.check.at.text} at line ${rs.check.at.line}): lvs-agent runs one health check per real server`);
+    rs.check = { kind, at: st.keyword, path: [...rs.path, "healthCheck"], v: {} };
+    cx.locate(rs.check.path, st.keyword, name);
+    cx.walk(st.block ?? [], table, rs.check, name);
+  });
+}
+
+// --- real_server -----------------------------------------------------------------------------------
+
+const REAL_SERVER: Table<RealServerDraft> = {
+  weight: num("weight", { int: true }),
+  inhibit_on_failure: flag("inhibitOnFailure"),
+  uthreshold: num("upperThreshold", { int: true }),
+  lthreshold: num("lowerThreshold", { int: true }),
+  lvs_method: value((st, d, cx) => put(d, "forwarding", cx.choice(st, ["NAT", "DR", "TUN"]), st, cx)),
+  ...onLayer<RealServerDraft>(LAYER),
+  ...Object.fromEntries(Object.keys(CHECKERS).map((k) => [k, checker(k)])),
+};
+
+// --- virtual_server --------------------------------------------------------------------------------
+
+type V = VirtualServerDraft;
+
+const forwarding = value<V>((st, d, cx) => put(d, "forwarding", cx.choice(st, ["NAT", "DR", "TUN"]), st, cx));
+const scheduler = str<VsInput>("scheduler");
+const flagOf = (key: "onePacket" | "port" | "fallback") =>
+  value<V>((st, d, cx) => {
+    if (!cx.args(st, 0)) return;
+    d.v.flags = { ...d.v.flags, [key]: true };
+    cx.locate([...d.path, "flags", key], st.keyword, st.keyword.text);
+  });
+
+export const VIRTUAL_SERVER: Table<V> = {
+  lb_algo: scheduler,
+  lvs_sched: scheduler,
+  lb_kind: forwarding,
+  lvs_method: forwarding,
+  protocol: value((st, d, cx) => put(d, "protocol", cx.choice(st, ["TCP", "UDP", "SCTP"]), st, cx)),
+  persistence_timeout: value((st, d, cx) => {
+    const a = cx.args(st, 0, 1);
+    // keepalived: "persistence_timeout [<INTEGER>] ... default 6 minutes"
+    if (a) Object.assign(d.persistence, { timeout: a[0] ? cx.numberAt(a[0], "persistence_timeout") : 360, at: st.keyword });
+  }),
+  persistence_granularity: value((st, d, cx) => {
+    const mask = cx.word(st);
+    const prefix = mask === undefined ? undefined : maskPrefix(mask);
+    if (mask !== undefined && prefix === undefined) cx.error(st.args[0]!, `persistence_granularity needs a netmask such as 255.255.255.0, got '${mask}'`);
+    if (prefix !== undefined) d.persistence.netmask = prefix;
+    cx.locate([...d.path, "persistence", "netmask"], st.keyword, st.keyword.text);
+  }),
+  sorry_server: value((st, d, cx) => {
+    const a = cx.args(st, 1, 2);
+    if (!a) return;
+    put(d, "sorryServer", { ...d.v.sorryServer, address: a[0]!.text, ...(a[1] ? { port: cx.numberAt(a[1], "sorry_server port") } : {}) }, st, cx);
+  }),
+  sorry_server_lvs_method: value((st, d, cx) => {
+    const m = cx.choice(st, ["NAT", "DR", "TUN"]);
+    if (!d.v.sorryServer) return cx.error(st.keyword, "sorry_server_lvs_method needs a sorry_server before it");
+    if (m) d.v.sorryServer = { ...d.v.sorryServer, forwarding: m };
+    cx.locate([...d.path, "sorryServer", "forwarding"], st.keyword, st.keyword.text);
+  }),
+  quorum: num("quorum", { int: true }),
+  alpha: flag("alpha"),
+  inhibit_on_failure: flag("inhibitOnFailure"),
+  ops: flagOf("onePacket"),
+  "sh-port": flagOf("port"),
+  "mh-port": flagOf("port"),
+  "sh-fallback": flagOf("fallback"),
+  "mh-fallback": flagOf("fallback"),
+  nat_mask: noted("is ignored by keepalived 2.x (an unknown keyword there); lvs-agent ignores it too"),
+  ...onLayer<V>(LAYER),
+  real_server: block(realServer),
+};
+
+function maskPrefix(mask: string): number | undefined {
+  if (!isIPv4(mask)) return undefined;
+  const bits = mask.split(".").map((o) => Number(o).toString(2).padStart(8, "0")).join("");
+  return /^1*0*$/.test(bits) ? bits.replace(/0/g, "").length : undefined;
+}
+
+function realServer(st: Statement, vs: V, cx: Cx): void {
+  const a = cx.args(st, 1, 2);
+  if (!a) return;
+  const i = vs.realServers.length;
+  const rs: RealServerDraft = { at: st.keyword, path: [...vs.path, "realServers", i], v: { address: a[0]!.text }, layer: { path: [...vs.path, "realServers", i, "~check"], v: {} } };
+  cx.locate(rs.path, st.keyword, `real_server ${a.map((t) => t.text).join(" ")}`);
+  if (a[1]) put(rs, "port", cx.numberAt(a[1], "real_server port"), st, cx);
+  cx.walk(st.block ?? [], REAL_SERVER, rs, "real_server");
+  vs.realServers.push(rs);
+}
+
+/** `virtual_server ADDR PORT { ... }` or `virtual_server fwmark N { ... }` read into a draft. */
+export function readVirtualServer(st: Statement, cx: Cx): V | undefined {
+  const a = cx.args(st, 2);
+  if (!a) return undefined;
+  const [first, second] = [a[0]!, a[1]!];
+  if (first.text === "group") return void cx.error(first, "virtual_server group is not supported: give each virtual server on its own");
+  const v: Partial<VsInput> = first.text === "fwmark" ? { fwmark: cx.numberAt(second, "fwmark") } : { address: first.text, port: cx.numberAt(second, "virtual_server port") };
+  // The name includes the protocol, so read it before the block is walked and located under the name.
+  const known = (w: string) => Object.hasOwn(VIRTUAL_SERVER, w);
+  const proto = (st.block ?? []).flatMap((s) => splitLine(s, known)).find((s) => s.keyword.text === "protocol")?.args[0]?.text;
+  const path = ["virtualServers", virtualServerName({ ...v, protocol: proto?.toUpperCase() as VsInput["protocol"] })];
+  const vs: V = { at: st.keyword, path, v, layer: { path: [...path, "~check"], v: {} }, persistence: {}, realServers: [] };
+  cx.locate(path, st.keyword, `virtual_server ${a.map((t) => t.text).join(" ")}`);
+  for (const key of Object.keys(v)) cx.locate([...path, key], st.keyword, "virtual_server");
+  cx.walk(st.block ?? [], VIRTUAL_SERVER, vs, "virtual_server");
+  return vs;
+}
+
+/** The name a virtual server has in AgentConfig: "10.0.0.1:80", "10.0.0.1:53/udp" or "fwmark-1". */
+export function virtualServerName(v: Partial<VsInput>): string {
+  if (v.fwmark !== undefined) return `fwmark-${v.fwmark}`;
+  const proto = v.protocol && v.protocol !== "TCP" ? `/${v.protocol.toLowerCase()}` : "";
+  return `${v.address}:${v.port}${proto}`;
+}
+
+/** The virtual server as AgentConfig, with keepalived's defaults where they differ from lvs-agent's. */
+export function finishVirtualServer(vs: V, cx: Cx): VsInput {
+  const out = { ...vs.v, forwarding: vs.v.forwarding ?? "NAT" } as VsInput;
+  const p = vs.persistence;
+  if (p.timeout !== undefined) {
+    out.persistence = p.netmask === undefined ? { timeout: p.timeout } : { timeout: p.timeout, netmask: p.netmask };
+    if (p.at) cx.locate([...vs.path, "persistence", "timeout"], p.at, "persistence_timeout");
+  } else if (p.netmask !== undefined) {
+    cx.error(cx.origin([...vs.path, "persistence", "netmask"])!.origin, "persistence_granularity needs persistence_timeout");
+  }
+  out.realServers = vs.realServers.map((rs) => finishRealServer(rs, vs, cx));
+  return out;
+}
+
+function finishRealServer(rs: RealServerDraft, vs: V, cx: Cx): RsInput {
+  const out = { ...rs.v } as RsInput;
+  if (!rs.check) return out;
+  const path = rs.check.path;
+  const kind = rs.check.kind;
+  const merged = layered(cx, path, [vs.layer, rs.layer, rs.check]);
+  const fields: Partial<CheckFields> = Object.fromEntries(FIELDS[kind].flatMap((k) => (merged[k] === undefined ? [] : [[k, merged[k]]])));
+  const interval = fields.interval ?? 60;
+  const defaults: Partial<CheckFields> = { interval, warmup: interval };
+  if (kind === "http" || kind === "https") defaults.delayBeforeRetry = 3;
+  if (kind === "script") defaults.retries = 0;
+  out.healthCheck = { type: kind, ...defaults, ...fields } as RsInput["healthCheck"];
+  return out;
+}

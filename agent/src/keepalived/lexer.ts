@@ -1,0 +1,169 @@
+// keepalived.conf tokens, as keepalived 2.x reads them: words separated by whitespace, '{' and '}' always
+// tokens of their own (even glued to a word), "double-quoted strings" as one token (a backslash escapes
+// the next character), comments from '#' or '!' outside quotes to the end of the line (keepalived.conf(5):
+// "can start anywhere in a line"). Every token keeps its file and line.
+//
+// `include FILE` (and keepalived's variants includer/includem/includew/includeb/includea), the first
+// word of a line, is replaced by the tokens of FILE, resolved relative to the including file; a pattern
+// with * ? or [..] includes every match in name order. Pure: the file system comes in through `IncludeIo`.
+import { posix } from "node:path";
+
+export interface Loc {
+  file: string;
+  line: number;
+}
+
+export interface Token extends Loc {
+  text: string;
+  /** written in double quotes: never a keyword, a brace or a comment */
+  quoted: boolean;
+  /** the first token of its line */
+  bol: boolean;
+}
+
+export interface Diagnostic extends Loc {
+  severity: "error" | "note";
+  message: string;
+}
+
+export type LexResult = { tokens: Token[]; problems: Diagnostic[] };
+
+export function diagnostic(at: Loc, severity: Diagnostic["severity"], message: string): Diagnostic {
+  return { file: at.file, line: at.line, severity, message };
+}
+
+export function lex(text: string, file: string): LexResult {
+  const tokens: Token[] = [];
+  const problems: Diagnostic[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  lines.forEach((src, i) => lexLine(src, { file, line: i + 1 }, tokens, problems));
+  return { tokens, problems };
+}
+
+function lexLine(src: string, loc: Loc, tokens: Token[], problems: Diagnostic[]): void {
+  const first = tokens.length;
+  const push = (text: string, quoted: boolean) => tokens.push({ ...loc, text, quoted, bol: tokens.length === first });
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === "#" || c === "!") return;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === "{" || c === "}") {
+      push(c, false);
+      i++;
+    } else if (c === '"') {
+      const q = readQuoted(src, i + 1);
+      if (q.end < 0) problems.push(diagnostic(loc, "error", "unterminated quoted string"));
+      push(q.text, true);
+      i = q.end < 0 ? src.length : q.end + 1;
+    } else {
+      const m = /^[^\s{}#!"]+/.exec(src.slice(i))![0];
+      push(m, false);
+      i += m.length;
+    }
+  }
+}
+
+/** The text of a quoted string starting after its opening quote, and the index of its closing quote (-1: none). */
+function readQuoted(src: string, from: number): { text: string; end: number } {
+  let text = "";
+  for (let i = from; i < src.length; i++) {
+    const c = src[i]!;
+    if (c === '"') return { text, end: i };
+    if (c === "\\" && i + 1 < src.length) text += src[++i];
+    else text += c;
+  }
+  return { text, end: -1 };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// include
+
+export interface IncludeIo {
+  /** the file's text; throws (an Error with a `code` such as ENOENT) when it cannot be read */
+  read(path: string): string;
+  /** names in a directory; [] when it cannot be read */
+  list(dir: string): string[];
+}
+
+const INCLUDES = new Set(["include", "includer", "includem", "includew", "includeb", "includea"]);
+const MAX_DEPTH = 8;
+
+export interface Source {
+  tokens: Token[];
+  problems: Diagnostic[];
+  /** every file read, the entry file first */
+  files: string[];
+}
+
+/** Tokens of `entry` with its includes expanded, recursively (at most 8 deep). */
+export function lexFile(entry: string, io: IncludeIo): Source {
+  const out: Source = { tokens: [], problems: [], files: [] };
+  const text = readOrReport(entry, io, out, undefined);
+  if (text !== undefined) expand(lex(text, entry), [entry], io, out);
+  return out;
+}
+
+function expand(lexed: LexResult, chain: string[], io: IncludeIo, out: Source): void {
+  out.problems.push(...lexed.problems);
+  const toks = lexed.tokens;
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    if (!(t.bol && !t.quoted && INCLUDES.has(t.text))) {
+      out.tokens.push(t);
+      continue;
+    }
+    const args: Token[] = [];
+    while (i + 1 < toks.length && !toks[i + 1]!.bol) args.push(toks[++i]!);
+    if (args.length !== 1) {
+      out.problems.push(diagnostic(t, "error", `'${t.text}' takes one file name, got ${args.length}`));
+      continue;
+    }
+    for (const path of resolveInclude(args[0]!, chain[chain.length - 1]!, io, out)) {
+      if (chain.includes(path) || chain.length >= MAX_DEPTH) {
+        out.problems.push(diagnostic(t, "error", `include of ${path} loops (${[...chain, path].join(" -> ")})`));
+        continue;
+      }
+      const text = readOrReport(path, io, out, t);
+      if (text !== undefined) expand(lex(text, path), [...chain, path], io, out);
+    }
+  }
+}
+
+function readOrReport(path: string, io: IncludeIo, out: Source, at: Token | undefined): string | undefined {
+  try {
+    const text = io.read(path);
+    out.files.push(path);
+    return text;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
+    out.problems.push(diagnostic(at ?? { file: path, line: 0 }, "error", `cannot read ${path}: ${why}`));
+    return undefined;
+  }
+}
+
+/** The files an include names: relative to the including file's directory; a glob expands in name order. */
+function resolveInclude(arg: Token, from: string, io: IncludeIo, out: Source): string[] {
+  const path = posix.normalize(posix.isAbsolute(arg.text) ? arg.text : posix.join(posix.dirname(from), arg.text));
+  if (!GLOB.test(path)) return [path];
+  const absolute = posix.isAbsolute(path);
+  let found = [absolute ? "/" : "."];
+  for (const part of path.split("/").filter((p) => p !== "")) found = found.flatMap((dir) => matchPart(dir, part, io));
+  if (found.length === 0) out.problems.push(diagnostic(arg, "note", `include ${arg.text} matches no file`));
+  return found.map((p) => posix.normalize(p));
+}
+
+const GLOB = /[*?[]/;
+
+function matchPart(dir: string, part: string, io: IncludeIo): string[] {
+  if (!GLOB.test(part)) return [posix.join(dir, part)];
+  const pattern = part.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const re = new RegExp(`^${pattern}$`);
+  return io
+    .list(dir)
+    .filter((n) => !n.startsWith(".") && re.test(n))
+    .sort()
+    .map((n) => posix.join(dir, n));
+}

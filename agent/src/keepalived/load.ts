@@ -1,0 +1,44 @@
+// The I/O shell around the keepalived.conf converter: reads the file and its includes, resolves
+// commands on PATH as keepalived does, logs the notes, and answers as the agent's own loaders do.
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { LoadResult } from "../config/load.ts";
+import { log, type Logger } from "../log.ts";
+import { lexFile, type IncludeIo } from "./lexer.ts";
+import { keepalivedToAgentConfig } from "./convert.ts";
+
+const fsIo: IncludeIo = {
+  read: (path) => readFileSync(path, "utf8"),
+  list: (dir) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  },
+};
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** The first executable regular file named `name` on PATH. */
+export function findOnPath(name: string, pathVar = process.env.PATH || DEFAULT_PATH): string | undefined {
+  if (name.includes("/")) return undefined;
+  for (const dir of pathVar.split(":").filter((d) => d.startsWith("/"))) {
+    const p = join(dir, name);
+    try {
+      accessSync(p, constants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** keepalived.conf (with its includes) as a validated AgentConfig; notes go to the log. */
+export async function loadKeepalivedConf(path: string, logger: Logger = log): Promise<LoadResult> {
+  const source = lexFile(path, fsIo);
+  const r = keepalivedToAgentConfig(source, { resolveCommand: (name) => findOnPath(name) });
+  for (const note of r.notes) logger.info(note, { event: "config.keepalived.note" });
+  return r.ok ? { ok: true, config: r.config, sources: source.files } : { ok: false, problems: r.problems };
+}
