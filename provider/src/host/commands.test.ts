@@ -40,7 +40,8 @@ test("remoteCommand: past its deadline the command and its children are killed",
   const r = sh(remoteCommand(`sh -c 'echo $$; exec sleep 61.3' & sleep 62.4`, { sudo: false, killAfterS: 0.3 }));
   const ms = Date.now() - t0;
   assert.equal(r.status, 137, r.stderr);
-  assert.ok(ms >= 290 && ms < 2000, `took ${ms} ms`);
+  // Far below the 61 s the command would take, with room for a loaded machine.
+  assert.ok(ms >= 290 && ms < 30_000, `took ${ms} ms`);
   const child = Number(r.stdout.trim());
   assert.ok(child > 0);
   assert.ok(!alive(child), "the background child is gone too");
