@@ -42,7 +42,9 @@ const keys =
   <const K extends readonly (keyof T)[]>(k: AllKeys<T, K>): readonly string[] =>
     k as unknown as readonly string[];
 
-const DIRECTOR_KEYS = keys<DirectorState>()(["connection", "global", "sysctls", "host", "fragmentPath"]);
+const DIRECTOR_KEYS = keys<DirectorState>()([
+  "connection", "global", "sysctls", "installDir", "configDir", "serviceManager", "agentBundle", "agentVersion", "host", "fragmentPath", "agent",
+]);
 const VIP_KEYS = keys<VipState>()([
   "name", "interface", "vrid", "version", "advertInterval", "addresses", "subnet", "directors", "unicast", "auth",
   "preempt", "preemptDelay", "acceptMode", "garp", "trackInterfaces", "syncDaemon", "fragmentPath", "hosts",

@@ -1,10 +1,20 @@
-// lvs.Director: a host that runs lvs-agent. Its own fragment (conf.d/director.json) carries the agent's
-// global settings and the director sysctls; VIPs and virtual servers bring their own fragments.
+// lvs.Director: a host that runs lvs-agent. The provider installs the agent bundle there (its own Node
+// runtime; resources/install/), runs it as a service, and owns its fragment (conf.d/director.json) with
+// the agent's global settings and the director sysctls; VIPs and virtual servers bring their own fragments.
 import { z } from "zod";
 import { AgentConfig, GlobalSettings } from "../../../agent/src/config/schema.ts";
 import { directorFragment, directorOutputs } from "../planner/director.ts";
-import { agentVerdict, defineResource } from "./check.ts";
-import { Connection, deepStrict } from "./common.ts";
+import { CONF_D } from "../planner/fragments.ts";
+import { agentVerdict, defineResource, type Problem } from "./check.ts";
+import { Connection, deepStrict, type Obj } from "./common.ts";
+
+/** Paths the provider puts into shell commands and a systemd unit: absolute, plain characters, no "..". */
+const hostPath = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9_.@+-]+)+$/, "must be an absolute path of letters, digits and _ . @ + - (no spaces, no trailing /)")
+  .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. segments");
+
+export const SERVICE_MANAGERS = ["systemd", "supervised", "auto"] as const;
 
 export const DirectorInputs = z.strictObject({
   connection: Connection,
@@ -12,27 +22,68 @@ export const DirectorInputs = z.strictObject({
   global: deepStrict(GlobalSettings).optional(),
   /** director sysctls from the agent's table (e.g. net.ipv4.vs.expire_nodest_conn: 1) */
   sysctls: AgentConfig.shape.sysctls,
+  /** where the agent is installed: versions/<version>-<sha8>/ side by side, `current` the one that runs; owned (removed on delete) */
+  installDir: hostPath.default("/opt/lvs-agent"),
+  /** the agent's conf.d: this resource writes director.json there; other resources their own fragments */
+  configDir: hostPath.default(CONF_D),
+  /** systemd (a hardened unit), supervised (a restarting sh supervisor, for hosts without systemd), or auto */
+  serviceManager: z.enum(SERVICE_MANAGERS).default("auto"),
+  /** an agent bundle (.tar.gz from `npm run bundle`) on the machine running the provider; default: built or reused for the host's arch */
+  agentBundle: z.string().min(1).optional(),
+  /** the agent version the bundle must have; the install fails if it has another */
+  agentVersion: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, "must be a version such as 0.1.0").optional(),
+});
+
+/** The installed agent as the last apply or read found it. */
+export const DirectorAgent = z.object({
+  version: z.string(),
+  /** sha256 of the bundle tarball installed */
+  bundleSha256: z.string(),
+  /** the version directory `current` points to */
+  installPath: z.string(),
+  /** systemd or supervised */
+  serviceManager: z.string(),
+  running: z.boolean(),
+  pid: z.number().optional(),
+  /** what differs from the installed bundle and a running service (empty: in sync) */
+  drift: z.array(z.string()),
 });
 
 export const DirectorOutputs = z.object({
   host: z.string(),
   /** the director's base fragment */
   fragmentPath: z.string(),
+  /** the installed agent (absent in previews) */
+  agent: DirectorAgent.optional(),
 });
 
 export type DirectorInputs = z.infer<typeof DirectorInputs>;
 export type DirectorOutputs = z.infer<typeof DirectorOutputs>;
+export type DirectorAgent = z.infer<typeof DirectorAgent>;
 export type DirectorArgs = z.input<typeof DirectorInputs>;
+
+/** The agent deletes installDir as a whole: a configDir inside it would go with it. */
+function directorRules(raw: Obj): Problem[] {
+  const install = typeof raw.installDir === "string" ? raw.installDir : "/opt/lvs-agent";
+  const config = typeof raw.configDir === "string" ? raw.configDir : CONF_D;
+  const problems: Problem[] = [];
+  if (typeof raw.installDir === "string" && raw.installDir.split("/").length < 3) {
+    problems.push({ path: ["installDir"], message: "must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete" });
+  }
+  if (`${config}/`.startsWith(`${install}/`)) problems.push({ path: ["configDir"], message: `must not be inside installDir (${install}), which is replaced and removed as a whole` });
+  return problems;
+}
 
 export const directorSpec = defineResource({
   token: "lvs:index:Director",
-  description: "A host running lvs-agent, with the agent's global settings and director sysctls.",
+  description: "A host running lvs-agent, installed by the provider, with the agent's global settings and director sysctls.",
   schema: DirectorInputs,
   named: false,
-  rules: () => [],
+  rules: directorRules,
   // The fragment is the raw global and sysctls sections, named as the inputs are (global.*, sysctls.<key>).
   agentProblems: (raw) => agentVerdict(directorFragment(raw), () => undefined),
-  replaceOn: ["connection.host"],
+  // Another host, install directory, conf.d or service manager is another installation: delete, then create.
+  replaceOn: ["connection.host", "installDir", "configDir", "serviceManager"],
   outputs: DirectorOutputs,
-  computed: directorOutputs,
+  computed: (d: DirectorInputs) => ({ ...directorOutputs(d), fragmentPath: `${d.configDir}/director.json` }),
 });

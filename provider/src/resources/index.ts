@@ -3,9 +3,11 @@
 // what comes back and scrubs every secret value out of errors. A type without a handler here answers
 // "not implemented yet".
 import type { Obj } from "../inputs/common.ts";
+import { directorSpec } from "../inputs/director.ts";
 import { realServerSpec } from "../inputs/real-server.ts";
 import { vipSpec } from "../inputs/vip.ts";
 import { virtualServerSpec } from "../inputs/virtual-server.ts";
+import { directorHandler } from "./director.ts";
 import { realServerHandler } from "./real-server.ts";
 import { vipHandler } from "./vip.ts";
 import { virtualServerHandler } from "./virtual-server.ts";
@@ -21,6 +23,7 @@ export interface ResourceHandler {
 }
 
 export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map([
+  [directorSpec.token, directorHandler],
   [realServerSpec.token, realServerHandler],
   [vipSpec.token, vipHandler],
   [virtualServerSpec.token, virtualServerHandler],
