@@ -117,7 +117,7 @@ test("a server that accepts but never answers is down at the timeout", { skip },
   const silent = await startServer(srv, { kind: "silent", port: 8083 });
   const [r] = await checkOnce(chk, [{ cfg: http({ connectTimeout: 0.5 }), target: target(8083) }]);
   assert.deepEqual([r!.ok, r!.detail], [false, "no complete response within 500 ms"]);
-  assert.ok(Number(r!.ms) >= 495 && Number(r!.ms) < 900, `took ${r!.ms} ms`);
+  assert.ok(Number(r!.ms) >= 495 && Number(r!.ms) < 5000, `took ${r!.ms} ms`);
   silent.kill();
 });
 

@@ -75,7 +75,7 @@ test("dynamicWeight: 1 down, 2..255 up with weight code - 2", { skip }, async ()
 test("a script past its timeout is killed with its process group, and counts as down", { skip }, async () => {
   const r = await runCheckOnce(check({ script: `${dir}/sleepy.sh`, timeout: 0.3 }), target);
   assert.deepEqual([r.ok, r.detail], [false, "timed out after 300 ms"]);
-  assert.ok(r.ms >= 295 && r.ms < 1000, `took ${r.ms} ms`);
+  assert.ok(r.ms >= 295 && r.ms < 5000, `took ${r.ms} ms`);
   const pid = Number(readFileSync(join(out, "pid"), "utf8"));
   await new Promise((res) => setTimeout(res, 100));
   assert.equal(existsSync(`/proc/${pid}`), false, "the script is gone");
@@ -85,7 +85,7 @@ test("retries re-run the script delayBeforeRetry apart", { skip }, async () => {
   setCode(1);
   const r = await runCheckOnce(check({ retries: 2, delayBeforeRetry: 0.2 }), target);
   assert.equal(r.detail, "exit 1 (attempt 3 of 3)");
-  assert.ok(r.ms >= 395 && r.ms < 1500, `took ${r.ms} ms`);
+  assert.ok(r.ms >= 395 && r.ms < 5000, `took ${r.ms} ms`);
 });
 
 test("a script others could change is not run at all", { skip }, async () => {

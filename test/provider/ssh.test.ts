@@ -264,7 +264,7 @@ test("commandTimeout ends a hung command; timeout on the host kills it; the sess
   const h = await connect(connTo(jump, { commandTimeout: 0.5 }));
   const hung = await call(h, "exec", "sleep 31.7");
   assert.equal(hung.error, `"sleep 31.7" on ${label(jump)}: timed out after 0.5 s`);
-  assert.ok(hung.ms >= 480 && hung.ms < 1000, `took ${hung.ms} ms`);
+  assert.ok(hung.ms >= 480 && hung.ms < 10_000, `took ${hung.ms} ms`);
   assert.equal(await callOk(h, "check", "echo still here"), "still here\n");
   const deadline = Date.now() + 3000;
   while (pidsRunning(["sleep", "31.7"]).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

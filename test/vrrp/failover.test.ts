@@ -106,11 +106,10 @@ for (const v of VARIANTS) {
         await a.waitState("VI_1", "MASTER", takeoverMs(v) + 2000);
         await b.waitState("VI_1", "BACKUP", 5000);
         const mark = b.lines.length;
-        const t0 = Date.now();
         a.signal("SIGTERM");
-        await b.waitState("VI_1", "MASTER", 3000, mark);
-        // Skew_Time at priority 100 is 609 ms for v2 and 61 ms for v3 at 0.1 s, far below 3 intervals.
-        assert.ok(Date.now() - t0 < 3 * v.advert * 1000, `takeover after priority 0 took ${Date.now() - t0} ms`);
+        const took = await b.waitState("VI_1", "MASTER", 3000, mark);
+        // The backup took over on Skew_Time after the priority-0 advert, not on a full Master_Down_Interval.
+        assert.match(took.text, /master left \(priority 0\); Skew_Time/);
         assert.equal(await a.exited(5000), 0);
         assert.deepEqual(holders(lab, 2), ["d2"]);
       } finally {

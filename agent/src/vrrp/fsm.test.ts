@@ -105,6 +105,7 @@ test("priority 0 from the master: backup takes over after Skew_Time", () => {
   assert.equal(r.s.state, "BACKUP");
   r.advance(500 + 610);
   assert.equal(r.s.state, "MASTER");
+  assert.match(JSON.stringify(r.log.at(-1)), /master left \(priority 0\); Skew_Time \(609 ms\) passed/);
 });
 
 test("shutdown of a master sends priority 0 and goes to INIT", () => {

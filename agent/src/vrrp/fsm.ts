@@ -33,6 +33,8 @@ export interface FsmState {
   readonly preemptAt?: number;
   /** address of the current master as last heard (or our own when we are master) */
   readonly masterIp?: string;
+  /** the master announced priority 0: Master_Down_Timer was cut to Skew_Time */
+  readonly masterLeft?: boolean;
   /** why we are in FAULT; empty when there is no fault */
   readonly faults: readonly string[];
 }
@@ -121,6 +123,7 @@ class Step {
       masterDownTimerAt: undefined,
       preemptAt: undefined,
       masterIp: this.s.cfg.primaryIp,
+      masterLeft: undefined,
     });
     this.goto("MASTER", reason);
   }
@@ -133,6 +136,7 @@ class Step {
       adverTimerAt: undefined,
       masterDownTimerAt: this.now + masterDownIntervalMs(version, priority, masterAdverIntervalCs),
       masterIp,
+      masterLeft: undefined,
     });
     this.goto("BACKUP", reason);
   }
@@ -155,7 +159,12 @@ function onTick(st: Step): void {
   const { s, now } = st;
   if (s.state === "BACKUP" && s.masterDownTimerAt !== undefined && now >= s.masterDownTimerAt) {
     const downMs = masterDownIntervalMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs);
-    st.becomeMaster(`no advertisement for Master_Down_Interval (${downMs.toFixed(0)} ms)`);
+    const skewMs = skewTimeMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs);
+    st.becomeMaster(
+      s.masterLeft
+        ? `master left (priority 0); Skew_Time (${skewMs.toFixed(0)} ms) passed`
+        : `no advertisement for Master_Down_Interval (${downMs.toFixed(0)} ms)`,
+    );
   } else if (s.state === "MASTER" && s.adverTimerAt !== undefined && now >= s.adverTimerAt) {
     st.send(s.cfg.priority);
     st.patch({ adverTimerAt: now + intervalMs(s.cfg.advertIntervalCs) });
@@ -171,7 +180,7 @@ function backupOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): vo
   const { s, now } = st;
   if (ev.priority === PRIORITY_STOP) {
     // The master is leaving: take over after Skew_Time rather than a full Master_Down_Interval.
-    st.patch({ masterDownTimerAt: now + skewTimeMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs) });
+    st.patch({ masterDownTimerAt: now + skewTimeMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs), masterLeft: true });
     return;
   }
   const lower = ev.priority < s.cfg.priority;
