@@ -47,15 +47,15 @@ const DIRECTOR_KEYS = keys<DirectorState>()([
 ]);
 const VIP_KEYS = keys<VipState>()([
   "name", "interface", "vrid", "version", "advertInterval", "addresses", "subnet", "directors", "unicast", "auth",
-  "preempt", "preemptDelay", "acceptMode", "garp", "trackInterfaces", "syncDaemon", "fragmentPath", "hosts",
+  "preempt", "preemptDelay", "acceptMode", "garp", "trackInterfaces", "syncDaemon", "fragmentPath", "hosts", "directorStatus", "master",
 ]);
 const VIRTUAL_SERVER_KEYS = keys<VirtualServerState>()([
   "name", "directors", "address", "port", "protocol", "fwmark", "scheduler", "forwarding", "persistence", "flags",
-  "healthCheck", "sorryServer", "quorum", "alpha", "inhibitOnFailure", "drain", "realServers", "fragmentPath", "hosts", "service",
+  "healthCheck", "sorryServer", "quorum", "alpha", "inhibitOnFailure", "drain", "realServers", "fragmentPath", "hosts", "service", "directorStatus",
 ]);
 const REAL_SERVER_KEYS = keys<RealServerState>()([
   "name", "address", "port", "weight", "upperThreshold", "lowerThreshold", "forwarding", "healthCheck", "inhibitOnFailure",
-  "vips", "interface", "prepare", "connection", "backend", "host",
+  "vips", "interface", "prepare", "connection", "backend", "host", "holder", "sysctls", "loopbackVips", "previous", "persistence",
 ]);
 
 /** The registration's properties: every output key present (undefined until the provider fills it), then the args. */

@@ -26,6 +26,16 @@ export const RealServerOutputs = z.object({
   backend: RealServer,
   /** the host prepared, when there is a connection */
   host: z.string().optional(),
+  /** this resource's name in the host's preparation record */
+  holder: z.string().optional(),
+  /** the ARP sysctls it holds, as applied */
+  sysctls: z.record(z.string(), z.number()).optional(),
+  /** the VIPs it holds on lo (DR) or tunl0 (TUN) */
+  loopbackVips: z.array(z.string()).optional(),
+  /** each sysctl's value before the provider first changed it: restored when the last holder goes */
+  previous: z.record(z.string(), z.number()).optional(),
+  /** "enabled" (systemd) or "files written" (no systemd running) */
+  persistence: z.string().optional(),
 });
 
 export type RealServerInputs = z.infer<typeof RealServerInputs>;

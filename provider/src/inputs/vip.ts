@@ -57,21 +57,19 @@ export const VipInputs = z.strictObject({
   syncDaemon: deepStrict(SyncDaemon.omit({ followInstance: true })).optional(),
 });
 
+/** Live state, filled by Read (refresh): each director's VRRP state and the master. */
+export const VipLive = z.object({
+  directorStatus: z.array(VipDirectorStatus),
+  /** the director (its connection's host) that is MASTER, when exactly one is */
+  master: z.string().optional(),
+});
+
 export const VipOutputs = z.object({
   /** the fragment on each director */
   fragmentPath: z.string(),
   /** the directors it is written to */
   hosts: z.array(z.string()),
-});
-
-/**
- * Live outputs, filled by Read (refresh) beside VipOutputs: each director's state and the master. Not in
- * the package schema or the SDK yet (their output key lists would need them).
- */
-export const VipLive = z.object({
-  directorStatus: z.array(VipDirectorStatus),
-  /** the director (its connection's host) that is MASTER, when exactly one is */
-  master: z.string().optional(),
+  ...VipLive.partial().shape,
 });
 
 export type VipInputs = z.infer<typeof VipInputs>;

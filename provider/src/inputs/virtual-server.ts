@@ -36,16 +36,17 @@ export const VirtualServerDirectorStatus = z.object({
   destinations: z.array(VirtualServerDestination).optional(),
 });
 
+/** Live state, filled by Read (refresh): the service in each director's IPVS table. */
+export const VirtualServerLive = z.object({
+  directorStatus: z.array(VirtualServerDirectorStatus),
+});
+
 export const VirtualServerOutputs = z.object({
   fragmentPath: z.string(),
   hosts: z.array(z.string()),
   /** "TCP 10.0.0.100:80" or "fwmark 7", as ipvsadm and the agent's status name it */
   service: z.string(),
-});
-
-/** Live outputs, filled by Read (refresh): the service in each director's IPVS table (not in the schema or SDK yet). */
-export const VirtualServerLive = z.object({
-  directorStatus: z.array(VirtualServerDirectorStatus),
+  ...VirtualServerLive.partial().shape,
 });
 
 export type VirtualServerInputs = z.infer<typeof VirtualServerInputs>;
