@@ -113,7 +113,7 @@ export function parseTimings(text: string): Pick<UmlTimings, "bootMs" | "setupMs
  * netlink's find their binary relative to their own files, and the bundle lives in /tmp, outside the
  * repository's module resolution.
  */
-const packagesByAbsolutePath: Plugin = {
+export const packagesByAbsolutePath: Plugin = {
   name: "packages-by-absolute-path",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, async (args) => {

@@ -6,19 +6,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build, type Plugin } from "esbuild";
-
-const packagesByAbsolutePath: Plugin = {
-  name: "packages-by-absolute-path",
-  setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.path.startsWith("node:") || args.pluginData === "inner") return undefined;
-      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: "inner" });
-      if (r.errors.length > 0) return { errors: r.errors };
-      return { path: r.path, external: r.path.includes("/node_modules/") || r.external };
-    });
-  },
-};
+import { build } from "esbuild";
+import { packagesByAbsolutePath } from "../../uml/run.ts";
 
 let built: Promise<string> | undefined;
 
