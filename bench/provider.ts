@@ -25,8 +25,11 @@ async function applyAll(plugin: Plugin, hosts: Sshd[], round: number): Promise<n
   const names = hosts.map((_, i) => `rs${i}-r${round}`);
   const checked = await Promise.all(hosts.map((s, i) => plugin.check("RealServer", names[i]!, inputs(s))));
   const t0 = performance.now();
-  await Promise.all(checked.map((c, i) => plugin.create("RealServer", names[i]!, c.inputs)));
+  const ends: number[] = [];
+  await Promise.all(checked.map((c, i) => plugin.create("RealServer", names[i]!, c.inputs).then(() => ends.push(performance.now() - t0))));
   const ms = performance.now() - t0;
+  // Spread of completions: all near the end = parallel; evenly spaced = something serialises the hosts.
+  process.stderr.write(`  hosts=${hosts.length} round=${round} done_at_ms=${ends.map((e) => e.toFixed(0)).join(",")}\n`);
   await Promise.all(checked.map((c, i) => plugin.delete("RealServer", names[i]!, c.inputs, `${names[i]}@${hosts[i]!.address}`)));
   return ms;
 }
