@@ -89,7 +89,8 @@ export function parseRead(stdout: string, q: ReadQuery): Actual {
 /** The sshd process serving this connection: the lock's owner, alive exactly as long as the session. */
 const SESSION_OWNER = [
   "p=$$",
-  'while [ "$p" -gt 1 ]; do case "$(cat /proc/$p/comm 2>/dev/null)" in sshd*) break;; esac; p=$(cut -d" " -f4 /proc/$p/stat 2>/dev/null || echo 1); done',
+  // The parent from /proc/PID/status: /proc/PID/stat cannot be split on spaces (a comm such as "npm test" has one).
+  'while [ "$p" -gt 1 ]; do case "$(cat /proc/$p/comm 2>/dev/null)" in sshd*) break;; esac; p=$(sed -n "s/^PPid:[[:space:]]*//p" /proc/$p/status 2>/dev/null); p=${p:-1}; done',
   'owner="$p"',
 ].join("\n");
 
