@@ -89,19 +89,24 @@ function sshdConfig(dir: string, address: string, port: number, opts: SshdOption
 
 const hashPassword = (pw: string) => execFileSync("openssl", ["passwd", "-6", "-stdin"], { input: pw, encoding: "utf8" }).trim();
 
-/** Account files for this server's private mount namespace; returns the bind mounts to make. */
-function accountFiles(dir: string, password?: string): Array<[string, string]> {
+/**
+ * Account files for this server's private mount namespace; returns the bind mounts to make. Root's login
+ * shell becomes /bin/sh there: sshd runs every command through it, and this machine's root bash sources
+ * a developer set-up (pyenv, cargo) costing ~60 ms and a dozen processes per command, which a plain
+ * server does not have and which would swamp what the provider itself costs.
+ */
+function accountFiles(dir: string, users: boolean, password?: string): Array<[string, string]> {
   const home = join(dir, "home");
   mkdirSync(home, { mode: 0o755 });
-  const passwd = ["lvst:x:64101:65534:lvs test:", "lvsudo:x:64102:65534:lvs test sudoer:"].map((l) => `${l}${home}:/bin/sh\n`).join("");
+  const rootShell = (text: string) => text.replace(/^(root:[^\n]*:)[^:\n]*$/m, "$1/bin/sh");
+  const passwd = users ? ["lvst:x:64101:65534:lvs test:", "lvsudo:x:64102:65534:lvs test sudoer:"].map((l) => `${l}${home}:/bin/sh\n`).join("") : "";
   const shadow = `lvst:${password ? hashPassword(password) : "*"}:19000:0:99999:7:::\nlvsudo:*:19000:0:99999:7:::\n`;
-  const files: Array<[string, string, string, number]> = [
-    ["/etc/passwd", "passwd", passwd, 0o644],
-    ["/etc/shadow", "shadow", shadow, 0o640],
-  ];
-  if (sudoInstalled) files.push(["/etc/sudoers", "sudoers", "lvsudo ALL=(ALL:ALL) NOPASSWD: ALL\n", 0o440]);
+  const files: Array<[string, string, string, number]> = [["/etc/passwd", "passwd", passwd, 0o644]];
+  if (users) files.push(["/etc/shadow", "shadow", shadow, 0o640]);
+  if (users && sudoInstalled) files.push(["/etc/sudoers", "sudoers", "lvsudo ALL=(ALL:ALL) NOPASSWD: ALL\n", 0o440]);
   return files.map(([target, name, extra, mode]) => {
-    writeFileSync(join(dir, name), readFileSync(target, "utf8") + extra, { mode });
+    const base = readFileSync(target, "utf8");
+    writeFileSync(join(dir, name), (target === "/etc/passwd" ? rootShell(base) : base) + extra, { mode });
     chmodSync(join(dir, name), mode);
     return [join(dir, name), target];
   });
@@ -151,7 +156,7 @@ export async function startSshd(host: Host, opts: SshdOptions = {}): Promise<Ssh
   const cfg = join(dir, "sshd_config");
   if (opts.rsaHostKey) keygen(join(dir, "host_key_rsa"), `lvst-${host.name}-host-rsa`, "rsa");
   writeFileSync(cfg, sshdConfig(dir, host.ip, port, opts));
-  const mounts = opts.users ? accountFiles(dir, opts.password) : [];
+  const mounts = accountFiles(dir, opts.users ?? false, opts.password);
   const [cmd, args] = sshdCommand(cfg, mounts);
   const log = new Watched(host.spawn(cmd, args));
   log.child.once("exit", () => removeDir(dir));
