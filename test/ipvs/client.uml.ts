@@ -1,27 +1,16 @@
 // IpvsClient against the real IPVS of user-mode Linux, with ipvsadm as the oracle of what the kernel
 // holds. Runs inside UML only (test/ipvs/uml.test.ts boots it); the tests share one kernel and run in
 // order, each starting from a flushed table.
+import { NO_FLAGS, dest, service } from "./helpers/model.ts";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { IpvsClient, IpvsError } from "../../agent/src/ipvs/genl.ts";
-import type { IpvsDest, IpvsService, IpvsServiceFlags, IpvsServiceKey } from "../../agent/src/ipvs/codec.ts";
+import type { IpvsDest, IpvsService, IpvsServiceKey } from "../../agent/src/ipvs/codec.ts";
 
 const ipvsadm = (...args: string[]) => execFileSync("ipvsadm", args, { encoding: "utf8" });
 
-const NO_FLAGS: IpvsServiceFlags = { persistent: false, onePacket: false, schedFlag1: false, schedFlag2: false, schedFlag3: false };
-const service = (key: IpvsServiceKey, scheduler: string, more: Partial<IpvsService> = {}): IpvsService =>
-  ({ ...key, scheduler, flags: NO_FLAGS, timeout: 0, netmask: 32, ...more }) as IpvsService;
-const dest = (address: string, port: number, fwd: IpvsDest["fwd"], weight: number, more: Partial<IpvsDest> = {}): IpvsDest => ({
-  address,
-  port,
-  fwd,
-  weight,
-  upperThreshold: 0,
-  lowerThreshold: 0,
-  ...more,
-});
 
 const WEB: IpvsServiceKey = { protocol: "tcp", address: "10.1.0.1", port: 80 };
 const DNS: IpvsServiceKey = { protocol: "udp", address: "10.1.0.1", port: 53 };

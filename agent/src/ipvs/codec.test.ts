@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import { NO_FLAGS, dest, service } from "../../../test/ipvs/helpers/model.ts";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
@@ -77,19 +78,8 @@ function assertSameRequest(ours: IpvsRequest, theirs: Captured): void {
 
 // ---------------------------------------------------------------- models matching the captured commands
 
-const NO_FLAGS: IpvsServiceFlags = { persistent: false, onePacket: false, schedFlag1: false, schedFlag2: false, schedFlag3: false };
 const flags = (on: Partial<IpvsServiceFlags>): IpvsServiceFlags => ({ ...NO_FLAGS, ...on });
-const svc = (key: IpvsServiceKey, scheduler: string, more: Partial<IpvsService> = {}): IpvsService =>
-  ({ ...key, scheduler, flags: NO_FLAGS, timeout: 0, netmask: "fwmark" in key && key.family === "inet6" ? 128 : 32, ...more }) as IpvsService;
-const dest = (address: string, port: number, fwd: IpvsDest["fwd"], weight: number, more: Partial<IpvsDest> = {}): IpvsDest => ({
-  address,
-  port,
-  fwd,
-  weight,
-  upperThreshold: 0,
-  lowerThreshold: 0,
-  ...more,
-});
+const svc = service;
 
 const TCP80: IpvsServiceKey = { protocol: "tcp", address: "10.0.0.1", port: 80 };
 const UDP53: IpvsServiceKey = { protocol: "udp", address: "10.0.0.1", port: 53 };

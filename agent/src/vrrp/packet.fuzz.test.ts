@@ -9,29 +9,18 @@ import { readFileSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { internetChecksum } from "../net/ip.ts";
 import { buildIpv4 } from "../net/ipv4.ts";
+import { mulberry32, type Rng } from "../../../test/helpers/prng.ts";
 import { buildAdvertPacket, checkAdvert, encodeAdvert, parsePacket, type Advertisement, type DropReason, type InstanceView } from "./packet.ts";
 
 const ITERATIONS = 60_000;
 const REASONS = new Set<DropReason>(["malformed", "ttl", "version", "type", "checksum", "vrid", "auth", "interval", "addresses"]);
 
-type Rng = () => number;
 
 // keepalived's own packets are mutation seeds too.
 const FIXTURES = ["keepalived-v3", "keepalived-v2-pass"].map((n) =>
   Buffer.from(readFileSync(new URL(`./fixtures/${n}.hex`, import.meta.url), "utf8").trim(), "hex"),
 );
 
-/** mulberry32: small, fast, and the same sequence on every run. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const int = (rng: Rng, min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, 0, items.length - 1)]!;
