@@ -1,38 +1,25 @@
 // Real hooks under /tmp, run as nobody; they append to a log file that nobody may write.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { scriptSandbox, type ScriptSandbox } from "../../test/helpers/script-sandbox.ts";
 import { join } from "node:path";
 import { createLogger } from "./log.ts";
 import { runNotify, type NotifyHooks } from "./notify.ts";
 
-let base = "";
-let bin = "";
+let box: ScriptSandbox;
 let out = "";
 const logLines: string[] = [];
 const log = createLogger({ write: (s: string) => logLines.push(s) }, { level: "debug" });
 
 before(async () => {
-  base = await mkdtemp("/tmp/lvs-notify-");
-  bin = join(base, "bin");
-  out = join(base, "out");
-  await mkdir(bin);
-  await mkdir(out);
-  await chmod(base, 0o755);
-  await chmod(bin, 0o755);
-  await chmod(out, 0o777);
+  box = await scriptSandbox("/tmp/lvs-notify-");
+  ({ out } = box);
 });
 
-after(async () => {
-  await rm(base, { recursive: true, force: true });
-});
+after(() => box.remove());
 
-async function hook(name: string, body: string, mode = 0o755): Promise<string> {
-  const path = join(bin, name);
-  await writeFile(path, `#!/bin/sh\n${body}\n`);
-  await chmod(path, mode);
-  return path;
-}
+const hook = (name: string, body: string, mode = 0o755): Promise<string> => box.script(name, body, mode);
 
 const lines = async (file: string) => (await readFile(join(out, file), "utf8").catch(() => "")).split("\n").filter(Boolean);
 

@@ -71,6 +71,18 @@ async function killAndRestart(s: Setup, victim: { host: Host; name: string; port
   process.stdout.write(`# ${s.service}: ${victim.dest} removed ${removedMs} ms after its server was killed, back ${backMs} ms after restart\n`);
 }
 
+type WebService = NonNullable<AgentConfigInput["virtualServers"]>[string];
+
+/** The director's agent balancing `web` on VIP:80: started, MASTER, and both real servers checked up. */
+async function startBalancing(s: Partial<Setup>, vip: string, vrid: number, web: WebService): Promise<void> {
+  const agent = (s.agent = await startAgent(s.director!, { instances: vrrp(vip, vrid), virtualServers: { web } }));
+  await agent.ready();
+  await agent.waitEvent("vrrp.transition", 20_000, (r) => r.to === "MASTER");
+  s.service = `TCP  ${vip}:80`;
+  s.url = `http://${vip}`;
+  await waitFor(() => agent.events("check.change").filter((r) => r.up === true).length === 2, 10_000, "both real servers checked up", 100);
+}
+
 function teardown(s: Partial<Setup>): Promise<void> {
   return (async () => {
     await s.agent?.stop().catch(() => undefined);
@@ -98,27 +110,17 @@ describe("DR end to end: client -> VIP on the VRRP master -> two real servers", 
       prepareDrRealServer(lab.host(name), VIP);
       s.webs.set(name, await startWeb(lab.host(name), name));
     }
-    s.agent = await startAgent(s.director, {
-      instances: vrrp(VIP, 32),
-      virtualServers: {
-        web: {
-          address: VIP,
-          port: 80,
-          scheduler: "wrr",
-          forwarding: "DR",
-          healthCheck: { type: "http", path: "/", ...CHECK },
-          realServers: [
-            { address: RS.rs1, weight: 1 },
-            { address: RS.rs2, weight: 3 },
-          ],
-        },
-      },
+    await startBalancing(s, VIP, 32, {
+      address: VIP,
+      port: 80,
+      scheduler: "wrr",
+      forwarding: "DR",
+      healthCheck: { type: "http", path: "/", ...CHECK },
+      realServers: [
+        { address: RS.rs1, weight: 1 },
+        { address: RS.rs2, weight: 3 },
+      ],
     });
-    await s.agent.ready();
-    await s.agent.waitEvent("vrrp.transition", 20_000, (r) => r.to === "MASTER");
-    s.service = `TCP  ${VIP}:80`;
-    s.url = `http://${VIP}`;
-    await waitFor(() => s.agent!.events("check.change").filter((r) => r.up === true).length === 2, 10_000, "both real servers checked up", 100);
   });
   after(() => teardown(s));
 
@@ -174,27 +176,17 @@ describe("NAT end to end: real servers route back through the director", () => {
       lab.host(name).exec("ip", ["route", "add", "default", "via", `${NET}.11`]);
       s.webs.set(name, await startWeb(lab.host(name), name, 8080));
     }
-    s.agent = await startAgent(s.director, {
-      instances: vrrp(VIP, 33),
-      virtualServers: {
-        web: {
-          address: VIP,
-          port: 80,
-          scheduler: "rr",
-          forwarding: "NAT",
-          healthCheck: { type: "tcp", ...CHECK },
-          realServers: [
-            { address: RS.rs1, port: 8080 },
-            { address: RS.rs2, port: 8080 },
-          ],
-        },
-      },
+    await startBalancing(s, VIP, 33, {
+      address: VIP,
+      port: 80,
+      scheduler: "rr",
+      forwarding: "NAT",
+      healthCheck: { type: "tcp", ...CHECK },
+      realServers: [
+        { address: RS.rs1, port: 8080 },
+        { address: RS.rs2, port: 8080 },
+      ],
     });
-    await s.agent.ready();
-    await s.agent.waitEvent("vrrp.transition", 20_000, (r) => r.to === "MASTER");
-    s.service = `TCP  ${VIP}:80`;
-    s.url = `http://${VIP}`;
-    await waitFor(() => s.agent!.events("check.change").filter((r) => r.up === true).length === 2, 10_000, "both real servers checked up", 100);
   });
   after(() => teardown(s));
 

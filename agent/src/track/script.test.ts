@@ -1,41 +1,30 @@
 // Real runs: scripts under /tmp, spawned as nobody. Needs root (to switch user), as the agent does.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { scriptSandbox, type ScriptSandbox } from "../../../test/helpers/script-sandbox.ts";
 import { join } from "node:path";
 import type { TrackScriptConfig } from "../config/schema.ts";
 import { createLogger } from "../log.ts";
 import { TrackScriptRunner } from "./script.ts";
 
+let box: ScriptSandbox;
 let base = "";
 let bin = "";
 let out = "";
 const quiet = createLogger({ write: () => true });
 
 before(async () => {
-  base = await mkdtemp("/tmp/lvs-track-");
-  bin = join(base, "bin");
-  out = join(base, "out");
-  await mkdir(bin);
-  await mkdir(out);
-  await chmod(base, 0o755);
-  await chmod(bin, 0o755);
   // Only the output directory is writable by nobody; it is not on any script's path.
-  await chmod(out, 0o777);
+  box = await scriptSandbox("/tmp/lvs-track-");
+  ({ base, bin, out } = box);
   await script("check.sh", `id -u > ${out}/uid\necho run >> ${out}/runs\n[ -f ${base}/flag ]`);
   await script("hang.sh", `echo $$ > ${out}/hang.pid\nsleep 30\n`);
 });
 
-after(async () => {
-  await rm(base, { recursive: true, force: true });
-});
+after(() => box.remove());
 
-async function script(name: string, body: string): Promise<string> {
-  const path = join(bin, name);
-  await writeFile(path, `#!/bin/sh\n${body}\n`);
-  await chmod(path, 0o755);
-  return path;
-}
+const script = (name: string, body: string): Promise<string> => box.script(name, body);
 
 function config(over: Partial<TrackScriptConfig> = {}): TrackScriptConfig {
   return { script: join(bin, "check.sh"), interval: 1, rise: 1, fall: 1, weight: 0, user: "nobody", ...over };
