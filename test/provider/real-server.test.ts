@@ -275,7 +275,7 @@ test("refusals name the host and the step, change nothing and never show a secre
   const messages = [wrongKey, unreachable, noIface];
   if (sudoInstalled) {
     const noSudo = await failure(create("nosudo", realServer(rs1, { connection: connTo(rs1, { user: "lvst", sudo: true }) })));
-    assert.match(noSudo, new RegExp(`host ${rs1.address}: step 'lock': sudo refused on ${rs1.address}:22 for user 'lvst'`));
+    assert.match(noSudo, new RegExp(`host ${rs1.address}: step 'lock and read host state': sudo refused on ${rs1.address}:22 for user 'lvst'`));
     messages.push(noSudo);
   }
   assert.deepEqual(sysctls(rs1.host, DR_KEYS), Object.fromEntries(DR_KEYS.map((k) => [k, 0])));

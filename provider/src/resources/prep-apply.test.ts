@@ -1,36 +1,61 @@
-// Applying operations against a fake host: order, the step named in errors, and the rollback of what
-// this call changed (or the honest note when the rollback itself cannot run).
-import { describe, it } from "node:test";
+// Applying operations as batches run by a real /bin/sh (operations rendered as harmless commands that
+// log themselves): order, the step named in errors, what one command carries, the rollback of what took
+// effect (or the honest note when the rollback itself cannot run).
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Connection } from "../host/connection.ts";
+import { shQuote } from "../host/commands.ts";
 import { HostSession, type Remote } from "../host/executor.ts";
 import type { Op } from "../host/state.ts";
 import { applyOps } from "./prep-apply.ts";
-import { prepPaths } from "./prep-commands.ts";
+import { describeOp, prepPaths } from "./prep-commands.ts";
 
 const paths = prepPaths("10.0.0.11");
+const tmp = mkdtempSync(join(tmpdir(), "lvs-prep-apply-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Records what runs; commands matching failOn fail, and after the first failure everything fails when `lost`. */
-function fakeHost(failOn: RegExp, lost = false) {
-  const log: string[] = [];
+/**
+ * A host whose commands run in a local /bin/sh. Operations log their description; those matching
+ * failOn fail as `ip` would. With `lost`, every command after the first failing one never returns.
+ */
+function shellHost(failOn: RegExp, lost = false) {
+  const dir = mkdtempSync(join(tmp, "host-"));
+  const logFile = join(dir, "log");
+  writeFileSync(logFile, "");
+  const commands: string[] = [];
   let broken = false;
-  const run = async (what: string) => {
-    if (broken || failOn.test(what)) {
-      broken = lost;
-      throw new Error(`${JSON.stringify(what.slice(0, 40))} exited 2 on 10.0.0.11:22: RTNETLINK answers: Operation not permitted`);
-    }
-    log.push(what);
+  const exec = async (cmd: string) => {
+    if (broken) throw new Error("connection to 10.0.0.11:22 lost (connection closed)");
+    commands.push(cmd);
+    const r = spawnSync("/bin/sh", ["-c", cmd], { encoding: "utf8" });
+    if (r.status !== 0 && lost) broken = true;
+    return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
   };
   const remote: Remote = {
     label: "10.0.0.11:22",
-    exec: async (cmd) => (await run(cmd), { code: 0, stdout: "", stderr: "" }),
-    check: async (cmd) => (await run(cmd), ""),
-    writeFile: async (path) => run(`write ${path}`),
-    readFile: async () => undefined,
+    exec,
+    check: async (cmd) => (await exec(cmd)).stdout,
+    writeFile: async () => assert.fail("batches write files inline"),
+    readFile: async () => assert.fail("batches read nothing"),
     close: async () => {},
   };
+  const render = (op: Op) => {
+    const what = describeOp(op);
+    if (failOn.test(what)) return { cmd: "echo 'RTNETLINK answers: Operation not permitted' >&2; exit 2" };
+    return { cmd: `echo ${shQuote(what)} >> ${shQuote(logFile)}` };
+  };
   const conn = Connection.parse({ host: "10.0.0.11", password: "pw-secret", insecureIgnoreHostKey: true });
-  return { host: new HostSession(conn, remote), log };
+  return {
+    host: new HostSession(conn, remote),
+    render,
+    commands,
+    logFile,
+    log: () => readFileSync(logFile, "utf8").split("\n").filter((l) => l !== ""),
+  };
 }
 
 const OPS: Op[] = [
@@ -41,35 +66,51 @@ const OPS: Op[] = [
 ];
 
 describe("applyOps", () => {
-  it("runs every operation in order and reports each one done", async () => {
-    const { host, log } = fakeHost(/^$/);
+  it("carries every operation out in order in one command, reports each one done, then runs `then`", async () => {
+    const h = shellHost(/^$/);
     const done: string[] = [];
-    await applyOps(host, paths, OPS, (op) => void done.push(op.kind));
+    await applyOps(h.host, paths, OPS, { render: h.render, done: (op) => void done.push(op.kind) }, `echo then-ran >> ${shQuote(h.logFile)}`);
     assert.deepEqual(done, ["record", "sysctl", "addr-add", "file-write"]);
-    assert.deepEqual(log.filter((l) => !l.startsWith("mkdir")), [
-      "write /var/lib/lvs-provider/host-prep.json",
-      "printf '%s\\n' 1 > /proc/sys/net/ipv4/conf/all/arp_ignore",
-      "PATH=$PATH:/usr/sbin:/sbin; ip addr replace 10.0.0.100/32 dev lo",
-      "write /etc/sysctl.d/90-lvs-web.conf",
-    ]);
+    assert.deepEqual(h.log(), [...OPS.map(describeOp), "then-ran"]);
+    assert.equal(h.commands.length, 1);
   });
 
-  it("a failing step: the changes before it are undone in reverse, and the error names host, step and the rollback", async () => {
-    const { host, log } = fakeHost(/ip addr replace/);
-    await assert.rejects(applyOps(host, paths, OPS), (err: Error) => {
-      assert.equal(err.message, `host 10.0.0.11: step 'add 10.0.0.100/32 on lo': "PATH=$PATH:/usr/sbin:/sbin; ip addr repl" exited 2 on 10.0.0.11:22: RTNETLINK answers: Operation not permitted; the 2 change(s) made before it were rolled back`);
+  it("breakAfter ends a batch after that operation; the rest follow in a second command", async () => {
+    const h = shellHost(/^$/);
+    await applyOps(h.host, paths, OPS, { render: h.render, breakAfter: (op) => op.kind === "sysctl" });
+    assert.equal(h.commands.length, 2);
+    assert.deepEqual(h.log(), OPS.map(describeOp));
+  });
+
+  it("a failing operation: those before it are undone in reverse, and the error names host, step and the rollback", async () => {
+    const h = shellHost(/^add 10\.0\.0\.100/);
+    await assert.rejects(applyOps(h.host, paths, OPS, { render: h.render }), (err: Error) => {
+      assert.equal(
+        err.message,
+        `host 10.0.0.11: step 'add 10.0.0.100/32 on lo': "echo 'RTNETLINK answers: Operation not permitted' >&2; exit 2" exited 2 on 10.0.0.11:22: RTNETLINK answers: Operation not permitted; the 2 change(s) made before it were rolled back`,
+      );
       return true;
     });
-    assert.deepEqual(log.slice(-2), ["printf '%s\\n' 0 > /proc/sys/net/ipv4/conf/all/arp_ignore", "rm -f -- /var/lib/lvs-provider/host-prep.json"]);
+    assert.deepEqual(h.log(), ["write the state record", "set net.ipv4.conf.all.arp_ignore=1 (was 0)", "set net.ipv4.conf.all.arp_ignore=0 (was 1)", "remove the state record"]);
   });
 
-  it("the first step failing changed nothing, and says so", async () => {
-    const { host } = fakeHost(/host-prep/);
-    await assert.rejects(applyOps(host, paths, OPS), /step 'write the state record': .*; nothing was changed$/);
+  it("the first operation failing changed nothing, and says so", async () => {
+    const h = shellHost(/state record/);
+    await assert.rejects(applyOps(h.host, paths, OPS, { render: h.render }), /step 'write the state record': .*; nothing was changed$/);
+    assert.deepEqual(h.log(), []);
+  });
+
+  it("a rollback goes on past an undo that fails and names it", async () => {
+    const h = shellHost(/^(add 10\.0\.0\.100|set net\.ipv4\.conf\.all\.arp_ignore=0)/);
+    await assert.rejects(
+      applyOps(h.host, paths, OPS, { render: h.render }),
+      /step 'add 10\.0\.0\.100\/32 on lo': .*; rolling back failed \(set net\.ipv4\.conf\.all\.arp_ignore=0 \(was 1\): exit 2: RTNETLINK answers: Operation not permitted\); run the operation again to converge$/,
+    );
+    assert.deepEqual(h.log().slice(-1), ["remove the state record"], "the undo after the failed one still ran");
   });
 
   it("when the rollback cannot run either (connection lost), the error says so and that a re-run converges", async () => {
-    const { host } = fakeHost(/ip addr replace/, true);
-    await assert.rejects(applyOps(host, paths, OPS), /step 'add 10\.0\.0\.100\/32 on lo': .*; rolling back failed \(set net\.ipv4\.conf\.all\.arp_ignore=0 \(was 1\): .*; remove the state record: .*\); run the operation again to converge$/);
+    const h = shellHost(/^add 10\.0\.0\.100/, true);
+    await assert.rejects(applyOps(h.host, paths, OPS, { render: h.render }), /step 'add 10\.0\.0\.100\/32 on lo': .*; rolling back failed \(connection to 10\.0\.0\.11:22 lost .*\); run the operation again to converge$/);
   });
 });

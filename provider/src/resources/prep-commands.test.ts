@@ -38,12 +38,14 @@ describe("reading a host", () => {
     const file = join(tmp, "f.conf");
     writeFileSync(file, "line one\n\nünïcode = 1\n");
     writeFileSync(join(tmp, "empty"), "");
-    const q = { sysctls: ["net.ipv4.conf.lo.arp_ignore", "net.ipv4.conf.nosuchdev.arp_ignore"], files: [file, join(tmp, "empty"), join(tmp, "absent")], units: ["x.service"] };
+    const q = { sysctls: ["net.ipv4.conf.lo.arp_ignore", "net.ipv4.conf.nosuchdev.arp_ignore", "net.ipv4.ip_default_ttl"], files: [file, join(tmp, "empty"), join(tmp, "absent")], units: ["x.service"] };
     const r = sh(readScript(q, tmp));
     assert.equal(r.status, 0, r.stderr);
     const actual = parseRead(r.stdout, q);
     assert.equal(typeof actual.sysctls["net.ipv4.conf.lo.arp_ignore"], "number");
     assert.equal(actual.sysctls["net.ipv4.conf.nosuchdev.arp_ignore"], undefined);
+    // Two digits: a byte-by-byte read (the shell's read builtin) would see only the first.
+    assert.equal(actual.sysctls["net.ipv4.ip_default_ttl"], Number(readFileSync("/proc/sys/net/ipv4/ip_default_ttl", "utf8")));
     assert.deepEqual(actual.files, { [file]: "line one\n\nünïcode = 1\n", [join(tmp, "empty")]: "", [join(tmp, "absent")]: undefined });
     assert.ok(actual.addresses.some((a) => a.address === "127.0.0.1/8" && a.device === "lo"));
     assert.deepEqual([actual.systemd, actual.enabled], [false, { "x.service": false }]);
@@ -51,10 +53,10 @@ describe("reading a host", () => {
 
   it("systemd's answer per unit; garbage output is an error", () => {
     const q = { sysctls: ["k"], files: [], units: ["a.service", "b.service"] };
-    const out = "1\n@@lvs@@\n@@lvs@@\n@@lvs@@\nsystemd\nenabled\n\n";
+    const out = "/proc/sys/k\x001\n@@lvs@@\n@@lvs@@\n@@lvs@@\nsystemd\nenabled\n\n";
     assert.deepEqual(parseRead(out, q).enabled, { "a.service": true, "b.service": false });
     assert.throws(() => parseRead("nonsense", q), /unexpected output reading the host/);
-    assert.throws(() => parseRead("x\n@@lvs@@\n@@lvs@@\n@@lvs@@\nnone\n", q), /sysctl k reads "x", not a number/);
+    assert.throws(() => parseRead("/proc/sys/k\x00x\n@@lvs@@\n@@lvs@@\n@@lvs@@\nnone\n", q), /sysctl k reads "x", not a number/);
   });
 });
 

@@ -44,7 +44,10 @@ export function readScript(q: ReadQuery, root: string): string {
   const list = (items: string[]) => items.map(shQuote).join(" ");
   return [
     PATH,
-    `for f in ${list(q.sysctls.map(procPath))}; do if [ -r "$f" ]; then head -n1 "$f"; else echo -; fi; done`,
+    // One process for every sysctl: "path NUL value" lines, nothing for a key that does not exist. (The
+    // shell's read builtin cannot be used: it reads byte by byte, and a sysctl file read at an offset
+    // other than 0 is empty, so "64" would read as "6".)
+    ...(q.sysctls.length > 0 ? [`grep -sHZ '' -- ${list(q.sysctls.map(procPath))} || true`] : []),
     `echo ${SECTION}`,
     "ip -o -4 addr show",
     `echo ${SECTION}`,
@@ -66,6 +69,16 @@ export function parseAddresses(text: string): Address[] {
     .map((f) => ({ address: f[3]!, device: f[1]!.replace(/@.*$/, "") }));
 }
 
+/** "path NUL value" lines -> path -> its first value. */
+function firstLines(lines: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const l of lines) {
+    const at = l.indexOf("\0");
+    if (at > 0 && !out.has(l.slice(0, at))) out.set(l.slice(0, at), l.slice(at + 1));
+  }
+  return out;
+}
+
 export function parseRead(stdout: string, q: ReadQuery): Actual {
   const sections = stdout.split(`${SECTION}\n`);
   if (sections.length !== 4) throw new Error(`unexpected output reading the host: ${JSON.stringify(stdout.slice(0, 200))}`);
@@ -78,7 +91,7 @@ export function parseRead(stdout: string, q: ReadQuery): Actual {
   const content = (line: string | undefined) => (line?.startsWith("+") ? Buffer.from(line.slice(1), "base64").toString("utf8") : undefined);
   const hasSystemd = systemd[0] === "systemd";
   return {
-    sysctls: Object.fromEntries(q.sysctls.map((k, i) => [k, value(sys[i], k)])),
+    sysctls: Object.fromEntries(q.sysctls.map((k) => [k, value(firstLines(sys).get(procPath(k)), k)])),
     addresses: parseAddresses(addrs.join("\n")),
     files: Object.fromEntries(q.files.map((p, i) => [p, content(files[i])])),
     systemd: hasSystemd,
@@ -89,8 +102,12 @@ export function parseRead(stdout: string, q: ReadQuery): Actual {
 /** The sshd process serving this connection: the lock's owner, alive exactly as long as the session. */
 const SESSION_OWNER = [
   "p=$$",
-  // The parent from /proc/PID/status: /proc/PID/stat cannot be split on spaces (a comm such as "npm test" has one).
-  'while [ "$p" -gt 1 ]; do case "$(cat /proc/$p/comm 2>/dev/null)" in sshd*) break;; esac; p=$(sed -n "s/^PPid:[[:space:]]*//p" /proc/$p/status 2>/dev/null); p=${p:-1}; done',
+  // Builtins only (read with redirects): walking the parents costs no process. The parent comes from
+  // /proc/PID/status: /proc/PID/stat cannot be split on spaces (a comm such as "npm test" has one).
+  'while [ "$p" -gt 1 ]; do',
+  '  c=; read -r c 2>/dev/null < /proc/$p/comm; case "$c" in sshd*) break;; esac',
+  '  n=1; while read -r k v; do if [ "$k" = PPid: ]; then n=$v; break; fi; done 2>/dev/null < /proc/$p/status; p=$n',
+  "done",
   'owner="$p"',
 ].join("\n");
 
@@ -105,7 +122,7 @@ export function lockScript(lock: string, waitS = 60, staleS = 600): string {
   const d = shQuote(lock);
   return [
     SESSION_OWNER,
-    `mkdir -p ${shQuote(posix.dirname(lock))}`,
+    `[ -d ${shQuote(posix.dirname(lock))} ] || mkdir -p ${shQuote(posix.dirname(lock))}`,
     "n=0",
     `while ! mkdir ${d} 2>/dev/null; do`,
     `  o=$(cat ${d}/owner 2>/dev/null || true)`,
@@ -122,7 +139,7 @@ export function lockScript(lock: string, waitS = 60, staleS = 600): string {
 
 export function unlockScript(lock: string): string {
   const d = shQuote(lock);
-  return [SESSION_OWNER, `if [ "$(cat ${d}/owner 2>/dev/null || true)" = "$owner" ]; then rm -rf ${d}; fi`].join("\n");
+  return [SESSION_OWNER, `o=; read -r o 2>/dev/null < ${d}/owner; if [ "$o" = "$owner" ]; then rm -rf ${d}; fi`].join("\n");
 }
 
 /** Make sure the IPIP fallback device exists and is up (TUN real servers hold their VIPs there). */

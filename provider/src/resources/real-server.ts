@@ -9,9 +9,9 @@
 import type { ConnectionT } from "../inputs/common.ts";
 import type { RealServerInputs } from "../inputs/real-server.ts";
 import { withHosts } from "../host/executor.ts";
-import { holdingStatus, type Op, type Want } from "../host/state.ts";
+import { holdingStatus, type Want } from "../host/state.ts";
 import { TUNNEL_UP, describeOp, prepPaths } from "./prep-commands.ts";
-import { converge, inspect, type AfterOp } from "./prep-apply.ts";
+import { converge, inspect, type ApplyHooks } from "./prep-apply.ts";
 import { holderOf, idOf, inputsOf, outputsOf, parseInputs, readState, wantOf } from "./real-server-plan.ts";
 import type { ResourceHandler } from "./index.ts";
 
@@ -19,15 +19,19 @@ const pathsOn = (host: string) => prepPaths(host, process.env.LVS_PROVIDER_TEST_
 /** What it holds on its host, with file paths as they are there. */
 const wantOn = (rs: RealServerInputs) => wantOf(rs, rs.connection ? pathsOn(rs.connection.host).root : "");
 
-function afterOp(host: string, holder: string): AfterOp {
+function applyHooks(host: string, holder: string): ApplyHooks {
   const pauseKind = process.env.LVS_PROVIDER_TEST_PAUSE_AFTER;
   let paused = false;
-  return async (op: Op) => {
-    process.stderr.write(`lvs: ${host}: ${holder}: ${describeOp(op)}\n`);
-    if (op.kind !== pauseKind || paused) return;
-    paused = true;
-    process.stderr.write(`lvs-test: paused after ${describeOp(op)}\n`);
-    await new Promise((resolve) => setTimeout(resolve, 600_000));
+  return {
+    // The test's pause needs the operations after it in a batch of their own.
+    breakAfter: (op) => op.kind === pauseKind && !paused,
+    async done(op) {
+      process.stderr.write(`lvs: ${host}: ${holder}: ${describeOp(op)}\n`);
+      if (op.kind !== pauseKind || paused) return;
+      paused = true;
+      process.stderr.write(`lvs-test: paused after ${describeOp(op)}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 600_000));
+    },
   };
 }
 
@@ -38,7 +42,7 @@ function afterOp(host: string, holder: string): AfterOp {
 function prepare(conn: ConnectionT, holder: string, want: Want | undefined, tunnel = false) {
   return withHosts([conn], async ([h]) => {
     if (tunnel && want) await h!.step("tunnel device tunl0", (ssh) => ssh.check(TUNNEL_UP));
-    return converge(h!, pathsOn(conn.host), holder, want, afterOp(conn.host, holder));
+    return converge(h!, pathsOn(conn.host), holder, want, applyHooks(conn.host, holder));
   });
 }
 
@@ -56,7 +60,8 @@ export const realServerHandler: ResourceHandler = {
     const rs = typeof holder === "string" ? parseInputs(props) : undefined;
     if (typeof holder !== "string" || !rs?.connection) return { id, props, inputs: inputsOf(props) };
     const paths = pathsOn(rs.connection.host);
-    const { record, actual } = await withHosts([rs.connection], ([h]) => inspect(h!, paths));
+    // What it declared names what to read; the record may name more (read then as well).
+    const { record, actual } = await withHosts([rs.connection], ([h]) => inspect(h!, paths, wantOn(rs)));
     const holding = record?.holders[holder];
     if (!record || !holding) return { id: "", props: {}, inputs: {} };
     return { id, ...readState(props, holding, holdingStatus(holding, actual), record) };
