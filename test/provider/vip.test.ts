@@ -175,3 +175,24 @@ test("the plugin's log names hosts and files, never the password or the key", { 
   assert.equal(t.plugin.stderr.includes(PASSWORD), false);
   assert.equal(t.plugin.stderr.includes(t.d1.sshd.clientKey.privateKey.split("\n")[1]!), false);
 });
+
+test("two Vips created at once that cannot both run (one address): one is created, the other fails with the agent's words and leaves nothing", { skip }, async () => {
+  // Each alone is valid (Check passes); together the agents refuse the second holder of .201. Both
+  // operations write their fragment and reload on the same two directors at the same moment: without a
+  // per-director lock one's reload can see the other's file and both fail, or one is rolled back by the other.
+  const shared = `${t.net}.201/24`;
+  const clients = ["race-a", "race-b"].map((n) => new ResourceClient(t.plugin, "Vip", n));
+  const news = await Promise.all(clients.map((c, i) => c.check(inputs(150, 100, { vrid: 70 + i, addresses: [shared] }))));
+  const results = await Promise.allSettled(clients.map((c, i) => c.create(news[i]!)));
+  const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+  assert.equal(won.length, 1, `exactly one created: ${results.map((r) => (r.status === "fulfilled" ? "created" : String(r.reason).slice(0, 300))).join(" | ")}`);
+  const [w, l] = [won[0]!, 1 - won[0]!];
+  assert.match(String((results[l] as PromiseRejectedResult).reason), /step 'lvs-agent reload': .*already/);
+  for (const d of [t.d1, t.d2]) {
+    assert.ok(fragment(d, `vip-race-${"ab"[w]}.json`) !== undefined && fragment(d, `vip-race-${"ab"[l]}.json`) === undefined, "only the winner's fragment");
+    const running = JSON.parse(agentCli(d, "status", "--json").out) as { instances: Array<{ name: string }> };
+    assert.deepEqual(running.instances.map((i) => i.name), [`race-${"ab"[w]}`]);
+  }
+  const created = (results[w] as PromiseFulfilledResult<{ id: string; outs: Obj }>).value;
+  await clients[w]!.delete(created.id, created.outs);
+});

@@ -8,7 +8,8 @@ import { DirectorInputs, directorSpec, type DirectorAgent } from "../inputs/dire
 import type { Obj } from "../inputs/common.ts";
 import { directorFragment } from "../planner/director.ts";
 import { fragmentText } from "../planner/fragments.ts";
-import { inputsOf } from "./fragment-plan.ts";
+import { configLock, hostKey, inputsOf } from "./fragment-plan.ts";
+import { withLocks } from "../host/lock.ts";
 import { agentBundle, type AgentBundle } from "./install/bundle.ts";
 import { layoutOf, managerFor, type Layout, type ServiceManager } from "./install/layout.ts";
 import { agentOutput, agentVersionAsRead, driftOf, planApply, pruneNames, type ApplyPlan, type Found } from "./install/plan.ts";
@@ -100,7 +101,9 @@ async function converge(h: HostSession, d: DirectorInputs, previousManager: Serv
 }
 
 async function apply(d: DirectorInputs, previousManager?: ServiceManager): Promise<Obj> {
-  const agent = await withHosts([d.connection], ([h]) => converge(h!, d, previousManager));
+  // Under the config lock Vip and VirtualServer operations take (fragment.ts): director.json and the
+  // reload that judges it do not interleave with theirs.
+  const agent = await withHosts([d.connection], ([h]) => withLocks([h!], [configLock(layoutOf(d))], (s) => hostKey(s.conn), () => converge(h!, d, previousManager)));
   return { ...d, ...directorSpec.computed(d), agent };
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Connection } from "../inputs/common.ts";
-import { agentCommandLine, changesFor, failureMessage, parseStatus, readAnswer, agentFailure, sameFragment, type FragmentResource, type Placement } from "./fragment-plan.ts";
+import { type FragmentResource, type Placement, agentCommandLine, agentFailure, changesFor, configLock, failureMessage, parseStatus, readAnswer, sameFragment } from "./fragment-plan.ts";
 
 const conn = (host: string, extra: Record<string, unknown> = {}) => Connection.parse({ host, password: "pw", insecureIgnoreHostKey: true, ...extra });
 const agent = { configDir: "/etc/lvs-agent/conf.d", agentCommand: "/opt/lvs-agent/current/bin/lvs-agent", statusSocket: "/run/lvs-agent/agent.sock" };
@@ -34,6 +34,13 @@ describe("changesFor", () => {
   it("a delete removes everything", () => {
     const c = changesFor([at("d1", "/c/vs-http.json")], []);
     assert.deepEqual(c[0]!.files, [{ path: "/c/vs-http.json", text: undefined }]);
+  });
+});
+
+describe("configLock", () => {
+  it("sits beside the config directory, never in it (the agent reads every file there)", () => {
+    assert.equal(configLock({ configDir: "/etc/lvs-agent/conf.d" }), "/etc/lvs-agent/.conf.d.lvs-provider.lock");
+    assert.equal(configLock({ configDir: "/srv/lvs/" }), "/srv/.lvs.lvs-provider.lock");
   });
 });
 

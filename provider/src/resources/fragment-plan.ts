@@ -28,6 +28,12 @@ export interface Placement extends Location {
   text: string;
 }
 
+/** The lock operations on a director's config directory take turns on: beside it, not in it. */
+export function configLock(agent: Pick<AgentAccess, "configDir">): string {
+  const dir = agent.configDir.replace(/\/+$/, "");
+  return posix.join(posix.dirname(dir), `.${posix.basename(dir)}.lvs-provider.lock`);
+}
+
 /** `file` (a planner's fragment path; only its base name counts) in this director's configDir. */
 export function locate(conn: ConnectionT, agent: AgentAccess, file: string): Location {
   return { conn, agent: { configDir: agent.configDir, agentCommand: agent.agentCommand, statusSocket: agent.statusSocket }, path: posix.join(agent.configDir, posix.basename(file)) };

@@ -6,13 +6,17 @@
 // loses the new one), those whose agent had applied the new config are reloaded again, and the
 // operation fails naming the host: never half-applied. An agent that rejected a reload kept running
 // its config (its contract), so it is not reloaded after its files are put back.
+// Operations on the same directors take turns: each holds every director's config lock from its first
+// read to its last reload (or rollback), so an agent never validates another operation's unfinished
+// fragment, and one operation's rollback never undoes what another's reload was judged on.
 // Read: each fragment as it is on its director, and the agent's live status beside it.
 // Each change is logged to stderr (the engine's plugin log): paths and hosts, never contents.
 import { withHosts, type HostSession, type Remote } from "../host/executor.ts";
 import { shQuote } from "../host/commands.ts";
+import { withLocks } from "../host/lock.ts";
 import type { Obj } from "../inputs/common.ts";
 import {
-  agentCommandLine, changesFor, failureMessage, parseStatus, readAnswer, agentFailure, sameFragment,
+  agentCommandLine, changesFor, configLock, failureMessage, hostKey, parseStatus, readAnswer, agentFailure, sameFragment,
   type AgentAccess, type FragmentResource, type HostChange, type Location, type Reading, type RollbackNote,
 } from "./fragment-plan.ts";
 import type { ResourceHandler } from "./index.ts";
@@ -73,14 +77,15 @@ export async function applyChanges(what: string, changes: HostChange[]): Promise
   if (changes.length === 0) return;
   await withHosts(
     changes.map((c) => c.conn),
-    async (hosts) => {
-      const runs: HostRun[] = changes.map((change) => ({ change, done: [], applied: false }));
-      const results = await Promise.allSettled(hosts.map((h, i) => applyOnHost(h, runs[i]!, what)));
-      const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
-      if (failures.length === 0) return;
-      const notes = await Promise.all(hosts.map((h, i) => rollBack(h, runs[i]!, what)));
-      throw new Error(failureMessage(failures, notes));
-    },
+    (hosts) =>
+      withLocks(hosts, changes.map((c) => configLock(c.agent)), (h) => hostKey(h.conn), async () => {
+        const runs: HostRun[] = changes.map((change) => ({ change, done: [], applied: false }));
+        const results = await Promise.allSettled(hosts.map((h, i) => applyOnHost(h, runs[i]!, what)));
+        const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+        if (failures.length === 0) return;
+        const notes = await Promise.all(hosts.map((h, i) => rollBack(h, runs[i]!, what)));
+        throw new Error(failureMessage(failures, notes));
+      }),
   );
 }
 

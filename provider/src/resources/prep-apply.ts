@@ -9,7 +9,8 @@ import { StepError, type HostSession } from "../host/executor.ts";
 import type { ExecResult } from "../host/ssh.ts";
 import { inverse, parseRecord, reconcile, toRead, type Actual, type Op, type PrepRecord, type Want } from "../host/state.ts";
 import { batchScript, parseOutcome } from "./prep-batch.ts";
-import { describeOp, lockScript, opAction, parseRead, readScript, unlockScript, type Action, type PrepPaths, type ReadQuery } from "./prep-commands.ts";
+import { lockScript, unlockScript } from "../host/lock.ts";
+import { describeOp, opAction, parseRead, readScript, type Action, type PrepPaths, type ReadQuery } from "./prep-commands.ts";
 
 /** How a run reports and pauses: `done` after each operation carried out (the apply log). */
 export interface ApplyHooks {

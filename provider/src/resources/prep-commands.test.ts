@@ -1,11 +1,11 @@
 // The host scripts as data, and run through the local /bin/sh (dash, as on Debian hosts) against temp
-// files: the read script's output parses back, the lock waits for a live owner and breaks a dead one.
+// files: the read script's output parses back.
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LOCK_BUSY, describeOp, lockScript, opAction, parseAddresses, parseRead, prepPaths, procPath, readScript, unlockScript } from "./prep-commands.ts";
+import { describeOp, opAction, parseAddresses, parseRead, prepPaths, procPath, readScript } from "./prep-commands.ts";
 
 const tmp = mkdtempSync("/tmp/lvs-prep-cmd-");
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -57,34 +57,6 @@ describe("reading a host", () => {
     assert.deepEqual(parseRead(out, q).enabled, { "a.service": true, "b.service": false });
     assert.throws(() => parseRead("nonsense", q), /unexpected output reading the host/);
     assert.throws(() => parseRead("/proc/sys/k\x00x\n@@lvs@@\n@@lvs@@\n@@lvs@@\nnone\n", q), /sysctl k reads "x", not a number/);
-  });
-});
-
-describe("the lock", () => {
-  it("is taken, refused while its owner lives, released only by its owner", () => {
-    const lock = join(tmp, "l1", "host-prep.lock");
-    assert.equal(sh(lockScript(lock)).status, 0);
-    assert.ok(existsSync(join(lock, "owner")));
-    // Outside sshd the owner is unknown ("1"): a second taker waits, then gives up.
-    const busy = sh(lockScript(lock, 0.4));
-    assert.equal(busy.status, LOCK_BUSY);
-    assert.match(busy.stderr, /another operation holds .*host-prep\.lock/);
-    writeFileSync(join(lock, "owner"), `${process.pid}\n`);
-    assert.equal(sh(unlockScript(lock)).status, 0);
-    assert.ok(existsSync(lock), "not ours: left alone");
-  });
-
-  it("is broken when its owner's session is gone", () => {
-    const lock = join(tmp, "l2", "host-prep.lock");
-    mkdirSync(lock, { recursive: true });
-    const dead = spawnSync("true").pid!;
-    writeFileSync(join(lock, "owner"), `${dead}\n`);
-    const t0 = Date.now();
-    assert.equal(sh(lockScript(lock, 5)).status, 0);
-    assert.ok(Date.now() - t0 < 2000);
-    assert.equal(readFileSync(join(lock, "owner"), "utf8"), "1\n");
-    assert.equal(sh(unlockScript(lock)).status, 0);
-    assert.ok(!existsSync(lock));
   });
 });
 

@@ -99,49 +99,6 @@ export function parseRead(stdout: string, q: ReadQuery): Actual {
   };
 }
 
-/** The sshd process serving this connection: the lock's owner, alive exactly as long as the session. */
-const SESSION_OWNER = [
-  "p=$$",
-  // Builtins only (read with redirects): walking the parents costs no process. The parent comes from
-  // /proc/PID/status: /proc/PID/stat cannot be split on spaces (a comm such as "npm test" has one).
-  'while [ "$p" -gt 1 ]; do',
-  '  c=; read -r c 2>/dev/null < /proc/$p/comm; case "$c" in sshd*) break;; esac',
-  '  n=1; while read -r k v; do if [ "$k" = PPid: ]; then n=$v; break; fi; done 2>/dev/null < /proc/$p/status; p=$n',
-  "done",
-  'owner="$p"',
-].join("\n");
-
-/** Exit code of lockScript when another operation holds the lock for too long. */
-export const LOCK_BUSY = 75;
-
-/**
- * Take the host's lock (a directory): wait while another live session holds it; break it when its
- * owner's session is gone (a provider killed mid-operation) or, with no owner known, after staleS.
- */
-export function lockScript(lock: string, waitS = 60, staleS = 600): string {
-  const d = shQuote(lock);
-  return [
-    SESSION_OWNER,
-    `[ -d ${shQuote(posix.dirname(lock))} ] || mkdir -p ${shQuote(posix.dirname(lock))}`,
-    "n=0",
-    `while ! mkdir ${d} 2>/dev/null; do`,
-    `  o=$(cat ${d}/owner 2>/dev/null || true)`,
-    `  age=$(( $(date +%s) - $(stat -c %Y ${d} 2>/dev/null || date +%s) ))`,
-    '  if [ -n "$o" ] && [ "$o" != 1 ] && ! kill -0 "$o" 2>/dev/null; then gone=1; else gone=0; fi',
-    `  if [ $gone = 1 ] || [ $age -gt ${staleS} ]; then [ "$(cat ${d}/owner 2>/dev/null || true)" = "$o" ] && rm -rf ${d}; continue; fi`,
-    "  n=$((n+1))",
-    `  if [ $n -ge ${waitS * 5} ]; then echo "another operation holds ${lock} (session $o, for $age s)" >&2; exit ${LOCK_BUSY}; fi`,
-    "  sleep 0.2",
-    "done",
-    `echo "$owner" > ${d}/owner`,
-  ].join("\n");
-}
-
-export function unlockScript(lock: string): string {
-  const d = shQuote(lock);
-  return [SESSION_OWNER, `o=; read -r o 2>/dev/null < ${d}/owner; if [ "$o" = "$owner" ]; then rm -rf ${d}; fi`].join("\n");
-}
-
 /** Make sure the IPIP fallback device exists and is up (TUN real servers hold their VIPs there). */
 export const TUNNEL_UP = `${PATH}; ip link show tunl0 >/dev/null 2>&1 || modprobe ipip; ip link set tunl0 up`;
 

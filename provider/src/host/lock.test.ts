@@ -1,0 +1,72 @@
+// The lock's shell run by a real /bin/sh: taken, refused while its owner lives, broken when the
+// owner's session is gone. (Held through real sshd sessions in test/provider: fragments.test.ts.)
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Connection } from "./connection.ts";
+import { HostSession, type Remote } from "./executor.ts";
+import { LOCK_BUSY, lockScript, unlockScript, withLocks } from "./lock.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "lvs-lock-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const sh = (script: string) => spawnSync("/bin/sh", ["-c", script], { encoding: "utf8" });
+
+describe("the lock", () => {
+  it("is taken, refused while its owner lives, released only by its owner", () => {
+    const lock = join(tmp, "l1", "host-prep.lock");
+    assert.equal(sh(lockScript(lock)).status, 0);
+    assert.ok(existsSync(join(lock, "owner")));
+    // Outside sshd the owner is unknown ("1"): a second taker waits, then gives up.
+    const busy = sh(lockScript(lock, 0.4));
+    assert.equal(busy.status, LOCK_BUSY);
+    assert.match(busy.stderr, /another operation holds .*host-prep\.lock/);
+    writeFileSync(join(lock, "owner"), `${process.pid}\n`);
+    assert.equal(sh(unlockScript(lock)).status, 0);
+    assert.ok(existsSync(lock), "not ours: left alone");
+  });
+
+  it("is broken when its owner's session is gone", () => {
+    const lock = join(tmp, "l2", "host-prep.lock");
+    mkdirSync(lock, { recursive: true });
+    const dead = spawnSync("true").pid!;
+    writeFileSync(join(lock, "owner"), `${dead}\n`);
+    const t0 = Date.now();
+    assert.equal(sh(lockScript(lock, 5)).status, 0);
+    assert.ok(Date.now() - t0 < 2000);
+    assert.equal(readFileSync(join(lock, "owner"), "utf8"), "1\n");
+    assert.equal(sh(unlockScript(lock)).status, 0);
+    assert.ok(!existsSync(lock));
+  });
+});
+
+describe("withLocks", () => {
+  /** Hosts whose commands are only recorded: "lock <path>" or "unlock <path>" per host. */
+  function hosts(names: string[], log: string[]) {
+    return names.map((name) => {
+      const record = async (cmd: string) => {
+        const path = /mkdir (\S+) 2>/.exec(cmd)?.[1] ?? /rm -rf (\S+);/.exec(cmd)?.[1];
+        log.push(`${cmd.includes("while ! mkdir") ? "lock" : "unlock"} ${name}:${path}`);
+        return { code: 0, stdout: "", stderr: "" };
+      };
+      const remote: Remote = { label: name, exec: record, check: async (c) => (await record(c)).stdout, writeFile: async () => {}, readFile: async () => undefined, close: async () => {} };
+      return new HostSession(Connection.parse({ host: name, password: "pw", insecureIgnoreHostKey: true }), remote);
+    });
+  }
+
+  it("takes each lock once, in key order whatever the hosts' order, and releases them when fn fails", async () => {
+    const log: string[] = [];
+    const hs = hosts(["10.0.0.12", "10.0.0.11", "10.0.0.12"], log);
+    await assert.rejects(
+      withLocks(hs, ["/a/.l", "/a/.l", "/a/.l"], (h) => h.host, async () => {
+        log.push("fn");
+        throw new Error("boom");
+      }),
+      /boom/,
+    );
+    assert.deepEqual(log.slice(0, 3), ["lock 10.0.0.11:/a/.l", "lock 10.0.0.12:/a/.l", "fn"]);
+    assert.deepEqual(log.slice(3).sort(), ["unlock 10.0.0.11:/a/.l", "unlock 10.0.0.12:/a/.l"]);
+  });
+});
