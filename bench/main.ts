@@ -1,5 +1,6 @@
-// `npm run bench [-- failover|idle|ipvs|provider ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]`: runs the named
-// benchmarks (all by default) and prints one result line per case on stdout, after a machine header.
+// `npm run bench [-- failover|idle|ipvs|provider ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
+// [--rtt=MS,...]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
+// after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20; 0 = direct).
 // Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived.
 import { cpus, release } from "node:os";
 import { parseArgs } from "node:util";
@@ -25,6 +26,7 @@ interface Options {
   runs: number;
   cases: Case[];
   warmupMs: number;
+  rtts: number[];
 }
 
 function positiveNumber(v: string | undefined, dflt: number, name: string): number {
@@ -34,7 +36,7 @@ function positiveNumber(v: string | undefined, dflt: number, name: string): numb
 }
 
 function parse(argv: string[]): Options {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { runs: { type: "string" }, cases: { type: "string" }, warmup: { type: "string" } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { runs: { type: "string" }, cases: { type: "string" }, warmup: { type: "string" }, rtt: { type: "string" } } });
   const unknown = positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
   if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHES.join(", ")}`);
   const cases = (values.cases?.split(",") ?? [...CASES]) as Case[];
@@ -42,7 +44,9 @@ function parse(argv: string[]): Options {
   if (bad.length) throw new Error(`unknown case(s) ${bad.join(", ")}; known: ${CASES.join(", ")}`);
   const runs = Math.ceil(positiveNumber(values.runs, 5, "runs"));
   const warmupMs = positiveNumber(values.warmup, 30, "warmup") * 1000;
-  return { benches: positionals.length ? (positionals as Bench[]) : [...BENCHES], runs, cases, warmupMs };
+  const rtts = (values.rtt ?? "0,20").split(",").map(Number);
+  if (!rtts.every((r) => r >= 0)) throw new Error("--rtt must be a comma-separated list of milliseconds (0 or more)");
+  return { benches: positionals.length ? (positionals as Bench[]) : [...BENCHES], runs, cases, warmupMs, rtts };
 }
 
 async function main(): Promise<void> {
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
     else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
     else if (b === "ipvs") for (const line of [...(await benchIpvs()), ...(await benchChecks())]) console.log(line);
-    else for (const line of await benchProvider()) console.log(line);
+    else for (const line of await benchProvider(undefined, opts.rtts)) console.log(line);
   }
 }
 

@@ -1,53 +1,81 @@
 // The provider applying RealServers to 2 and to 20 hosts, as the engine would: the real plugin (in a
-// lab namespace), one Create per host issued at once over gRPC, each host a namespace with Debian's
-// sshd. Reported: wall time for each size and the ratio (target: 20 hosts under 2x the time of 2).
+// lab namespace "control"), one Create per host issued at once over gRPC, each host a namespace with
+// Debian's sshd. Reported per emulated round-trip time: wall time for each size and the ratio (target:
+// 20 hosts under 2x the time of 2). What the figures mean:
+// - rtt_ms=0: the plugin talks to each sshd directly, with no latency at all, and every host's sshd and
+//   shells share this machine's 2 cores with the plugin: 20 hosts means 10x the remote CPU work on the
+//   same cores. A CPU-bound worst case, not a picture of hosts on a network.
+// - rtt_ms=N: the same hosts reached through bench/delay-relay.mjs (one process in "control"; this
+//   kernel has no tc netem), where every byte also waits N/2 ms each way and each new TCP connection's
+//   first exchange takes 2 RTT, as for hosts reached over a network with that round trip. The remote
+//   CPU work still shares the 2 cores.
+// Each RTT gets its own warm-up apply, then `runs` measured applies; the median is reported.
 import { mkdtempSync, rmSync } from "node:fs";
 import { Lab } from "../test/helpers/netns.ts";
 import { startSshd, type Sshd } from "../test/helpers/sshd.ts";
 import { Plugin, secret } from "../test/provider/helpers/plugin.ts";
 import { median } from "./common.ts";
+import { startDelayRelay, type DelayRelay } from "./delay-relay.ts";
 
 type Obj = Record<string, unknown>;
 const NET = "10.71";
 const VIP = "10.71.250.100";
+/** Host i's relay address in the control namespace (all of 127.0.0.0/8 is local on lo): the provider
+ * keys a host's state on connection.host, so each host needs its own. */
+const relayAddress = (i: number) => `127.0.1.${10 + i}`;
 
-function inputs(s: Sshd): Obj {
+/** A RealServer on sshd s, reached at `via` (s's own address, or its relay address). */
+function inputs(s: Sshd, via: { host: string; port: number }): Obj {
   return {
     address: s.address,
     port: 80,
     vips: [VIP],
-    connection: { host: s.address, port: s.port, privateKey: secret(s.clientKey.privateKey), hostKey: s.hostKeyFingerprint },
+    connection: { host: via.host, port: via.port, privateKey: secret(s.clientKey.privateKey), hostKey: s.hostKeyFingerprint },
   };
 }
 
 /** One apply: Check then Create on every host at once; the hosts are reset between applies. */
-async function applyAll(plugin: Plugin, hosts: Sshd[], round: number): Promise<number> {
-  const names = hosts.map((_, i) => `rs${i}-r${round}`);
-  const checked = await Promise.all(hosts.map((s, i) => plugin.check("RealServer", names[i]!, inputs(s))));
+async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: number): Promise<number> {
+  const names = hosts.map((_, i) => `rs${i}-rtt${rtt}-r${round}`);
+  const via = (s: Sshd, i: number) => (rtt > 0 ? { host: relayAddress(i), port: 22 } : { host: s.address, port: s.port });
+  const checked = await Promise.all(hosts.map((s, i) => plugin.check("RealServer", names[i]!, inputs(s, via(s, i)))));
   const t0 = performance.now();
   const ends: number[] = [];
   await Promise.all(checked.map((c, i) => plugin.create("RealServer", names[i]!, c.inputs).then(() => ends.push(performance.now() - t0))));
   const ms = performance.now() - t0;
   // Spread of completions: all near the end = parallel; evenly spaced = something serialises the hosts.
-  process.stderr.write(`  hosts=${hosts.length} round=${round} done_at_ms=${ends.map((e) => e.toFixed(0)).join(",")}\n`);
+  process.stderr.write(`  rtt_ms=${rtt} hosts=${hosts.length} round=${round} done_at_ms=${ends.map((e) => e.toFixed(0)).join(",")}\n`);
   await Promise.all(checked.map((c, i) => plugin.delete("RealServer", names[i]!, c.inputs, `${names[i]}@${hosts[i]!.address}`)));
   return ms;
 }
 
-async function measure(n: number, runs: number): Promise<number> {
+/** Median apply time on n hosts for each RTT, in the order given; one lab and one plugin for all. */
+async function measure(n: number, runs: number, rtts: number[]): Promise<number[]> {
   const lab = Lab.create([{ name: "control", addr: `${NET}.0.2/16` }]);
   const root = mkdtempSync("/tmp/lvsb-prov-");
   const sshds: Sshd[] = [];
   let plugin: Plugin | undefined;
+  let relay: DelayRelay | undefined;
   try {
     for (let i = 0; i < n; i++) lab.addHost({ name: `rs${i}`, addr: `${NET}.1.${10 + i}/16` });
     sshds.push(...(await Promise.all([...Array(n).keys()].map((i) => startSshd(lab.host(`rs${i}`))))));
     plugin = await Plugin.start(120_000, { host: lab.host("control"), env: { LVS_PROVIDER_TEST_HOST_ROOT: `${root}/{host}` } });
-    await applyAll(plugin, sshds, 0); // warm-up: the plugin's first SSH handshakes and code paths
-    const times: number[] = [];
-    for (let r = 1; r <= runs; r++) times.push(await applyAll(plugin, sshds, r));
-    return median(times);
+    const medians: number[] = [];
+    for (const rtt of rtts) {
+      if (rtt > 0) {
+        const routes = sshds.map((s, i) => ({ listen: { host: relayAddress(i), port: 22 }, target: { host: s.address, port: s.port } }));
+        relay = await startDelayRelay(lab.host("control"), rtt, routes);
+      }
+      await applyAll(plugin, sshds, rtt, 0); // warm-up: the plugin's first SSH handshakes and code paths
+      const times: number[] = [];
+      for (let r = 1; r <= runs; r++) times.push(await applyAll(plugin, sshds, rtt, r));
+      medians.push(median(times));
+      await relay?.stop();
+      relay = undefined;
+    }
+    return medians;
   } finally {
+    await relay?.stop();
     await plugin?.stop();
     await Promise.all(sshds.map((s) => s.stop()));
     lab.destroy();
@@ -55,8 +83,12 @@ async function measure(n: number, runs: number): Promise<number> {
   }
 }
 
-export async function benchProvider(runs = 3): Promise<string[]> {
-  const small = await measure(2, runs);
-  const large = await measure(20, runs);
-  return [`provider apply realservers hosts2_ms=${small.toFixed(0)} hosts20_ms=${large.toFixed(0)} ratio=${(large / small).toFixed(2)} runs=${runs}`];
+/** One result line per RTT (ms; 0 = direct, no added latency). */
+export async function benchProvider(runs = 3, rtts: number[] = [0, 20]): Promise<string[]> {
+  const small = await measure(2, runs, rtts);
+  const large = await measure(20, runs, rtts);
+  return rtts.map((rtt, k) => {
+    const [s, l] = [small[k]!, large[k]!];
+    return `provider apply realservers rtt_ms=${rtt} hosts2_ms=${s.toFixed(0)} hosts20_ms=${l.toFixed(0)} ratio=${(l / s).toFixed(2)} runs=${runs}`;
+  });
 }
