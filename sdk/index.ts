@@ -43,7 +43,7 @@ const keys =
     k as unknown as readonly string[];
 
 const DIRECTOR_KEYS = keys<DirectorState>()([
-  "connection", "global", "sysctls", "installDir", "configDir", "serviceManager", "agentBundle", "agentVersion", "host", "fragmentPath", "agent",
+  "connection", "global", "sysctls", "installDir", "configDir", "serviceManager", "agentBundle", "agentVersion", "host", "fragmentPath", "agentCommand", "statusSocket", "agent",
 ]);
 const VIP_KEYS = keys<VipState>()([
   "name", "interface", "vrid", "version", "advertInterval", "addresses", "subnet", "directors", "unicast", "auth",

@@ -211,6 +211,10 @@ test("create: the bundle is uploaded, verified and started under the supervisor;
   assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "), new RegExp(`lvs-agent\\.mjs run --config-dir ${d.conf} $`));
   const st = status("d1");
   assert.deepEqual([st.pid, st.version], [pid, bundles.version]);
+  // the outputs Vip and VirtualServer members take reach this agent as installed
+  assert.deepEqual([outs.agentCommand, outs.statusSocket], [join(d.opt, "current/bin/lvs-agent"), d.sock]);
+  const viaOutputs = spawnSync("ip", ["netns", "exec", hostOf("d1").ns, String(outs.agentCommand), "status", "--json", "--socket", String(outs.statusSocket)], { encoding: "utf8", timeout: 20_000 });
+  assert.equal((JSON.parse(viaOutputs.stdout) as { pid: number }).pid, pid, viaOutputs.stderr);
   // its fragment: the global settings given, owner-only
   const fragment = JSON.parse(readFileSync(join(d.conf, "director.json"), "utf8")) as { global: Obj };
   assert.equal(fragment.global.statusSocket, d.sock);

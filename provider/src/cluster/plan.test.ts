@@ -70,3 +70,15 @@ test("a real server without a connection is not prepared; fwmark services have n
   assert.equal(r.plan.virtualServers[0]!.args.address, undefined);
   assert.deepEqual(r.plan.realServers[0]!.args.vips, []);
 });
+
+test("a director installed elsewhere: its Vip and VirtualServer members reach the agent there", () => {
+  const moved = { ...seed, directors: [{ ...seed.directors[0]!, installDir: "/srv/lvs-agent", configDir: "/srv/lvs-conf.d", global: { statusSocket: "/run/lvs/a.sock" } }, seed.directors[1]!] };
+  const r = planCluster(ClusterSpec.parse(moved));
+  assert.ok(r.ok);
+  assert.deepEqual(r.plan.directors[0]!.args.installDir, "/srv/lvs-agent");
+  const access = (d: { configDir?: string; agentCommand?: string; statusSocket?: string }) => [d.configDir, d.agentCommand, d.statusSocket];
+  const lb1 = ["/srv/lvs-conf.d", "/srv/lvs-agent/current/bin/lvs-agent", "/run/lvs/a.sock"];
+  const lb2 = ["/etc/lvs-agent/conf.d", "/opt/lvs-agent/current/bin/lvs-agent", "/run/lvs-agent/agent.sock"];
+  assert.deepEqual(r.plan.vips[0]!.args.directors.map(access), [lb1, lb2]);
+  assert.deepEqual(r.plan.virtualServers[0]!.args.directors.map(access), [lb1, lb2]);
+});

@@ -5,6 +5,7 @@ import type { DirectorArgs } from "../inputs/director.ts";
 import type { RealServerArgs } from "../inputs/real-server.ts";
 import type { VipArgs } from "../inputs/vip.ts";
 import type { VirtualServerArgs } from "../inputs/virtual-server.ts";
+import { agentAccessOf } from "../planner/director.ts";
 import type { ClusterSpec } from "./spec.ts";
 
 export interface PlannedVirtualServer {
@@ -33,7 +34,8 @@ function planVips(spec: ClusterSpec, problems: string[]): ClusterPlan["vips"] {
     const members = Object.entries(v.priorities).flatMap(([name, priority]) => {
       const d = directors.get(name);
       if (!d) problems.push(`vips[${i}].priorities.${name}: no director named "${name}"`);
-      return d ? [{ connection: d.connection, priority, sourceIp: d.address }] : [];
+      // The members reach each director's agent where that Director installs it.
+      return d ? [{ connection: d.connection, priority, sourceIp: d.address, ...agentAccessOf(d) }] : [];
     });
     if (Object.keys(v.priorities).length === 0) problems.push(`vips[${i}].priorities: name at least one director`);
     const { priorities: _p, ...rest } = v;
@@ -68,7 +70,8 @@ function planServices(spec: ClusterSpec, vips: ClusterPlan["vips"], problems: st
       });
       return [name];
     });
-    return { name: vs.name, args: { ...service, address, directors: vip?.args.directors.map((d) => d.connection) ?? [] }, backends: names };
+    const directors = vip?.args.directors.map((d) => ({ ...d.connection, configDir: d.configDir, agentCommand: d.agentCommand, statusSocket: d.statusSocket })) ?? [];
+    return { name: vs.name, args: { ...service, address, directors }, backends: names };
   });
   return { realServers, virtualServers };
 }
@@ -80,7 +83,7 @@ export function planCluster(spec: ClusterSpec): PlanResult {
     ...duplicates("realServers", spec.realServers.map((r) => r.name)),
     ...duplicates("virtualServers", spec.virtualServers.map((v) => v.name)),
   ];
-  const directors = spec.directors.map((d) => ({ name: d.name, args: { connection: d.connection, global: d.global, sysctls: d.sysctls } }));
+  const directors = spec.directors.map((d) => ({ name: d.name, args: { connection: d.connection, global: d.global, sysctls: d.sysctls, installDir: d.installDir, configDir: d.configDir } }));
   const vips = planVips(spec, problems);
   const services = planServices(spec, vips, problems);
   return problems.length ? { ok: false, problems } : { ok: true, plan: { directors, vips, ...services } };

@@ -15,6 +15,8 @@ export const ClusterDirector = z.strictObject({
   address: ipv4,
   global: DirectorInputs.shape.global,
   sysctls: DirectorInputs.shape.sysctls,
+  installDir: DirectorInputs.shape.installDir,
+  configDir: DirectorInputs.shape.configDir,
 });
 
 const V = VipInputs.shape;

@@ -53,6 +53,10 @@ export const DirectorOutputs = z.object({
   host: z.string(),
   /** the director's base fragment */
   fragmentPath: z.string(),
+  /** the installed agent's CLI and status socket: give them (with configDir) to Vip and VirtualServer
+   * members of this director when installDir or global.statusSocket are not the defaults */
+  agentCommand: z.string(),
+  statusSocket: z.string(),
   /** the installed agent (absent in previews) */
   agent: DirectorAgent.optional(),
 });
@@ -85,5 +89,5 @@ export const directorSpec = defineResource({
   // Another host, install directory, conf.d or service manager is another installation: delete, then create.
   replaceOn: ["connection.host", "installDir", "configDir", "serviceManager"],
   outputs: DirectorOutputs,
-  computed: (d: DirectorInputs) => ({ ...directorOutputs(d), fragmentPath: `${d.configDir}/director.json` }),
+  computed: (d: DirectorInputs) => directorOutputs(d),
 });

@@ -1,5 +1,5 @@
 // Director -> its desired state (pure): the agent's base fragment and the service that must run.
-import type { AgentConfigInput } from "../../../agent/src/config/schema.ts";
+import { GlobalSettings, type AgentConfigInput } from "../../../agent/src/config/schema.ts";
 import type { DirectorInputs, DirectorOutputs } from "../inputs/director.ts";
 import { AGENT_SERVICE, defined, fragmentPath, type HostFragment } from "./fragments.ts";
 
@@ -19,6 +19,15 @@ export function directorFragment(d: { global?: unknown; sysctls?: unknown }): Ag
   return defined({ global: d.global, sysctls: d.sysctls }) as AgentConfigInput;
 }
 
-export function directorOutputs(d: DirectorInputs): DirectorOutputs {
-  return { host: d.connection.host, fragmentPath: fragmentPath("director") };
+/** The installed agent's CLI: the bundle's launcher in the `current` release. */
+export const agentCommandIn = (installDir: string): string => `${installDir}/current/bin/lvs-agent`;
+
+/** How Vip and VirtualServer reach this director's agent (their members' configDir, agentCommand, statusSocket). */
+export function agentAccessOf(d: Pick<DirectorInputs, "installDir" | "configDir" | "global">): { configDir: string; agentCommand: string; statusSocket: string } {
+  return { configDir: d.configDir, agentCommand: agentCommandIn(d.installDir), statusSocket: GlobalSettings.parse(d.global ?? {}).statusSocket };
+}
+
+export function directorOutputs(d: DirectorInputs): Omit<DirectorOutputs, "agent"> {
+  const { agentCommand, statusSocket } = agentAccessOf(d);
+  return { host: d.connection.host, fragmentPath: `${d.configDir}/director.json`, agentCommand, statusSocket };
 }

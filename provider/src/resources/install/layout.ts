@@ -5,6 +5,7 @@ import { posix } from "node:path";
 import { GlobalSettings } from "../../../../agent/src/config/schema.ts";
 import type { Arch } from "../../bundle/plan.ts";
 import type { DirectorInputs } from "../../inputs/director.ts";
+import { agentCommandIn } from "../../planner/director.ts";
 
 export const UNIT_NAME = "lvs-agent.service";
 export const UNIT_PATH = `/etc/systemd/system/${UNIT_NAME}`;
@@ -40,7 +41,7 @@ export function layoutOf(d: Pick<DirectorInputs, "installDir" | "configDir" | "g
     installDir: i,
     versionsDir: `${i}/versions`,
     current: `${i}/current`,
-    agent: `${i}/current/bin/lvs-agent`,
+    agent: agentCommandIn(i),
     marker: `${i}/.lvs-agent-install`,
     supervisor: `${i}/${SUPERVISOR}`,
     runDir: `${i}/run`,
