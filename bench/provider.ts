@@ -10,7 +10,9 @@
 //   first exchange takes 2 RTT, as for hosts reached over a network with that round trip. The remote
 //   CPU work still shares the 2 cores.
 // Each RTT gets its own warm-up apply, then `runs` measured applies; the median is reported.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import type * as PB from "@pulumi/pulumi/proto/provider_pb.js";
+import { prepPaths } from "../provider/src/resources/prep-commands.ts";
 import { Lab } from "../test/helpers/netns.ts";
 import { startSshd, type Sshd } from "../test/helpers/sshd.ts";
 import { Plugin, secret } from "../test/provider/helpers/plugin.ts";
@@ -35,17 +37,28 @@ function inputs(s: Sshd, via: { host: string; port: number }): Obj {
 }
 
 /** One apply: Check then Create on every host at once; the hosts are reset between applies. */
-async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: number): Promise<number> {
+async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: number, root: string): Promise<number> {
+  const recordOf = (host: string) => prepPaths(host, `${root}/{host}`).record;
   const names = hosts.map((_, i) => `rs${i}-rtt${rtt}-r${round}`);
   const via = (s: Sshd, i: number) => (rtt > 0 ? { host: relayAddress(i), port: 22 } : { host: s.address, port: s.port });
   const checked = await Promise.all(hosts.map((s, i) => plugin.check("RealServer", names[i]!, inputs(s, via(s, i)))));
   const t0 = performance.now();
   const ends: number[] = [];
-  await Promise.all(checked.map((c, i) => plugin.create("RealServer", names[i]!, c.inputs).then(() => ends.push(performance.now() - t0))));
+  const created = await Promise.all(
+    checked.map(async (c, i) => {
+      const res = (await plugin.create("RealServer", names[i]!, c.inputs)) as PB.CreateResponse;
+      ends.push(performance.now() - t0);
+      return { id: res.getId(), outs: res.getProperties()!.toJavaScript() as Obj };
+    }),
+  );
   const ms = performance.now() - t0;
   // Spread of completions: all near the end = parallel; evenly spaced = something serialises the hosts.
   process.stderr.write(`  rtt_ms=${rtt} hosts=${hosts.length} round=${round} done_at_ms=${ends.map((e) => e.toFixed(0)).join(",")}\n`);
-  await Promise.all(checked.map((c, i) => plugin.delete("RealServer", names[i]!, c.inputs, `${names[i]}@${hosts[i]!.address}`)));
+  // Delete takes the state Create returned (as the engine does): every host back to as it was, so each
+  // round prepares fresh hosts (sysctls, VIP, files, record), not hosts a previous round left prepared.
+  await Promise.all(created.map((c, i) => plugin.delete("RealServer", names[i]!, c.outs, c.id)));
+  const left = hosts.map((_, i) => recordOf(via(hosts[i]!, i).host)).filter((f) => existsSync(f));
+  if (left.length > 0) throw new Error(`delete left host records behind: ${left.join(", ")}`);
   return ms;
 }
 
@@ -66,9 +79,9 @@ async function measure(n: number, runs: number, rtts: number[]): Promise<number[
         const routes = sshds.map((s, i) => ({ listen: { host: relayAddress(i), port: 22 }, target: { host: s.address, port: s.port } }));
         relay = await startDelayRelay(lab.host("control"), rtt, routes);
       }
-      await applyAll(plugin, sshds, rtt, 0); // warm-up: the plugin's first SSH handshakes and code paths
+      await applyAll(plugin, sshds, rtt, 0, root); // warm-up: the plugin's first SSH handshakes and code paths
       const times: number[] = [];
-      for (let r = 1; r <= runs; r++) times.push(await applyAll(plugin, sshds, rtt, r));
+      for (let r = 1; r <= runs; r++) times.push(await applyAll(plugin, sshds, rtt, r, root));
       medians.push(median(times));
       await relay?.stop();
       relay = undefined;
