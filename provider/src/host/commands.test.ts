@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ABSENT, readFileScript, remoteCommand, remotePathProblem, shQuote, writeFileScript } from "./commands.ts";
+import { ABSENT, readFileScript, remoteCommand, remotePathProblem, shQuote, spareCommand, spareInput, writeFileScript } from "./commands.ts";
 
 // The scripts are run here by the local /bin/sh: the same POSIX shell and coreutils a Debian host has.
 const dir = mkdtempSync(join(tmpdir(), "lvs-commands-"));
@@ -46,6 +46,17 @@ test("remoteCommand: past its deadline the command and its children are killed",
   const child = Number(r.stdout.trim());
   assert.ok(child > 0);
   assert.ok(!alive(child), "the background child is gone too");
+});
+
+test("a spare channel's command runs what it is sent as remoteCommand would: output, status, stdin empty, deadline", () => {
+  const spare = (input: string) => spawnSync("/bin/sh", ["-c", spareCommand(false)], { input, encoding: "utf8" });
+  const r = spare(spareInput(`echo "$((1+2)) 'q'"; cat; echo err >&2; exit 7`, 5));
+  assert.deepEqual([r.status, r.stdout, r.stderr], [7, "3 'q'\n", "err\n"]);
+  assert.deepEqual([spare("").status, spare("").stdout], [0, ""], "closed unused: runs nothing");
+  const t0 = Date.now();
+  const late = spare(spareInput("sleep 30", 0.3));
+  assert.equal(late.signal, "SIGKILL");
+  assert.ok(Date.now() - t0 < 10_000);
 });
 
 test("remote paths: absolute, no newline, not a directory", () => {

@@ -19,6 +19,23 @@ export function remoteCommand(cmd: string, o: { sudo: boolean; killAfterS: numbe
   return `exec ${(o.sudo ? ["sudo", "-n", "--", ...argv] : argv).map(shQuote).join(" ")}`;
 }
 
+/**
+ * A command channel opened ahead of need (ssh.ts): it waits on stdin for the kill deadline (first line)
+ * and the command (the rest), then runs it exactly as remoteCommand would, stdin from /dev/null. A
+ * command sent down a channel that is already open costs one round trip instead of two (open the
+ * channel, then start the command). Closed unused, it runs nothing.
+ */
+export function spareCommand(sudo: boolean): string {
+  const run = `${sudo ? "sudo -n -- " : ""}timeout -s KILL "$k" sh -c "$s" </dev/null`;
+  return `read -r k || exit 0; s=$(cat); [ -n "$s" ] || exit 0; exec ${run}`;
+}
+
+/** What a spare channel is sent: the deadline, then the command. */
+export const spareInput = (cmd: string, killAfterS: number): string => `${killAfterS}\n${cmd}`;
+
+/** Commands up to this size may go down a spare channel (they become one argument, which Linux caps at 128 KiB). */
+export const SPARE_MAX_BYTES = 64 * 1024;
+
 /** Run once per connection before the first sudo command: a refusal is reported as such. */
 export const SUDO_PROBE = "sudo -n true";
 

@@ -5,7 +5,7 @@ import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Duplex } from "node:stream";
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
 import { checkHostKey, hostKeyAlgorithms } from "./hostkey.ts";
-import { ABSENT, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, writeFileScript } from "./commands.ts";
+import { ABSENT, SPARE_MAX_BYTES, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, spareCommand, spareInput, writeFileScript } from "./commands.ts";
 import { commandFailure, connectErrorMessage, describeCommand, redact, type ConnectFailure } from "./messages.ts";
 
 export interface ExecOptions {
@@ -46,6 +46,7 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 
 export class SshHost {
   private sudoProbe?: Promise<void>;
+  private spare?: Promise<ClientChannel | undefined>;
   private lost?: string;
   private closed = false;
 
@@ -107,7 +108,35 @@ export class SshHost {
     const sudo = opts.sudo ?? this.conn.sudo;
     if (sudo) await this.checkSudo();
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
-    return this.run(remoteCommand(cmd, { sudo, killAfterS: timeoutS + REMOTE_KILL_GRACE }), cmd, { ...opts, timeout: timeoutS });
+    const killAfterS = timeoutS + REMOTE_KILL_GRACE;
+    if (opts.stdin === undefined && sudo === this.conn.sudo && Buffer.byteLength(cmd) <= SPARE_MAX_BYTES) {
+      const ch = await this.takeSpare();
+      if (ch) return this.settle(collect(ch, timeoutS, spareInput(cmd, killAfterS)), cmd);
+    }
+    return this.run(remoteCommand(cmd, { sudo, killAfterS }), cmd, { ...opts, timeout: timeoutS });
+  }
+
+  /**
+   * The spare channel (commands.ts spareCommand), a new one opened behind it at once: every command
+   * without stdin finds a channel already open and started, one round trip instead of two. Undefined
+   * when none could be opened (the caller opens its own).
+   */
+  private takeSpare(): Promise<ClientChannel | undefined> {
+    const taken = this.spare ?? this.openSpare();
+    this.spare = this.openSpare();
+    return taken;
+  }
+
+  private openSpare(): Promise<ClientChannel | undefined> {
+    if (this.lost) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const gone = () => resolve(undefined);
+      this.client.once("close", gone);
+      this.client.exec(spareCommand(this.conn.sudo), (err, ch) => {
+        this.client.removeListener("close", gone);
+        resolve(err ? undefined : ch);
+      });
+    });
   }
 
   /** Like exec, but a non-zero exit is an error naming the host, the command and its stderr. */
@@ -134,7 +163,10 @@ export class SshHost {
     return r.stdout;
   }
 
-  /** End the session (and the jump session it opened itself). */
+  /**
+   * End the session (and the jump session it opened itself). Its end is not waited for (that is a round
+   * trip, the server's answer to our disconnect) unless a jump it opened must close after it.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => {
       if (this.closed) return resolve();
@@ -142,8 +174,9 @@ export class SshHost {
       setTimeout(resolve, 2000).unref();
     });
     this.client.end();
+    if (!this.ownedJump) return;
     await closed;
-    await this.ownedJump?.close();
+    await this.ownedJump.close();
   }
 
   private checkPath(path: string): void {
@@ -165,14 +198,16 @@ export class SshHost {
   private run(remote: string, shown: string, opts: ExecOptions): Promise<ExecResult> {
     if (this.lost) return Promise.reject(this.error(`connection to ${this.label} lost (${this.lost}); cannot run ${describeCommand(shown)}`));
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
-    return new Promise((resolve, reject) => {
-      this.client.exec(remote, (err, ch) => {
-        if (err) return reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`));
-        collect(ch, timeoutS, opts.stdin).then(
-          (r) => resolve(r),
-          (why: string) => reject(this.error(`${describeCommand(shown)} on ${this.label}: ${why}`)),
-        );
-      });
+    const started = new Promise<ClientChannel>((resolve, reject) => {
+      this.client.exec(remote, (err, ch) => (err ? reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`)) : resolve(ch)));
+    });
+    return started.then((ch) => this.settle(collect(ch, timeoutS, opts.stdin), shown));
+  }
+
+  /** A command's result, its failure (a reason string from collect) an error naming it and the host. */
+  private settle(result: Promise<ExecResult>, shown: string): Promise<ExecResult> {
+    return result.catch((why: string) => {
+      throw this.error(`${describeCommand(shown)} on ${this.label}: ${why}`);
     });
   }
 
