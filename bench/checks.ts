@@ -5,7 +5,7 @@
 //
 //   node --import tsx bench/checks.ts            print the result lines
 //   (internal) bench/checks.ts --listen|--check  the two halves, run inside the lab hosts
-import { readFileSync } from "node:fs";
+import { TICKS_PER_S, cpuTicks } from "./common.ts";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { HealthCheck } from "../agent/src/config/checks.ts";
@@ -59,17 +59,6 @@ export async function benchChecks(opts: BenchOptions = {}): Promise<string[]> {
 function parseStats(line: string): Record<"t" | "checks" | "failed" | "up", number> {
   const get = (k: string) => Number(new RegExp(`(?:^| )${k}=(\\d+)`).exec(line)?.[1]);
   return { t: get("t"), checks: get("checks"), failed: get("failed"), up: get("up") };
-}
-
-/** USER_HZ: 100 on every Linux architecture node runs on. */
-const TICKS_PER_S = 100;
-
-/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-export function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 // ---------------------------------------------------------------------------------------------------

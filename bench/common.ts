@@ -1,5 +1,6 @@
 // What the benchmarks share: the two implementations under test, the lab topology, the VRRP settings
 // compared, and small statistics. Everything runs inside lab namespaces (test/helpers/netns.ts).
+import { readFileSync } from "node:fs";
 import type { Peer, VrrpInstanceInput } from "../test/helpers/agent.ts";
 
 export type Impl = "ours" | "keepalived";
@@ -62,4 +63,22 @@ export function sleep(ms: number): Promise<void> {
 /** Progress and per-run details go to stderr; stdout carries only the result lines. */
 export function note(text: string): void {
   process.stderr.write(`${text}\n`);
+}
+
+/** USER_HZ: 100 on every Linux architecture node runs on. */
+export const TICKS_PER_S = 100;
+
+/** utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** Clock ticks the whole machine spent busy (every CPU, all but idle and iowait; the first line of /proc/stat). */
+export function machineBusyTicks(): number {
+  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const n = fields.map(Number);
+  return n.reduce((a, b) => a + b, 0) - n[3]! - n[4]!;
 }

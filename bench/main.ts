@@ -1,6 +1,6 @@
 // `npm run bench [-- failover|idle|ipvs|provider ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
 // [--rtt=MS,...]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
-// after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20; 0 = direct).
+// after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20,50; 0 = direct).
 // Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived.
 import { cpus, release } from "node:os";
 import { parseArgs } from "node:util";
@@ -44,7 +44,7 @@ function parse(argv: string[]): Options {
   if (bad.length) throw new Error(`unknown case(s) ${bad.join(", ")}; known: ${CASES.join(", ")}`);
   const runs = Math.ceil(positiveNumber(values.runs, 5, "runs"));
   const warmupMs = positiveNumber(values.warmup, 30, "warmup") * 1000;
-  const rtts = (values.rtt ?? "0,20").split(",").map(Number);
+  const rtts = (values.rtt ?? "0,20,50").split(",").map(Number);
   if (!rtts.every((r) => r >= 0)) throw new Error("--rtt must be a comma-separated list of milliseconds (0 or more)");
   return { benches: positionals.length ? (positionals as Bench[]) : [...BENCHES], runs, cases, warmupMs, rtts };
 }

@@ -16,7 +16,7 @@ import { prepPaths } from "../provider/src/resources/prep-commands.ts";
 import { Lab } from "../test/helpers/netns.ts";
 import { startSshd, type Sshd } from "../test/helpers/sshd.ts";
 import { Plugin, secret } from "../test/provider/helpers/plugin.ts";
-import { median } from "./common.ts";
+import { TICKS_PER_S, cpuTicks, machineBusyTicks, median } from "./common.ts";
 import { startDelayRelay, type DelayRelay } from "./delay-relay.ts";
 
 type Obj = Record<string, unknown>;
@@ -37,11 +37,20 @@ function inputs(s: Sshd, via: { host: string; port: number }): Obj {
 }
 
 /** One apply: Check then Create on every host at once; the hosts are reset between applies. */
-async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: number, root: string): Promise<number> {
+interface Apply {
+  ms: number;
+  /** CPU the whole machine spent during the creates (every lab host's sshd and shells, the plugin, the kernel) */
+  machineCpuMs: number;
+  /** CPU the plugin process spent */
+  pluginCpuMs: number;
+}
+
+async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: number, root: string): Promise<Apply> {
   const recordOf = (host: string) => prepPaths(host, `${root}/{host}`).record;
   const names = hosts.map((_, i) => `rs${i}-rtt${rtt}-r${round}`);
   const via = (s: Sshd, i: number) => (rtt > 0 ? { host: relayAddress(i), port: 22 } : { host: s.address, port: s.port });
   const checked = await Promise.all(hosts.map((s, i) => plugin.check("RealServer", names[i]!, inputs(s, via(s, i)))));
+  const [busy0, plugin0] = [machineBusyTicks(), cpuTicks(plugin.pid)];
   const t0 = performance.now();
   const ends: number[] = [];
   const created = await Promise.all(
@@ -52,6 +61,8 @@ async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: numbe
     }),
   );
   const ms = performance.now() - t0;
+  const tickMs = 1000 / TICKS_PER_S;
+  const cpu = { machineCpuMs: (machineBusyTicks() - busy0) * tickMs, pluginCpuMs: (cpuTicks(plugin.pid) - plugin0) * tickMs };
   // Spread of completions: all near the end = parallel; evenly spaced = something serialises the hosts.
   process.stderr.write(`  rtt_ms=${rtt} hosts=${hosts.length} round=${round} done_at_ms=${ends.map((e) => e.toFixed(0)).join(",")}\n`);
   // Delete takes the state Create returned (as the engine does): every host back to as it was, so each
@@ -59,11 +70,11 @@ async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: numbe
   await Promise.all(created.map((c, i) => plugin.delete("RealServer", names[i]!, c.outs, c.id)));
   const left = hosts.map((_, i) => recordOf(via(hosts[i]!, i).host)).filter((f) => existsSync(f));
   if (left.length > 0) throw new Error(`delete left host records behind: ${left.join(", ")}`);
-  return ms;
+  return { ms, ...cpu };
 }
 
 /** Median apply time on n hosts for each RTT, in the order given; one lab and one plugin for all. */
-async function measure(n: number, runs: number, rtts: number[]): Promise<number[]> {
+async function measure(n: number, runs: number, rtts: number[]): Promise<Apply[]> {
   const lab = Lab.create([{ name: "control", addr: `${NET}.0.2/16` }]);
   const root = mkdtempSync("/tmp/lvsb-prov-");
   const sshds: Sshd[] = [];
@@ -73,16 +84,17 @@ async function measure(n: number, runs: number, rtts: number[]): Promise<number[
     for (let i = 0; i < n; i++) lab.addHost({ name: `rs${i}`, addr: `${NET}.1.${10 + i}/16` });
     sshds.push(...(await Promise.all([...Array(n).keys()].map((i) => startSshd(lab.host(`rs${i}`))))));
     plugin = await Plugin.start(120_000, { host: lab.host("control"), env: { LVS_PROVIDER_TEST_HOST_ROOT: `${root}/{host}` } });
-    const medians: number[] = [];
+    const medians: Apply[] = [];
     for (const rtt of rtts) {
       if (rtt > 0) {
         const routes = sshds.map((s, i) => ({ listen: { host: relayAddress(i), port: 22 }, target: { host: s.address, port: s.port } }));
         relay = await startDelayRelay(lab.host("control"), rtt, routes);
       }
       await applyAll(plugin, sshds, rtt, 0, root); // warm-up: the plugin's first SSH handshakes and code paths
-      const times: number[] = [];
-      for (let r = 1; r <= runs; r++) times.push(await applyAll(plugin, sshds, rtt, r, root));
-      medians.push(median(times));
+      const applies: Apply[] = [];
+      for (let r = 1; r <= runs; r++) applies.push(await applyAll(plugin, sshds, rtt, r, root));
+      const mid = (k: keyof Apply) => median(applies.map((a) => a[k]));
+      medians.push({ ms: mid("ms"), machineCpuMs: mid("machineCpuMs"), pluginCpuMs: mid("pluginCpuMs") });
       await relay?.stop();
       relay = undefined;
     }
@@ -96,12 +108,21 @@ async function measure(n: number, runs: number, rtts: number[]): Promise<number[
   }
 }
 
-/** One result line per RTT (ms; 0 = direct, no added latency). */
-export async function benchProvider(runs = 3, rtts: number[] = [0, 20]): Promise<string[]> {
+/**
+ * One result line per RTT (ms; 0 = direct, no added latency), with the CPU a 20-host apply cost per
+ * host: on the whole machine (the lab hosts' sshd and shells included) and in the plugin alone. The
+ * first bounds the 20-host time on this machine's cores; the second is what the provider's own
+ * process spends, the part that stays on one machine when the hosts are real.
+ */
+export async function benchProvider(runs = 3, rtts: number[] = [0, 20, 50]): Promise<string[]> {
   const small = await measure(2, runs, rtts);
   const large = await measure(20, runs, rtts);
   return rtts.map((rtt, k) => {
     const [s, l] = [small[k]!, large[k]!];
-    return `provider apply realservers rtt_ms=${rtt} hosts2_ms=${s.toFixed(0)} hosts20_ms=${l.toFixed(0)} ratio=${(l / s).toFixed(2)} runs=${runs}`;
+    const perHost = (ms: number) => (ms / 20).toFixed(1);
+    return (
+      `provider apply realservers rtt_ms=${rtt} hosts2_ms=${s.ms.toFixed(0)} hosts20_ms=${l.ms.toFixed(0)} ratio=${(l.ms / s.ms).toFixed(2)} ` +
+      `hosts20_cpu_ms_per_host=${perHost(l.machineCpuMs)} hosts20_plugin_cpu_ms_per_host=${perHost(l.pluginCpuMs)} runs=${runs}`
+    );
   });
 }
