@@ -99,21 +99,30 @@ for (const v of VARIANTS) {
     });
 
     test("SIGTERM sends priority 0: the backup takes over within Skew_Time, the master removes its VIPs", async () => {
-      const lab = labFor(2);
-      try {
-        const a = startAgent(lab.host("d1"), config(v, 0, 200));
-        const b = startAgent(lab.host("d2"), config(v, 1, 100));
-        await a.waitState("VI_1", "MASTER", takeoverMs(v) + 2000);
-        await b.waitState("VI_1", "BACKUP", 5000);
-        const mark = b.lines.length;
-        a.signal("SIGTERM");
-        const took = await b.waitState("VI_1", "MASTER", 3000, mark);
-        // The backup took over on Skew_Time after the priority-0 advert, not on a full Master_Down_Interval.
-        assert.match(took.text, /master left \(priority 0\); Skew_Time/);
-        assert.equal(await a.exited(5000), 0);
-        assert.deepEqual(holders(lab, 2), ["d2"]);
-      } finally {
-        lab.destroy();
+      // At 0.1 s adverts a master starved of CPU for ~0.3 s on a loaded machine is taken over by
+      // timeout before the signal reaches it. That, and only that (the backup's takeover arrived
+      // before the master logged its shutdown), runs the scenario again; a priority-0 advert that is
+      // lost or never sent still fails.
+      for (let attempt = 1; ; attempt++) {
+        const lab = labFor(2);
+        try {
+          const a = startAgent(lab.host("d1"), config(v, 0, 200));
+          const b = startAgent(lab.host("d2"), config(v, 1, 100));
+          await a.waitState("VI_1", "MASTER", takeoverMs(v) + 2000);
+          await b.waitState("VI_1", "BACKUP", 5000);
+          const mark = b.lines.length;
+          a.signal("SIGTERM");
+          const took = await b.waitState("VI_1", "MASTER", 3000, mark);
+          const stopped = await a.waitLine((l) => l.text.includes('"agent.stop"'), 5000, "the master's shutdown");
+          if (attempt < 3 && /Master_Down_Interval/.test(took.text) && took.t < stopped.t) continue;
+          // The backup took over on Skew_Time after the priority-0 advert, not on a full Master_Down_Interval.
+          assert.match(took.text, /master left \(priority 0\); Skew_Time/);
+          assert.equal(await a.exited(5000), 0);
+          assert.deepEqual(holders(lab, 2), ["d2"]);
+          return;
+        } finally {
+          lab.destroy();
+        }
       }
     });
   });
