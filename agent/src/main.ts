@@ -5,7 +5,7 @@ import { loadKeepalivedConf } from "./keepalived/load.ts";
 import { Agent } from "./daemon.ts";
 import { log } from "./log.ts";
 import { startMetricsServer } from "./status/http.ts";
-import { requestStatus, startStatusServer } from "./status/socket.ts";
+import { AgentNotRunning, EXIT_NOT_RUNNING, requestStatus, startStatusServer } from "./status/socket.ts";
 import { formatStatusTable, type AgentStatus } from "./status/format.ts";
 import { GlobalSettings } from "./config/schema.ts";
 
@@ -18,7 +18,8 @@ options:
   --config-dir DIR   directory of JSON fragments (default /etc/lvs-agent/conf.d)
   --config FILE      a single JSON file instead
   --keepalived-conf FILE  a keepalived.conf instead (global_defs, vrrp_script, vrrp_instance, virtual_server)
-  --socket PATH      status socket (default from the config, /run/lvs-agent/agent.sock)`;
+  --socket PATH      status socket (default from the config, /run/lvs-agent/agent.sock)
+exit status: 0 done, 1 failed (reload: rejected), 2 usage, ${EXIT_NOT_RUNNING} no agent running at the socket (reload, status)`;
 
 const DEFAULT_DIR = "/etc/lvs-agent/conf.d";
 
@@ -114,6 +115,6 @@ main(process.argv.slice(2)).then(
   (err: Error) => {
     log.error(err.message, { event: "agent.fatal" });
     console.error(`lvs-agent: ${err.message}`);
-    process.exit(1);
+    process.exit(err instanceof AgentNotRunning ? EXIT_NOT_RUNNING : 1);
   },
 );

@@ -111,6 +111,13 @@ test("check, and run refusing to start", { timeout: 60_000 }, async () => {
     assert.ok(!rCap.stderr.includes("    at "), `a stack trace instead of a message:\n${rCap.stderr}`);
     assert.ok(!existsSync(join(sockDir, "b.sock")), "a failed start left a status socket behind");
     assert.ok(!d1.hasAddr("10.66.0.100"));
+
+    // --- reload/status with no agent at the socket: exit 3 (not running), told apart from a failure (1)
+    for (const cmd of ["reload", "status"]) {
+      const r = await lvsAgent(d1, [cmd, "--socket", join(sockDir, "b.sock")]);
+      assert.equal(r.code, 3, `${cmd}: ${r.stderr}`);
+      assert.match(r.stderr, /^lvs-agent: cannot reach lvs-agent at .*b\.sock: .*ENOENT/m);
+    }
   } finally {
     lab.destroy();
     rmSync(tmp, { recursive: true, force: true });

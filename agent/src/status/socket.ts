@@ -167,6 +167,16 @@ export async function requestStatus(path: string, cmd: StatusCommand, timeoutMs 
   return reply as ReloadResult;
 }
 
+/** Nothing listens at the socket (no such file, or a stale one): no agent is running there. */
+const NOT_LISTENING = ["ENOENT", "ECONNREFUSED"];
+
+/** The CLI's exit status for it (reload, status): callers such as the provider tell "not running" from "failed". */
+export const EXIT_NOT_RUNNING = 3;
+
+export class AgentNotRunning extends Error {
+  override name = "AgentNotRunning";
+}
+
 /** One request line out, one reply line back. */
 export function exchange(path: string, cmd: StatusCommand, timeoutMs: number): Promise<StatusReply> {
   return new Promise((resolve, reject) => {
@@ -195,7 +205,10 @@ export function exchange(path: string, cmd: StatusCommand, timeoutMs: number): P
         }
       });
     });
-    sock.on("error", (err) => settle(() => reject(new Error(`cannot reach lvs-agent at ${path}: ${err.message}`))));
+    sock.on("error", (err: NodeJS.ErrnoException) => {
+      const why = `cannot reach lvs-agent at ${path}: ${err.message}`;
+      settle(() => reject(NOT_LISTENING.includes(err.code ?? "") ? new AgentNotRunning(why) : new Error(why)));
+    });
     sock.on("close", () => settle(() => reject(new Error(`${path} closed the connection without a reply`))));
   });
 }

@@ -14,6 +14,7 @@
 import { withHosts, type HostSession, type Remote } from "../host/executor.ts";
 import { shQuote } from "../host/commands.ts";
 import { withLocks } from "../host/lock.ts";
+import { EXIT_NOT_RUNNING } from "../../../agent/src/status/socket.ts";
 import type { Obj } from "../inputs/common.ts";
 import {
   agentCommandLine, changesFor, configLock, failureMessage, hostKey, parseStatus, readAnswer, agentFailure, sameFragment,
@@ -32,10 +33,17 @@ async function put(ssh: Remote, path: string, text: string | undefined): Promise
   else await ssh.writeFile(path, text, MODE);
 }
 
-async function reload(h: HostSession, agent: AgentAccess): Promise<void> {
-  await h.step("lvs-agent reload", async (ssh) => {
+/**
+ * Have the agent apply its files; false when no agent runs there and `idle` allows it. A removal needs
+ * no running agent (one started later reads the directory without the file): deleting a Vip from a
+ * director whose agent is stopped succeeds. Anything else needs the agent's verdict.
+ */
+async function reload(h: HostSession, agent: AgentAccess, idle = false): Promise<boolean> {
+  return h.step("lvs-agent reload", async (ssh) => {
     const r = await ssh.exec(agentCommandLine(agent, "reload"));
+    if (r.code === EXIT_NOT_RUNNING && idle) return false;
     if (r.code !== 0) throw new Error(agentFailure(r));
+    return true;
   });
 }
 
@@ -55,9 +63,9 @@ async function applyOnHost(h: HostSession, run: HostRun, what: string): Promise<
     log(h.host, what, `${f.text === undefined ? "removed" : "wrote"} ${f.path}`);
   }
   if (run.done.length === 0) return;
-  await reload(h, run.change.agent);
-  run.applied = true;
-  log(h.host, what, "agent reloaded");
+  const removalsOnly = run.change.files.every((f) => f.text === undefined);
+  run.applied = await reload(h, run.change.agent, removalsOnly);
+  log(h.host, what, run.applied ? "agent reloaded" : "no agent running there: nothing to reload");
 }
 
 async function rollBack(h: HostSession, run: HostRun, what: string): Promise<RollbackNote> {
