@@ -14,6 +14,8 @@ export interface ExecOptions {
   sudo?: boolean;
   /** seconds; default: the connection's `commandTimeout` */
   timeout?: number;
+  /** no command follows on this session: open no channel ahead for one */
+  last?: boolean;
 }
 
 export interface ExecResult {
@@ -110,23 +112,21 @@ export class SshHost {
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
     const killAfterS = timeoutS + REMOTE_KILL_GRACE;
     if (opts.stdin === undefined && sudo === this.conn.sudo && Buffer.byteLength(cmd) <= SPARE_MAX_BYTES) {
-      const ch = await this.takeSpare();
+      // The channel opened ahead, if any; another opened behind it at once for the next command. The
+      // first command runs on its own channel (one opened now would cost it the same round trips).
+      const ready = this.spare;
+      this.spare = opts.last ? undefined : this.openSpare();
+      const ch = await ready;
       if (ch) return this.settle(collect(ch, timeoutS, spareInput(cmd, killAfterS)), cmd);
     }
     return this.run(remoteCommand(cmd, { sudo, killAfterS }), cmd, { ...opts, timeout: timeoutS });
   }
 
   /**
-   * The spare channel (commands.ts spareCommand), a new one opened behind it at once: every command
-   * without stdin finds a channel already open and started, one round trip instead of two. Undefined
-   * when none could be opened (the caller opens its own).
+   * A spare channel (commands.ts spareCommand): a command without stdin sent down a channel already
+   * open and started costs one round trip instead of two. Undefined when none could be opened (the
+   * caller opens its own).
    */
-  private takeSpare(): Promise<ClientChannel | undefined> {
-    const taken = this.spare ?? this.openSpare();
-    this.spare = this.openSpare();
-    return taken;
-  }
-
   private openSpare(): Promise<ClientChannel | undefined> {
     if (this.lost) return Promise.resolve(undefined);
     return new Promise((resolve) => {
@@ -198,10 +198,12 @@ export class SshHost {
   private run(remote: string, shown: string, opts: ExecOptions): Promise<ExecResult> {
     if (this.lost) return Promise.reject(this.error(`connection to ${this.label} lost (${this.lost}); cannot run ${describeCommand(shown)}`));
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
-    const started = new Promise<ClientChannel>((resolve, reject) => {
-      this.client.exec(remote, (err, ch) => (err ? reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`)) : resolve(ch)));
+    // collect() listens in the callback itself: the command's output and exit can arrive in the same
+    // chunk as the channel's confirmation, before a promise continuation would run.
+    const done = new Promise<ExecResult>((resolve, reject) => {
+      this.client.exec(remote, (err, ch) => (err ? reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`)) : resolve(this.settle(collect(ch, timeoutS, opts.stdin), shown))));
     });
-    return started.then((ch) => this.settle(collect(ch, timeoutS, opts.stdin), shown));
+    return done;
   }
 
   /** A command's result, its failure (a reason string from collect) an error naming it and the host. */

@@ -74,7 +74,7 @@ export async function converge(h: HostSession, paths: PrepPaths, holder: string,
     }
     return { record: plan.record, ops: plan.ops, systemd: actual.systemd };
   } finally {
-    if (!unlocked) await h.ssh.exec(unlock).catch(() => undefined);
+    if (!unlocked) await h.ssh.exec(unlock, { last: true }).catch(() => undefined);
   }
 }
 
@@ -99,10 +99,12 @@ export async function applyOps(h: HostSession, paths: PrepPaths, ops: Op[], hook
   const done: Op[] = [];
   const pieces = batches(ops, hooks.breakAfter);
   for (const [n, batch] of pieces.entries()) {
-    const script = batchScript(batch.map((op) => render(op, paths)), { then: n === pieces.length - 1 ? then : undefined });
+    const final = n === pieces.length - 1;
+    const script = batchScript(batch.map((op) => render(op, paths)), { then: final ? then : undefined });
     let r: ExecResult;
     try {
-      r = await h.ssh.exec(script);
+      // With `then` (the unlock) the final batch ends the operation: no channel is opened behind it.
+      r = await h.ssh.exec(script, { last: final && then !== undefined });
     } catch (err) {
       const e = new StepError(h.host, describeOp(batch[0]!), `${(err as Error).message} (whether its ${batch.length} operation(s) took effect is unknown)`);
       throw await rollBack(h, paths, [...done, ...batch], e, render);
