@@ -109,3 +109,7 @@ export class Provider extends pulumi.ProviderResource {
     super("lvs", name, {}, opts);
   }
 }
+
+// The whole cluster from one ClusterSpec (sdk/cluster.ts imports the resources above; it only uses them
+// when a Cluster is constructed, so this cycle is safe to load from either side).
+export { Cluster, validateClusterSpec, type ClusterArgs, type ClusterSpecInput } from "./cluster.ts";
