@@ -21,6 +21,8 @@ export interface SshdOptions {
   password?: string;
   /** also hold an RSA host key (after the ed25519 one) */
   rsaHostKey?: boolean;
+  /** more sshd_config lines (e.g. "MaxSessions 1") */
+  extraConfig?: string[];
 }
 
 export interface Sshd {
@@ -83,6 +85,7 @@ function sshdConfig(dir: string, address: string, port: number, opts: SshdOption
     "PrintMotd no",
     // VERBOSE logs "Connection from ..." for every accepted TCP connection: tests count them.
     "LogLevel VERBOSE",
+    ...(opts.extraConfig ?? []),
     "",
   ].join("\n");
 }

@@ -313,6 +313,28 @@ test("password auth; failed authentication names the user and host, and never a 
   }
 });
 
+test("a command over 128 KiB (one argument's limit) runs: it goes to the host over stdin", { skip }, async () => {
+  const h = await connect(connTo(jump));
+  const filler = `# ${"x".repeat(199 * 1024)}\n`;
+  assert.equal(await callOk(h, "check", `${filler}echo "$((6*7))"; cat`), "42\n");
+  await callOk(h, "close");
+});
+
+test("a server allowing one session per connection (MaxSessions 1): every command still runs", { skip }, async () => {
+  const s = await startSshd(lab.host("cli"), { port: 2201, extraConfig: ["MaxSessions 1"] });
+  try {
+    const h = await connect(connTo(s));
+    const path = `${s.dir}/one-session.txt`;
+    for (let i = 0; i < 3; i++) assert.equal(await callOk(h, "check", `echo ${i}`), `${i}\n`);
+    await callOk(h, "writeFile", path, "content\n");
+    assert.equal(await callOk(h, "readFile", path), "content\n");
+    assert.equal(await callOk(h, "check", "echo last"), "last\n");
+    await callOk(h, "close");
+  } finally {
+    await s.stop();
+  }
+});
+
 test("setup costs (diagnostic)", { skip }, async (t: TestContext) => {
   const t0 = Date.now();
   const s = await startSshd(lab.host("cli"), { port: 2200 });

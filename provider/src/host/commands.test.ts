@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ABSENT, readFileScript, remoteCommand, remotePathProblem, shQuote, spareCommand, spareInput, writeFileScript } from "./commands.ts";
+import { ABSENT, STDIN_SCRIPT, readFileScript, remoteCommand, remotePathProblem, shQuote, spareCommand, spareInput, writeFileScript } from "./commands.ts";
 
 // The scripts are run here by the local /bin/sh: the same POSIX shell and coreutils a Debian host has.
 const dir = mkdtempSync(join(tmpdir(), "lvs-commands-"));
@@ -107,4 +107,10 @@ test("readFileScript: content, empty, absent (its own exit code), a directory is
   const d = sh(readFileScript(dir));
   assert.notEqual(d.status, 0);
   assert.notEqual(d.status, ABSENT);
+});
+
+test("STDIN_SCRIPT runs a script too long to be an argument, its commands' stdin empty", () => {
+  const script = `# ${"y".repeat(200 * 1024)}\necho "$((2+3))"; cat; exit 4`;
+  const r = spawnSync("/bin/sh", ["-c", STDIN_SCRIPT], { input: script, encoding: "utf8" });
+  assert.deepEqual([r.status, r.stdout], [4, "5\n"]);
 });

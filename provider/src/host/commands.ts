@@ -33,8 +33,14 @@ export function spareCommand(sudo: boolean): string {
 /** What a spare channel is sent: the deadline, then the command. */
 export const spareInput = (cmd: string, killAfterS: number): string => `${killAfterS}\n${cmd}`;
 
-/** Commands up to this size may go down a spare channel (they become one argument, which Linux caps at 128 KiB). */
+/**
+ * Commands longer than this go over stdin (STDIN_SCRIPT) instead of as an argument: a command is one
+ * argument to the host's shell (and to `sh -c` under `timeout`), and Linux caps one at 128 KiB.
+ */
 export const SPARE_MAX_BYTES = 64 * 1024;
+
+/** Run the script read from stdin, its commands' own stdin empty: for scripts too long to be an argument. */
+export const STDIN_SCRIPT = 's=$(cat); eval "$s" </dev/null';
 
 /** Run once per connection before the first sudo command: a refusal is reported as such. */
 export const SUDO_PROBE = "sudo -n true";

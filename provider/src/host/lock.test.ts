@@ -42,6 +42,16 @@ describe("the lock", () => {
   });
 });
 
+describe("a lock that cannot be made", () => {
+  it("fails at once with mkdir's own words instead of waiting as if it were held", () => {
+    const t0 = Date.now();
+    const r = sh(lockScript("/proc/lvs-no-such-dir/x.lock", 5));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /mkdir: cannot create directory/);
+    assert.ok(Date.now() - t0 < 2000);
+  });
+});
+
 describe("withLocks", () => {
   /** Hosts whose commands are only recorded: "lock <path>" or "unlock <path>" per host. */
   function hosts(names: string[], log: string[]) {

@@ -29,9 +29,12 @@ export function lockScript(lock: string, waitS = 60, staleS = 600): string {
   const d = shQuote(lock);
   return [
     SESSION_OWNER,
-    `[ -d ${shQuote(posix.dirname(lock))} ] || mkdir -p ${shQuote(posix.dirname(lock))}`,
+    `[ -d ${shQuote(posix.dirname(lock))} ] || mkdir -p ${shQuote(posix.dirname(lock))} || exit 1`,
     "n=0",
     `while ! mkdir ${d} 2>/dev/null; do`,
+    // Not there after a failed mkdir: just released (take it), or a directory that cannot be made
+    // (say why and give up at once rather than wait as if it were held).
+    `  if [ ! -d ${d} ]; then if mkdir ${d} 2>/dev/null; then break; fi; [ -d ${d} ] || { mkdir ${d}; exit 1; }; fi`,
     `  o=$(cat ${d}/owner 2>/dev/null || true)`,
     `  age=$(( $(date +%s) - $(stat -c %Y ${d} 2>/dev/null || date +%s) ))`,
     '  if [ -n "$o" ] && [ "$o" != 1 ] && ! kill -0 "$o" 2>/dev/null; then gone=1; else gone=0; fi',

@@ -5,7 +5,8 @@ import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Duplex } from "node:stream";
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
 import { checkHostKey, hostKeyAlgorithms } from "./hostkey.ts";
-import { ABSENT, SPARE_MAX_BYTES, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, spareCommand, spareInput, writeFileScript } from "./commands.ts";
+import { ABSENT, SPARE_MAX_BYTES, STDIN_SCRIPT, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, spareInput, writeFileScript } from "./commands.ts";
+import { Spares } from "./spare.ts";
 import { commandFailure, connectErrorMessage, describeCommand, redact, type ConnectFailure } from "./messages.ts";
 
 export interface ExecOptions {
@@ -48,9 +49,9 @@ const MAX_OUTPUT = 32 * 1024 * 1024;
 
 export class SshHost {
   private sudoProbe?: Promise<void>;
-  private spare?: Promise<ClientChannel | undefined>;
   private lost?: string;
   private closed = false;
+  private readonly spares: Spares;
 
   private constructor(
     private readonly client: Client,
@@ -60,6 +61,7 @@ export class SshHost {
     private readonly secrets: string[],
     private readonly ownedJump?: SshHost,
   ) {
+    this.spares = new Spares(client, conn.sudo, () => this.lost === undefined);
     client.on("error", (err) => (this.lost ??= redact(err.message, secrets)));
     client.on("close", () => {
       this.closed = true;
@@ -111,32 +113,15 @@ export class SshHost {
     if (sudo) await this.checkSudo();
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
     const killAfterS = timeoutS + REMOTE_KILL_GRACE;
-    if (opts.stdin === undefined && sudo === this.conn.sudo && Buffer.byteLength(cmd) <= SPARE_MAX_BYTES) {
-      // The channel opened ahead, if any; another opened behind it at once for the next command. The
-      // first command runs on its own channel (one opened now would cost it the same round trips).
-      const ready = this.spare;
-      this.spare = opts.last ? undefined : this.openSpare();
-      const ch = await ready;
+    if (opts.stdin === undefined && Buffer.byteLength(cmd) > SPARE_MAX_BYTES) {
+      // Too long for one argument (Linux caps one at 128 KiB): the script goes over stdin instead.
+      return this.run(remoteCommand(STDIN_SCRIPT, { sudo, killAfterS }), cmd, { ...opts, stdin: cmd, timeout: timeoutS });
+    }
+    if (opts.stdin === undefined && sudo === this.conn.sudo) {
+      const ch = await this.spares.take(opts.last ?? false);
       if (ch) return this.settle(collect(ch, timeoutS, spareInput(cmd, killAfterS)), cmd);
     }
     return this.run(remoteCommand(cmd, { sudo, killAfterS }), cmd, { ...opts, timeout: timeoutS });
-  }
-
-  /**
-   * A spare channel (commands.ts spareCommand): a command without stdin sent down a channel already
-   * open and started costs one round trip instead of two. Undefined when none could be opened (the
-   * caller opens its own).
-   */
-  private openSpare(): Promise<ClientChannel | undefined> {
-    if (this.lost) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const gone = () => resolve(undefined);
-      this.client.once("close", gone);
-      this.client.exec(spareCommand(this.conn.sudo), (err, ch) => {
-        this.client.removeListener("close", gone);
-        resolve(err ? undefined : ch);
-      });
-    });
   }
 
   /** Like exec, but a non-zero exit is an error naming the host, the command and its stderr. */
@@ -168,6 +153,7 @@ export class SshHost {
    * trip, the server's answer to our disconnect) unless a jump it opened must close after it.
    */
   async close(): Promise<void> {
+    this.lost ??= "the session was closed";
     const closed = new Promise<void>((resolve) => {
       if (this.closed) return resolve();
       this.client.once("close", () => resolve());
@@ -195,15 +181,25 @@ export class SshHost {
     return this.sudoProbe;
   }
 
-  private run(remote: string, shown: string, opts: ExecOptions): Promise<ExecResult> {
+  private run(remote: string, shown: string, opts: ExecOptions, retried = false): Promise<ExecResult> {
     if (this.lost) return Promise.reject(this.error(`connection to ${this.label} lost (${this.lost}); cannot run ${describeCommand(shown)}`));
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
-    // collect() listens in the callback itself: the command's output and exit can arrive in the same
-    // chunk as the channel's confirmation, before a promise continuation would run.
-    const done = new Promise<ExecResult>((resolve, reject) => {
-      this.client.exec(remote, (err, ch) => (err ? reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`)) : resolve(this.settle(collect(ch, timeoutS, opts.stdin), shown))));
+    return new Promise<ExecResult>((resolve, reject) => {
+      const refused = (err: Error) => {
+        const e = this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`);
+        if (retried) return reject(e);
+        // A server allowing few sessions per connection (sshd MaxSessions) may have given the last slot
+        // to a spare channel: without spares from now on, try once more.
+        this.spares.drop().then((held) => (held ? resolve(this.run(remote, shown, opts, true)) : reject(e)), () => reject(e));
+      };
+      try {
+        // collect() listens in the callback itself: the command's output and exit can arrive in the same
+        // chunk as the channel's confirmation, before a promise continuation would run.
+        this.client.exec(remote, (err, ch) => (err ? refused(err) : resolve(this.settle(collect(ch, timeoutS, opts.stdin), shown))));
+      } catch (err) {
+        reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${(err as Error).message}`));
+      }
     });
-    return done;
   }
 
   /** A command's result, its failure (a reason string from collect) an error naming it and the host. */
@@ -224,8 +220,10 @@ function secretsOf(e: Endpoint): string[] {
 
 /**
  * Feed stdin, gather output, enforce the timeout; rejects with a reason (a string). On timeout the
- * channel is closed without waiting for the command: `timeout` on the host kills it a moment later.
- * (ssh2 sends no signal request once stdin is closed, so a signal cannot be the way.)
+ * channel is closed and `timeout` on the host kills the command REMOTE_KILL_GRACE later; the rejection
+ * waits that long and a second more, so that whatever the caller does next (a rollback) never runs
+ * beside the command it gave up on. (ssh2 sends no signal request once stdin is closed, so a signal
+ * cannot be the way.)
  */
 function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
@@ -234,19 +232,21 @@ function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer): 
     let size = 0;
     let exit: { code: number | null; signal?: string } | undefined;
     let settled = false;
-    const abort = (why: string) => {
+    const abort = (why: string, afterMs = 0) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       ch.close();
-      reject(why);
+      setTimeout(() => reject(why), afterMs);
     };
     const take = (into: Buffer[]) => (b: Buffer) => {
       size += b.length;
       if (size > MAX_OUTPUT) return abort(`output exceeded ${MAX_OUTPUT} bytes`);
       into.push(b);
     };
-    const timer = setTimeout(() => abort(`timed out after ${timeoutS} s`), timeoutS * 1000);
+    const timer = setTimeout(() => {
+      abort(`timed out after ${timeoutS} s`, (REMOTE_KILL_GRACE + 1) * 1000);
+    }, timeoutS * 1000);
     ch.on("data", take(out));
     ch.stderr.on("data", take(err));
     ch.on("exit", (code: number | null, signal?: string) => (exit = { code, signal }));
