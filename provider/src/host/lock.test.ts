@@ -42,6 +42,19 @@ describe("the lock", () => {
   });
 });
 
+describe("a lock's age", () => {
+  it("breaks a lock whose owner is unknown once it is stale, never one a live session holds", () => {
+    const lock = join(tmp, "l3", "host-prep.lock");
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, "owner"), `${process.pid}\n`);
+    sh(`touch -d '1 hour ago' ${lock}`);
+    assert.equal(sh(lockScript(lock, 0.4, 60)).status, LOCK_BUSY, "a live owner keeps it however old");
+    writeFileSync(join(lock, "owner"), "1\n");
+    sh(`touch -d '1 hour ago' ${lock}`);
+    assert.equal(sh(lockScript(lock, 5, 60)).status, 0, "an unknown owner's stale lock is broken");
+  });
+});
+
 describe("a lock that cannot be made", () => {
   it("fails at once with mkdir's own words instead of waiting as if it were held", () => {
     const t0 = Date.now();

@@ -12,7 +12,7 @@ const SESSION_OWNER = [
   // Builtins only (read with redirects): walking the parents costs no process. The parent comes from
   // /proc/PID/status: /proc/PID/stat cannot be split on spaces (a comm such as "npm test" has one).
   'while [ "$p" -gt 1 ]; do',
-  '  c=; read -r c 2>/dev/null < /proc/$p/comm; case "$c" in sshd*) break;; esac',
+  '  c=; read -r c 2>/dev/null < /proc/$p/comm; case "$c" in sshd*|dropbear*) break;; esac',
   '  n=1; while read -r k v; do if [ "$k" = PPid: ]; then n=$v; break; fi; done 2>/dev/null < /proc/$p/status; p=$n',
   "done",
   'owner="$p"',
@@ -38,7 +38,8 @@ export function lockScript(lock: string, waitS = 60, staleS = 600): string {
     `  o=$(cat ${d}/owner 2>/dev/null || true)`,
     `  age=$(( $(date +%s) - $(stat -c %Y ${d} 2>/dev/null || date +%s) ))`,
     '  if [ -n "$o" ] && [ "$o" != 1 ] && ! kill -0 "$o" 2>/dev/null; then gone=1; else gone=0; fi',
-    `  if [ $gone = 1 ] || [ $age -gt ${staleS} ]; then [ "$(cat ${d}/owner 2>/dev/null || true)" = "$o" ] && rm -rf ${d}; continue; fi`,
+    // Age breaks only a lock whose owner is unknown: a live session may hold it for long (an install).
+    `  if [ $gone = 1 ] || { { [ -z "$o" ] || [ "$o" = 1 ]; } && [ $age -gt ${staleS} ]; }; then [ "$(cat ${d}/owner 2>/dev/null || true)" = "$o" ] && rm -rf ${d}; continue; fi`,
     "  n=$((n+1))",
     `  if [ $n -ge ${waitS * 5} ]; then echo "another operation holds ${lock} (session $o, for $age s)" >&2; exit ${LOCK_BUSY}; fi`,
     "  sleep 0.2",

@@ -39,10 +39,12 @@ const covers = (q: ReadQuery, need: ReadQuery) =>
  * (the lock) run ahead in the same command. The record is read with what want names; only when the
  * record names more (another holder's needs) does a second read follow.
  */
-export async function inspect(h: HostSession, paths: PrepPaths, want?: Want, first?: string): Promise<Inspection> {
-  const read = (q: ReadQuery, pre?: string) => {
-    const script = `${pre ? `${pre}\n` : ""}${readScript(q, paths.root)}`;
-    return h.step(pre ? "lock and read host state" : "read host state", async (ssh) => parseRead(await ssh.check(script), q));
+export async function inspect(h: HostSession, paths: PrepPaths, want?: Want, first?: { script: string; ran: () => void }): Promise<Inspection> {
+  const read = async (q: ReadQuery, pre?: typeof first) => {
+    const script = `${pre ? `${pre.script}\n` : ""}${readScript(q, paths.root)}`;
+    const out = await h.step(pre ? "lock and read host state" : "read host state", (ssh) => ssh.check(script));
+    pre?.ran();
+    return h.step("read host state", async () => parseRead(out, q));
   };
   let q = union(toRead(undefined, want), { sysctls: [], files: [paths.record], units: [] });
   let actual = await read(q, first);
@@ -63,9 +65,11 @@ export interface Converged {
 /** Bring the host to what `holder` wants (release it when want is undefined), under the host's lock. */
 export async function converge(h: HostSession, paths: PrepPaths, holder: string, want: Want | undefined, hooks: ApplyHooks = {}): Promise<Converged> {
   const unlock = unlockScript(paths.lock);
-  let unlocked = false;
+  // Unlocked at the end only when this call took the lock: one that gave up waiting must not remove
+  // the holder's (where the owner is unknown, the unlock cannot tell them apart).
+  let [locked, unlocked] = [false, false];
   try {
-    const { record, text, actual } = await inspect(h, paths, want, lockScript(paths.lock));
+    const { record, text, actual } = await inspect(h, paths, want, { script: lockScript(paths.lock), ran: () => (locked = true) });
     const plan = reconcile(record, text, holder, want, actual);
     if (plan.problems.length > 0) throw new StepError(h.host, "plan", `${plan.problems.join("; ")}; nothing was changed`);
     if (plan.ops.length > 0) {
@@ -74,7 +78,7 @@ export async function converge(h: HostSession, paths: PrepPaths, holder: string,
     }
     return { record: plan.record, ops: plan.ops, systemd: actual.systemd };
   } finally {
-    if (!unlocked) await h.ssh.exec(unlock, { last: true }).catch(() => undefined);
+    if (locked && !unlocked) await h.ssh.exec(unlock, { last: true }).catch(() => undefined);
   }
 }
 
