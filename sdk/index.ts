@@ -47,7 +47,7 @@ const DIRECTOR_KEYS = keys<DirectorState>()([
 ]);
 const VIP_KEYS = keys<VipState>()([
   "name", "interface", "vrid", "version", "advertInterval", "addresses", "subnet", "directors", "unicast", "auth",
-  "preempt", "preemptDelay", "acceptMode", "garp", "trackInterfaces", "syncDaemon", "fragmentPath", "hosts", "directorStatus", "master",
+  "preempt", "preemptDelay", "acceptMode", "garp", "trackInterfaces", "trackScripts", "syncDaemon", "fragmentPath", "hosts", "directorStatus", "master",
 ]);
 const VIRTUAL_SERVER_KEYS = keys<VirtualServerState>()([
   "name", "directors", "address", "port", "protocol", "fwmark", "scheduler", "forwarding", "persistence", "flags",

@@ -4,8 +4,9 @@
 // TCP 172.20.128.2:80 (the seed's virtual_server address: the master's own, not the VIP) is balanced rr,
 // DR, persistent 50 s, over 172.16.16.177 and .178 (weight 1), each checked by a TCP connect to port 80
 // every 15 s (timeout 3 s, 3 retries 4 s apart).
-// Not as in the seed: its track_script chk_nginx (`pidof nginx`: nginx down puts VI_1 in FAULT) is left
-// out, a ClusterSpec VIP has no track scripts; the virtual server runs on both directors (a cluster's
+// Its track_script chk_nginx (`pidof nginx` every 2 s: nginx down puts VI_1 in FAULT) is the VIP's
+// trackScripts (named VI_1.chk_nginx on the directors). Not as in the seed: the virtual server runs on
+// both directors (a cluster's
 // services follow their VIP; the seed's slave has none); the real servers, which the seed leaves as they
 // are, are prepared for DR.
 import { Cluster } from "../../sdk/cluster.ts";
@@ -17,6 +18,7 @@ export const cluster = new Cluster("seed-001", {
     {
       name: "VI_1", interface: "eth0", vrid: 33, version: 2, advertInterval: 1, addresses: ["172.20.128.4/24"],
       priorities: { nginx_master: 200, nginx_slave: 100 }, unicast: true, auth: { type: "PASS", password: "letmein" },
+      trackScripts: { chk_nginx: { script: "/usr/bin/pidof nginx", interval: 2 } },
     },
   ],
   realServers: [realServer("rs1", "172.16.16.177"), realServer("rs2", "172.16.16.178")],

@@ -46,7 +46,7 @@ interface Seed {
    * itself describes for its backup. Each edit's text must occur exactly once.
    */
   directors: { fixture: string; edits?: [from: string, to: string][] }[];
-  /** the seed's track scripts, which a ClusterSpec VIP cannot carry */
+  /** the seed's track scripts (a VIP's trackScripts: on the directors under "<vip>.<name>") */
   trackScripts: string[];
   /** every host the example connects to (host key pins for the mock config) */
   hosts: string[];
@@ -214,8 +214,11 @@ function compareDirector(seed: Seed, at: string, got: AgentConfig, want: AgentCo
   for (const [name, w] of Object.entries(want.instances)) {
     const g = got.instances[name]!;
     assert.deepEqual(vrrp(g, w.sourceIp !== undefined), vrrp(w, w.sourceIp !== undefined), `${at}: instance ${name}`);
-    assert.deepEqual(w.trackScripts.map((t) => t.name), seed.trackScripts, `${at}: ${name}'s track scripts are the ones the example leaves out`);
-    assert.deepEqual(g.trackScripts, [], `${at}: ${name} tracks no script`);
+    assert.deepEqual(w.trackScripts.map((t) => t.name), seed.trackScripts, `${at}: ${name}'s track scripts`);
+    // The same scripts, tracked the same way, named under the VIP (script names are global on a director).
+    const scoped = (t: { name: string }) => ({ ...t, name: `${name}.${t.name}` });
+    assert.deepEqual(g.trackScripts, w.trackScripts.map(scoped), `${at}: ${name} tracks the seed's scripts`);
+    for (const t of w.trackScripts) assert.deepEqual(got.scripts[scoped(t).name], want.scripts[t.name], `${at}: script ${t.name}`);
   }
   assert.deepEqual(Object.keys(want.scripts), seed.trackScripts, `${at}: the seed's scripts are its track scripts`);
   assert.deepEqual([got.syncDaemon, got.ipvsTimeouts, got.sysctls], [want.syncDaemon, want.ipvsTimeouts, want.sysctls], `${at}: sync daemon, IPVS timeouts, sysctls`);

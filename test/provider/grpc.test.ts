@@ -78,6 +78,14 @@ describe("Check", () => {
     assert.match(failures[0]!.reason, /needs address and port/);
   });
 
+  it("a Vip's track script the agent would refuse is named by its trackScripts field, once for all directors", async () => {
+    const member = (host: string) => ({ connection: conn(host), sourceIp: host });
+    const inputs = { interface: "eth0", vrid: 51, addresses: ["10.0.0.100/24"], directors: [member("10.0.0.2"), member("10.0.0.3")], trackScripts: { chk_nginx: { script: "pidof nginx" } } };
+    const { failures } = await plugin.check("Vip", "web", inputs);
+    assert.deepEqual(failures.map((f) => f.property), ["trackScripts.chk_nginx.script"]);
+    assert.match(failures[0]!.reason, /absolute path/);
+  });
+
   it("a DR RealServer to prepare needs a connection", async () => {
     const { failures } = await plugin.check("RealServer", "web1", { address: "10.0.0.11", vips: ["10.0.0.100"] });
     assert.deepEqual(failures.map((f) => f.property), ["connection"]);

@@ -197,6 +197,25 @@ test("two Vips created at once that cannot both run (one address): one is create
   await clients[w]!.delete(created.id, created.outs);
 });
 
+test("a Vip's track script runs on each director: failing on the master puts it in FAULT and the VIP moves", { skip }, async () => {
+  // The script (run as nobody, no shell) succeeds while this director's namespace has interface lvsok.
+  for (const d of [t.d1, t.d2]) d.host.exec("ip", ["link", "add", "lvsok", "type", "veth", "peer", "name", "lvsok-peer"]);
+  const c = new ResourceClient(t.plugin, "Vip", "tracked");
+  const address = `${t.net}.204`;
+  const check = { script: "/usr/sbin/ip link show lvsok", interval: 0.5 };
+  const created = await c.create(await c.check(inputs(150, 100, { vrid: 82, addresses: [`${address}/24`], trackScripts: { lvsok: check } })));
+  try {
+    await waitFor(() => holds(t.d1, address), 5000, "d1 (150) to take the VIP");
+    const from = t.d1.agent.lines.length;
+    t.d1.host.exec("ip", ["link", "del", "lvsok"]);
+    await t.d1.agent.waitState("tracked", "FAULT", 5000, from);
+    await waitFor(() => holds(t.d2, address) && !holds(t.d1, address), 5000, "the VIP to move to d2");
+  } finally {
+    await c.delete(created.id, created.outs);
+    t.d2.host.exec("ip", ["link", "del", "lvsok"]);
+  }
+});
+
 test("delete with one director's agent stopped: its fragment is removed all the same (nothing to reload there), the other reloads", { skip }, async () => {
   const c = new ResourceClient(t.plugin, "Vip", "idle");
   const created = await c.create(await c.check(inputs(150, 100, { vrid: 80, addresses: [`${t.net}.202/24`] })));

@@ -35,6 +35,8 @@ export const ClusterVip = z.strictObject({
   preempt: V.preempt,
   preemptDelay: V.preemptDelay,
   garp: V.garp,
+  trackInterfaces: V.trackInterfaces,
+  trackScripts: V.trackScripts,
   syncDaemon: V.syncDaemon,
 });
 

@@ -2,10 +2,10 @@
 // gets conf.d/vip-<name>.json with the instance at its own priority (see planner/vip.ts).
 import { z } from "zod";
 import { isIPv4 } from "node:net";
-import { VrrpInstance } from "../../../agent/src/config/schema.ts";
+import { TrackScript, VrrpInstance } from "../../../agent/src/config/schema.ts";
 import { SyncDaemon } from "../../../agent/src/config/ipvs.ts";
 import { parseCidr, sameSubnet } from "../../../agent/src/net/ip.ts";
-import { planVip, vipOutputs } from "../planner/vip.ts";
+import { planVip, scriptName, vipOutputs } from "../planner/vip.ts";
 import { agentVerdict, defineResource, type PathSegment, type Problem } from "./check.ts";
 import { Connection, agentAccess, cidr, deepStrict, directorStatusShape, isObject, resourceName, type Obj } from "./common.ts";
 import { duplicateHosts, eachObject } from "./rules.ts";
@@ -53,6 +53,11 @@ export const VipInputs = z.strictObject({
   acceptMode: I.acceptMode,
   garp: deepStrict(I.garp),
   trackInterfaces: deepStrict(I.trackInterfaces),
+  /**
+   * health scripts by name (keepalived vrrp_script + track_script): run on every member as an
+   * unprivileged user; failing, they lower its priority by their weight, or with weight 0 put it in FAULT
+   */
+  trackScripts: z.record(resourceName, deepStrict(TrackScript)).default({}),
   /** the IPVS connection sync daemon, master while this instance is MASTER (keepalived lvs_sync_daemon) */
   syncDaemon: deepStrict(SyncDaemon.omit({ followInstance: true })).optional(),
 });
@@ -123,9 +128,12 @@ function subnetRules(subnet: unknown, addresses: Array<string | undefined>, dire
 }
 
 /** instances.<name>.<field> in a director's fragment -> the Vip input it came from. */
-function mapAgentPath(member: number) {
+function mapAgentPath(member: number, v: VipInputs) {
+  const scripts = new Map(Object.keys(v.trackScripts).map((n) => [scriptName(v, n), n]));
   return (path: PathSegment[]): PathSegment[] | undefined => {
     if (path[0] === "syncDaemon") return path;
+    const script = path[0] === "scripts" ? scripts.get(String(path[1])) : undefined;
+    if (script !== undefined) return ["trackScripts", script, ...path.slice(2)];
     if (path[0] !== "instances") return undefined;
     const [field, ...rest] = path.slice(2);
     if (field === "virtualAddresses") return ["addresses", ...rest.slice(0, 1)];
@@ -142,7 +150,7 @@ export const vipSpec = defineResource({
   named: true,
   rules: vipRules,
   // The fragment needs the planner (per-director priority, unicast peers): checked once the schema passed.
-  agentProblems: (_raw, v) => (v ? planVip(v).flatMap((f, m) => agentVerdict(f.config, mapAgentPath(m))) : []),
+  agentProblems: (_raw, v) => (v ? planVip(v).flatMap((f, m) => agentVerdict(f.config, mapAgentPath(m, v))) : []),
   replaceOn: ["name", "interface", "vrid"],
   outputs: VipOutputs,
   computed: vipOutputs,

@@ -35,6 +35,18 @@ describe("planVip", () => {
     assert.equal(plan[0]!.config.syncDaemon, undefined);
   });
 
+  it("track scripts: defined under the Vip's name (two Vips may each have a chk_nginx) and tracked on every member; the agent accepts it", () => {
+    const plan = planVip(vip({ trackScripts: { chk_nginx: { script: "/usr/bin/pidof nginx", interval: 2, weight: -20 } } }));
+    for (const f of plan) {
+      assert.deepEqual(Object.keys(f.config.scripts ?? {}), ["web.chk_nginx"]);
+      assert.equal(f.config.scripts!["web.chk_nginx"]!.script, "/usr/bin/pidof nginx");
+      assert.deepEqual(f.config.instances!.web!.trackScripts, [{ name: "web.chk_nginx" }]);
+      const verdict = validateConfig(f.config);
+      assert.ok(verdict.ok, JSON.stringify(verdict));
+    }
+    assert.equal(planVip(vip())[0]!.config.scripts, undefined, "no scripts section without scripts");
+  });
+
   it("with unicast, each director's peers are the others' sourceIp", () => {
     const peers = planVip(vip({ unicast: true })).map((f) => f.config.instances!.web!.unicastPeers);
     assert.deepEqual(peers, [["10.0.0.3", "10.0.0.4"], ["10.0.0.2", "10.0.0.4"], ["10.0.0.2", "10.0.0.3"]]);

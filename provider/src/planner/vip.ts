@@ -10,6 +10,9 @@ export function planVip(v: VipInputs): HostFragment[] {
   const path = fragmentPath("vip", v.name);
   return v.directors.map((d, i) => {
     const config: AgentConfigInput = { instances: { [v.name]: instanceFor(v, i) } };
+    if (Object.keys(v.trackScripts).length > 0) {
+      config.scripts = Object.fromEntries(Object.entries(v.trackScripts).map(([n, def]) => [scriptName(v, n), def]));
+    }
     if (v.syncDaemon) config.syncDaemon = { ...v.syncDaemon, followInstance: v.name };
     return { host: d.connection.host, connection: d.connection, path, config };
   });
@@ -33,8 +36,16 @@ function instanceFor(v: VipInputs, member: number): InstanceInput {
     acceptMode: v.acceptMode,
     garp: v.garp,
     trackInterfaces: v.trackInterfaces,
+    // Each script's own weight applies (0, the default: failing puts the member in FAULT, as keepalived's).
+    trackScripts: Object.keys(v.trackScripts).map((n) => ({ name: scriptName(v, n) })),
   });
 }
+
+/**
+ * A script's name on the directors: under its Vip's name, since script names are global across an
+ * agent's fragments and two Vips may each track a "chk_nginx" of their own.
+ */
+export const scriptName = (v: Pick<VipInputs, "name">, script: string): string => `${v.name}.${script}`;
 
 /** Outputs beside the inputs: where the fragment lives and on which hosts. */
 export function vipOutputs(v: VipInputs): VipOutputs {
