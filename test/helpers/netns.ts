@@ -179,7 +179,7 @@ export class Lab {
 }
 
 /** Poll fn until it returns a truthy value or timeoutMs passes. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, stepMs = 20): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string, stepMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -1,5 +1,6 @@
 // Long-running processes inside test hosts, watched through their output lines.
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface Line {
@@ -69,5 +70,15 @@ export class Watched {
         resolve(code);
       });
     });
+  }
+}
+
+/** The process exists and is not a zombie (a killed child not yet reaped still has a /proc entry). */
+export function processAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
   }
 }

@@ -10,12 +10,15 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Lab, isRoot, type Host } from "../helpers/netns.ts";
+import { Lab, isRoot, waitFor, type Host } from "../helpers/netns.ts";
+import { processAlive as alive } from "../helpers/procs.ts";
 import { startSshd, type Sshd } from "../helpers/sshd.ts";
 import { randomSubnet } from "../net/fixtures/client.ts";
 import { manifestText, parseManifest } from "../../provider/src/bundle/manifest.ts";
 import { ResourceClient } from "./helpers/directors.ts";
 import { Plugin, secret } from "./helpers/plugin.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Obj = Record<string, unknown>;
 interface Agent {
@@ -72,22 +75,6 @@ const pidFile = (name: string, file: string): number | undefined => {
     return undefined;
   }
 };
-const alive = (pid: number | undefined): boolean => {
-  if (!pid) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => T | undefined | false, ms: number): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(25)) {
-    const v = fn();
-    if (v) return v;
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 /** The installed agent's CLI in the director's namespace, as an operator would run it there. */
 function agentCli(name: string, ...args: string[]): { code: number; out: string } {
@@ -271,8 +258,8 @@ test("supervisor: an agent killed by PID is running again within the backoff", {
   const pid = pidFile("d1", "agent.pid")!;
   process.kill(pid, "SIGKILL");
   const t0 = Date.now();
-  const next = await until("a new agent PID", () => pidFile("d1", "agent.pid") !== pid && alive(pidFile("d1", "agent.pid")) && pidFile("d1", "agent.pid"), 10_000);
-  await until("the new agent answering", () => agentCli("d1", "status", "--json").code === 0, 10_000);
+  const next = await waitFor(() => pidFile("d1", "agent.pid") !== pid && alive(pidFile("d1", "agent.pid")) && pidFile("d1", "agent.pid"), 10_000, "a new agent PID");
+  await waitFor(() => agentCli("d1", "status", "--json").code === 0, 10_000, "the new agent answering");
   t.diagnostic(`restarted in ${Date.now() - t0} ms`);
   assert.equal(status("d1").pid, next);
   assert.equal(readlinkSync(`/proc/${next}/exe`), realpathSync(join(dirs("d1").opt, "current/bin/node")));
@@ -290,7 +277,7 @@ test("upgrade while two directors run a VIP: the master hands over at once, the 
   const in2 = await c2.check(declared("d2"));
   const created = await timed(t, "create d2", () => c2.create(in2));
   state.d2 = { id: created.id, inputs: in2, outs: created.outs };
-  await until("d1 MASTER with the VIP and d2 BACKUP", () => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP) && status("d2").instances[0]?.state === "BACKUP", 15_000);
+  await waitFor(() => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP) && status("d2").instances[0]?.state === "BACKUP", 15_000, "d1 MASTER with the VIP and d2 BACKUP");
 
   // watch who holds the VIP while d1 is upgraded
   const samples: Array<{ t: number; d1: boolean; d2: boolean }> = [];
@@ -305,7 +292,7 @@ test("upgrade while two directors run a VIP: the master hands over at once, the 
   const news = await client("d1").check({ ...declared("d1"), agentBundle: bundles.v2 });
   const oldPath = (outs.agent as Agent).installPath;
   const upgraded = await timed(t, "update (upgrade)", () => client("d1").update(id, outs, news));
-  await until("d1 MASTER again (preempt)", () => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP), 15_000);
+  await waitFor(() => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP), 15_000, "d1 MASTER again (preempt)");
   watching = false;
   await watcher;
   samples.push({ t: Date.now(), d1: hostOf("d1").hasAddr(VIP), d2: hostOf("d2").hasAddr(VIP) });
@@ -360,7 +347,7 @@ test("an upgrade whose agent cannot start is rolled back: the previous version r
   assert.match(message, new RegExp(`rolled back: ${running.split("/")[1]!.replace(/\./g, "\\.")} runs again`));
   assert.equal(readlinkSync(join(dirs("d1").opt, "current")), running);
   assert.equal(status("d1").version, bundles.v2Version, "the previous agent runs again");
-  await until("d1 MASTER again", () => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP), 15_000);
+  await waitFor(() => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP), 15_000, "d1 MASTER again");
   const r = await client("d1").read(id, outs);
   assert.deepEqual((r.props.agent as Agent).drift, []);
   state.d1 = { id, inputs: state.d1!.inputs, outs: { ...outs, agent: r.props.agent } };
@@ -380,7 +367,7 @@ test("delete: the agent stops and hands the VIP over; the install is gone; other
   assert.ok(hostOf("d1").hasAddr(VIP));
   const t0 = Date.now();
   await timed(t, "delete d1", () => client("d1").delete(id, outs));
-  await until("d2 holding the VIP", () => hostOf("d2").hasAddr(VIP), 3000);
+  await waitFor(() => hostOf("d2").hasAddr(VIP), 3000, "d2 holding the VIP");
   t.diagnostic(`VIP on d2 ${Date.now() - t0} ms after the delete began`);
   assert.ok(!alive(pid) && !alive(supervisor), "agent and supervisor stopped");
   assert.ok(!hostOf("d1").hasAddr(VIP), "the stopped agent removed its VIP");

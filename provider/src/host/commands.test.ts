@@ -4,19 +4,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive as alive } from "../../../test/helpers/procs.ts";
 import { ABSENT, STDIN_SCRIPT, readFileScript, remoteCommand, remotePathProblem, shQuote, spareCommand, spareInput, writeFileScript } from "./commands.ts";
 
 // The scripts are run here by the local /bin/sh: the same POSIX shell and coreutils a Debian host has.
 const dir = mkdtempSync(join(tmpdir(), "lvs-commands-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 /** Running (a zombie awaiting its reaper is not). */
-function alive(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 const sh = (script: string, input?: string) => spawnSync("sh", ["-c", script], { input, encoding: "utf8" });
 
 test("shQuote survives the shell for awkward strings", () => {

@@ -9,9 +9,13 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFile
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "../../../../test/helpers/netns.ts";
+import { processAlive as alive } from "../../../../test/helpers/procs.ts";
 import { DirectorInputs } from "../../inputs/director.ts";
 import { layoutOf } from "./layout.ts";
 import { parseServiceState, serviceStateScript, startScript, stopSupervisedScript, supervisorScript, systemdUnit, waitReadyScript } from "./service.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const tmp = mkdtempSync(join(tmpdir(), "lvs-service-"));
 const l = layoutOf(DirectorInputs.parse({
@@ -31,22 +35,6 @@ const readPid = (name: string): number | undefined => {
     return undefined;
   }
 };
-const alive = (pid: number | undefined) => {
-  if (!pid) return false;
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 5000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(25)) {
-    const v = fn();
-    if (v) return v;
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 after(() => {
   // the supervisor runs detached: end its process group by the pid file's PID, then the directory
@@ -71,10 +59,10 @@ chmodSync(l.supervisor, 0o755);
 test("supervised: started detached, the agent runs from current with the config dir; state says running with its PID", async () => {
   const r = sh(startScript(l, "supervised", false));
   assert.equal(r.code, 0, r.stderr);
-  const agent = await until("the agent's pid file", () => readPid("agent.pid"));
+  const agent = await waitFor(() => readPid("agent.pid"), 5000, "the agent's pid file");
   const supervisor = readPid("supervisor.pid")!;
   assert.ok(alive(supervisor) && alive(agent));
-  await until("the agent's start", () => existsSync(events) && readFileSync(events, "utf8").includes(`start ${agent} run --config-dir ${l.configDir}`));
+  await waitFor(() => existsSync(events) && readFileSync(events, "utf8").includes(`start ${agent} run --config-dir ${l.configDir}`), 5000, "the agent's start");
   assert.deepEqual(parseServiceState(sh(serviceStateScript(l, "supervised")).stdout), { running: true, pid: agent });
   // its own session: not in the group of the shell that started it
   const stat = readFileSync(`/proc/${supervisor}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -85,12 +73,12 @@ test("supervised: an agent killed by PID is started again after the backoff; one
   const first = readPid("agent.pid")!;
   const t0 = Date.now();
   process.kill(first, "SIGKILL");
-  const second = await until("a new agent", () => readPid("agent.pid") !== first && alive(readPid("agent.pid")) && readPid("agent.pid"));
+  const second = await waitFor(() => readPid("agent.pid") !== first && alive(readPid("agent.pid")) && readPid("agent.pid"), 5000, "a new agent");
   const ms = Date.now() - t0;
   assert.ok(ms >= 900 && ms < 2500, `restarted after ${ms} ms (backoff 1 s)`);
   const t1 = Date.now();
   process.kill(second, "SIGKILL");
-  await until("a third agent", () => readPid("agent.pid") !== second && alive(readPid("agent.pid")) && readPid("agent.pid"), 5000);
+  await waitFor(() => readPid("agent.pid") !== second && alive(readPid("agent.pid")) && readPid("agent.pid"), 5000, "a third agent");
   const ms2 = Date.now() - t1;
   assert.ok(ms2 >= 1900, `second restart after ${ms2} ms (backoff doubled to 2 s)`);
   assert.match(readFileSync(`${l.runDir}/agent.log`, "utf8"), /agent exited \(status 137\) after 0s; restarting in 2s/);
