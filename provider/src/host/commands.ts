@@ -37,7 +37,7 @@ export const spareInput = (cmd: string, killAfterS: number): string => `${killAf
  * Commands longer than this go over stdin (STDIN_SCRIPT) instead of as an argument: a command is one
  * argument to the host's shell (and to `sh -c` under `timeout`), and Linux caps one at 128 KiB.
  */
-export const SPARE_MAX_BYTES = 64 * 1024;
+export const INLINE_MAX_BYTES = 64 * 1024;
 
 /** Run the script read from stdin, its commands' own stdin empty: for scripts too long to be an argument. */
 export const STDIN_SCRIPT = 's=$(cat); eval "$s" </dev/null';

@@ -5,7 +5,7 @@ import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Duplex } from "node:stream";
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
 import { checkHostKey, hostKeyAlgorithms } from "./hostkey.ts";
-import { ABSENT, SPARE_MAX_BYTES, STDIN_SCRIPT, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, spareInput, writeFileScript } from "./commands.ts";
+import { ABSENT, INLINE_MAX_BYTES, STDIN_SCRIPT, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, spareInput, writeFileScript } from "./commands.ts";
 import { Spares } from "./spare.ts";
 import { commandFailure, connectErrorMessage, describeCommand, redact, type ConnectFailure } from "./messages.ts";
 
@@ -113,7 +113,7 @@ export class SshHost {
     if (sudo) await this.checkSudo();
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
     const killAfterS = timeoutS + REMOTE_KILL_GRACE;
-    if (opts.stdin === undefined && Buffer.byteLength(cmd) > SPARE_MAX_BYTES) {
+    if (opts.stdin === undefined && Buffer.byteLength(cmd) > INLINE_MAX_BYTES) {
       // Too long for one argument (Linux caps one at 128 KiB): the script goes over stdin instead.
       return this.run(remoteCommand(STDIN_SCRIPT, { sudo, killAfterS }), cmd, { ...opts, stdin: cmd, timeout: timeoutS });
     }
