@@ -1,19 +1,13 @@
 #!/usr/bin/env node
-// Bundles lvs-agent into dist/lvs-agent.mjs with esbuild: one file that starts fast (no TypeScript
-// compile at run time, which costs ~1 s on small hosts and far more inside user-mode Linux). npm
-// packages stay external: the native addons (raw-socket, netlink, koffi) are loaded from node_modules.
-import { build } from "esbuild";
+// `npm run build`: both bundles, dist/lvs-agent.mjs and dist/pulumi-resource-lvs.mjs (bin/bundles.mjs),
+// built now whatever their age. `node scripts/build.mjs lvs-agent` builds one.
+import * as esbuild from "esbuild";
+import { BUNDLES, build } from "../bin/bundles.mjs";
 
-const started = Date.now();
-await build({
-  entryPoints: ["agent/src/main.ts"],
-  outfile: "dist/lvs-agent.mjs",
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: "linked",
-  logLevel: "warning",
-});
-console.log(`built dist/lvs-agent.mjs in ${Date.now() - started} ms`);
+const names = process.argv.length > 2 ? process.argv.slice(2) : Object.keys(BUNDLES);
+for (const name of names) {
+  if (!(name in BUNDLES)) throw new Error(`no bundle named ${name}: one of ${Object.keys(BUNDLES).join(", ")}`);
+  const started = Date.now();
+  await build(name, esbuild);
+  console.log(`built dist/${name}.mjs in ${Date.now() - started} ms`);
+}

@@ -7,7 +7,7 @@ import { log } from "./log.ts";
 import { startMetricsServer } from "./status/http.ts";
 import { AgentNotRunning, EXIT_NOT_RUNNING, requestStatus, startStatusServer } from "./status/socket.ts";
 import { formatStatusTable, type AgentStatus } from "./status/format.ts";
-import { GlobalSettings } from "./config/schema.ts";
+import { GlobalSettings, type AgentConfig } from "./config/schema.ts";
 
 const USAGE = `usage: lvs-agent <command> [options]
   run      run the agent in the foreground
@@ -19,6 +19,9 @@ options:
   --config FILE      a single JSON file instead
   --keepalived-conf FILE  a keepalived.conf instead (global_defs, vrrp_script, vrrp_instance, virtual_server)
   --socket PATH      status socket (default from the config, /run/lvs-agent/agent.sock)
+run only, each overriding the config's global settings (a second agent on one host needs all three):
+  --metrics-listen HOST:PORT  Prometheus /metrics ("" turns it off; default 127.0.0.1:9572)
+  --state-dir DIR    state kept across restarts (default /run/lvs-agent)
 exit status: 0 done, 1 failed (reload: rejected), 2 usage, ${EXIT_NOT_RUNNING} no agent running at the socket (reload, status)`;
 
 const DEFAULT_DIR = "/etc/lvs-agent/conf.d";
@@ -32,6 +35,8 @@ function options(argv: string[]) {
       config: { type: "string" },
       "keepalived-conf": { type: "string" },
       socket: { type: "string" },
+      "metrics-listen": { type: "string" },
+      "state-dir": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -41,8 +46,28 @@ function options(argv: string[]) {
 type Opts = ReturnType<typeof options>["values"];
 
 function loader(o: Opts): () => Promise<LoadResult> {
-  if (o["keepalived-conf"]) return () => loadKeepalivedConf(o["keepalived-conf"]!);
-  return o.config ? () => loadConfigFile(o.config!) : () => loadConfigDir(o["config-dir"] ?? DEFAULT_DIR);
+  const load = o["keepalived-conf"]
+    ? () => loadKeepalivedConf(o["keepalived-conf"]!)
+    : o.config
+      ? () => loadConfigFile(o.config!)
+      : () => loadConfigDir(o["config-dir"] ?? DEFAULT_DIR);
+  const overrides = globalOverrides(o);
+  return async () => {
+    const r = await load();
+    return r.ok ? { ...r, config: { ...r.config, global: { ...r.config.global, ...overrides } } } : r;
+  };
+}
+
+/**
+ * The options that place one agent's files and ports (--socket, --metrics-listen, --state-dir) win over
+ * its config, on every reload too, so two agents on one host (two VRRP domains, a lab) never collide.
+ */
+function globalOverrides(o: Opts): Partial<AgentConfig["global"]> {
+  const out: Partial<AgentConfig["global"]> = {};
+  if (o.socket !== undefined) out.statusSocket = o.socket;
+  if (o["metrics-listen"] !== undefined) out.metricsListen = o["metrics-listen"];
+  if (o["state-dir"] !== undefined) out.stateDir = o["state-dir"];
+  return out;
 }
 
 async function socketPath(o: Opts): Promise<string> {

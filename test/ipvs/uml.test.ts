@@ -1,5 +1,6 @@
-// Host side of the IPVS tests: the host kernel has no IPVS, so the *.uml.ts files beside this one run
-// inside user-mode Linux (test/uml/run.ts), all in one boot. Their output is shown when they fail.
+// Host side of the IPVS tests: the host kernel has no IPVS, so each *.uml.ts file beside this one runs
+// inside user-mode Linux (test/uml/run.ts), one boot per file, so no guest job carries the whole suite's
+// budget. Each file's output is shown when it fails; its timings are printed either way.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -9,17 +10,23 @@ import { findUmlKernel, runInUml } from "../uml/run.ts";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".uml.ts"))
-  .sort()
-  .map((f) => `${here}${f}`);
+  .sort();
 const kernel = findUmlKernel();
+const skip = kernel ? false : "linux.uml not found: apt-get install user-mode-linux (the host kernel has no IPVS)";
 
-test(
-  "IPVS inside user-mode Linux: IpvsClient and the agent (services, DR/NAT traffic, failover with sync, drift, bad reloads), checked with ipvsadm",
-  { skip: kernel ? false : "linux.uml not found: apt-get install user-mode-linux (the host kernel has no IPVS)", timeout: 240_000 },
-  async (t) => {
-    assert.ok(files.length > 0, `no *.uml.ts files in ${here}`);
-    const r = await runInUml({ files, timeoutMs: 180_000 });
-    t.diagnostic(`UML timings (ms): ${JSON.stringify(r.timings)}`);
-    assert.equal(r.code, 0, `tests inside UML failed (exit ${r.code}):\n${r.output}`);
-  },
-);
+/**
+ * One file's limit, boot included. The slowest file (agent-failover.uml.ts) took 48 s of guest time on
+ * this 2-core lab with a Go build beside it, 20-30 s on a quiet one; 240 s is 5x the loaded figure, for
+ * CPUs on which UML's ptrace round trips cost several times more (seen: AMD EPYC).
+ */
+const FILE_LIMIT_MS = 240_000;
+
+test("the *.uml.ts files exist", () => assert.ok(files.length > 0, `no *.uml.ts files in ${here}`));
+
+for (const file of files) {
+  test(`inside user-mode Linux: ${file}`, { skip, timeout: FILE_LIMIT_MS + 30_000 }, async (t) => {
+    const r = await runInUml({ files: [`${here}${file}`], timeoutMs: FILE_LIMIT_MS });
+    t.diagnostic(`UML ${file}: job ${r.timings.jobMs ?? "?"} ms of a ${FILE_LIMIT_MS} ms limit; ${JSON.stringify(r.timings)}`);
+    assert.equal(r.code, 0, `${file} failed inside UML (exit ${r.code}):\n${r.output}`);
+  });
+}

@@ -1,5 +1,5 @@
 #!/bin/sh
-# PID 1 inside user-mode Linux (DESIGN.md section 3), booted by test/uml/run.ts with the host's root
+# PID 1 inside user-mode Linux (test/uml/README.md, "How a run goes"), booted by test/uml/run.ts with the host's root
 # through hostfs. It prepares a minimal system, loads IPVS, runs one job and powers off.
 #
 # Parameters come from KEY=VALUE kernel arguments, which the kernel hands to init as environment

@@ -6,7 +6,7 @@ import { EXIT_TIMEOUT, findUmlKernel, jobTimeoutS, parseTimings, runInUml, umlKe
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 const noKernel = findUmlKernel() ? false : "linux.uml not found: apt-get install user-mode-linux";
 
-test("the kernel command line: DESIGN.md's hostfs recipe, parameters as space-free KEY=VALUE", () => {
+test("the kernel command line: the hostfs recipe of test/uml/README.md, parameters as space-free KEY=VALUE", () => {
   const argv = ["/usr/bin/node", "--test", "/work/a b.ts"];
   const args = umlKernelArgs({ memMb: 512, runDir: "/tmp/lvs-uml-x", cwd: "/work/main", argv, jobTimeoutS: 60 });
   for (const fixed of ["mem=512M", "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "rw", "con0=null,fd:1", "con=null"]) {

@@ -72,7 +72,7 @@ export function findUmlKernel(): string | undefined {
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 
 /**
- * The kernel command line (DESIGN.md section 3). Unknown KEY=VALUE arguments reach init as environment
+ * The kernel command line (test/uml/README.md, "How a run goes"). Unknown KEY=VALUE arguments reach init as environment
  * variables; values must not contain spaces, so the cwd and argv travel base64-encoded.
  */
 export function umlKernelArgs(o: { memMb: number; runDir: string; cwd: string; argv: string[]; jobTimeoutS: number; init?: string }): string[] {

@@ -113,3 +113,31 @@ test("a removed real server with drain is kept at weight 0 until its connections
     s.done();
   }
 });
+
+test("the periodic pass follows a new period (a reload that changes ipvsReconcileInterval)", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval"] });
+  const s = setup();
+  try {
+    let listed = 0;
+    const list = s.kernel.listServices.bind(s.kernel);
+    s.kernel.listServices = () => (listed++, list());
+    const m = new IpvsManager({ kernel: s.kernel, log: createLogger({ write: () => undefined }), stateFile: join(s.dir, "o.json"), periodMs: 1000 });
+    await m.start({ web: web(["10.0.1.1"]) });
+    const passesAfter = async (ms: number) => {
+      const from = listed;
+      t.mock.timers.tick(ms);
+      await new Promise((r) => setTimeout(r, 20)); // a real timer: lets a pass the tick started finish
+      return listed - from;
+    };
+    assert.equal(await passesAfter(1000), 1);
+    m.setPeriod(5000);
+    assert.equal(await passesAfter(1000), 0, "the old 1 s timer is gone");
+    assert.equal(await passesAfter(4000), 1);
+    m.setPeriod(5000); // unchanged: the timer keeps its phase
+    assert.equal(await passesAfter(5000), 1);
+    m.stop();
+    assert.equal(await passesAfter(5000), 0);
+  } finally {
+    s.done();
+  }
+});

@@ -56,6 +56,7 @@ export class IpvsManager {
   private owned = new Set<string>();
   private lastDesired = "";
   private timer?: NodeJS.Timeout;
+  private periodMs = 0;
   private running: Promise<ReconcileReport> | undefined;
   private again = false;
   /** our services as the kernel holds them after the last pass */
@@ -74,8 +75,16 @@ export class IpvsManager {
   async start(vss: Record<string, VirtualServerConfig>): Promise<ReconcileReport> {
     this.owned = await this.loadOwned();
     this.vss = vss;
-    if (this.opts.periodMs > 0) this.timer = setInterval(() => void this.reconcile(), this.opts.periodMs);
+    this.setPeriod(this.opts.periodMs);
     return this.reconcile();
+  }
+
+  /** The periodic reconcile, restarted when a reload changes ipvsReconcileInterval (0 = only on changes). */
+  setPeriod(periodMs: number): void {
+    if (this.timer && periodMs === this.periodMs) return;
+    this.stop();
+    this.periodMs = periodMs;
+    if (periodMs > 0) this.timer = setInterval(() => void this.reconcile(), periodMs);
   }
 
   stop(): void {

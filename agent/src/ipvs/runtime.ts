@@ -101,6 +101,7 @@ export class IpvsRuntime {
     } else {
       const ids = this.health!.update(cfg.virtualServers);
       this.manager.forgetHealth((id) => ids.has(id));
+      this.manager.setPeriod(cfg.global.ipvsReconcileInterval * 1000);
       await this.manager.setConfig(cfg.virtualServers);
     }
     await this.applyTimeouts(cfg);
