@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under agent/, provider/, examples/ and test/ with node's test runner (via tsx),
+// Runs every *.test.ts under agent/, provider/, lvsctl/, examples/ and test/ with node's test runner (via tsx),
 // one layer after another, and prints each layer's wall time and counts, so a slow layer is visible:
-//   unit        pure tests beside the code (agent/, provider/, examples/): no root, no namespaces
+//   unit        pure tests beside the code (agent/, provider/, lvsctl/, examples/): no root, no namespaces
 //   namespaces  agents, keepalived, tshark, health checks in network namespaces on the host kernel
 //   uml         IPVS inside user-mode Linux (test/ipvs/uml.test.ts, test/uml/)
 //   provider    the plugin over gRPC against sshd hosts, the SDK, the bundle and the npm package
@@ -37,7 +37,7 @@ function walk(dir, out) {
   return out;
 }
 
-const files = ["agent", "provider", "examples", "test"]
+const files = ["agent", "provider", "lvsctl", "examples", "test"]
   .flatMap((d) => {
     try {
       return walk(d, []);

@@ -8,15 +8,17 @@
 //
 //   import { runInUml } from "./run.ts";  const { code, output } = await runInUml({ files, timeoutMs });
 //   CLI: node --import tsx test/uml/run.ts [--tsx] <files...>   (prints the output, exits with the code)
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { buildShim, findUmlKernel } from "../../lvsctl/src/lab/uml.ts";
+
+export { findUmlKernel };
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const INIT = join(REPO, "test/uml/init.sh");
-const SHIM_SOURCE = join(REPO, "test/uml/xstate-shim.c");
 /** exit codes the runner reports itself, in the style of timeout(1) */
 export const EXIT_TIMEOUT = 124;
 export const EXIT_NO_RESULT = 125;
@@ -60,13 +62,6 @@ export interface UmlRunResult {
   runDir: string;
   /** linux.uml's PID (already exited) */
   umlPid: number;
-}
-
-/** The UML kernel binary of Debian's user-mode-linux package, or undefined when it is not installed. */
-export function findUmlKernel(): string | undefined {
-  const listed = spawnSync("dpkg", ["-L", "user-mode-linux"], { encoding: "utf8" });
-  if (listed.status !== 0) return undefined;
-  return listed.stdout.split("\n").find((p) => /\/bin\/linux(\.uml)?$/.test(p) && existsSync(p));
 }
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
@@ -154,16 +149,6 @@ async function bundle(files: string[], outfile: string): Promise<void> {
     define: { "import.meta.url": IMPORT_META_URL },
     plugins: [packagesByAbsolutePath, ownImportMetaUrl],
   });
-}
-
-/**
- * Debian's 6.1 UML cannot restore FPU state on hosts with AMX (see xstate-shim.c). The shim changes
- * nothing elsewhere, so it is always used when a C compiler is there to build it.
- */
-function buildShim(runDir: string): string | undefined {
-  const out = join(runDir, "xstate-shim.so");
-  const cc = spawnSync("cc", ["-O2", "-shared", "-fPIC", "-o", out, SHIM_SOURCE, "-ldl"], { encoding: "utf8" });
-  return cc.status === 0 ? out : undefined;
 }
 
 async function jobArgv(opts: UmlRunOptions, files: string[], runDir: string): Promise<string[]> {

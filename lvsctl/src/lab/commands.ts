@@ -1,0 +1,196 @@
+// The `lvsctl lab` commands (thin I/O shell): up, status, failover, drift, repair, down. Each prints for
+// people, or JSON with --json; each names the lab (default "lab") and fails with a message saying what
+// to do next.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { ssh } from "./access.ts";
+import { deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
+import { formatView, labView, probe, directorView } from "./observe.ts";
+import { isRecordedProcess, labDir, readRecord, writeRecord } from "./record.ts";
+import { countByServer, timeline, type Timeline } from "./timeline.ts";
+import { byRole, parseLabOptions, topology, type LabHost, type LabOptions, type Topology } from "./topology.ts";
+import { buildBundle, engineInControl, makeHosts, newRecord, Phases, upProblems, type Say } from "./up.ts";
+
+export class LabError extends Error {}
+
+function opened(name: string): { t: Topology; dir: string; rec: NonNullable<ReturnType<typeof readRecord>> } {
+  const rec = readRecord(name);
+  if (!rec) throw new LabError(`no lab named ${name}: lvsctl lab up${name === "lab" ? "" : ` --name ${name}`}`);
+  return { t: topology(rec.options, rec.slot), dir: labDir(name), rec };
+}
+
+export async function labUp(raw: Partial<LabOptions>, say: Say): Promise<{ phases: [string, number][]; balance: Record<string, number>; master?: string }> {
+  const parsed = parseLabOptions(raw);
+  if (!parsed.ok) throw new LabError(`lvsctl lab up: ${parsed.problems.join("; ")}`);
+  const problems = upProblems(parsed.options);
+  if (problems.length) throw new LabError(`lvsctl lab up refused, nothing was made:\n  ${problems.join("\n  ")}`);
+  const { rec, t } = newRecord(parsed.options);
+  const phases = new Phases(say);
+  say(`lab ${t.options.name}: ${t.options.directors} director(s) (user-mode Linux), ${t.options.realServers} real server(s), VIP ${t.vip}`);
+  try {
+    await makeHosts(t, rec, phases);
+    await phases.run("agent bundle", () => buildBundle(say));
+    const { code } = await phases.run("pulumi up", () => engineInControl(t, "up"));
+    if (code !== 0) throw new LabError(`pulumi up failed (above); the lab is left as it is: lvsctl lab status${t.options.name === "lab" ? "" : ` --name ${t.options.name}`}, then lvsctl lab down`);
+    rec.phase = "deployed";
+  } catch (err) {
+    rec.phase = `failed: ${(err as Error).message.split("\n")[0]}`;
+    throw err;
+  } finally {
+    writeRecord(rec);
+  }
+  const dir = labDir(t.options.name);
+  const master = byRole(t, "director").find((h) => directorView(t, dir, h).state === "MASTER")?.name;
+  const balance = countByServer(await probe(t, 40, 20).answers);
+  say(`\nVIP ${t.vip} on ${master ?? "no director (!)"}; 40 requests from the client: ${Object.entries(balance).map(([k, v]) => `${k} ${v}`).join(", ") || "none answered"}`);
+  say(`phases: ${phases.times.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+  return { phases: phases.times, balance, ...(master ? { master } : {}) };
+}
+
+export function labStatus(name: string): ReturnType<typeof labView> {
+  const { t, dir, rec } = opened(name);
+  return labView(t, dir, rec);
+}
+export const formatStatus = formatView;
+
+export type FaultKind = "crash" | "stop" | "link";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Fault {
+  what: string;
+  make(): void;
+  undo(): void;
+}
+
+function faultOn(t: Topology, dir: string, master: LabHost, kind: FaultKind): Fault {
+  const run = (script: string) => () => void ssh(t, dir, master, script);
+  switch (kind) {
+    case "crash":
+      return { what: "SIGKILL of its agent (its supervisor restarts it)", make: run('kill -KILL "$(cat /opt/lvs-agent/run/agent.pid)"'), undo: () => undefined };
+    case "stop":
+      return {
+        what: "SIGTERM of its agent's supervisor (a priority 0 advert), started again afterwards",
+        make: run('kill -TERM "$(cat /opt/lvs-agent/run/supervisor.pid)"'),
+        undo: run("setsid /opt/lvs-agent/lvs-agent-supervise run </dev/null >/dev/null 2>&1 &"),
+      };
+    case "link": {
+      // The bridge port stops forwarding, as a pulled cable would; the tap itself stays up (UML's vector
+      // transport does not come back from its tap going down).
+      const port = (state: string) => () => void execIn(t.switchNs, "bridge", ["link", "set", "dev", master.link, "state", state]);
+      return { what: "its link cut (its bridge port disabled), restored afterwards", make: port("0"), undo: port("3") };
+    }
+  }
+}
+
+export interface FailoverReport {
+  master: string;
+  kind: FaultKind;
+  /** request times relative to the fault (negative: before it) */
+  timeline: Timeline;
+  /** the director that was MASTER while the fault held */
+  takenOverBy?: string;
+}
+
+/** A fault on the master 1 s into 4 s of client requests every 20 ms; what the client saw, then undone. */
+export async function labFailover(name: string, kind: FaultKind, say: Say): Promise<FailoverReport> {
+  const { t, dir } = opened(name);
+  const master = byRole(t, "director").find((h) => directorView(t, dir, h).state === "MASTER");
+  if (!master) throw new LabError(`no director of lab ${name} is MASTER: lvsctl lab status`);
+  const f = faultOn(t, dir, master, kind);
+  say(`master ${master.name}: ${f.what}; the client requests ${t.vip} every 20 ms`);
+  const p = probe(t, 250, 20, 200);
+  const start = await p.started;
+  await sleep(1000);
+  const faultAt = Date.now();
+  f.make();
+  // Who holds the VIP while the fault holds (a crashed agent's supervisor restarts it after 1 s).
+  await sleep(800);
+  const takenOverBy = byRole(t, "director").find((h) => h !== master && directorView(t, dir, h).state === "MASTER")?.name;
+  const tl = timeline((await p.answers).map((a) => ({ ...a, t: a.t - (faultAt - start) })));
+  f.undo();
+  for (const r of tl.runs) say(`  ${(r.from / 1000).toFixed(2)}-${(r.to / 1000).toFixed(2)} s  ${r.ok ? "answered" : "FAILED  "}  ${Object.entries(r.by).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  say(`times from the fault; longest gap between answers: ${tl.longestGapMs} ms; ${tl.failed} of ${tl.failed + tl.answered} requests failed; taken over by ${takenOverBy ?? "no director"}`);
+  return { master: master.name, kind, timeline: tl, ...(takenOverBy ? { takenOverBy } : {}) };
+}
+
+export interface DriftReport {
+  edits: string[];
+  /** `pulumi preview --refresh --diff` as the CLI printed it */
+  preview: string;
+  changes: Record<string, number>;
+}
+
+/** Hand edits on the hosts, then what `pulumi preview --refresh --diff` reports of them. */
+export async function labDrift(name: string, say: Say): Promise<DriftReport> {
+  const { t, dir } = opened(name);
+  const [rs1, rs2] = byRole(t, "realServer");
+  const directors = byRole(t, "director").map((h) => ({ h, v: directorView(t, dir, h) }));
+  const master = directors.find((d) => d.v.state === "MASTER")?.h;
+  const backup = directors.find((d) => d.h !== master)?.h;
+  const edits: [LabHost | undefined, string, string][] = [
+    [rs1, "sysctl -w net.ipv4.conf.all.arp_ignore=0", "arp_ignore 0 on all interfaces"],
+    [rs1, `ip addr del ${t.vip}/32 dev lo`, "the loopback VIP deleted"],
+    [master, `ipvsadm -d -t ${t.vip}:80 -r ${(rs2 ?? rs1)!.address}:80`, "a real server deleted from IPVS (ipvsadm -d)"],
+    [backup, 'kill -TERM "$(cat /opt/lvs-agent/run/supervisor.pid)"', "the agent stopped"],
+  ];
+  const done: string[] = [];
+  for (const [h, script, what] of edits) {
+    if (!h) continue;
+    const r = ssh(t, dir, h, script);
+    const line = `${h.name}: ${script}  (${what})${r.code === 0 ? "" : ` FAILED: ${r.stderr}`}`;
+    say(line);
+    done.push(line);
+  }
+  say("\n$ pulumi preview --refresh --diff");
+  const { code, output } = await engineInControl(t, "preview");
+  if (code !== 0) throw new LabError(`pulumi preview failed (exit ${code}): see above`);
+  const last = JSON.parse(readFileSync(join(dir, "last-preview.json"), "utf8")) as { changes: Record<string, number> };
+  return { edits: done, preview: output, changes: last.changes };
+}
+
+export async function labRepair(name: string, say: Say): Promise<void> {
+  const { t, rec } = opened(name);
+  say("$ pulumi up --refresh");
+  const ok = (await engineInControl(t, "repair")).code === 0;
+  rec.phase = ok ? "deployed" : "failed: pulumi up (lvsctl lab repair)";
+  writeRecord(rec);
+  if (!ok) throw new LabError("pulumi up failed: see above");
+}
+
+/** pulumi destroy: the cluster removed from the hosts (agents, fragments, ARP settings), the hosts kept. */
+export async function labDestroy(name: string, say: Say): Promise<void> {
+  const { t, rec } = opened(name);
+  say("$ pulumi destroy");
+  const ok = (await engineInControl(t, "destroy")).code === 0;
+  rec.phase = ok ? "destroyed" : "failed: pulumi destroy (lvsctl lab destroy)";
+  writeRecord(rec);
+  if (!ok) throw new LabError("pulumi destroy failed: see above");
+}
+
+/** pulumi destroy (when the lab is deployed and its hosts run), then every process, namespace and file. */
+export async function labDown(name: string, say: Say): Promise<void> {
+  const rec = readRecord(name);
+  const namespaces = labNamespaces(name);
+  if (!rec && namespaces.length === 0) throw new LabError(`no lab named ${name}`);
+  if (rec && rec.phase !== "hosts" && rec.phase !== "destroyed" && rec.processes.every(isRecordedProcess)) {
+    say("$ pulumi destroy");
+    const { code } = await engineInControl(topology(rec.options, rec.slot), "destroy");
+    if (code !== 0) say("pulumi destroy failed (above): removing the lab's hosts anyway");
+  }
+  for (const p of rec?.processes ?? []) if (isRecordedProcess(p)) kill(p.pid, "SIGTERM");
+  await sleep(500);
+  for (const ns of namespaces) for (const pid of pidsIn(ns)) kill(pid, "SIGKILL");
+  for (const p of rec?.processes ?? []) if (isRecordedProcess(p)) kill(p.pid, "SIGKILL");
+  for (const ns of namespaces) deleteNamespace(ns);
+  if (existsSync(labDir(name))) rmSync(labDir(name), { recursive: true, force: true });
+  say(`lab ${name} removed: ${rec?.processes.length ?? 0} process(es), ${namespaces.length} namespace(s)`);
+}
+
+function kill(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* gone */
+  }
+}

@@ -1,0 +1,142 @@
+// `lvsctl lab up`: real hosts on this machine, then the cluster deployed on them by `pulumi up` through
+// the real engine (thin I/O shell, phase by phase). The lab makes hosts only: every director's agent,
+// VIP and virtual server and every real server's ARP suppression and loopback VIP come from the
+// provider. Each phase prints what it did and its time; a failure leaves the lab inspectable
+// (`lab status`) and removable (`lab down`).
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeKnownHosts } from "./access.ts";
+import { REPO } from "./engine.ts";
+import { NO_UML, startGuest, waitGuestReady } from "./guest.ts";
+import { addNamespaceHost, addTap, createSwitch, labNamespaces } from "./netns.ts";
+import { freeSlot, isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
+import { startRealServer } from "./real-servers.ts";
+import { keygen, prepareSshdDir } from "./sshd.ts";
+import { byRole, HTTP_PORT, topology, type LabOptions, type Topology } from "./topology.ts";
+import { findUmlKernel } from "./uml.ts";
+
+export type Say = (line: string) => void;
+
+/** Phases and their times, printed as they end. */
+export class Phases {
+  readonly times: [string, number][] = [];
+  constructor(private readonly say: Say) {}
+  async run<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+    this.say(`== ${name}`);
+    const t0 = Date.now();
+    const out = await fn();
+    const ms = Date.now() - t0;
+    this.times.push([name, ms]);
+    this.say(`   ${name}: ${(ms / 1000).toFixed(1)} s`);
+    return out;
+  }
+}
+
+/** What makes a lab impossible here, found before anything is made. */
+export function upProblems(o: LabOptions): string[] {
+  const problems: string[] = [];
+  if (readRecord(o.name) || labNamespaces(o.name).length > 0) problems.push(`a lab named ${o.name} exists: lvsctl lab down --name ${o.name}, or pick another --name`);
+  if (!findUmlKernel()) problems.push(NO_UML);
+  for (const cmd of ["sshd", "nginx", "ssh-keygen", "ip", "cc"]) {
+    const where = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].find((d) => existsSync(join(d, cmd)));
+    if (!where) problems.push(`${cmd} is not installed: bash scripts/setup.sh installs what the lab needs`);
+  }
+  if (process.getuid?.() !== 0) problems.push("the lab makes network namespaces: run it as root");
+  return problems;
+}
+
+/** The Pulumi CLI built by scripts/install-pulumi.sh, or an error saying how to build it. */
+export function pulumiRoot(): string {
+  const r = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error("the Pulumi CLI is not built: run scripts/install-pulumi.sh (or bash scripts/setup.sh)");
+  return r.stdout.trim();
+}
+
+function makeKeys(dir: string, t: Topology): void {
+  keygen(join(dir, "id_ed25519"), `lvs-lab ${t.options.name}`);
+  writeFileSync(join(dir, "passphrase"), randomBytes(24).toString("base64"), { mode: 0o600 });
+  const clientPublic = readFileSync(join(dir, "id_ed25519.pub"), "utf8");
+  const hostKeys: Record<string, string> = {};
+  for (const h of t.hosts.filter((x) => x.role === "director" || x.role === "realServer")) {
+    mkdirSync(join(dir, h.name), { recursive: true });
+    hostKeys[h.address] = prepareSshdDir(join(dir, h.name), h.address, clientPublic, h.name).hostKey;
+  }
+  writeFileSync(join(dir, "host-keys.json"), JSON.stringify(hostKeys, null, 2));
+  writeKnownHosts(dir, t);
+}
+
+/** Until a TCP port answers from the control namespace (bash's /dev/tcp: no extra tools). */
+async function waitPort(t: Topology, address: string, port: number, what: string, timeoutMs: number): Promise<void> {
+  const control = byRole(t, "control")[0]!;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = spawnSync("ip", ["netns", "exec", control.ns, "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`], { timeout: 3000 });
+    if (r.status === 0) return;
+    if (Date.now() > until) throw new Error(`${what} (${address}:${port}) does not answer after ${timeoutMs / 1000} s`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+export async function makeHosts(t: Topology, rec: LabRecord, phases: Phases): Promise<void> {
+  const dir = labDir(t.options.name);
+  await phases.run("keys", () => makeKeys(dir, t));
+  await phases.run("network", () => {
+    createSwitch(t);
+    for (const h of t.hosts) (h.role === "director" ? addTap : addNamespaceHost)(t, h);
+  });
+  await phases.run("hosts", async () => {
+    for (const h of byRole(t, "realServer")) rec.processes.push(...startRealServer(h, join(dir, h.name), HTTP_PORT));
+    const guests = byRole(t, "director").map((h) => ({ h, p: startGuest(t, h, join(dir, h.name)) }));
+    rec.processes.push(...guests.map((g) => g.p));
+    writeRecord(rec);
+    await Promise.all(guests.map((g) => waitGuestReady(g.h, join(dir, g.h.name), () => isRecordedProcess(g.p), 180_000)));
+    const ssh = t.hosts.filter((h) => h.role === "director" || h.role === "realServer");
+    await Promise.all([
+      ...ssh.map((h) => waitPort(t, h.address, 22, `${h.name} sshd`, 60_000)),
+      ...byRole(t, "realServer").map((h) => waitPort(t, h.address, HTTP_PORT, `${h.name} nginx`, 30_000)),
+    ]);
+    return undefined;
+  });
+}
+
+/** The agent bundle, built (or taken from the cache) here: the control namespace has no registry. */
+export function buildBundle(say: Say): void {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "provider/src/bundle/cli.ts"), "--arch", process.arch === "arm64" ? "arm64" : "x64", "--json"], { cwd: REPO, encoding: "utf8", timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`the agent bundle did not build:\n${r.stderr}`);
+  const b = JSON.parse(r.stdout) as { file: string; size: number; cached: boolean };
+  say(`   bundle ${b.file.split("/").at(-1)} (${(b.size / 1048576).toFixed(1)} MiB, ${b.cached ? "cached" : "built"})`);
+}
+
+/** Where the engine's output is echoed as it comes: stdout, or stderr when stdout carries --json. */
+let echo: NodeJS.WriteStream = process.stdout;
+export function echoEngineTo(stream: NodeJS.WriteStream): void {
+  echo = stream;
+}
+
+/**
+ * `lvsctl lab engine <op>` inside the control namespace: its output is echoed as it comes (see
+ * echoEngineTo) and returned, with its exit code.
+ */
+export function engineInControl(t: Topology, op: string): Promise<{ code: number; output: string }> {
+  const control = byRole(t, "control")[0]!;
+  const argv = ["netns", "exec", control.ns, process.execPath, "--import", "tsx", join(REPO, "lvsctl/src/main.ts"), "lab", "engine", op, "--name", t.options.name];
+  return new Promise((resolve) => {
+    const child = spawn("ip", argv, { stdio: ["ignore", "pipe", "pipe"], cwd: REPO });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => {
+      output += c.toString();
+      echo.write(c);
+    });
+    child.stderr.on("data", (c: Buffer) => process.stderr.write(c));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+export function newRecord(options: LabOptions): { rec: LabRecord; t: Topology } {
+  const slot = freeSlot();
+  const rec: LabRecord = { options, slot, created: new Date().toISOString(), phase: "hosts", processes: [] };
+  writeRecord(rec);
+  return { rec, t: topology(options, slot) };
+}
