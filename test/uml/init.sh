@@ -33,19 +33,9 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run # keeps /run/netns and friends off the host
 
-# The host has no /lib/modules to mount over, so the UML modules are exposed under a tmpfs root and
-# modprobe is pointed there, both for us and for the kernel's own module requests (veth, schedulers
-# loaded on demand, ...).
-release=$(uname -r)
-mkdir -p "/run/uml-modules/lib/modules/$release"
-mount --bind "/usr/lib/uml/modules/$release" "/run/uml-modules/lib/modules/$release"
-printf '#!/bin/sh\nexec /usr/sbin/modprobe -d /run/uml-modules "$@"\n' >/run/uml-modules/modprobe
-chmod +x /run/uml-modules/modprobe
-echo /run/uml-modules/modprobe >/proc/sys/kernel/modprobe
-
 fail=0
-# One modprobe for all: each process start costs tens of ms in UML.
-/run/uml-modules/modprobe -a ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_dh ip_vs_mh >>"$dir/output" 2>&1 || fail=1
+. "$(dirname "$0")/../../lvsctl/src/lab/uml-modules.sh"
+load_uml_ipvs >>"$dir/output" 2>&1 || fail=1
 ip link set lo up >>"$dir/output" 2>&1 || fail=1
 stamp ready
 

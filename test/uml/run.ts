@@ -90,9 +90,13 @@ export function umlKernelArgs(o: { memMb: number; runDir: string; cwd: string; a
   ];
 }
 
-/** The guest's limit for the job: what is left after boot and power-off (5 s, or half of a short limit). */
+/**
+ * The guest's limit for the job: what is left after boot, set-up and power-off. Those took up to 7.5 s
+ * on a loaded 2-core machine (boot 4.6 s, set-up 2.8 s), so 15 s are kept for them, or half of a short
+ * limit.
+ */
 export function jobTimeoutS(timeoutMs: number): number {
-  return Math.max(1, Math.floor((timeoutMs - Math.min(5000, timeoutMs / 2)) / 1000));
+  return Math.max(1, Math.floor((timeoutMs - Math.min(15_000, timeoutMs / 2)) / 1000));
 }
 
 /** "init 1.71\nready 1.80\n..." (guest uptime in seconds) -> boot/setup/job durations in ms. */

@@ -104,9 +104,19 @@ export async function labFailover(name: string, kind: FaultKind, say: Say): Prom
   await sleep(1000);
   const faultAt = Date.now();
   f.make();
-  // Who holds the VIP while the fault holds (a crashed agent's supervisor restarts it after 1 s).
-  await sleep(800);
-  const takenOverBy = byRole(t, "director").find((h) => h !== master && directorView(t, dir, h).state === "MASTER")?.name;
+  // Who took the VIP over while the fault held: watched until the probe ends (a crashed agent's
+  // supervisor restarts it after 1 s, and it then takes the VIP back by preemption).
+  const others = byRole(t, "director").filter((h) => h !== master);
+  let takenOverBy: string | undefined;
+  let probing = true;
+  p.answers.then(
+    () => (probing = false),
+    () => (probing = false),
+  );
+  while (probing && !takenOverBy) {
+    takenOverBy = others.find((h) => directorView(t, dir, h).state === "MASTER")?.name;
+    await sleep(50);
+  }
   const tl = timeline((await p.answers).map((a) => ({ ...a, t: a.t - (faultAt - start) })));
   f.undo();
   for (const r of tl.runs) say(`  ${(r.from / 1000).toFixed(2)}-${(r.to / 1000).toFixed(2)} s  ${r.ok ? "answered" : "FAILED  "}  ${Object.entries(r.by).map(([k, v]) => `${k} ${v}`).join(", ")}`);
@@ -149,24 +159,21 @@ export async function labDrift(name: string, say: Say): Promise<DriftReport> {
   return { edits: done, preview: output, changes: last.changes };
 }
 
-export async function labRepair(name: string, say: Say): Promise<void> {
+/** One engine operation on a deployed lab, its outcome kept as the lab's phase. */
+async function engineStep(name: string, op: "repair" | "destroy", say: Say, shown: string, after: string): Promise<void> {
   const { t, rec } = opened(name);
-  say("$ pulumi up --refresh");
-  const ok = (await engineInControl(t, "repair")).code === 0;
-  rec.phase = ok ? "deployed" : "failed: pulumi up (lvsctl lab repair)";
+  say(`$ ${shown}`);
+  const ok = (await engineInControl(t, op)).code === 0;
+  rec.phase = ok ? after : `failed: ${shown} (lvsctl lab ${op})`;
   writeRecord(rec);
-  if (!ok) throw new LabError("pulumi up failed: see above");
+  if (!ok) throw new LabError(`${shown} failed: see above`);
 }
 
+/** pulumi up --refresh: the update starts from what the hosts hold now, so every hand edit is undone. */
+export const labRepair = (name: string, say: Say) => engineStep(name, "repair", say, "pulumi up --refresh", "deployed");
+
 /** pulumi destroy: the cluster removed from the hosts (agents, fragments, ARP settings), the hosts kept. */
-export async function labDestroy(name: string, say: Say): Promise<void> {
-  const { t, rec } = opened(name);
-  say("$ pulumi destroy");
-  const ok = (await engineInControl(t, "destroy")).code === 0;
-  rec.phase = ok ? "destroyed" : "failed: pulumi destroy (lvsctl lab destroy)";
-  writeRecord(rec);
-  if (!ok) throw new LabError("pulumi destroy failed: see above");
-}
+export const labDestroy = (name: string, say: Say) => engineStep(name, "destroy", say, "pulumi destroy", "destroyed");
 
 /** pulumi destroy (when the lab is deployed and its hosts run), then every process, namespace and file. */
 export async function labDown(name: string, say: Say): Promise<void> {

@@ -31,14 +31,8 @@ chmod 1777 /tmp
 # Root's login shell /bin/sh: sshd runs every command through it, and a heavy rc file costs seconds here.
 mount --bind "$dir/passwd" /etc/passwd || fail "cannot bind $dir/passwd"
 
-# UML's modules, exposed under /run and used for the kernel's own module requests too.
-release=$(uname -r)
-mkdir -p "/run/uml-modules/lib/modules/$release"
-mount --bind "/usr/lib/uml/modules/$release" "/run/uml-modules/lib/modules/$release"
-printf '#!/bin/sh\nexec /usr/sbin/modprobe -d /run/uml-modules "$@"\n' >/run/uml-modules/modprobe
-chmod +x /run/uml-modules/modprobe
-echo /run/uml-modules/modprobe >/proc/sys/kernel/modprobe
-/run/uml-modules/modprobe -a ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_dh ip_vs_mh || fail "cannot load IPVS"
+. "$(dirname "$0")/uml-modules.sh"
+load_uml_ipvs || fail "cannot load IPVS"
 
 ip link set lo up
 ip link set vec0 name eth0 || fail "no vec0 (the tap transport)"
