@@ -1,4 +1,4 @@
-// `npm run bench [-- failover|idle|ipvs|provider ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
+// `npm run bench [-- failover|idle|ipvs|provider|lab ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
 // [--rtt=MS,...]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
 // after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20,50; 0 = direct).
 // Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived.
@@ -11,8 +11,9 @@ import { benchIdle } from "./idle.ts";
 import { benchChecks } from "./checks.ts";
 import { benchIpvs } from "./ipvs.ts";
 import { benchProvider } from "./provider.ts";
+import { benchLab } from "./lab.ts";
 
-const BENCHES = ["failover", "idle", "ipvs", "provider"] as const;
+const BENCHES = ["failover", "idle", "ipvs", "provider", "lab"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function header(): string {
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
     else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
     else if (b === "ipvs") for (const line of [...(await benchIpvs()), ...(await benchChecks())]) console.log(line);
+    else if (b === "lab") for (const line of await benchLab(opts.runs)) console.log(line);
     else for (const line of await benchProvider(undefined, opts.rtts)) console.log(line);
   }
 }

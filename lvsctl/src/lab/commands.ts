@@ -9,7 +9,7 @@ import { formatView, labView, probe, directorView } from "./observe.ts";
 import { isRecordedProcess, labDir, readRecord, writeRecord } from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
 import { byRole, parseLabOptions, topology, type LabHost, type LabOptions, type Topology } from "./topology.ts";
-import { buildBundle, engineInControl, makeHosts, newRecord, Phases, upProblems, type Say } from "./up.ts";
+import { buildBundle, engineInControl, makeHosts, labProblems, machineFacts, newRecord, Phases, type Say } from "./up.ts";
 
 export class LabError extends Error {}
 
@@ -22,7 +22,7 @@ function opened(name: string): { t: Topology; dir: string; rec: NonNullable<Retu
 export async function labUp(raw: Partial<LabOptions>, say: Say): Promise<{ phases: [string, number][]; balance: Record<string, number>; master?: string }> {
   const parsed = parseLabOptions(raw);
   if (!parsed.ok) throw new LabError(`lvsctl lab up: ${parsed.problems.join("; ")}`);
-  const problems = upProblems(parsed.options);
+  const problems = labProblems(parsed.options, machineFacts(parsed.options));
   if (problems.length) throw new LabError(`lvsctl lab up refused, nothing was made:\n  ${problems.join("\n  ")}`);
   const { rec, t } = newRecord(parsed.options);
   const phases = new Phases(say);

@@ -17,6 +17,11 @@ fail() {
 	while :; do sleep 3600; done
 }
 
+# Read before /tmp is covered below: this script may live in a checkout under /tmp.
+modules="$(dirname "$0")/uml-modules.sh"
+[ -r "$modules" ] || fail "cannot read $modules"
+. "$modules"
+
 mount -t proc proc /proc
 case "$dir" in /var/lib/lvs-lab/?*) [ -d "$dir" ] || fail "no directory $dir" ;; *) echo o >/proc/sysrq-trigger ;; esac
 mount -t sysfs sysfs /sys
@@ -31,7 +36,6 @@ chmod 1777 /tmp
 # Root's login shell /bin/sh: sshd runs every command through it, and a heavy rc file costs seconds here.
 mount --bind "$dir/passwd" /etc/passwd || fail "cannot bind $dir/passwd"
 
-. "$(dirname "$0")/uml-modules.sh"
 load_uml_ipvs || fail "cannot load IPVS"
 
 ip link set lo up

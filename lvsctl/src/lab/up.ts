@@ -34,16 +34,35 @@ export class Phases {
   }
 }
 
-/** What makes a lab impossible here, found before anything is made. */
-export function upProblems(o: LabOptions): string[] {
+/** What the machine has that a lab needs (gathered by machineFacts, judged by labProblems). */
+export interface MachineFacts {
+  /** a lab of this name exists (its record or namespaces) */
+  labExists: boolean;
+  umlKernel: boolean;
+  /** the commands the lab runs that are missing */
+  missingCommands: string[];
+  root: boolean;
+}
+
+const NEEDED_COMMANDS = ["sshd", "nginx", "ssh-keygen", "ip", "cc"];
+
+export function machineFacts(o: LabOptions): MachineFacts {
+  const has = (cmd: string) => ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].some((d) => existsSync(join(d, cmd)));
+  return {
+    labExists: !!readRecord(o.name) || labNamespaces(o.name).length > 0,
+    umlKernel: !!findUmlKernel(),
+    missingCommands: NEEDED_COMMANDS.filter((c) => !has(c)),
+    root: process.getuid?.() === 0,
+  };
+}
+
+/** What makes a lab impossible on this machine (pure), each with what to do, before anything is made. */
+export function labProblems(o: LabOptions, f: MachineFacts): string[] {
   const problems: string[] = [];
-  if (readRecord(o.name) || labNamespaces(o.name).length > 0) problems.push(`a lab named ${o.name} exists: lvsctl lab down --name ${o.name}, or pick another --name`);
-  if (!findUmlKernel()) problems.push(NO_UML);
-  for (const cmd of ["sshd", "nginx", "ssh-keygen", "ip", "cc"]) {
-    const where = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].find((d) => existsSync(join(d, cmd)));
-    if (!where) problems.push(`${cmd} is not installed: bash scripts/setup.sh installs what the lab needs`);
-  }
-  if (process.getuid?.() !== 0) problems.push("the lab makes network namespaces: run it as root");
+  if (f.labExists) problems.push(`a lab named ${o.name} exists: lvsctl lab down --name ${o.name}, or pick another --name`);
+  if (!f.umlKernel) problems.push(NO_UML);
+  if (f.missingCommands.length) problems.push(`${f.missingCommands.join(", ")} not installed: bash scripts/setup.sh installs what the lab needs`);
+  if (!f.root) problems.push("the lab makes network namespaces: run it as root");
   return problems;
 }
 
