@@ -15,11 +15,12 @@ const kernel = findUmlKernel();
 const skip = kernel ? false : "linux.uml not found: apt-get install user-mode-linux (the host kernel has no IPVS)";
 
 /**
- * One file's limit, boot included. The slowest file (agent-failover.uml.ts) took 20-29 s of guest time on
- * this 2-core lab when quiet, 69 s with a Go build beside it and 82 s in one fresh-clone CI run; 240 s
- * is 2.9x the slowest seen, for CPUs on which UML's ptrace round trips cost more (seen: AMD EPYC).
+ * One file's limit, boot included: it only stops a hung guest, so it is set well above the slowest runs
+ * seen. On this 2-core lab a file took up to 29 s of guest time when quiet and up to 104 s
+ * (agent-drift.uml.ts) in the fresh-clone CI runs; 480 s is 4.6x that, for CPUs on which UML's ptrace
+ * round trips cost more (seen: AMD EPYC).
  */
-const FILE_LIMIT_MS = 240_000;
+const FILE_LIMIT_MS = 480_000;
 
 test("the *.uml.ts files exist", () => assert.ok(files.length > 0, `no *.uml.ts files in ${here}`));
 
