@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { VrrpInstance, type AgentConfigInput, type VrrpInstanceConfig } from "../../agent/src/config/schema.ts";
 import type { Host } from "./netns.ts";
-import { Watched, type Line } from "./procs.ts";
+import { Watched, nowMs, type Line } from "./procs.ts";
 
 export const REPO = new URL("../..", import.meta.url).pathname;
 const AGENT_MAIN = join(REPO, "agent/src/main.ts");
@@ -110,6 +110,26 @@ export function crash(p: Peer): void {
       /* already gone */
     }
   } else p.signal("SIGKILL");
+}
+
+/** Send sig to a peer: for keepalived, its whole process group (parent and VRRP child). */
+function signalPeer(p: Peer, sig: NodeJS.Signals): void {
+  if (p.kind === "keepalived") process.kill(-p.pid, sig);
+  else p.signal(sig);
+}
+
+/**
+ * Freeze a peer for ms with SIGSTOP/SIGCONT, as a GC pause, a starved CPU or a hung VM would, while the
+ * kernel under it goes on (its VIPs still answer). Resolves at SIGCONT with the time it was sent.
+ */
+export async function freeze(p: Peer, ms: number): Promise<number> {
+  signalPeer(p, "SIGSTOP");
+  try {
+    await new Promise((r) => setTimeout(r, ms));
+  } finally {
+    signalPeer(p, "SIGCONT");
+  }
+  return nowMs();
 }
 
 /** One instance as a fragment would hold it, before defaults. */

@@ -21,6 +21,9 @@ interface NativeRawSocket {
   setOption(level: number, option: number, value: Buffer, length: number): void;
   send(buf: Buffer, offset: number, length: number, address: string, cb: (err: Error | null, bytes: number) => void): void;
   close(): void;
+  /** raw-socket's receive buffer and native wrap: its JS layer reads through them on readiness. */
+  buffer: Buffer;
+  wrap: { recv(buf: Buffer, cb: (buf: Buffer, bytes: number) => void): void };
 }
 
 interface RawSocketModule {
@@ -40,14 +43,36 @@ export class RawSocket {
   /** raw-socket drops queued sends on close without calling back: reject them ourselves. */
   private readonly pending = new Set<(err: Error) => void>();
 
+  private handlers?: RawSocketHandlers;
+
   private constructor(private readonly sock: NativeRawSocket) {}
+
+  /**
+   * Read what is already queued, now, rather than when the event loop next polls (the socket is
+   * non-blocking, so an empty queue ends it). Node runs due timers before it polls: a timer that fires
+   * after a pause must see the packets that arrived during it first. Returns the packets delivered.
+   */
+  drain(max: number): number {
+    let n = 0;
+    for (; n < max && !this.closed; n++) {
+      try {
+        this.sock.wrap.recv(this.sock.buffer, (buf, bytes) => this.handlers?.message(buf.subarray(0, bytes)));
+      } catch (err) {
+        if (!isWouldBlock(err)) this.handlers?.error(err as Error);
+        break;
+      }
+    }
+    return n;
+  }
 
   /** An AF_INET SOCK_RAW socket for protocol; throws raw-socket's strerror text (e.g. EPERM). */
   static open(protocol: number, handlers: RawSocketHandlers): RawSocket {
     // 64 KiB: an IPv4 datagram never exceeds it, so no read is silently truncated.
     const s = new RawSocket(raw.createSocket({ protocol, bufferSize: 65535 }));
+    s.handlers = handlers;
     s.sock.on("message", (buf) => handlers.message(buf));
-    s.sock.on("error", (err) => handlers.error(err));
+    // A readiness callback for a packet drain() already read finds the queue empty: nothing to report.
+    s.sock.on("error", (err) => isWouldBlock(err) || handlers.error(err));
     s.sock.on("close", () => s.markClosed());
     return s;
   }
@@ -83,6 +108,11 @@ export class RawSocket {
     for (const reject of this.pending) reject(new Error("socket closed before the packet was sent"));
     this.pending.clear();
   }
+}
+
+/** EAGAIN as raw-socket words it: the queue is empty. */
+function isWouldBlock(err: unknown): boolean {
+  return /Resource temporarily unavailable/.test(err instanceof Error ? err.message : String(err));
 }
 
 /** raw-socket throws bare strerror() text; EPERM and EACCES both mean "not allowed to open raw". */

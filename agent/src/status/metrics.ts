@@ -149,6 +149,7 @@ export class AgentMetrics {
   readonly priority: Gauge<"instance">;
   readonly addressMismatch: Counter<"instance">;
   readonly garpSent: Counter<"instance">;
+  readonly reasserts: Counter<"instance">;
   readonly trackUp: Gauge<"kind" | "name">;
   readonly reloads: Counter<"result">;
   readonly lastReloadSuccess: Gauge;
@@ -165,6 +166,11 @@ export class AgentMetrics {
     this.priority = r.gauge("lvs_vrrp_priority", "Effective VRRP priority (configured priority adjusted by tracking).", ["instance"]);
     this.addressMismatch = r.counter("lvs_vrrp_address_mismatch_total", "Advertisements whose virtual addresses differ from ours (misconfigured peer).", ["instance"]);
     this.garpSent = r.counter("lvs_vrrp_garp_sent_total", "Gratuitous ARPs sent for virtual addresses.", ["instance"]);
+    this.reasserts = r.counter(
+      "lvs_vrrp_master_reasserts_total",
+      "Lower-priority advertisements received as master, each answered with an advertisement (and gratuitous ARP at most once a second).",
+      ["instance"],
+    );
     this.trackUp = r.gauge("lvs_track_up", "1 when a tracked interface or script is up, 0 when down.", ["kind", "name"]);
     this.reloads = r.counter("lvs_agent_reloads_total", "Configuration reloads, by result (ok or rejected).", ["result"]);
     this.lastReloadSuccess = r.gauge("lvs_agent_config_last_reload_success_timestamp_seconds", "Unix time of the last configuration load that was applied.");

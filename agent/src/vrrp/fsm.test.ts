@@ -193,6 +193,38 @@ test("a master hearing priority 0 from another router re-asserts itself at once"
   assert.equal(r.s.adverTimerAt, 1300);
 });
 
+test("a master hearing a lower priority advertises at once and asks for gratuitous ARP (keepalived's forced election)", () => {
+  const r = new Sim({ priority: 150 });
+  r.ev({ type: "startup" });
+  r.advance(4000);
+  assert.equal(r.s.state, "MASTER");
+  r.now = 4100;
+  const acts = r.ev({ type: "advert", src: "10.0.0.1", priority: 100, intervalCs: 100 });
+  assert.deepEqual(acts, [{ type: "send", priority: 150 }, { type: "reassert", src: "10.0.0.1", priority: 100 }]);
+  assert.equal(r.s.state, "MASTER");
+  assert.equal(r.s.adverTimerAt, 5100);
+  // A lower address at equal priority loses the tie the same way.
+  const tie = r.ev({ type: "advert", src: "10.0.0.1", priority: 150, intervalCs: 100 });
+  assert.deepEqual(tie.map((a) => a.type), ["send", "reassert"]);
+});
+
+test("Adver_Timer counts from the ideal deadline: late ticks do not lower the rate", () => {
+  const r = new Sim({ priority: 255, advertIntervalCs: 1 });
+  r.ev({ type: "startup" });
+  // Every tick runs 3 ms late (a busy event loop), for 100 intervals of 10 ms.
+  for (let i = 0; i < 100; i++) {
+    r.now = nextDeadline(r.s)! + 3;
+    r.ev({ type: "tick" });
+  }
+  const sends = r.log.filter((l) => l.a.type === "send");
+  assert.equal(sends.length, 101, "the startup advert and one per interval");
+  assert.equal(sends.at(-1)!.t, 1003, "still on the 10 ms grid, 3 ms late");
+  // A tick more than a whole interval late starts again from then, with no burst of missed adverts.
+  r.now = nextDeadline(r.s)! + 55;
+  r.ev({ type: "tick" });
+  assert.equal(r.s.adverTimerAt, r.now + 10);
+});
+
 test("fault: master sends priority 0 and holds nothing; clearing the fault returns to backup", () => {
   const r = new Sim({ priority: 255 });
   r.ev({ type: "startup" });

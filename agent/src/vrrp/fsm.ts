@@ -49,7 +49,9 @@ export type FsmEvent =
 
 export type FsmAction =
   | { type: "send"; priority: number }
-  | { type: "transition"; from: VrrpState; to: VrrpState; reason: string };
+  | { type: "transition"; from: VrrpState; to: VrrpState; reason: string }
+  /** another router is master beside us at a lower priority: we advertised at once; announce the VIPs */
+  | { type: "reassert"; src: string; priority: number };
 
 export interface StepResult {
   state: FsmState;
@@ -167,8 +169,17 @@ function onTick(st: Step): void {
     );
   } else if (s.state === "MASTER" && s.adverTimerAt !== undefined && now >= s.adverTimerAt) {
     st.send(s.cfg.priority);
-    st.patch({ adverTimerAt: now + intervalMs(s.cfg.advertIntervalCs) });
+    st.patch({ adverTimerAt: nextAdverTimer(s.adverTimerAt, now, s.cfg.advertIntervalCs) });
   }
+}
+
+/**
+ * Adver_Timer's next deadline counted from the ideal one, so late ticks do not add up and the rate stays
+ * nominal. A tick later than a whole interval starts again from now: missed adverts are not sent in a burst.
+ */
+export function nextAdverTimer(due: number, now: number, advertIntervalCs: number): number {
+  const next = due + intervalMs(advertIntervalCs);
+  return next > now ? next : now + intervalMs(advertIntervalCs);
 }
 
 function learnedInterval(s: FsmState, advertCs: number): number {
@@ -209,7 +220,14 @@ function masterOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): vo
   if (higher || tieLost) {
     const why = higher ? `higher priority ${ev.priority} from ${ev.src}` : `equal priority, higher address ${ev.src}`;
     st.becomeBackup(why, learnedInterval(s, ev.intervalCs), ev.src);
+    return;
   }
+  // RFC 5798 6.4.3 discards a lower-priority advert. But a router advertising beside us took over during
+  // a blip, and clients still send to its MAC: as keepalived ("forcing new election"), advertise now so
+  // it steps back, and have the shell send gratuitous ARP so clients come back to us.
+  st.send(s.cfg.priority);
+  st.patch({ adverTimerAt: now + intervalMs(s.cfg.advertIntervalCs) });
+  st.actions.push({ type: "reassert", src: ev.src, priority: ev.priority });
 }
 
 function onConfig(st: Step, cfg: FsmConfig): void {

@@ -16,6 +16,8 @@ import type { InstanceStatus } from "../status/format.ts";
 import { addVips, removeVips, type VipChange } from "./vips.ts";
 
 export const VRRP_MULTICAST = "224.0.0.18";
+/** Gratuitous ARP for a reassert goes at most this often (a peer that cannot hear us advertises on). */
+const REASSERT_GARP_MIN_MS = 1000;
 
 /** Advertisement interval in centiseconds as carried on the wire. */
 export function intervalCs(cfg: Pick<VrrpInstanceConfig, "advertInterval">): number {
@@ -31,6 +33,7 @@ export class Instance {
   private sourceIp = "";
   private since = new Date();
   private lastReason = "not started";
+  private lastReassertGarp = -Infinity;
   /** Actions are carried out strictly in order, even when a step's address changes are still running. */
   private chain: Promise<void> = Promise.resolve();
 
@@ -140,7 +143,18 @@ export class Instance {
     if (this.timer) clearTimeout(this.timer);
     const at = nextDeadline(this.fsm);
     if (at === undefined) return;
-    this.timer = setTimeout(() => this.feed({ type: "tick" }), Math.max(0, at - performance.now()));
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, at - performance.now()));
+  }
+
+  /**
+   * A deadline passed. After a pause (SIGSTOP, a GC, a starved CPU) the timer is late and adverts may be
+   * waiting in the socket: read them first, or a backup would take over from a master that is alive
+   * (Node runs due timers before it polls sockets). The machine then ignores a tick that is not due.
+   */
+  private onTimer(): void {
+    this.timer = undefined;
+    this.transport?.drain();
+    this.feed({ type: "tick" });
   }
 
   private fail(err: Error): void {
@@ -149,7 +163,29 @@ export class Instance {
 
   private async act(a: FsmAction): Promise<void> {
     if (a.type === "send") return this.sendAdvert(a.priority);
+    if (a.type === "reassert") return this.reassert(a.src, a.priority);
     await this.transition(a.from, a.to, a.reason);
+  }
+
+  /**
+   * A lower-priority router advertised while we are master (it took over during a blip of ours). The
+   * machine already advertised; the gratuitous ARPs (a burst, and again after garp_master_delay, as on
+   * becoming master) bring clients back from its MAC. While it keeps advertising (a one-way partition)
+   * they go at most once a second rather than with every advert.
+   */
+  private reassert(src: string, priority: number): void {
+    this.host.metrics.reasserts.inc({ instance: this.name });
+    const now = performance.now();
+    if (now - this.lastReassertGarp < REASSERT_GARP_MIN_MS) return;
+    this.lastReassertGarp = now;
+    this.host.log.warn("lower-priority advertisement while master: advertised and sent gratuitous ARP", {
+      event: "vrrp.reassert",
+      instance: this.name,
+      src,
+      theirPriority: priority,
+      priority: this.fsm.cfg.priority,
+    });
+    this.announcer!.start();
   }
 
   private destinations(): string[] {

@@ -102,6 +102,12 @@ export class VrrpTransport extends EventEmitter {
     }
   }
 
+  /** Deliver the packets already queued (as "packet" events) before the caller acts on a timer. */
+  drain(): number {
+    // A full receive buffer holds a few hundred adverts; past this many, the rest wait for the poll.
+    return this.sock?.drain(256) ?? 0;
+  }
+
   close(): void {
     this.sock?.close();
     this.sender?.close();
