@@ -1,6 +1,7 @@
 // lvsctl command line. Today: the local lab (`lvsctl lab up|status|failover|drift|repair|down`), a real
 // LVS cluster on one machine deployed by the real Pulumi engine. Output is for people; --json for machines.
 import { parseArgs } from "node:util";
+import { EngineFailure } from "./lab/engine-output.ts";
 import { formatStatus, labDestroy, labDown, labDrift, labFailover, LabError, labRepair, labStatus, labUp, type FaultKind } from "./lab/commands.ts";
 import { ENGINE_OPS, engineOp, type EngineOp } from "./lab/engine-op.ts";
 import { echoEngineTo } from "./lab/up.ts";
@@ -8,6 +9,7 @@ import { echoEngineTo } from "./lab/up.ts";
 const USAGE = `usage: lvsctl lab <command> [--name NAME] [--json]
   up        build the lab's hosts (directors in user-mode Linux, real servers with nginx, a client) and
             deploy the cluster with pulumi up   [--directors N (2)] [--real-servers N (2)]
+            [--unreachable rs2,...]: stop those real servers' sshd first, to see a deployment fail
   status    the cluster in one table
   failover  fail the master and show what the client saw   [--crash (default) | --stop | --link]
   drift     edit the hosts by hand, then show pulumi preview --refresh --diff
@@ -24,6 +26,7 @@ function options(argv: string[]) {
       name: { type: "string", default: "lab" },
       directors: { type: "string" },
       "real-servers": { type: "string" },
+      unreachable: { type: "string" },
       crash: { type: "boolean" },
       stop: { type: "boolean" },
       link: { type: "boolean" },
@@ -43,7 +46,7 @@ async function lab(cmd: string | undefined, v: Values): Promise<number> {
   const name = v.name!;
   switch (cmd) {
     case "up":
-      json(await labUp({ name, directors: num(v.directors), realServers: num(v["real-servers"]) }, say));
+      json(await labUp({ name, directors: num(v.directors), realServers: num(v["real-servers"]), unreachable: v.unreachable?.split(",") ?? [] }, say));
       return 0;
     case "status": {
       const s = labStatus(name);
@@ -91,7 +94,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
-    console.error(`lvsctl: ${err instanceof LabError ? err.message : (err.stack ?? err.message)}`);
+    const plain = err instanceof LabError || err instanceof EngineFailure;
+    console.error(`lvsctl: ${plain ? err.message : (err.stack ?? err.message)}`);
     process.exit(1);
   },
 );

@@ -9,6 +9,7 @@ import { formatPath } from "./inputs/check.ts";
 import type { AnySpec } from "./inputs/check.ts";
 import { diffInputs } from "./inputs/changes.ts";
 import { isObject, type Obj } from "./inputs/common.ts";
+import { withResource } from "./host/progress.ts";
 import { RESOURCES } from "./inputs/index.ts";
 import { HANDLERS, type ResourceHandler } from "./resources/index.ts";
 import { scrub, secretKeyPaths, secretTexts, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
@@ -51,10 +52,13 @@ function handlerFor(urn: string, op: string): ResourceHandler {
   return handler;
 }
 
-/** Run a handler; its error leaves with every secret value of the request (marked or by key) scrubbed. */
-async function scrubbed<T>(request: unknown, secretPaths: readonly Path[], fn: () => Promise<T>): Promise<T> {
+/**
+ * Run a handler as the operation on urn (its progress lines are shown on that resource); its error
+ * leaves with every secret value of the request (marked or by key) scrubbed.
+ */
+async function scrubbed<T>(urn: string, request: unknown, secretPaths: readonly Path[], fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn();
+    return await withResource(urn, fn);
   } catch (err) {
     const secrets = secretTexts(request, [...secretPaths, ...secretKeyPaths(request)]);
     throw new Error(scrub(err instanceof Error ? err.message : String(err), secrets));
@@ -87,7 +91,7 @@ export class LvsProvider implements pulumi.Provider {
   async create(urn: string, news: unknown): Promise<pulumi.CreateResult> {
     const handler = handlerFor(urn, "create");
     const { plain, secretPaths } = plainObject(news);
-    return scrubbed(plain, secretPaths, async () => {
+    return scrubbed(urn, plain, secretPaths, async () => {
       const { id, outs } = await handler.create(plain);
       return { id, outs: toWire(outs, secretPaths) };
     });
@@ -96,7 +100,7 @@ export class LvsProvider implements pulumi.Provider {
   async read(id: string, urn: string, props?: unknown): Promise<pulumi.ReadResult> {
     const handler = handlerFor(urn, "read");
     const { plain, secretPaths } = plainObject(props);
-    return scrubbed(plain, secretPaths, async () => {
+    return scrubbed(urn, plain, secretPaths, async () => {
       const r = await handler.read(id, plain);
       return { id: r.id, props: toWire(r.props, secretPaths), inputs: toWire(r.inputs, secretPaths) };
     });
@@ -106,7 +110,7 @@ export class LvsProvider implements pulumi.Provider {
     const handler = handlerFor(urn, "update");
     const old = plainObject(olds);
     const { plain, secretPaths } = plainObject(news);
-    return scrubbed({ old: old.plain, new: plain }, [...old.secretPaths.map((p) => ["old", ...p]), ...secretPaths.map((p) => ["new", ...p])], async () => ({
+    return scrubbed(urn, { old: old.plain, new: plain }, [...old.secretPaths.map((p) => ["old", ...p]), ...secretPaths.map((p) => ["new", ...p])], async () => ({
       outs: toWire(await handler.update(id, old.plain, plain), secretPaths),
     }));
   }
@@ -114,7 +118,7 @@ export class LvsProvider implements pulumi.Provider {
   async delete(id: string, urn: string, props: unknown): Promise<void> {
     const handler = handlerFor(urn, "delete");
     const { plain, secretPaths } = plainObject(props);
-    await scrubbed(plain, secretPaths, () => handler.delete(id, plain));
+    await scrubbed(urn, plain, secretPaths, () => handler.delete(id, plain));
   }
 }
 

@@ -5,34 +5,18 @@
 // hosts back; `lab down` leaves nothing. Each step runs lvsctl as a user would, with --json.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import type { DriftReport, FailoverReport } from "../../lvsctl/src/lab/commands.ts";
 import type { LabView } from "../../lvsctl/src/lab/observe.ts";
-import { findUmlKernel } from "../../lvsctl/src/lab/uml.ts";
+import { assertDownLeftNothing, labSkip as skip, lvsctl as run, lvsctlJson } from "./lab-cli.ts";
 
-const REPO = new URL("../..", import.meta.url).pathname;
 const NAME = `e${process.pid % 1_000_000}`;
-const pulumiBuilt = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"]).status === 0;
-const skip = !findUmlKernel() ? "user-mode Linux is not installed" : !pulumiBuilt ? "the Pulumi CLI is not built: scripts/install-pulumi.sh" : false;
 /** Master_Down_Interval for the backup (priority 99, advert 0.2 s): 3 x 0.2 + (256 - 99) / 256 x 0.2 s. */
 const MASTER_DOWN_MS = 3 * 200 + ((256 - 99) / 256) * 200;
 /** What the client may lose beyond it: a probe's 200 ms timeout, GARP, the engine's loaded machine. */
 const MARGIN_MS = 3000;
 
-function lvsctl(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "lvsctl/src/main.ts"), "lab", ...args, "--name", NAME], {
-    cwd: REPO, encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20,
-  });
-  return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
-}
-
-function json<T>(...args: string[]): T {
-  const r = lvsctl(...args, "--json");
-  assert.equal(r.code, 0, `lvsctl lab ${args.join(" ")} failed:\n${r.err}\n${r.out.slice(-3000)}`);
-  return JSON.parse(r.out) as T;
-}
+const lvsctl = (...args: string[]) => run(NAME, ...args);
+const json = <T>(...args: string[]) => lvsctlJson<T>(NAME, ...args);
 
 const status = () => json<LabView>("status");
 
@@ -88,12 +72,6 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
     }
   } finally {
     // 6. lab down leaves nothing: namespaces, guests, processes, files
-    const down = lvsctl("down");
-    assert.equal(down.code, 0, down.err);
-    const left = existsSync("/run/netns") ? readdirSync("/run/netns").filter((n) => n.startsWith(`lvslab-${NAME}-`)) : [];
-    assert.deepEqual(left, []);
-    assert.ok(!existsSync(`/var/lib/lvs-lab/${NAME}`));
-    const procs = spawnSync("pgrep", ["-f", `/var/lib/lvs-lab/${NAME}/`], { encoding: "utf8" }).stdout.trim();
-    assert.equal(procs, "", `processes of the lab left: ${procs}`);
+    assertDownLeftNothing(NAME);
   }
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { ssh } from "./access.ts";
 import { deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
 import { formatView, labView, probe, directorView } from "./observe.ts";
-import { isRecordedProcess, labDir, readRecord, writeRecord } from "./record.ts";
+import { isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
 import { byRole, parseLabOptions, topology, type LabHost, type LabOptions, type Topology } from "./topology.ts";
 import { buildBundle, engineInControl, makeHosts, labProblems, machineFacts, newRecord, Phases, type Say } from "./up.ts";
@@ -30,6 +30,7 @@ export async function labUp(raw: Partial<LabOptions>, say: Say): Promise<{ phase
   try {
     await makeHosts(t, rec, phases);
     await phases.run("agent bundle", () => buildBundle(say));
+    cutOff(rec, t.options.unreachable, say);
     const { code } = await phases.run("pulumi up", () => engineInControl(t, "up"));
     if (code !== 0) throw new LabError(`pulumi up failed (above); the lab is left as it is: lvsctl lab status${t.options.name === "lab" ? "" : ` --name ${t.options.name}`}, then lvsctl lab down`);
     rec.phase = "deployed";
@@ -45,6 +46,17 @@ export async function labUp(raw: Partial<LabOptions>, say: Say): Promise<{ phase
   say(`\nVIP ${t.vip} on ${master ?? "no director (!)"}; 40 requests from the client: ${Object.entries(balance).map(([k, v]) => `${k} ${v}`).join(", ") || "none answered"}`);
   say(`phases: ${phases.times.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
   return { phases: phases.times, balance, ...(master ? { master } : {}) };
+}
+
+/** --unreachable: stop these real servers' sshd (by recorded PID) so that pulumi up fails there. */
+function cutOff(rec: LabRecord, names: readonly string[], say: Say): void {
+  for (const name of names) {
+    const sshd = rec.processes.find((p) => p.what === `${name} sshd`);
+    if (sshd && isRecordedProcess(sshd)) kill(sshd.pid, "SIGKILL");
+    rec.processes = rec.processes.filter((p) => p !== sshd);
+    say(`   ${name}: sshd stopped (--unreachable), so pulumi up fails there`);
+  }
+  writeRecord(rec);
 }
 
 export function labStatus(name: string): ReturnType<typeof labView> {

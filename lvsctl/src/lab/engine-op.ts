@@ -5,7 +5,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readKeys } from "./access.ts";
-import { describeEvent, labStack } from "./engine.ts";
+import { CommandError, type EngineEvent, type Stack } from "@pulumi/pulumi/automation/index.js";
+import { labStack } from "./engine.ts";
+import { describeEvent, engineFailure } from "./engine-output.ts";
 import { labDir, readRecord } from "./record.ts";
 import { labClusterSpec, topology } from "./topology.ts";
 import { pulumiRoot } from "./up.ts";
@@ -20,23 +22,33 @@ export async function engineOp(name: string, op: EngineOp): Promise<number> {
   const t = topology(rec.options, rec.slot);
   const keys = readKeys(dir);
   const stack = await labStack({ labName: name, dir, spec: labClusterSpec(t, keys), pulumiRoot: pulumiRoot() });
-  const onEvent = (e: Parameters<typeof describeEvent>[0]) => {
+  const onEvent = (e: EngineEvent) => {
     const line = describeEvent(e);
     if (line) process.stdout.write(`${line}\n`);
   };
   const t0 = Date.now();
-  let result: unknown;
+  let result: object;
+  try {
+    result = await run(stack, op, onEvent);
+  } catch (err) {
+    throw engineFailure(OP_COMMAND[op], err as Error, err instanceof CommandError);
+  }
+  writeFileSync(join(dir, `last-${op}.json`), JSON.stringify({ ms: Date.now() - t0, ...result }, null, 2));
+  return 0;
+}
+
+const OP_COMMAND: Record<EngineOp, string> = { up: "pulumi up", repair: "pulumi up --refresh", preview: "pulumi preview --refresh", destroy: "pulumi destroy" };
+
+async function run(stack: Stack, op: EngineOp, onEvent: (e: EngineEvent) => void): Promise<object> {
   if (op === "up" || op === "repair") {
     // repair: `pulumi up --refresh`, so the update starts from what the hosts hold now, not the last state.
     const r = await stack.up({ onEvent, color: "never", refresh: op === "repair" });
-    result = { changes: r.summary.resourceChanges, outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value])) };
-  } else if (op === "preview") {
-    const r = await stack.preview({ refresh: true, diff: true, color: "never", onOutput: (s) => process.stdout.write(s) });
-    result = { changes: r.changeSummary };
-  } else {
-    const r = await stack.destroy({ onEvent, color: "never" });
-    result = { changes: r.summary.resourceChanges };
+    return { changes: r.summary.resourceChanges, outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value])) };
   }
-  writeFileSync(join(dir, `last-${op}.json`), JSON.stringify({ ms: Date.now() - t0, ...(result as object) }, null, 2));
-  return 0;
+  if (op === "preview") {
+    const r = await stack.preview({ refresh: true, diff: true, color: "never", onOutput: (s) => process.stdout.write(s) });
+    return { changes: r.changeSummary };
+  }
+  const r = await stack.destroy({ onEvent, color: "never" });
+  return { changes: r.summary.resourceChanges };
 }

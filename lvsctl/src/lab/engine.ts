@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, PulumiCommand, type EngineEvent, type ProjectSettings, type Stack } from "@pulumi/pulumi/automation/index.js";
+import { LocalWorkspace, PulumiCommand, type ProjectSettings, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { Cluster, type ClusterArgs } from "../../../sdk/cluster.ts";
 import type { ClusterSpecInput } from "../../../provider/src/cluster/spec.ts";
 
@@ -57,30 +57,3 @@ export async function labStack(ctx: EngineContext): Promise<Stack> {
   );
 }
 
-const started = new Map<string, number>();
-
-/** One line per resource step as the engine reports it, with its time; provider logs (warnings and up). */
-export function describeEvent(e: EngineEvent, now = Date.now()): string | undefined {
-  const name = (urn: string) => urn.split("::").slice(-1)[0];
-  const type = (urn: string) => urn.split("::").slice(-2)[0]?.split("$").at(-1);
-  if (e.resourcePreEvent) {
-    const m = e.resourcePreEvent.metadata;
-    if (m.op === "same" || type(m.urn)?.startsWith("pulumi:")) return undefined;
-    started.set(m.urn, now);
-    return `  ${m.op.padEnd(8)} ${type(m.urn)} ${name(m.urn)}`;
-  }
-  if (e.resOutputsEvent) {
-    const m = e.resOutputsEvent.metadata;
-    const t0 = started.get(m.urn);
-    if (m.op === "same" || t0 === undefined) return undefined;
-    return `  done     ${type(m.urn)} ${name(m.urn)} (${((now - t0) / 1000).toFixed(1)} s)`;
-  }
-  if (e.resOpFailedEvent) return `  FAILED   ${type(e.resOpFailedEvent.metadata.urn)} ${name(e.resOpFailedEvent.metadata.urn)}`;
-  // The SDK logs every RPC at debug severity, secrets unwrapped: such events are never printed.
-  if (e.diagnosticEvent && !e.diagnosticEvent.ephemeral && (e.diagnosticEvent.severity as string) !== "debug") {
-    const d = e.diagnosticEvent;
-    const who = d.urn ? `${name(d.urn)}: ` : "";
-    return `  ${d.severity.padEnd(8)} ${who}${d.message.trim()}`;
-  }
-  return undefined;
-}

@@ -13,6 +13,15 @@ test("an impossible lab is refused before anything is made, each problem naming 
   ]);
 });
 
+test("--unreachable names real servers of this lab only", () => {
+  const bad = parseLabOptions({ unreachable: ["d1", "rs2"] });
+  assert.deepEqual(!bad.ok && bad.problems, ["--unreachable: names a real server: rs1, rs2, ..."]);
+  const beyond = parseLabOptions({ realServers: 2, unreachable: ["rs2", "rs3"] });
+  assert.deepEqual(!beyond.ok && beyond.problems, ["--unreachable: rs3 not in this lab (it has rs1-rs2)"]);
+  const ok = parseLabOptions({ unreachable: ["rs2"] });
+  assert.deepEqual(ok.ok && ok.options.unreachable, ["rs2"]);
+});
+
 test("defaults: 2 directors and 2 real servers on 10.200.0.0/24; a second slot is another /24", () => {
   const r = parseLabOptions({});
   assert.ok(r.ok);

@@ -12,6 +12,8 @@ export const LabOptions = z.strictObject({
     .default("lab"),
   directors: z.number().int().min(1, "a lab needs at least 1 director").max(4, "at most 4 directors (each is a user-mode Linux guest)").default(2),
   realServers: z.number().int().min(1, "a lab needs at least 1 real server").max(8, "at most 8 real servers").default(2),
+  /** real servers whose sshd is stopped before `pulumi up`: to see how a deployment fails and what it leaves */
+  unreachable: z.array(z.string().regex(/^rs[1-8]$/, "names a real server: rs1, rs2, ...")).default([]),
 });
 export type LabOptions = z.infer<typeof LabOptions>;
 
@@ -123,6 +125,9 @@ export function labClusterSpec(t: Topology, access: HostAccess): ClusterSpecInpu
 /** Every problem of the options at once, each naming its option, before anything is made. */
 export function parseLabOptions(raw: unknown): { ok: true; options: LabOptions } | { ok: false; problems: string[] } {
   const r = LabOptions.safeParse(raw);
-  if (r.success) return { ok: true, options: r.data };
-  return { ok: false, problems: r.error.issues.map((i) => `--${String(i.path[0] ?? "options").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`) };
+  const flag = (key: PropertyKey | undefined) => `--${String(key ?? "options").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (!r.success) return { ok: false, problems: r.error.issues.map((i) => `${flag(i.path[0])}: ${i.message}`) };
+  const beyond = r.data.unreachable.filter((n) => Number(n.slice(2)) > r.data.realServers);
+  if (beyond.length) return { ok: false, problems: [`--unreachable: ${beyond.join(", ")} not in this lab (it has rs1-rs${r.data.realServers})`] };
+  return { ok: true, options: r.data };
 }

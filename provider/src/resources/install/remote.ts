@@ -16,8 +16,10 @@ import {
 } from "./scripts.ts";
 import { parseServiceState, serviceStateScript, startScript, waitReadyScript } from "./service.ts";
 import type { AgentBundle } from "./bundle.ts";
+import { progress } from "../../host/progress.ts";
 
-export const log = (host: string, what: string): void => void process.stderr.write(`lvs: ${host}: director: ${what}\n`);
+/** A director's progress, shown on the resource being applied (host/progress.ts). */
+export const log = (host: string, what: string): void => progress(host, what);
 const token = (): string => randomBytes(4).toString("hex");
 
 /** The host's bundle arch and what `systemctl is-system-running` says there. */
@@ -67,8 +69,11 @@ export async function installBundle(h: HostSession, l: Layout, b: AgentBundle): 
   const record: InstallRecord = { agentVersion: b.manifest.agentVersion, bundleSha256: b.sha256, manifestSha256: b.manifestSha256, installedAt: new Date().toISOString() };
   try {
     const data = await readFile(b.file);
-    log(h.host, `uploading bundle ${b.name} (${(data.length / 1048576).toFixed(1)} MiB)`);
+    const mib = (data.length / 1048576).toFixed(1);
+    log(h.host, `uploading bundle ${b.name} (${mib} MiB)`);
+    const t0 = performance.now();
     await h.step("upload bundle", (ssh) => ssh.check(uploadScript(l, stage, b.sha256), { stdin: data, timeout: Math.max(h.conn.commandTimeout, 600) }));
+    log(h.host, `uploaded ${mib} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s; unpacking and verifying`);
     await h.step("unpack bundle", (ssh) => ssh.check(unpackScript(stage)));
     await h.step("verify files", async (ssh) => {
       const problems = await checkFiles(ssh, `${stage}/root`, b.manifest, b.manifestSha256);
