@@ -7,8 +7,9 @@ import { ENGINE_OPS, engineOp, type EngineOp } from "./lab/engine-op.ts";
 import { echoEngineTo } from "./lab/up.ts";
 
 const USAGE = `usage: lvsctl lab <command> [--name NAME] [--json]
-  up        build the lab's hosts (directors in user-mode Linux, real servers with nginx, a client) and
-            deploy the cluster with pulumi up   [--directors N (2)] [--real-servers N (2)]
+  up        build the lab's hosts (directors, real servers with nginx, a client) and deploy the
+            cluster with pulumi up   [--directors N (2)] [--real-servers N (2)]
+            [--director-kind auto|netns|uml]: namespaces where this kernel has IPVS, else UML guests
             [--unreachable rs2,...]: stop those real servers' sshd first, to see a deployment fail
   status    the cluster in one table
   failover  fail the master and show what the client saw   [--crash (default) | --stop | --link]
@@ -27,6 +28,7 @@ function options(argv: string[]) {
       directors: { type: "string" },
       "real-servers": { type: "string" },
       unreachable: { type: "string" },
+      "director-kind": { type: "string" },
       crash: { type: "boolean" },
       stop: { type: "boolean" },
       link: { type: "boolean" },
@@ -46,7 +48,7 @@ async function lab(cmd: string | undefined, v: Values): Promise<number> {
   const name = v.name!;
   switch (cmd) {
     case "up":
-      json(await labUp({ name, directors: num(v.directors), realServers: num(v["real-servers"]), unreachable: v.unreachable?.split(",") ?? [] }, say));
+      json(await labUp({ name, directors: num(v.directors), realServers: num(v["real-servers"]), directorKind: v["director-kind"], unreachable: v.unreachable?.split(",") ?? [] }, say));
       return 0;
     case "status": {
       const s = labStatus(name);

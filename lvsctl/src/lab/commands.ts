@@ -8,8 +8,8 @@ import { deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
 import { formatView, labView, probe, directorView } from "./observe.ts";
 import { isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
-import { byRole, parseLabOptions, topology, type LabHost, type LabOptions, type Topology } from "./topology.ts";
-import { buildBundle, engineInControl, makeHosts, labProblems, machineFacts, newRecord, Phases, type Say } from "./up.ts";
+import { byRole, parseLabOptions, topology, type LabHost, type Topology } from "./topology.ts";
+import { buildBundle, engineInControl, makeHosts, labProblems, machineFacts, newRecord, Phases, resolveDirectorKind, type Say } from "./up.ts";
 
 export class LabError extends Error {}
 
@@ -19,14 +19,16 @@ function opened(name: string): { t: Topology; dir: string; rec: NonNullable<Retu
   return { t: topology(rec.options, rec.slot), dir: labDir(name), rec };
 }
 
-export async function labUp(raw: Partial<LabOptions>, say: Say): Promise<{ phases: [string, number][]; balance: Record<string, number>; master?: string }> {
+export async function labUp(raw: Record<string, unknown>, say: Say): Promise<{ phases: [string, number][]; balance: Record<string, number>; master?: string }> {
   const parsed = parseLabOptions(raw);
   if (!parsed.ok) throw new LabError(`lvsctl lab up: ${parsed.problems.join("; ")}`);
-  const problems = labProblems(parsed.options, machineFacts(parsed.options));
+  const facts = machineFacts(parsed.options);
+  const problems = labProblems(parsed.options, facts);
   if (problems.length) throw new LabError(`lvsctl lab up refused, nothing was made:\n  ${problems.join("\n  ")}`);
-  const { rec, t } = newRecord(parsed.options);
+  const { rec, t } = newRecord({ ...parsed.options, directorKind: resolveDirectorKind(parsed.options, facts) });
   const phases = new Phases(say);
-  say(`lab ${t.options.name}: ${t.options.directors} director(s) (user-mode Linux), ${t.options.realServers} real server(s), VIP ${t.vip}`);
+  const kind = t.options.directorKind === "netns" ? "network namespaces" : "user-mode Linux";
+  say(`lab ${t.options.name}: ${t.options.directors} director(s) (${kind}), ${t.options.realServers} real server(s), VIP ${t.vip}`);
   try {
     await makeHosts(t, rec, phases);
     await phases.run("agent bundle", () => buildBundle(say));
@@ -43,7 +45,7 @@ export async function labUp(raw: Partial<LabOptions>, say: Say): Promise<{ phase
   const dir = labDir(t.options.name);
   const master = byRole(t, "director").find((h) => directorView(t, dir, h).state === "MASTER")?.name;
   const balance = countByServer(await probe(t, 40, 20).answers);
-  say(`\nVIP ${t.vip} on ${master ?? "no director (!)"}; 40 requests from the client: ${Object.entries(balance).map(([k, v]) => `${k} ${v}`).join(", ") || "none answered"}`);
+  say(`\nVIP ${t.vip} on ${master ?? "no director (!)"}; 40 requests from the client: ${Object.entries(balance).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(", ") || "none answered"}`);
   say(`phases: ${phases.times.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
   return { phases: phases.times, balance, ...(master ? { master } : {}) };
 }

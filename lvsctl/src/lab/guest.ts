@@ -23,7 +23,7 @@ export function kernelArgs(h: LabHost, t: Topology, dir: string): string[] {
   ];
 }
 
-export const NO_UML = "user-mode Linux is not installed: the lab's directors are user-mode Linux guests (this kernel has no IPVS); apt-get install user-mode-linux";
+export const NO_UML = "user-mode Linux is not installed: --director-kind uml makes directors user-mode Linux guests; apt-get install user-mode-linux";
 
 /** Boots the guest in the switch namespace (where its tap is), detached from this process. */
 export function startGuest(t: Topology, h: LabHost, dir: string): LabProcess {

@@ -10,7 +10,12 @@ export const LabOptions = z.strictObject({
     .string()
     .regex(/^[a-z][a-z0-9]{0,9}$/, "must be 1-10 lower-case letters and digits, starting with a letter (it names namespaces)")
     .default("lab"),
-  directors: z.number().int().min(1, "a lab needs at least 1 director").max(4, "at most 4 directors (each is a user-mode Linux guest)").default(2),
+  directors: z.number().int().min(1, "a lab needs at least 1 director").max(4, "at most 4 directors").default(2),
+  /**
+   * What a director is: a network namespace where this kernel has IPVS (ordinary Debian or Ubuntu), a
+   * user-mode Linux guest (its own kernel, with IPVS) where it has not; auto picks (resolveDirectorKind).
+   */
+  directorKind: z.enum(["auto", "netns", "uml"]).default("auto"),
   realServers: z.number().int().min(1, "a lab needs at least 1 real server").max(8, "at most 8 real servers").default(2),
   /** real servers whose sshd is stopped before `pulumi up`: to see how a deployment fails and what it leaves */
   unreachable: z.array(z.string().regex(/^rs[1-8]$/, "names a real server: rs1, rs2, ...")).default([]),
@@ -52,12 +57,14 @@ export function topology(options: LabOptions, slot: number): Topology {
   if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_LABS) throw new Error(`lab slot ${slot} out of range 0-${MAX_LABS - 1}`);
   const net = `10.${200 + slot}.0`;
   const ns = (host: string) => `lvslab-${options.name}-${host}`;
+  // A guest's tap lives in the switch namespace; every other host has a namespace and a veth of its own.
+  const guest = (role: Role) => role === "director" && options.directorKind !== "netns";
   const host = (name: string, role: Role, octet: number): LabHost => ({
     name,
     role,
-    ns: role === "director" ? ns("sw") : ns(name),
+    ns: guest(role) ? ns("sw") : ns(name),
     address: `${net}.${octet}`,
-    link: role === "director" ? `tap-${name}` : `v-${name}`,
+    link: guest(role) ? `tap-${name}` : `v-${name}`,
   });
   const hosts = [
     host("control", "control", 2),

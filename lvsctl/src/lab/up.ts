@@ -12,6 +12,7 @@ import { REPO } from "./engine.ts";
 import { NO_UML, startGuest, waitGuestReady } from "./guest.ts";
 import { addNamespaceHost, addTap, createSwitch, labNamespaces } from "./netns.ts";
 import { freeSlot, isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
+import { startNamespaceDirector } from "./ns-director.ts";
 import { startRealServer } from "./real-servers.ts";
 import { keygen, prepareSshdDir } from "./sshd.ts";
 import { byRole, HTTP_PORT, topology, type LabOptions, type Topology } from "./topology.ts";
@@ -39,6 +40,8 @@ export interface MachineFacts {
   /** a lab of this name exists (its record or namespaces) */
   labExists: boolean;
   umlKernel: boolean;
+  /** this kernel has IPVS (/proc/net/ip_vs, after `modprobe ip_vs`): directors can be namespaces */
+  hostIpvs: boolean;
   /** the commands the lab runs that are missing */
   missingCommands: string[];
   root: boolean;
@@ -51,16 +54,36 @@ export function machineFacts(o: LabOptions): MachineFacts {
   return {
     labExists: !!readRecord(o.name) || labNamespaces(o.name).length > 0,
     umlKernel: !!findUmlKernel(),
+    hostIpvs: hostHasIpvs(),
     missingCommands: NEEDED_COMMANDS.filter((c) => !has(c)),
     root: process.getuid?.() === 0,
   };
+}
+
+/** `modprobe ip_vs` (as the agent would need) and whether the kernel then shows IPVS. */
+function hostHasIpvs(): boolean {
+  if (!existsSync("/proc/net/ip_vs")) spawnSync("modprobe", ["ip_vs"], { stdio: "ignore" });
+  return existsSync("/proc/net/ip_vs");
+}
+
+export const NO_IPVS_NOR_UML =
+  "directors need IPVS: this kernel has none (modprobe ip_vs failed) and user-mode Linux is not installed: apt-get install user-mode-linux (or run on a kernel with IPVS)";
+const NO_HOST_IPVS = "--director-kind netns: this kernel has no IPVS (modprobe ip_vs failed): use --director-kind uml, or a kernel with IPVS";
+
+/** auto: namespaces where this kernel has IPVS (lighter and faster), user-mode Linux guests elsewhere. */
+export function resolveDirectorKind(o: LabOptions, f: Pick<MachineFacts, "hostIpvs">): "netns" | "uml" {
+  if (o.directorKind !== "auto") return o.directorKind;
+  return f.hostIpvs ? "netns" : "uml";
 }
 
 /** What makes a lab impossible on this machine (pure), each with what to do, before anything is made. */
 export function labProblems(o: LabOptions, f: MachineFacts): string[] {
   const problems: string[] = [];
   if (f.labExists) problems.push(`a lab named ${o.name} exists: lvsctl lab down --name ${o.name}, or pick another --name`);
-  if (!f.umlKernel) problems.push(NO_UML);
+  const kind = o.directorKind;
+  if (kind === "auto" && !f.hostIpvs && !f.umlKernel) problems.push(NO_IPVS_NOR_UML);
+  if (kind === "uml" && !f.umlKernel) problems.push(NO_UML);
+  if (kind === "netns" && !f.hostIpvs) problems.push(NO_HOST_IPVS);
   if (f.missingCommands.length) problems.push(`${f.missingCommands.join(", ")} not installed: bash scripts/setup.sh installs what the lab needs`);
   if (!f.root) problems.push("the lab makes network namespaces: run it as root");
   return problems;
@@ -91,7 +114,9 @@ async function waitPort(t: Topology, address: string, port: number, what: string
   const control = byRole(t, "control")[0]!;
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const r = spawnSync("ip", ["netns", "exec", control.ns, "bash", "-c", `exec 3<>/dev/tcp/${address}/${port}`], { timeout: 3000 });
+    // --norc: bash whose stdin is a socket (Node's pipes are) takes itself for rshd's child and reads
+    // ~/.bashrc, which on this machine costs 60 ms, and 12 s under user-mode Linux.
+    const r = spawnSync("ip", ["netns", "exec", control.ns, "bash", "--norc", "--noprofile", "-c", `exec 3<>/dev/tcp/${address}/${port}`], { timeout: 3000 });
     if (r.status === 0) return;
     if (Date.now() > until) throw new Error(`${what} (${address}:${port}) does not answer after ${timeoutMs / 1000} s`);
     await new Promise((res) => setTimeout(res, 100));
@@ -100,17 +125,17 @@ async function waitPort(t: Topology, address: string, port: number, what: string
 
 export async function makeHosts(t: Topology, rec: LabRecord, phases: Phases): Promise<void> {
   const dir = labDir(t.options.name);
+  const guests = t.options.directorKind !== "netns";
   await phases.run("keys", () => makeKeys(dir, t));
   await phases.run("network", () => {
     createSwitch(t);
-    for (const h of t.hosts) (h.role === "director" ? addTap : addNamespaceHost)(t, h);
+    for (const h of t.hosts) (h.role === "director" && guests ? addTap : addNamespaceHost)(t, h);
   });
   await phases.run("hosts", async () => {
     for (const h of byRole(t, "realServer")) rec.processes.push(...startRealServer(h, join(dir, h.name), HTTP_PORT));
-    const guests = byRole(t, "director").map((h) => ({ h, p: startGuest(t, h, join(dir, h.name)) }));
-    rec.processes.push(...guests.map((g) => g.p));
+    if (guests) await startGuests(t, rec, dir);
+    else for (const h of byRole(t, "director")) rec.processes.push(startNamespaceDirector(h, join(dir, h.name)));
     writeRecord(rec);
-    await Promise.all(guests.map((g) => waitGuestReady(g.h, join(dir, g.h.name), () => isRecordedProcess(g.p), 180_000)));
     const ssh = t.hosts.filter((h) => h.role === "director" || h.role === "realServer");
     await Promise.all([
       ...ssh.map((h) => waitPort(t, h.address, 22, `${h.name} sshd`, 60_000)),
@@ -118,6 +143,14 @@ export async function makeHosts(t: Topology, rec: LabRecord, phases: Phases): Pr
     ]);
     return undefined;
   });
+}
+
+/** The directors as user-mode Linux guests, recorded before they boot; resolves once each is ready. */
+async function startGuests(t: Topology, rec: LabRecord, dir: string): Promise<void> {
+  const guests = byRole(t, "director").map((h) => ({ h, p: startGuest(t, h, join(dir, h.name)) }));
+  rec.processes.push(...guests.map((g) => g.p));
+  writeRecord(rec);
+  await Promise.all(guests.map((g) => waitGuestReady(g.h, join(dir, g.h.name), () => isRecordedProcess(g.p), 180_000)));
 }
 
 /** The agent bundle, built (or taken from the cache) here: the control namespace has no registry. */
