@@ -1,7 +1,10 @@
 // What the benchmarks share: the two implementations under test, the lab topology, the VRRP settings
 // compared, and small statistics. Everything runs inside lab namespaces (test/helpers/netns.ts).
 import { readFileSync } from "node:fs";
-import type { Peer, VrrpInstanceInput } from "../test/helpers/agent.ts";
+import { startPair, type Peer, type VrrpInstanceInput } from "../test/helpers/agent.ts";
+import { Lab, waitFor, type Host } from "../test/helpers/netns.ts";
+import { nowMs } from "../test/helpers/procs.ts";
+import { startEcho, startProber, type Prober } from "../test/helpers/probe.ts";
 
 export type Impl = "ours" | "keepalived";
 export const IMPLS: readonly Impl[] = ["ours", "keepalived"];
@@ -48,6 +51,55 @@ export function instance(s: Setting, priority: number): VrrpInstanceInput {
 /** Enough for a start-up election at this setting (about 3.2 adverts) plus process start-up. */
 export function electionMs(s: Setting): number {
   return 4 * s.advert * 1000 + 8000;
+}
+
+/** Runs alternate which implementation goes first, so that drift in machine load hits both alike. */
+export function implOrder(run: number): readonly Impl[] {
+  return run % 2 === 0 ? IMPLS : [...IMPLS].reverse();
+}
+
+/** A fresh lab: directors d1 and d2 and the client on one segment. */
+export interface Topology {
+  lab: Lab;
+  d1: Host;
+  d2: Host;
+  client: Host;
+}
+
+export function createTopology(): Topology {
+  const lab = Lab.create([...DIRECTORS, CLIENT]);
+  return { lab, d1: lab.host("d1"), d2: lab.host("d2"), client: lab.host(CLIENT.name) };
+}
+
+export interface ClusterOptions {
+  masterPrio?: number;
+  backupPrio?: number;
+  /** the client's probe interval (ms; the prober's default otherwise) */
+  probeEveryMs?: number;
+  /** what node runs for our agent (test/helpers/agent.ts AGENT_TSX otherwise) */
+  agentEntry?: string[];
+}
+
+export interface Cluster {
+  master: Peer;
+  backup: Peer;
+  prober: Prober;
+}
+
+/**
+ * A UDP echo responder in each director, d1 master and d2 backup of impl, and the client probing the
+ * VIP. Resolves once d1 answers the client and the client's ARP entry for the VIP holds d1's MAC.
+ */
+export async function startCluster(t: Topology, impl: Impl, s: Setting, o: ClusterOptions = {}): Promise<Cluster> {
+  await Promise.all([startEcho(t.d1), startEcho(t.d2)]);
+  const kind = kindOf(impl);
+  const m = { kind, host: t.d1, inst: instance(s, o.masterPrio ?? MASTER_PRIO) };
+  const b = { kind, host: t.d2, inst: instance(s, o.backupPrio ?? BACKUP_PRIO) };
+  const { master, backup } = await startPair(INSTANCE, m, b, electionMs(s), o.agentEntry);
+  const prober = await startProber(t.client, VIP, o.probeEveryMs);
+  await prober.firstReplyFrom("d1", nowMs(), 5000);
+  await waitFor(() => t.client.neighbourMac(VIP) === t.d1.mac, 5000, "client ARP entry for the VIP -> d1");
+  return { master, backup, prober };
 }
 
 export function median(xs: number[]): number {

@@ -12,13 +12,12 @@
 // fixed sequence of start-up steps would add a bias that differs between implementations. So the
 // failure is injected right after an advert, as seen by tcpdump in the client: the worst case, the
 // same for both.
-import { Lab, waitFor, type Host } from "../test/helpers/netns.ts";
-import { crash, startPair, type Peer } from "../test/helpers/agent.ts";
+import type { Host } from "../test/helpers/netns.ts";
+import { crash, type Peer } from "../test/helpers/agent.ts";
 import { Watched, nowMs, type Line } from "../test/helpers/procs.ts";
-import { startEcho, startProber, type Prober } from "../test/helpers/probe.ts";
 import {
-  BACKUP_PRIO, CLIENT, DIRECTORS, IMPLS, INSTANCE, MASTER_PRIO, SETTINGS, VIP, electionMs, instance, kindOf, median, note, sleep,
-  type Impl, type Setting,
+  INSTANCE, SETTINGS, createTopology, electionMs, implOrder, median, note, sleep, startCluster, type Cluster, type Impl, type Setting,
+  type Topology,
 } from "./common.ts";
 
 export type Case = "kill" | "term" | "linkdown";
@@ -31,12 +30,6 @@ export interface RunResult {
   stateMs: number;
   /** the master's last advert reached us (through tcpdump) -> failure */
   phaseMs: number;
-}
-
-interface Topology {
-  d1: Host;
-  d2: Host;
-  client: Host;
 }
 
 function fail(c: Case, master: Peer): void {
@@ -57,30 +50,21 @@ function nextAdvert(sniffer: Watched, s: Setting): Promise<Line> {
   return sniffer.waitLine((l) => l.text.includes("VRRP"), 2 * s.advert * 1000 + 1000, "an advert", sniffer.lines.length);
 }
 
-interface Ready {
-  master: Peer;
-  backup: Peer;
-  prober: Prober;
+interface Ready extends Cluster {
   sniffer: Watched;
 }
 
 async function ready(t: Topology, impl: Impl, s: Setting): Promise<Ready> {
-  const [sniffer] = await Promise.all([startSniffer(t.client), startEcho(t.d1), startEcho(t.d2)]);
-  const kind = kindOf(impl);
-  const { master, backup } = await startPair(INSTANCE, { kind, host: t.d1, inst: instance(s, MASTER_PRIO) }, { kind, host: t.d2, inst: instance(s, BACKUP_PRIO) }, electionMs(s));
-  const prober = await startProber(t.client, VIP);
-  await prober.firstReplyFrom("d1", nowMs(), 5000);
-  await waitFor(() => t.client.neighbourMac(VIP) === t.d1.mac, 5000, "client ARP entry for the VIP -> d1");
+  const [sniffer, cluster] = await Promise.all([startSniffer(t.client), startCluster(t, impl, s)]);
   // The backup's Master_Down_Timer now runs from the master's last advert, not from its own start-up.
   await sleep(1.5 * s.advert * 1000);
-  return { master, backup, prober, sniffer };
+  return { ...cluster, sniffer };
 }
 
 /** One failover in a fresh lab. */
 export async function runOnce(impl: Impl, c: Case, s: Setting): Promise<RunResult> {
-  const lab = Lab.create([...DIRECTORS, CLIENT]);
+  const t = createTopology();
   try {
-    const t = { d1: lab.host("d1"), d2: lab.host("d2"), client: lab.host(CLIENT.name) };
     const { master, backup, prober, sniffer } = await ready(t, impl, s);
     const from = backup.lines.length;
     const advert = await nextAdvert(sniffer, s);
@@ -90,7 +74,7 @@ export async function runOnce(impl: Impl, c: Case, s: Setting): Promise<RunResul
     const state = await backup.waitState(INSTANCE, "MASTER", 5000, from);
     return { ms: reply.t - t0, stateMs: state.t - t0, phaseMs: t0 - advert.t };
   } finally {
-    lab.destroy();
+    t.lab.destroy();
   }
 }
 
@@ -103,8 +87,7 @@ function resultLine(c: Case, s: Setting, ours: number[], ka: number[]): string {
 export async function benchCase(c: Case, s: Setting, runs: number): Promise<string> {
   const ms: Record<Impl, number[]> = { ours: [], keepalived: [] };
   for (let i = 0; i < runs; i++) {
-    const order = i % 2 === 0 ? IMPLS : [...IMPLS].reverse();
-    for (const impl of order) {
+    for (const impl of implOrder(i)) {
       const r = await runOnce(impl, c, s);
       ms[impl].push(r.ms);
       note(`  run ${i + 1}/${runs} case=${c} advert=${s.advert} impl=${impl} ms=${r.ms.toFixed(0)} state_logged_ms=${r.stateMs.toFixed(0)} after_advert_ms=${r.phaseMs.toFixed(1)}`);

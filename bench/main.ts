@@ -1,6 +1,7 @@
-// `npm run bench [-- failover|idle|ipvs|provider|lab ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
-// [--rtt=MS,...]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
+// `npm run bench [-- failover|idle|ipvs|provider|lab|loss|freeze ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
+// [--rtt=MS,...] [--window=SECONDS]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
 // after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20,50; 0 = direct).
+// --window: the loss bench's window of loss at 1 s adverts (default 60; at 0.1 s adverts a third of it).
 // Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived.
 import { cpus, release } from "node:os";
 import { parseArgs } from "node:util";
@@ -12,8 +13,10 @@ import { benchChecks } from "./checks.ts";
 import { benchIpvs } from "./ipvs.ts";
 import { benchProvider } from "./provider.ts";
 import { benchLab } from "./lab.ts";
+import { benchFreeze } from "./freeze.ts";
+import { benchLoss } from "./loss.ts";
 
-const BENCHES = ["failover", "idle", "ipvs", "provider", "lab"] as const;
+const BENCHES = ["failover", "idle", "ipvs", "provider", "lab", "freeze", "loss"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function header(): string {
@@ -28,6 +31,7 @@ interface Options {
   cases: Case[];
   warmupMs: number;
   rtts: number[];
+  windowS: number;
 }
 
 function positiveNumber(v: string | undefined, dflt: number, name: string): number {
@@ -37,7 +41,7 @@ function positiveNumber(v: string | undefined, dflt: number, name: string): numb
 }
 
 function parse(argv: string[]): Options {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { runs: { type: "string" }, cases: { type: "string" }, warmup: { type: "string" }, rtt: { type: "string" } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { runs: { type: "string" }, cases: { type: "string" }, warmup: { type: "string" }, rtt: { type: "string" }, window: { type: "string" } } });
   const unknown = positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
   if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHES.join(", ")}`);
   const cases = (values.cases?.split(",") ?? [...CASES]) as Case[];
@@ -47,7 +51,8 @@ function parse(argv: string[]): Options {
   const warmupMs = positiveNumber(values.warmup, 30, "warmup") * 1000;
   const rtts = (values.rtt ?? "0,20,50").split(",").map(Number);
   if (!rtts.every((r) => r >= 0)) throw new Error("--rtt must be a comma-separated list of milliseconds (0 or more)");
-  return { benches: positionals.length ? (positionals as Bench[]) : [...BENCHES], runs, cases, warmupMs, rtts };
+  const windowS = positiveNumber(values.window, 60, "window");
+  return { benches: positionals.length ? (positionals as Bench[]) : [...BENCHES], runs, cases, warmupMs, rtts, windowS };
 }
 
 async function main(): Promise<void> {
@@ -59,6 +64,8 @@ async function main(): Promise<void> {
     else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
     else if (b === "ipvs") for (const line of [...(await benchIpvs()), ...(await benchChecks())]) console.log(line);
     else if (b === "lab") for (const line of await benchLab(opts.runs)) console.log(line);
+    else if (b === "freeze") await benchFreeze({ runs: opts.runs });
+    else if (b === "loss") await benchLoss({ windowS: opts.windowS });
     else for (const line of await benchProvider(undefined, opts.rtts)) console.log(line);
   }
 }

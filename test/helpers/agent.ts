@@ -33,6 +33,13 @@ function agentState(text: string): { instance: string; to: string } | undefined 
   }
 }
 
+/** Whether log line l of a peer of this kind says instance `name` entered `state`. */
+export function saysState(kind: Peer["kind"], name: string, state: State, l: Line): boolean {
+  if (kind === "keepalived") return l.text.includes(`(${name}) Entering ${state} STATE`);
+  const s = agentState(l.text);
+  return s?.instance === name && s.to === state;
+}
+
 /** How the agent is run by default: its TypeScript sources under tsx. */
 export const AGENT_TSX = ["--import", "tsx", AGENT_MAIN];
 
@@ -56,10 +63,7 @@ export function startAgent(host: Host, config: AgentConfigInput, extraArgs: stri
   w.kind = "agent";
   w.host = host;
   w.waitState = (name, state, timeoutMs, from = 0) =>
-    w.waitLine((l) => {
-      const s = agentState(l.text);
-      return s?.instance === name && s.to === state;
-    }, timeoutMs, `${host.name} agent ${name} -> ${state}`, from);
+    w.waitLine((l) => saysState("agent", name, state, l), timeoutMs, `${host.name} agent ${name} -> ${state}`, from);
   return w;
 }
 
@@ -94,10 +98,8 @@ export function startKeepalived(host: Host, confText: string): Peer {
   const w = new Watched(child) as Peer;
   w.kind = "keepalived";
   w.host = host;
-  w.waitState = (name, state, timeoutMs, from = 0) => {
-    const word = { INIT: "INIT", BACKUP: "BACKUP", MASTER: "MASTER", FAULT: "FAULT" }[state];
-    return w.waitLine((l) => l.text.includes(`(${name}) Entering ${word} STATE`), timeoutMs, `${host.name} keepalived ${name} -> ${state}`, from);
-  };
+  w.waitState = (name, state, timeoutMs, from = 0) =>
+    w.waitLine((l) => saysState("keepalived", name, state, l), timeoutMs, `${host.name} keepalived ${name} -> ${state}`, from);
   return w;
 }
 
