@@ -227,7 +227,7 @@ export class Instance {
   private async clearStaleVips(): Promise<void> {
     const c = await removeVips(this.cfg);
     this.logVipErrors(c);
-    if (c.changed.length) this.host.log.warn("removed virtual addresses left by an earlier run", { instance: this.name, addresses: c.changed });
+    if (c.changed.length) this.host.log.warn("removed virtual addresses left by an earlier run", { event: "vrrp.stale_vips", instance: this.name, addresses: c.changed });
   }
 
   status(): InstanceStatus {
