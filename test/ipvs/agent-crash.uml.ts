@@ -14,7 +14,8 @@ import { Lab, run, waitFor, type Host } from "../helpers/netns.ts";
 import { nowMs, Watched } from "../helpers/procs.ts";
 import type { AgentStatus } from "../../agent/src/status/format.ts";
 import { execIn, ipvsadm, parseRecord, startAgent, type LogRecord, type UmlAgent } from "./helpers/agent.ts";
-import { prepareDrRealServer, requests, startWeb } from "./helpers/web.ts";
+import { createDrLab, drWebService } from "./helpers/dr-lab.ts";
+import { requests } from "./helpers/web.ts";
 
 const NET = "10.37.0";
 const VIP = `${NET}.100`;
@@ -37,16 +38,7 @@ function config(priority: number, metricsListen = ""): AgentConfigInput {
   return {
     global: { metricsListen, ipvsReconcileInterval: 1 },
     instances: { VI_1: { interface: "eth0", vrid: VRID, priority, advertInterval: ADVERT_S, virtualAddresses: [{ address: `${VIP}/24` }] } },
-    virtualServers: {
-      web: {
-        address: VIP,
-        port: 80,
-        scheduler: "rr",
-        forwarding: "DR",
-        healthCheck: { type: "tcp", interval: 1, fall: 2, rise: 1, retries: 0, connectTimeout: 1 },
-        realServers: RS.map((address) => ({ address })),
-      },
-    },
+    virtualServers: { web: drWebService(VIP, RS) },
   };
 }
 
@@ -107,20 +99,7 @@ describe("agent crash (SIGKILL) on the master, restart, and a director reboot", 
   const metrics = () => d1.exec("curl", ["-sSf", `http://${METRICS}/metrics`]);
 
   before(async () => {
-    lab = Lab.create([
-      { name: "c1", addr: `${NET}.50/24` },
-      { name: "d1", addr: `${D1}/24` },
-      { name: "d2", addr: `${NET}.12/24` },
-      { name: "rs1", addr: `${RS[0]}/24` },
-      { name: "rs2", addr: `${RS[1]}/24` },
-    ]);
-    d1 = lab.host("d1");
-    d2 = lab.host("d2");
-    client = lab.host("c1");
-    for (const name of ["rs1", "rs2"]) {
-      prepareDrRealServer(lab.host(name), VIP);
-      await startWeb(lab.host(name), name);
-    }
+    ({ lab, client, d1, d2 } = await createDrLab(NET, VIP));
     const first = await startAgent(d1, config(200, METRICS));
     d1Agents.push(first);
     await first.ready();

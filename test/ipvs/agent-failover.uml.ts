@@ -8,7 +8,8 @@ import type { AgentConfigInput } from "../../agent/src/config/schema.ts";
 import { Lab, waitFor, type Host } from "../helpers/netns.ts";
 import type { Watched } from "../helpers/procs.ts";
 import { ipvsadm, startAgent, type UmlAgent } from "./helpers/agent.ts";
-import { hold, prepareDrRealServer, requests, startWeb } from "./helpers/web.ts";
+import { createDrLab, drWebService } from "./helpers/dr-lab.ts";
+import { hold, requests } from "./helpers/web.ts";
 
 const NET = "10.34.0";
 const VIP = `${NET}.100`;
@@ -18,16 +19,7 @@ const ADVERT = 0.5;
 function config(priority: number): AgentConfigInput {
   return {
     instances: { VI_1: { interface: "eth0", vrid: 34, priority, advertInterval: ADVERT, virtualAddresses: [{ address: `${VIP}/24` }] } },
-    virtualServers: {
-      web: {
-        address: VIP,
-        port: 80,
-        scheduler: "rr",
-        forwarding: "DR",
-        healthCheck: { type: "tcp", interval: 1, fall: 2, rise: 1, retries: 0, connectTimeout: 1 },
-        realServers: RS.map((address) => ({ address })),
-      },
-    },
+    virtualServers: { web: drWebService(VIP, RS) },
     syncDaemon: { interface: "eth0", syncId: 34, followInstance: "VI_1" },
   };
 }
@@ -47,20 +39,7 @@ describe("two directors: VRRP and IPVS with the connection sync daemon", () => {
   let backup: UmlAgent;
   let held: Watched | undefined;
   before(async () => {
-    lab = Lab.create([
-      { name: "c1", addr: `${NET}.50/24` },
-      { name: "d1", addr: `${NET}.11/24` },
-      { name: "d2", addr: `${NET}.12/24` },
-      { name: "rs1", addr: `${RS[0]}/24` },
-      { name: "rs2", addr: `${RS[1]}/24` },
-    ]);
-    d1 = lab.host("d1");
-    d2 = lab.host("d2");
-    client = lab.host("c1");
-    for (const name of ["rs1", "rs2"]) {
-      prepareDrRealServer(lab.host(name), VIP);
-      await startWeb(lab.host(name), name);
-    }
+    ({ lab, client, d1, d2 } = await createDrLab(NET, VIP));
     master = await startAgent(d1, config(200));
     await master.ready();
     await master.waitEvent("vrrp.transition", 20_000, (r) => r.to === "MASTER");

@@ -9,7 +9,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { AgentConfigInput } from "../../agent/src/config/schema.ts";
-import { Lab, waitFor } from "../helpers/netns.ts";
+import { Lab, waitFor, type Host } from "../helpers/netns.ts";
 import { startAgent, type Peer } from "../helpers/agent.ts";
 import { nowMs } from "../helpers/procs.ts";
 import { VipWatch, VrrpLoss } from "../helpers/nft-loss.ts";
@@ -69,13 +69,20 @@ function checkTakeovers(backup: Peer, from: number, b: TakeoverBounds): { takeov
   return { takeovers, ok: takeovers >= b.min && takeovers <= b.max, why };
 }
 
+/** Loss on host's ingress; a failure to install it takes the lab down. */
+async function lossOn(t: { lab: Lab }, host: Host): Promise<VrrpLoss> {
+  try {
+    return await VrrpLoss.install(host);
+  } catch (err) {
+    t.lab.destroy();
+    throw err;
+  }
+}
+
 describe("agents under random VRRP loss (VRRPv3, 0.1 s adverts)", { timeout: 120_000 }, () => {
   test("5% loss on the backup's ingress for 30 s: no takeover, unless the adverts that got through left a gap over Master_Down_Interval", async (tc) => {
     const t = await setUp();
-    const loss = await VrrpLoss.install(t.d2).catch((err: Error) => {
-      t.lab.destroy();
-      throw err;
-    });
+    const loss = await lossOn(t, t.d2);
     try {
       const [mm, mb] = [t.master.lines.length, t.backup.lines.length];
       loss.set(5);
@@ -102,10 +109,7 @@ describe("agents under random VRRP loss (VRRPv3, 0.1 s adverts)", { timeout: 120
 
   test("20% loss on both directors' ingress for 10 s, then none: exactly one master within Master_Down_Interval", async (tc) => {
     const t = await setUp();
-    const losses = await Promise.all([VrrpLoss.install(t.d1), VrrpLoss.install(t.d2)]).catch((err: Error) => {
-      t.lab.destroy();
-      throw err;
-    });
+    const losses = [await lossOn(t, t.d1), await lossOn(t, t.d2)];
     const [l1, l2] = losses as [VrrpLoss, VrrpLoss];
     try {
       const [mm, mb] = [t.master.lines.length, t.backup.lines.length];
@@ -148,10 +152,7 @@ describe("agents under random VRRP loss (VRRPv3, 0.1 s adverts)", { timeout: 120
   // until it has taken over, so the loss stops during a dual master, every time.
   test("100% loss on the backup's ingress until it takes over, then none: it steps down within Master_Down_Interval", async (tc) => {
     const t = await setUp();
-    const loss = await VrrpLoss.install(t.d2).catch((err: Error) => {
-      t.lab.destroy();
-      throw err;
-    });
+    const loss = await lossOn(t, t.d2);
     try {
       const [mm, mb] = [t.master.lines.length, t.backup.lines.length];
       const tOn = nowMs();
