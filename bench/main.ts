@@ -1,4 +1,4 @@
-// `npm run bench [-- failover|idle|ipvs|provider|lab|loss|freeze ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
+// `npm run bench [-- failover|idle|ipvs|provider|lab|loss|freeze|gc ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
 // [--rtt=MS,...] [--window=SECONDS]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
 // after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20,50; 0 = direct).
 // --window: the loss bench's window of loss at 1 s adverts (default 60; at 0.1 s adverts a third of it).
@@ -15,8 +15,9 @@ import { benchProvider } from "./provider.ts";
 import { benchLab } from "./lab.ts";
 import { benchFreeze } from "./freeze.ts";
 import { benchLoss } from "./loss.ts";
+import { benchGc } from "./gc.ts";
 
-const BENCHES = ["failover", "idle", "ipvs", "provider", "lab", "freeze", "loss"] as const;
+const BENCHES = ["failover", "idle", "ipvs", "provider", "lab", "freeze", "loss", "gc"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function header(): string {
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     else if (b === "lab") for (const line of await benchLab(opts.runs)) console.log(line);
     else if (b === "freeze") await benchFreeze({ runs: opts.runs });
     else if (b === "loss") await benchLoss({ windowS: opts.windowS });
+    else if (b === "gc") await benchGc();
     else for (const line of await benchProvider(undefined, opts.rtts)) console.log(line);
   }
 }

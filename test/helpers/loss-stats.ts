@@ -39,13 +39,14 @@ export interface TakeoverBounds {
 /**
  * How many times a correct backup takes over, given the times (ms) at which the master's adverts reached
  * it. A backup restarts Master_Down_Timer on each advert it reads and takes over when it runs out, so it
- * takes over once per gap longer than Master_Down_Interval and never in a shorter one. It reads an advert
- * a little after the kernel's timestamp, which only pushes its deadline later, and reads adverts already
- * queued before acting on an expired timer: a gap `below` ms under the interval can never cause a
- * takeover. A gap just over it may not either (the timer may fire late, after the next advert came), but
- * one `above` ms over it must.
+ * takes over once per gap longer than Master_Down_Interval and never in a shorter one; it reads adverts
+ * already queued before acting on an expired timer. The times are when tcpdump read each NFLOG copy
+ * (libpcap stamps NFLOG with gettimeofday() at read, not the kernel's arrival time): under load up to
+ * tens of ms late, so a gap measured `below` ms under the interval can never cause a takeover, a gap
+ * just over it may not either (the timer may fire late, after the next advert came), and one `above` ms
+ * over it must.
  */
-export function takeoverBounds(times: readonly number[], mdiMs: number, margins = { below: 10, above: 100 }): TakeoverBounds {
+export function takeoverBounds(times: readonly number[], mdiMs: number, margins = { below: 50, above: 100 }): TakeoverBounds {
   const gaps = times.slice(1).map((t, i) => t - times[i]!);
   return {
     min: gaps.filter((g) => g > mdiMs + margins.above).length,

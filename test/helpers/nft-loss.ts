@@ -3,9 +3,9 @@
 //
 // VrrpLoss puts one nftables table in the host: on its input hook, VRRP from any other address first
 // goes through chain `loss` (`numgen random mod 100 < N counter drop`, or empty for no loss), then past
-// a counted rule that copies each packet that survived to an NFLOG group, which tcpdump reads with the
-// kernel's timestamp. So a run knows exactly which adverts the host's VRRP daemon could read, and when:
-// what a correct daemon must do follows from that (loss-stats.ts), without relying on luck.
+// a counted rule that copies each packet that survived to an NFLOG group, which tcpdump reads (stamped
+// when read: see loss-stats.ts). So a run knows exactly which adverts the host's VRRP daemon could read,
+// and about when: what a correct daemon must do follows from that (loss-stats.ts), without luck.
 // VipWatch follows the VIP on a host through `ip -o -4 monitor address`.
 import type { Host } from "./netns.ts";
 import { Watched, nowMs } from "./procs.ts";
@@ -14,6 +14,14 @@ import { parseAddrEvent, parseNflogAdvert, type Advert, type Hold } from "./loss
 const TABLE = "lvsloss";
 const NFLOG_GROUP = 7;
 const VRRP = 112;
+
+/** The nft script that makes chain `loss` drop pct% of what reaches it (0: nothing), in one transaction. */
+function lossScript(pct: number): string {
+  if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new Error(`loss must be an integer percentage, not ${pct}`);
+  const random = pct < 100 ? `numgen random mod 100 < ${pct} ` : "";
+  const rule = pct > 0 ? [`add rule ip ${TABLE} loss ${random}counter name "dropped" drop`] : [];
+  return [`flush chain ip ${TABLE} loss`, ...rule].join("\n") + "\n";
+}
 
 export interface LossCounters {
   /** VRRP packets the loss rule dropped */
@@ -24,6 +32,8 @@ export interface LossCounters {
 
 export class VrrpLoss {
   private pct = 0;
+  /** `nft -i` in the host, for setAll */
+  private session?: Watched;
 
   private constructor(
     readonly host: Host,
@@ -59,11 +69,30 @@ export class VrrpLoss {
 
   /** Drop pct% of the VRRP packets reaching the host from now on (0: none), in one nft transaction. */
   set(pct: number): void {
-    if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new Error(`loss must be an integer percentage, not ${pct}`);
-    const random = pct < 100 ? `numgen random mod 100 < ${pct} ` : "";
-    const rule = pct > 0 ? [`add rule ip ${TABLE} loss ${random}counter name "dropped" drop`] : [];
-    this.host.exec("nft", ["-f", "-"], { input: [`flush chain ip ${TABLE} loss`, ...rule].join("\n") + "\n" });
+    this.host.exec("nft", ["-f", "-"], { input: lossScript(pct) });
     this.pct = pct;
+  }
+
+  /**
+   * set(pct) in several hosts at once, each through an `nft -i` kept running in the host (started on first
+   * use): a change lands a millisecond or so after the call rather than after a process start (10-60 ms).
+   * Resolves once every host's nft has committed it.
+   */
+  static async setAll(losses: readonly VrrpLoss[], pct: number): Promise<void> {
+    const line = lossScript(pct).trim().split("\n").join("; ");
+    await Promise.all(losses.map((l) => l.viaSession(line)));
+    for (const l of losses) l.pct = pct;
+  }
+
+  private async viaSession(commands: string): Promise<void> {
+    // stdbuf: nft's output must reach us a line at a time, for the acknowledgement.
+    this.session ??= new Watched(this.host.spawn("stdbuf", ["-oL", "nft", "-i"]));
+    const from = this.session.lines.length;
+    // Commands run in order: the listing that follows is printed once the change is committed.
+    this.session.child.stdin!.write(`${commands}\nlist counter ip ${TABLE} dropped\n`);
+    await this.session.waitLine((l) => l.text === "}", 5000, `nft -i in ${this.host.name}`, from);
+    const err = this.session.lines.slice(from).find((l) => l.text.startsWith("Error"));
+    if (err) throw new Error(`nft in ${this.host.name}: ${err.text}`);
   }
 
   counters(): LossCounters {
@@ -96,6 +125,7 @@ export class VrrpLoss {
 
   /** Delete the table (tcpdump ends with the lab). Safe when the namespace is already gone. */
   remove(): void {
+    this.session?.child.stdin?.end();
     this.host.exec("nft", ["delete", "table", "ip", TABLE], { allowFail: true });
   }
 }

@@ -174,12 +174,14 @@ test("master with equal priority yields to the higher primary address only", () 
   assert.equal(lowAddr.s.state, "BACKUP", "higher address wins the tie");
 });
 
-test("master yields to a higher priority and learns its interval", () => {
+test("master yields to a higher priority, telling it with one last advert, and learns its interval", () => {
   const r = new Sim({ priority: 255 });
   r.ev({ type: "startup" });
   r.ev({ type: "config", cfg: { ...r.s.cfg, priority: 100 } });
-  r.ev({ type: "advert", src: "10.0.0.9", priority: 101, intervalCs: 50 });
+  const acts = r.ev({ type: "advert", src: "10.0.0.9", priority: 101, intervalCs: 50 });
   assert.equal(r.s.state, "BACKUP");
+  // One last advert at its own priority first: the winner answers it with gratuitous ARP (a healed partition).
+  assert.deepEqual(acts[0], { type: "send", priority: 100 });
   assert.equal(r.s.masterAdverIntervalCs, 50);
   assert.equal(r.s.adverTimerAt, undefined);
 });

@@ -219,6 +219,10 @@ function masterOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): vo
   const tieLost = ev.priority === s.cfg.priority && ipGreater(ev.src, s.cfg.primaryIp);
   if (higher || tieLost) {
     const why = higher ? `higher priority ${ev.priority} from ${ev.src}` : `equal priority, higher address ${ev.src}`;
+    // Two masters (a healed partition): the better one may not have heard us yet, and clients still send
+    // to our MAC. One last advert at our priority makes it answer as it does any lower priority (below):
+    // an advert and gratuitous ARP, so clients come back to it at once rather than when their entry fails.
+    st.send(s.cfg.priority);
     st.becomeBackup(why, learnedInterval(s, ev.intervalCs), ev.src);
     return;
   }

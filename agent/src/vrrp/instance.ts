@@ -178,7 +178,7 @@ export class Instance {
     const now = performance.now();
     if (now - this.lastReassertGarp < REASSERT_GARP_MIN_MS) return;
     this.lastReassertGarp = now;
-    this.host.log.warn("lower-priority advertisement while master: advertised and sent gratuitous ARP", {
+    this.host.log.info("lower-priority advertisement while master: advertised and sent gratuitous ARP", {
       event: "vrrp.reassert",
       instance: this.name,
       src,
