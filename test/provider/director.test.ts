@@ -88,7 +88,7 @@ function status(name: string): { pid: number; version: string; instances: Array<
   return JSON.parse(r.out) as ReturnType<typeof status>;
 }
 
-const uploads = (): number => plugin.stderr.split("\n").filter((l) => /director: uploading bundle/.test(l)).length;
+const uploads = (): number => plugin.stderr.split("\n").filter((l) => /^lvs: \S+: uploading bundle /.test(l)).length;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const timed = async <T>(t: TestContext, what: string, fn: () => Promise<T>): Promise<T> => {
   const t0 = Date.now();
