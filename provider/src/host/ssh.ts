@@ -9,6 +9,9 @@ import { ABSENT, INLINE_MAX_BYTES, STDIN_SCRIPT, SUDO_PROBE, readFileScript, rem
 import { Spares } from "./spare.ts";
 import { commandFailure, connectErrorMessage, describeCommand, redact, type ConnectFailure } from "./messages.ts";
 
+/** Waits before each new try of a channel the server refused (see run). */
+const OPEN_RETRIES_MS = [0, 50, 200, 500];
+
 export interface ExecOptions {
   stdin?: string | Buffer;
   /** run through `sudo -n`; default: the connection's `sudo` */
@@ -181,16 +184,18 @@ export class SshHost {
     return this.sudoProbe;
   }
 
-  private run(remote: string, shown: string, opts: ExecOptions, retried = false): Promise<ExecResult> {
+  private run(remote: string, shown: string, opts: ExecOptions, retries = 0): Promise<ExecResult> {
     if (this.lost) return Promise.reject(this.error(`connection to ${this.label} lost (${this.lost}); cannot run ${describeCommand(shown)}`));
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
     return new Promise<ExecResult>((resolve, reject) => {
       const refused = (err: Error) => {
         const e = this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${err.message}`);
-        if (retried) return reject(e);
+        if (retries >= OPEN_RETRIES_MS.length) return reject(e);
         // A server allowing few sessions per connection (sshd MaxSessions) may have given the last slot
-        // to a spare channel: without spares from now on, try once more.
-        this.spares.drop().then((held) => (held ? resolve(this.run(remote, shown, opts, true)) : reject(e)), () => reject(e));
+        // to a spare channel, or not yet freed the one the previous command closed (a loaded server
+        // lags): without spares from now on, try again a little later, a few times.
+        const again = () => setTimeout(() => resolve(this.run(remote, shown, opts, retries + 1)), OPEN_RETRIES_MS[retries]);
+        this.spares.drop().then(again, again);
       };
       try {
         // collect() listens in the callback itself: the command's output and exit can arrive in the same
