@@ -4,9 +4,8 @@ import { main } from "@pulumi/pulumi/provider/index.js";
 import { LvsProvider } from "./provider.ts";
 
 const args = process.argv.slice(2);
-// The SDK's engine client (progress lines, host/progress.ts) reads the engine's address from here; the
-// engine passes it as the plugin's first argument.
-// As the SDK reads it: the first argument that is not --logtostderr, -v=N or --tracing ADDR.
+// The SDK's engine client (progress lines, host/progress.ts) reads the engine's address from this
+// variable. The engine passes it as the first argument that is not --logtostderr, -v=N or --tracing ADDR.
 const engineAddress = args.filter((a, i) => !(a === "--logtostderr" || a.startsWith("-v=") || a === "--tracing" || args[i - 1] === "--tracing"))[0];
 if (engineAddress && !process.env.PULUMI_NODEJS_ENGINE) process.env.PULUMI_NODEJS_ENGINE = engineAddress;
 await main(new LvsProvider(), args);

@@ -43,9 +43,10 @@ export class RawSocket {
   /** raw-socket drops queued sends on close without calling back: reject them ourselves. */
   private readonly pending = new Set<(err: Error) => void>();
 
-  private handlers?: RawSocketHandlers;
-
-  private constructor(private readonly sock: NativeRawSocket) {}
+  private constructor(
+    private readonly sock: NativeRawSocket,
+    private readonly handlers: RawSocketHandlers,
+  ) {}
 
   /**
    * Read what is already queued, now, rather than when the event loop next polls (the socket is
@@ -56,9 +57,9 @@ export class RawSocket {
     let n = 0;
     for (; n < max && !this.closed; n++) {
       try {
-        this.sock.wrap.recv(this.sock.buffer, (buf, bytes) => this.handlers?.message(buf.subarray(0, bytes)));
+        this.sock.wrap.recv(this.sock.buffer, (buf, bytes) => this.handlers.message(buf.subarray(0, bytes)));
       } catch (err) {
-        if (!isWouldBlock(err)) this.handlers?.error(err as Error);
+        if (!isWouldBlock(err)) this.handlers.error(err as Error);
         break;
       }
     }
@@ -68,8 +69,7 @@ export class RawSocket {
   /** An AF_INET SOCK_RAW socket for protocol; throws raw-socket's strerror text (e.g. EPERM). */
   static open(protocol: number, handlers: RawSocketHandlers): RawSocket {
     // 64 KiB: an IPv4 datagram never exceeds it, so no read is silently truncated.
-    const s = new RawSocket(raw.createSocket({ protocol, bufferSize: 65535 }));
-    s.handlers = handlers;
+    const s = new RawSocket(raw.createSocket({ protocol, bufferSize: 65535 }), handlers);
     s.sock.on("message", (buf) => handlers.message(buf));
     // A readiness callback for a packet drain() already read finds the queue empty: nothing to report.
     s.sock.on("error", (err) => isWouldBlock(err) || handlers.error(err));

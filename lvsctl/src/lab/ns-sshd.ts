@@ -10,6 +10,14 @@ import type { LabHost } from "./topology.ts";
 /** What the provider writes on every host: sysctl files, units, its state; and logs. */
 export const HOST_PRIVATE_PATHS = ["/etc/sysctl.d", "/etc/systemd/system", "/var/lib/lvs-provider", "/var/log"];
 
+/**
+ * A director as a namespace (where this kernel has IPVS; IPVS tables are per network namespace) also
+ * keeps the agent's install, its conf.d and its socket and state its own, as a user-mode Linux guest
+ * does. /opt rather than /opt/lvs-agent: the provider removes its install directory, and a mount point
+ * cannot go.
+ */
+export const DIRECTOR_PRIVATE_PATHS = [...HOST_PRIVATE_PATHS, "/opt", "/etc/lvs-agent", "/run"];
+
 /** The command sshd runs under: its private mounts, then sshd itself (unshare and sh exec: one PID). */
 function sshdArgv(dir: string, privatePaths: readonly string[]): string[] {
   const mounts = privatePaths.map((p) => `mkdir -p ${p} && mount -t tmpfs -o mode=0755 tmpfs ${p}`);

@@ -19,6 +19,9 @@ export const LabOptions = z.strictObject({
   realServers: z.number().int().min(1, "a lab needs at least 1 real server").max(8, "at most 8 real servers").default(2),
   /** real servers whose sshd is stopped before `pulumi up`: to see how a deployment fails and what it leaves */
   unreachable: z.array(z.string().regex(/^rs[1-8]$/, "names a real server: rs1, rs2, ...")).default([]),
+}).superRefine((o, ctx) => {
+  const beyond = o.unreachable.filter((n) => Number(n.slice(2)) > o.realServers);
+  if (beyond.length) ctx.addIssue({ code: "custom", path: ["unreachable"], message: `${beyond.join(", ")} not in this lab (it has rs1-rs${o.realServers})` });
 });
 export type LabOptions = z.infer<typeof LabOptions>;
 
@@ -132,9 +135,6 @@ export function labClusterSpec(t: Topology, access: HostAccess): ClusterSpecInpu
 /** Every problem of the options at once, each naming its option, before anything is made. */
 export function parseLabOptions(raw: unknown): { ok: true; options: LabOptions } | { ok: false; problems: string[] } {
   const r = LabOptions.safeParse(raw);
-  const flag = (key: PropertyKey | undefined) => `--${String(key ?? "options").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  if (!r.success) return { ok: false, problems: r.error.issues.map((i) => `${flag(i.path[0])}: ${i.message}`) };
-  const beyond = r.data.unreachable.filter((n) => Number(n.slice(2)) > r.data.realServers);
-  if (beyond.length) return { ok: false, problems: [`--unreachable: ${beyond.join(", ")} not in this lab (it has rs1-rs${r.data.realServers})`] };
-  return { ok: true, options: r.data };
+  if (r.success) return { ok: true, options: r.data };
+  return { ok: false, problems: r.error.issues.map((i) => `--${String(i.path[0] ?? "options").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`) };
 }

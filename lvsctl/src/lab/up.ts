@@ -12,7 +12,7 @@ import { REPO } from "./engine.ts";
 import { NO_UML, startGuest, waitGuestReady } from "./guest.ts";
 import { addNamespaceHost, addTap, createSwitch, labNamespaces } from "./netns.ts";
 import { freeSlot, isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
-import { startNamespaceDirector } from "./ns-director.ts";
+import { DIRECTOR_PRIVATE_PATHS, startNamespaceSshd } from "./ns-sshd.ts";
 import { startRealServer } from "./real-servers.ts";
 import { keygen, prepareSshdDir } from "./sshd.ts";
 import { byRole, HTTP_PORT, topology, type LabOptions, type Topology } from "./topology.ts";
@@ -134,7 +134,7 @@ export async function makeHosts(t: Topology, rec: LabRecord, phases: Phases): Pr
   await phases.run("hosts", async () => {
     for (const h of byRole(t, "realServer")) rec.processes.push(...startRealServer(h, join(dir, h.name), HTTP_PORT));
     if (guests) await startGuests(t, rec, dir);
-    else for (const h of byRole(t, "director")) rec.processes.push(startNamespaceDirector(h, join(dir, h.name)));
+    else for (const h of byRole(t, "director")) rec.processes.push(startNamespaceSshd(h, join(dir, h.name), DIRECTOR_PRIVATE_PATHS));
     writeRecord(rec);
     const ssh = t.hosts.filter((h) => h.role === "director" || h.role === "realServer");
     await Promise.all([

@@ -24,8 +24,8 @@ export function progress(host: string, what: string): void {
   process.stderr.write(`lvs: ${line}\n`);
   const urn = operation.getStore();
   // No engine outside `pulumi` (the gRPC tests, the SDK's mocks): stderr is all there is.
-  const engine = urn === undefined ? undefined : getEngine();
-  if (!engine || urn === undefined) return;
+  const engine = getEngine();
+  if (urn === undefined || !engine) return;
   const req = new engproto.LogRequest();
   req.setSeverity(engproto.LogSeverity.INFO);
   req.setMessage(line);
