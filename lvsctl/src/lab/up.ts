@@ -115,7 +115,7 @@ async function waitPort(t: Topology, address: string, port: number, what: string
   const until = Date.now() + timeoutMs;
   for (;;) {
     // --norc: bash whose stdin is a socket (Node's pipes are) takes itself for rshd's child and reads
-    // ~/.bashrc, which on this machine costs 60 ms, and 12 s under user-mode Linux.
+    // ~/.bashrc, which on this machine is slow, and much slower under user-mode Linux.
     const r = spawnSync("ip", ["netns", "exec", control.ns, "bash", "--norc", "--noprofile", "-c", `exec 3<>/dev/tcp/${address}/${port}`], { timeout: 3000 });
     if (r.status === 0) return;
     if (Date.now() > until) throw new Error(`${what} (${address}:${port}) does not answer after ${timeoutMs / 1000} s`);
