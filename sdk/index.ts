@@ -43,7 +43,7 @@ const keys =
     k as unknown as readonly string[];
 
 const DIRECTOR_KEYS = keys<DirectorState>()([
-  "connection", "global", "sysctls", "installDir", "configDir", "serviceManager", "agentBundle", "agentVersion", "host", "fragmentPath", "agentCommand", "statusSocket", "agent",
+  "connection", "global", "sysctls", "installDir", "configDir", "serviceManager", "agentBundle", "agentVersion", "running", "host", "fragmentPath", "agentCommand", "statusSocket", "agent", "drift",
 ]);
 const VIP_KEYS = keys<VipState>()([
   "name", "interface", "vrid", "version", "advertInterval", "addresses", "subnet", "directors", "unicast", "auth",
@@ -55,7 +55,7 @@ const VIRTUAL_SERVER_KEYS = keys<VirtualServerState>()([
 ]);
 const REAL_SERVER_KEYS = keys<RealServerState>()([
   "name", "address", "port", "weight", "upperThreshold", "lowerThreshold", "forwarding", "healthCheck", "inhibitOnFailure",
-  "vips", "interface", "prepare", "connection", "backend", "host", "holder", "sysctls", "loopbackVips", "previous", "persistence",
+  "vips", "interface", "arpIgnore", "arpAnnounce", "prepare", "connection", "backend", "host", "holder", "sysctls", "loopbackVips", "previous", "persistence", "drift",
 ]);
 
 /** The registration's properties: every output key present (undefined until the provider fills it), then the args. */

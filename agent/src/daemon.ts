@@ -14,8 +14,8 @@ import { ScriptPool } from "./track/pool.ts";
 import { AgentMetrics } from "./status/metrics.ts";
 import type { AgentStatus } from "./status/format.ts";
 import { IpvsRuntime } from "./ipvs/runtime.ts";
+import { AGENT_VERSION } from "./version.ts";
 
-export const AGENT_VERSION = "0.1.0";
 
 export interface ReloadOutcome {
   ok: boolean;

@@ -2,7 +2,7 @@
 // LVS cluster on one machine deployed by the real Pulumi engine. Output is for people; --json for machines.
 import { parseArgs } from "node:util";
 import { EngineFailure } from "./lab/engine-output.ts";
-import { formatStatus, labDestroy, labDown, labDrift, labFailover, LabError, labRepair, labStatus, labUp, type FaultKind } from "./lab/commands.ts";
+import { formatStatus, labDestroy, labDown, labDrift, labFailover, LabError, labPreview, labRepair, labStatus, labUp, type FaultKind } from "./lab/commands.ts";
 import { ENGINE_OPS, engineOp, type EngineOp } from "./lab/engine-op.ts";
 import { echoEngineTo } from "./lab/up.ts";
 
@@ -14,6 +14,7 @@ const USAGE = `usage: lvsctl lab <command> [--name NAME] [--json]
   status    the cluster in one table
   failover  fail the master and show what the client saw   [--crash (default) | --stop | --link]
   drift     edit the hosts by hand, then show pulumi preview --refresh --diff
+  preview   pulumi preview --refresh --diff: what an update would change on the hosts as they are
   repair    pulumi up --refresh: every hand edit undone
   destroy   pulumi destroy: the cluster removed, the hosts kept (lab down removes them)
   down      pulumi destroy, then remove every namespace, guest and process of the lab
@@ -62,6 +63,9 @@ async function lab(cmd: string | undefined, v: Values): Promise<number> {
     }
     case "drift":
       json(await labDrift(name, say));
+      return 0;
+    case "preview":
+      json(await labPreview(name, say));
       return 0;
     case "repair":
       await labRepair(name, say);

@@ -1,18 +1,21 @@
 // The lvs provider: dispatches each call by resource type to that resource's input contract
-// (inputs/*.ts). Check validates and normalizes, Diff decides replace vs update; both work on plain
-// values between unwrapping the engine's secrets and wrapping them again (secrets.ts).
-// Create/Read/Update/Delete go to the resource's handler (resources/index.ts) on plain values too; a
-// type without one says so: it never pretends to succeed.
-import type * as pulumi from "@pulumi/pulumi/provider/index.js";
+// (inputs/*.ts). Check validates and normalizes (the provider config's SSH defaults filled in), Diff
+// decides replace vs update per property; both work on plain values between unwrapping the engine's
+// secrets and wrapping them again (secrets.ts). Create/Read/Update/Delete go to the resource's handler
+// (resources/index.ts) on plain values too, each as an operation (host/operation.ts) that Cancel and
+// customTimeouts stop at a safe point. A preview touches no host: it answers what the inputs compute,
+// and unknowns for what only the hosts can say. Served over gRPC by rpc/server.ts.
+import { z } from "zod";
 import schemaJson from "../schema.json" with { type: "json" };
 import { formatPath } from "./inputs/check.ts";
 import type { AnySpec } from "./inputs/check.ts";
-import { diffInputs } from "./inputs/changes.ts";
+import { diffInputs, withDrift, type Changes } from "./inputs/changes.ts";
 import { isObject, type Obj } from "./inputs/common.ts";
-import { withResource } from "./host/progress.ts";
+import { stopAll, withOperation } from "./host/operation.ts";
+import { applyConfigDefaults, checkProviderConfig, normalizeConfig, ProviderConfig, type ConfigProblem } from "./inputs/provider-config.ts";
 import { RESOURCES } from "./inputs/index.ts";
 import { HANDLERS, type ResourceHandler } from "./resources/index.ts";
-import { scrub, secretKeyPaths, secretTexts, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
+import { scrub, secretKeyPaths, secretTexts, UNKNOWN, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
 
 export const VERSION = schemaJson.version;
 
@@ -52,73 +55,128 @@ function handlerFor(urn: string, op: string): ResourceHandler {
   return handler;
 }
 
+/** Per operation: a preview touches nothing; timeout is customTimeouts' seconds (0: none). */
+export interface OperationOptions {
+  preview?: boolean;
+  timeout?: number;
+}
+
+export interface CheckAnswer {
+  inputs: Obj;
+  failures: ConfigProblem[];
+}
+
 /**
- * Run a handler as the operation on urn (its progress lines are shown on that resource); its error
- * leaves with every secret value of the request (marked or by key) scrubbed.
+ * Run a handler as the operation on urn (its progress lines are shown on that resource, Cancel and the
+ * timeout stop it at a safe point); its error leaves with every secret value of the request (marked
+ * or by key) scrubbed.
  */
-async function scrubbed<T>(urn: string, request: unknown, secretPaths: readonly Path[], fn: () => Promise<T>): Promise<T> {
+async function scrubbed<T>(urn: string, request: unknown, secretPaths: readonly Path[], fn: () => Promise<T>, timeout = 0): Promise<T> {
   try {
-    return await withResource(urn, fn);
+    return await withOperation(urn, fn, timeout);
   } catch (err) {
     const secrets = secretTexts(request, [...secretPaths, ...secretKeyPaths(request)]);
     throw new Error(scrub(err instanceof Error ? err.message : String(err), secrets));
   }
 }
 
-export class LvsProvider implements pulumi.Provider {
+/** What a preview answers: the inputs and what they compute; every other output unknown until applied. */
+function previewOutputs(spec: AnySpec, inputs: Obj): Obj {
+  const known = { ...inputs, ...spec.computed(inputs) };
+  const keys = spec.outputs instanceof z.ZodObject ? Object.keys(spec.outputs.shape) : [];
+  return { ...known, ...Object.fromEntries(keys.filter((k) => known[k] === undefined).map((k) => [k, UNKNOWN])) };
+}
+
+export class LvsProvider {
   readonly version = VERSION;
+  private config: ProviderConfig = {};
 
   async getSchema(): Promise<string> {
     return JSON.stringify(schemaJson);
   }
 
-  async check(urn: string, _olds: unknown, news: unknown): Promise<pulumi.CheckResult> {
+  checkConfig(news: Obj): CheckAnswer {
+    const { plain, secretPaths } = plainObject(news);
+    const config = normalizeConfig(plain);
+    const { problems } = checkProviderConfig(config);
+    const secrets = secretTexts(config, secretKeyPaths(config));
+    return { inputs: toWire(config, secretPaths), failures: problems.map((p) => ({ ...p, reason: scrub(p.reason, secrets) })) };
+  }
+
+  diffConfig(olds: Obj, news: Obj): Changes {
+    const norm = (o: Obj) => normalizeConfig(plainObject(o).plain);
+    return diffInputs({ schema: ProviderConfig, replaceOn: [] }, norm(olds), norm(news));
+  }
+
+  /** The config the engine hands over (already checked by CheckConfig). */
+  configure(raw: Obj): void {
+    const { config, problems } = checkProviderConfig(normalizeConfig(plainObject(raw).plain));
+    if (!config) throw new Error(`invalid provider configuration: ${problems.map((p) => `${p.property}: ${p.reason}`).join("; ")}`);
+    this.config = config;
+  }
+
+  /** Ctrl-C in `pulumi up`: every running operation stops at its next safe point. */
+  cancel(): void {
+    stopAll("the engine asked the provider to cancel (Ctrl-C)");
+  }
+
+  async check(urn: string, news: Obj): Promise<CheckAnswer> {
     const spec = specFor(urn);
     const { plain, secretPaths } = plainObject(news);
-    const raw = spec.named && plain.name === undefined ? { ...plain, name: parseUrn(urn).name } : plain;
+    const named = spec.named && plain.name === undefined ? { ...plain, name: parseUrn(urn).name } : plain;
+    const raw = applyConfigDefaults(named, spec.connectionPaths, this.config);
     const result = spec.check(raw);
-    if (result.inputs) return { inputs: toWire(result.inputs, secretPaths) };
-    const secrets = secretTexts(plain, [...secretPaths, ...secretKeyPaths(plain)]);
+    if (result.inputs) return { inputs: toWire(result.inputs, secretPaths), failures: [] };
+    const secrets = secretTexts(raw, [...secretPaths, ...secretKeyPaths(raw)]);
     const failures = result.problems.map((p) => ({ property: formatPath(p.path), reason: scrub(p.message, secrets) }));
     return { inputs: news, failures };
   }
 
-  async diff(_id: string, urn: string, olds: unknown, news: unknown): Promise<pulumi.DiffResult> {
-    const { changes, replaces, deleteBeforeReplace } = diffInputs(specFor(urn), plainObject(olds).plain, plainObject(news).plain);
-    return { changes, replaces, deleteBeforeReplace };
+  /** olds: the last state; oldInputs: its inputs (after a refresh, what Read found), compared when there. */
+  async diff(urn: string, olds: Obj, oldInputs: Obj | undefined, news: Obj): Promise<Changes> {
+    const state = plainObject(olds).plain;
+    return withDrift(diffInputs(specFor(urn), oldInputs ? plainObject(oldInputs).plain : state, plainObject(news).plain), state);
   }
 
-  async create(urn: string, news: unknown): Promise<pulumi.CreateResult> {
+  async create(urn: string, news: Obj, opts: OperationOptions = {}): Promise<{ id: string; outs: Obj }> {
     const handler = handlerFor(urn, "create");
     const { plain, secretPaths } = plainObject(news);
+    if (opts.preview) return { id: "", outs: toWire(previewOutputs(specFor(urn), plain), secretPaths) };
     return scrubbed(urn, plain, secretPaths, async () => {
       const { id, outs } = await handler.create(plain);
       return { id, outs: toWire(outs, secretPaths) };
-    });
+    }, opts.timeout);
   }
 
-  async read(id: string, urn: string, props?: unknown): Promise<pulumi.ReadResult> {
+  /**
+   * The resource as its hosts hold it. props: the last state; inputs: its inputs (absent on import,
+   * where the id alone names the host and object). Secrets of the old state stay secret in the answer.
+   */
+  async read(id: string, urn: string, props: Obj, inputs?: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
     const handler = handlerFor(urn, "read");
-    const { plain, secretPaths } = plainObject(props);
-    return scrubbed(urn, plain, secretPaths, async () => {
-      const r = await handler.read(id, plain);
+    const state = plainObject(props);
+    const declared = plainObject(inputs ?? props);
+    const secretPaths = [...state.secretPaths, ...declared.secretPaths];
+    return scrubbed(urn, state.plain, secretPaths, async () => {
+      const r = await handler.read(id, state.plain, declared.plain);
       return { id: r.id, props: toWire(r.props, secretPaths), inputs: toWire(r.inputs, secretPaths) };
     });
   }
 
-  async update(id: string, urn: string, olds: unknown, news: unknown): Promise<pulumi.UpdateResult> {
+  async update(id: string, urn: string, olds: Obj, news: Obj, opts: OperationOptions = {}): Promise<Obj> {
     const handler = handlerFor(urn, "update");
     const old = plainObject(olds);
     const { plain, secretPaths } = plainObject(news);
-    return scrubbed(urn, { old: old.plain, new: plain }, [...old.secretPaths.map((p) => ["old", ...p]), ...secretPaths.map((p) => ["new", ...p])], async () => ({
-      outs: toWire(await handler.update(id, old.plain, plain), secretPaths),
-    }));
+    if (opts.preview) return toWire(previewOutputs(specFor(urn), plain), secretPaths);
+    const request = { old: old.plain, new: plain };
+    const paths = [...old.secretPaths.map((p) => ["old", ...p]), ...secretPaths.map((p) => ["new", ...p])];
+    return scrubbed(urn, request, paths, async () => toWire(await handler.update(id, old.plain, plain), secretPaths), opts.timeout);
   }
 
-  async delete(id: string, urn: string, props: unknown): Promise<void> {
+  async delete(id: string, urn: string, props: Obj, opts: OperationOptions = {}): Promise<void> {
     const handler = handlerFor(urn, "delete");
     const { plain, secretPaths } = plainObject(props);
-    await scrubbed(urn, plain, secretPaths, () => handler.delete(id, plain));
+    await scrubbed(urn, plain, secretPaths, () => handler.delete(id, plain), opts.timeout);
   }
 }
 

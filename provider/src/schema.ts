@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { AnySpec } from "./inputs/check.ts";
 import { RESOURCE_SPECS } from "./inputs/index.ts";
+import { ProviderConfig } from "./inputs/provider-config.ts";
 import { SECRET_KEYS } from "./secrets.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -115,9 +116,15 @@ function resource(spec: AnySpec, table: TypeTable): Json {
   };
 }
 
+/** The provider's configuration (`lvs:` keys): SSH defaults for every resource's connections. */
+function config(table: TypeTable): { variables: Record<string, PropertySpec> } {
+  return { variables: table.properties(jsonSchema(ProviderConfig, "input"), "Provider") };
+}
+
 export function buildSchema(): Json {
   const table = new TypeTable();
   const resources = Object.fromEntries(RESOURCE_SPECS.map((s) => [s.token, resource(s, table)]));
+  const cfg = config(table);
   return {
     name: PACKAGE,
     displayName: "LVS",
@@ -126,8 +133,11 @@ export function buildSchema(): Json {
     license: "Apache-2.0",
     keywords: ["lvs", "ipvs", "vrrp", "load-balancer", "category/network"],
     meta: { moduleFormat: "(.*)" },
-    config: {},
-    provider: { description: "The lvs provider. It has no configuration: every resource takes its own SSH connection." },
+    config: cfg,
+    provider: {
+      description: "The lvs provider. Its configuration gives SSH defaults (user, key, host key pins, jump host, sudo, timeouts) for every connection; a resource's own connection fields win.",
+      inputProperties: cfg.variables,
+    },
     resources,
     types: Object.fromEntries(Object.entries(table.types).sort(([a], [b]) => (a < b ? -1 : 1))),
   };

@@ -54,7 +54,7 @@ function walk(dir: string, rel = ""): string[] {
 }
 
 test("archive: named for agent, runtime and arch; the planned layout with runtime packages only", () => {
-  const agentVersion = parseAgentVersion(readFileSync(join(REPO, "agent/src/daemon.ts"), "utf8"));
+  const agentVersion = parseAgentVersion(readFileSync(join(REPO, "agent/src/version.ts"), "utf8"));
   assert.match(result.file, new RegExp(`/lvs-agent-${agentVersion.replace(/\./g, "\\.")}-node22\\.\\d+\\.\\d+-linux-x64\\.tar\\.gz$`));
   assert.equal(root.split("/").at(-1), `lvs-agent-${agentVersion}`);
   assert.equal(createHash("sha256").update(readFileSync(result.file)).digest("hex"), result.sha256);

@@ -5,7 +5,8 @@
 // hosts back; `lab down` leaves nothing. Each step runs lvsctl as a user would, with --json.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { DriftReport, FailoverReport } from "../../lvsctl/src/lab/commands.ts";
+import { AGENT_VERSION } from "../../agent/src/version.ts";
+import { HAND_VERSION, type DriftReport, type FailoverReport, type PreviewReport } from "../../lvsctl/src/lab/commands.ts";
 import type { LabView } from "../../lvsctl/src/lab/observe.ts";
 import { assertDownLeftNothing, labSkip as skip, lvsctl as run, lvsctlJson } from "./lab-cli.ts";
 
@@ -19,6 +20,16 @@ const lvsctl = (...args: string[]) => run(NAME, ...args);
 const json = <T>(...args: string[]) => lvsctlJson<T>(NAME, ...args);
 
 const status = () => json<LabView>("status");
+
+/**
+ * The steps a `pulumi preview --diff` plans, by resource type (one of each in the lab changes at a
+ * time): the text of each "~ lvs:index:<Type>: (update)" block, after the refresh part.
+ */
+function planned(preview: string): Record<string, string> {
+  const plan = preview.slice(preview.lastIndexOf("pulumi:pulumi:Stack: (same)"));
+  const blocks = plan.split(/\n(?=\s*[~+-]\s+lvs:index:\w+: \()/).slice(1);
+  return Object.fromEntries(blocks.map((b) => [/lvs:index:(\w+): \(/.exec(b)![1]!, b.replace(/\nResources:[\s\S]*$/, "")]));
+}
 
 test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy, down", { skip, timeout: 1_500_000 }, async (t) => {
   try {
@@ -41,24 +52,29 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
     assert.ok(f.timeline.longestGapMs <= MASTER_DOWN_MS + MARGIN_MS, `gap ${f.timeline.longestGapMs} ms`);
     assert.ok(f.timeline.runs.at(-1)?.ok, "the client is answered at the end");
 
-    // 3. drift: the real `pulumi preview --refresh --diff` shows each hand edit, as it does today
+    // 3. drift: the real `pulumi preview --refresh --diff` names each hand edit by resource and
+    // property, with the host's value and the program's
     const d = json<DriftReport>("drift");
-    const p = d.preview;
-    assert.match(p, /lvs:index:RealServer: \(refresh\)[\s\S]*~ net\.ipv4\.conf\.all\.arp_ignore\s*: 1 => 0/, "arp_ignore on rs1");
-    assert.match(p, /~ loopbackVips\s*: \[\s*- \[0\]: "10\.\d+\.0\.100\/32"/, "the loopback VIP deleted on rs1");
-    assert.match(p, /lvs:index:Director: \(refresh\)[\s\S]*~ running\s*: true => false/, "the stopped agent on d2");
-    // Today the update the preview plans comes from the provider's stand-in inputs (prepare, agentVersion):
-    assert.match(p, /~ lvs:index:RealServer: \(update\)/);
-    assert.match(p, /~ lvs:index:Director: \(update\)/);
-    assert.ok((d.changes.update ?? 0) >= 2, JSON.stringify(d.changes));
+    t.diagnostic(`hand edits:\n${d.edits.join("\n")}`);
+    const plan = planned(d.preview);
+    assert.match(plan.RealServer ?? "", /~ arpIgnore: 0 => 1/, "arp_ignore set to 0 on rs1");
+    assert.match(plan.RealServer ?? "", /~ vips\s*: \[\s*\+ \[0\]: "10\.\d+\.0\.100"/, "the loopback VIP deleted on rs1");
+    assert.match(plan.Vip ?? "", /~ directors: \[\s*~ \[\d\]: \{\s*~ priority: 201 => (150|99)/, "the VIP's fragment edited on the master");
+    assert.match(plan.Director ?? "", new RegExp(`~ agentVersion: "${HAND_VERSION}" => "${AGENT_VERSION}"`), "another agent version on the backup");
+    assert.match(plan.Director ?? "", /- drift\s*: \[\s*-\s+\[0\]: "lib\/lvs-agent\.mjs: sha256 /, "the install's modified file, which no input shows");
+    assert.equal(plan.VirtualServer, undefined, "the IPVS weight edited by ipvsadm -e: the agent put it back itself");
+    assert.equal(d.changes.update, 3, JSON.stringify(d.changes));
 
-    // 4. pulumi up --refresh repairs every edit
+    // 4. pulumi up --refresh repairs every edit; then a preview plans nothing
     const repair = lvsctl("repair");
     assert.equal(repair.code, 0, repair.err);
     const s2 = status();
     assert.deepEqual(s2.directors.map((x) => x.state).sort(), ["BACKUP", "MASTER"]);
     assert.equal(s2.realServers[0]!.arpIgnore, "1");
     assert.deepEqual(s2.realServers[0]!.loopback, [`${s2.vip}/32`]);
+    const after = json<PreviewReport>("preview");
+    assert.deepEqual(planned(after.preview), {}, after.preview);
+    assert.equal(after.changes.update ?? 0, 0, JSON.stringify(after.changes));
 
     // 5. pulumi destroy puts the hosts' sysctls and addresses back, removes the agents
     const destroy = lvsctl("destroy");

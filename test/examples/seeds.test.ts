@@ -105,7 +105,7 @@ before(() => {
       async newResource(args) {
         if (args.type === "lvs:index:Cluster") return { id: undefined, state: {} };
         const urn = `urn:pulumi:test::lvs-example::${args.type}::${args.name}`;
-        const checked = await provider.check(urn, {}, args.inputs);
+        const checked = await provider.check(urn, args.inputs);
         if (checked.failures?.length) {
           const message = `${args.type} ${args.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`;
           failures.push(message);

@@ -16,7 +16,7 @@ before(() =>
         registered.push({ type: args.type, name: args.name });
         if (args.type === "lvs:index:Cluster") return { id: undefined, state: {} };
         const urn = `urn:pulumi:test::cluster::${args.type}::${args.name}`;
-        const checked = await provider.check(urn, {}, args.inputs);
+        const checked = await provider.check(urn, args.inputs);
         if (checked.failures?.length) throw new Error(`${args.type} ${args.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
         return { id: `${args.name}-id`, state: outputsFor(args.type, checked.inputs) };
       },

@@ -210,11 +210,12 @@ test("create: the bundle is uploaded, verified and started under the supervisor;
 
 test("read: an untouched director is in sync (no drift, and no diff against the program)", { skip, timeout: 60_000 }, async (t) => {
   const { id, inputs, outs } = state.d1!;
-  const r = await timed(t, "read", () => client("d1").read(id, outs));
+  const r = await timed(t, "read", () => client("d1").read(id, outs, inputs));
   assert.equal(r.id, id);
-  assert.deepEqual((r.props.agent as Agent).drift, []);
-  assert.equal(r.props.agentVersion, undefined);
-  assert.equal((await client("d1").diff(r.props, inputs)).changes, "none");
+  assert.deepEqual([(r.props.agent as Agent).drift, r.props.drift], [[], []]);
+  assert.deepEqual(r.inputs, inputs, "the inputs as declared (the default agentVersion is the version running)");
+  assert.equal(r.inputs.agentVersion, bundles.version);
+  assert.equal((await client("d1").diff(r.props, inputs, r.inputs)).changes, "none");
 });
 
 test("idempotent: update and a second create with nothing changed upload nothing and restart nothing", { skip, timeout: 60_000 }, async (t) => {
@@ -235,12 +236,13 @@ test("drift: a hand-modified bundle file is reported by read; an update reinstal
   const file = join(dirs("d1").opt, "current/lib/lvs-agent.mjs");
   const original = sha256(file);
   writeFileSync(file, `${readFileSync(file, "utf8")}\n// hand edit\n`);
-  const r = await timed(t, "read (drifted)", () => client("d1").read(id, outs));
-  const drift = (r.props.agent as Agent).drift;
+  const r = await timed(t, "read (drifted)", () => client("d1").read(id, outs, inputs));
+  const drift = r.props.drift as string[];
   assert.equal(drift.length, 1, drift.join("; "));
   assert.match(drift[0]!, /^lib\/lvs-agent\.mjs: sha256 [0-9a-f]{64}, manifest says [0-9a-f]{64}$/);
-  assert.match(String(r.props.agentVersion), new RegExp(`^${bundles.version} \\(drift: lib/lvs-agent\\.mjs: sha256 `));
-  assert.equal((await client("d1").diff(r.props, inputs)).changes, "some", "the engine sees a change to make");
+  assert.deepEqual((r.props.agent as Agent).drift, drift);
+  assert.equal(r.inputs.agentVersion, bundles.version, "the version running is still the one declared");
+  assert.deepEqual((await client("d1").diff(r.props, inputs, r.inputs)).detailedDiff, { drift: "DELETE (output)" }, "the engine sees a change to make");
 
   const pidBefore = pidFile("d1", "agent.pid");
   const n = uploads();
@@ -249,9 +251,30 @@ test("drift: a hand-modified bundle file is reported by read; an update reinstal
   assert.match(plugin.stderr, /installing \S+: repair: lib\/lvs-agent\.mjs/);
   assert.equal(sha256(file), original, "the file is as the bundle has it again");
   assert.notEqual((repaired.agent as Agent).pid, pidBefore, "the agent was restarted from the verified files");
-  const clean = await client("d1").read(id, repaired);
-  assert.deepEqual((clean.props.agent as Agent).drift, []);
+  const clean = await client("d1").read(id, repaired, inputs);
+  assert.deepEqual([(clean.props.agent as Agent).drift, clean.props.drift], [[], []]);
   state.d1 = { id, inputs, outs: repaired };
+});
+
+test("running: an agent stopped by hand reads as running: false; running: false keeps it stopped, true starts it", { skip, timeout: 120_000 }, async (t) => {
+  const { id, inputs, outs } = state.d1!;
+  const supervisor = pidFile("d1", "supervisor.pid")!;
+  process.kill(supervisor, "SIGTERM");
+  await waitFor(() => !alive(supervisor) && !alive(pidFile("d1", "agent.pid")), 20_000, "the supervisor and its agent gone");
+  const r = await client("d1").read(id, outs, inputs);
+  assert.equal(r.inputs.running, false);
+  assert.deepEqual((await client("d1").diff(r.props, inputs, r.inputs)).detailedDiff, { running: "UPDATE" });
+
+  const stopped = await client("d1").check(declared("d1", { running: false }));
+  const kept = await timed(t, "update (running: false)", () => client("d1").update(id, r.props, stopped));
+  assert.equal((kept.agent as Agent).running, false);
+  assert.equal(agentCli("d1", "status").code !== 0, true, "no agent answers");
+  assert.equal((await client("d1").diff(kept, stopped, (await client("d1").read(id, kept, stopped)).inputs)).changes, "none");
+
+  const started = await timed(t, "update (running: true)", () => client("d1").update(id, kept, inputs));
+  assert.equal((started.agent as Agent).running, true);
+  await waitFor(() => agentCli("d1", "status", "--json").code === 0, 20_000, "the agent answering again");
+  state.d1 = { id, inputs, outs: started };
 });
 
 test("supervisor: an agent killed by PID is running again within the backoff", { skip, timeout: 60_000 }, async (t) => {

@@ -79,8 +79,8 @@ async function create(name: string, inputs: Obj, p = plugin): Promise<{ id: stri
   return { id: res.getId(), outs: res.getProperties()!.toJavaScript() as Obj, inputs: news };
 }
 
-async function read(name: string, id: string, props: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
-  const res = (await plugin.read("RealServer", name, props, id)) as pb.ReadResponse;
+async function read(name: string, id: string, props: Obj, inputs?: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
+  const res = (await plugin.read("RealServer", name, props, id, inputs)) as pb.ReadResponse;
   return { id: res.getId(), props: (res.getProperties()?.toJavaScript() ?? {}) as Obj, inputs: (res.getInputs()?.toJavaScript() ?? {}) as Obj };
 }
 
@@ -121,11 +121,11 @@ test("create prepares the host (sysctls, VIP on lo, persistence files); outputs 
   assert.ok(!JSON.stringify({ ...outs, connection: connRest }).includes(PRIVATE_KEY_LINE()), "nowhere else");
   const createMs = Date.now() - t0;
 
-  const r = await read("web", id, outs);
+  const r = await read("web", id, outs, inputs);
   assert.equal(r.id, id);
-  assert.equal(r.props.prepare, true);
   assert.deepEqual(r.props.vips, [VIP(1)]);
-  assert.equal((await plugin.diff("RealServer", "web", r.props, inputs)).changes, "none");
+  assert.deepEqual(r.props.drift, []);
+  assert.equal((await plugin.diff("RealServer", "web", r.props, inputs, r.inputs)).changes, "none");
   await remove("web", id, r.props);
   assert.deepEqual(sysctls(h, DR_KEYS), Object.fromEntries(DR_KEYS.map((k) => [k, 0])));
   assert.deepEqual(loVips(h), []);
@@ -133,26 +133,30 @@ test("create prepares the host (sysctls, VIP on lo, persistence files); outputs 
   console.log(`create ${createMs} ms; create+read+delete ${Date.now() - t0} ms`);
 });
 
-test("hand edits show as drift in read (actual values), the engine's diff sees it, update repairs it", { skip }, async () => {
+test("hand edits: read puts what the host holds under the inputs' keys, diff names each property, update repairs them", { skip }, async () => {
   const { id, outs, inputs } = await create("drift", realServer(rs1, { vips: [VIP(1), VIP(2)] }));
   setSysctl(rs1.host, "net.ipv4.conf.all.arp_ignore", 0);
   rs1.host.exec("ip", ["addr", "del", `${VIP(2)}/32`, "dev", "lo"]);
-  const r = await read("drift", id, outs);
+  writeFileSync(`${hostDir(rs1)}/etc/sysctl.d/90-lvs-drift.conf`, "# edited by hand\n");
+  const r = await read("drift", id, outs, inputs);
   assert.equal((r.props.sysctls as Obj)["net.ipv4.conf.all.arp_ignore"], 0);
   assert.deepEqual(r.props.loopbackVips, [`${VIP(1)}/32`]);
-  assert.deepEqual(r.props.vips, [VIP(1)]);
-  assert.equal(r.props.prepare, false);
-  assert.deepEqual(r.inputs.vips, [VIP(1), VIP(2)], "read's inputs keep what was declared");
-  const d = await plugin.diff("RealServer", "drift", r.props, inputs);
+  assert.deepEqual([r.inputs.arpIgnore, r.inputs.arpAnnounce, r.inputs.vips, r.inputs.prepare], [0, 2, [VIP(1)], true], "the host's values, under the inputs' keys");
+  assert.deepEqual(r.props.drift, [`${hostDir(rs1)}/etc/sysctl.d/90-lvs-drift.conf changed`], "what no input shows");
+  assert.ok(isSecret((r.inputs.connection as Obj).privateKey), "the key stays secret in read's inputs");
+  const d = await plugin.diff("RealServer", "drift", r.props, inputs, r.inputs);
   assert.equal(d.changes, "some");
   assert.deepEqual(d.replaces, []);
+  assert.deepEqual(d.detailedDiff, { arpIgnore: "UPDATE", "vips[1]": "ADD", drift: "DELETE (output)" });
 
+  // The engine hands Update the refreshed state as olds.
   const repaired = await update("drift", id, r.props, inputs);
   assert.equal(sysctl(rs1.host, "net.ipv4.conf.all.arp_ignore"), 1);
   assert.deepEqual(loVips(rs1.host), [`${VIP(1)}/32`, `${VIP(2)}/32`]);
-  const again = await read("drift", id, repaired);
-  assert.equal(again.props.prepare, true);
-  assert.equal((await plugin.diff("RealServer", "drift", again.props, inputs)).changes, "none");
+  assert.match(readFileSync(`${hostDir(rs1)}/etc/sysctl.d/90-lvs-drift.conf`, "utf8"), /arp_ignore = 1/);
+  const again = await read("drift", id, repaired, inputs);
+  assert.deepEqual(again.inputs.vips, [VIP(1), VIP(2)]);
+  assert.equal((await plugin.diff("RealServer", "drift", again.props, inputs, again.inputs)).changes, "none");
   await remove("drift", id, again.props);
   assert.deepEqual(loVips(rs1.host), []);
 });

@@ -19,7 +19,7 @@ before(() => {
     {
       async newResource(args) {
         const urn = `urn:pulumi:test::lvs-example::${args.type}::${args.name}`;
-        const checked = await provider.check(urn, {}, args.inputs);
+        const checked = await provider.check(urn, args.inputs);
         if (checked.failures?.length) throw new Error(`${args.type} ${args.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
         registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(checked.inputs).value as Record<string, unknown> });
         return { id: `${args.name}-id`, state: outputsFor(args.type, checked.inputs) };

@@ -5,10 +5,11 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ssh } from "./access.ts";
 import { deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
-import { formatView, labView, probe, directorView } from "./observe.ts";
+import { AGENT, formatView, labView, probe, directorView } from "./observe.ts";
 import { isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
-import { byRole, parseLabOptions, topology, type LabHost, type Topology } from "./topology.ts";
+import { byRole, HTTP_PORT, parseLabOptions, topology, type LabHost, type Topology } from "./topology.ts";
+import { CONF_D } from "../../../provider/src/planner/fragments.ts";
 import { buildBundle, engineInControl, makeHosts, labProblems, machineFacts, newRecord, Phases, resolveDirectorKind, type Say } from "./up.ts";
 
 export class LabError extends Error {}
@@ -138,25 +139,36 @@ export async function labFailover(name: string, kind: FaultKind, say: Say): Prom
   return { master: master.name, kind, timeline: tl, ...(takenOverBy ? { takenOverBy } : {}) };
 }
 
-export interface DriftReport {
+export interface DriftReport extends PreviewReport {
   edits: string[];
-  /** `pulumi preview --refresh --diff` as the CLI printed it */
-  preview: string;
-  changes: Record<string, number>;
 }
+
+/** The version the drift's replaced agent reports. */
+export const HAND_VERSION = "0.0.9-hand";
+
+/**
+ * Another agent version in place of the installed one: its code edited to report HAND_VERSION, then
+ * the running agent killed (its supervisor starts the edited one); done once the new agent answers.
+ */
+const REPLACE_AGENT = [
+  `sed -i 's/var AGENT_VERSION = "[^"]*"/var AGENT_VERSION = "${HAND_VERSION}"/' "$(readlink -f /opt/lvs-agent/current)/lib/lvs-agent.mjs"`,
+  'kill -TERM "$(cat /opt/lvs-agent/run/agent.pid)"',
+  `for i in $(seq 150); do ${AGENT} status 2>/dev/null | grep -q '${HAND_VERSION}' && exit 0; sleep 0.2; done; echo "the replaced agent did not answer in 30 s" >&2; exit 1`,
+].join(" && ");
 
 /** Hand edits on the hosts, then what `pulumi preview --refresh --diff` reports of them. */
 export async function labDrift(name: string, say: Say): Promise<DriftReport> {
   const { t, dir } = opened(name);
-  const [rs1, rs2] = byRole(t, "realServer");
+  const [rs1] = byRole(t, "realServer");
   const directors = byRole(t, "director").map((h) => ({ h, v: directorView(t, dir, h) }));
   const master = directors.find((d) => d.v.state === "MASTER")?.h;
   const backup = directors.find((d) => d.h !== master)?.h;
   const edits: [LabHost | undefined, string, string][] = [
     [rs1, "sysctl -w net.ipv4.conf.all.arp_ignore=0", "arp_ignore 0 on all interfaces"],
     [rs1, `ip addr del ${t.vip}/32 dev lo`, "the loopback VIP deleted"],
-    [master, `ipvsadm -d -t ${t.vip}:80 -r ${(rs2 ?? rs1)!.address}:80`, "a real server deleted from IPVS (ipvsadm -d)"],
-    [backup, 'kill -TERM "$(cat /opt/lvs-agent/run/supervisor.pid)"', "the agent stopped"],
+    [master, `ipvsadm -e -t ${t.vip}:${HTTP_PORT} -r ${rs1!.address}:${HTTP_PORT} -g -w 9`, "a real server's weight set to 9 in IPVS (ipvsadm -e)"],
+    [master, `sed -i -E 's/"priority": [0-9]+/"priority": 201/' ${CONF_D}/vip-web.json`, "the VIP's fragment edited by hand (priority 201)"],
+    [backup, REPLACE_AGENT, `the agent replaced by another version (${HAND_VERSION}) and restarted`],
   ];
   const done: string[] = [];
   for (const [h, script, what] of edits) {
@@ -166,11 +178,25 @@ export async function labDrift(name: string, say: Say): Promise<DriftReport> {
     say(line);
     done.push(line);
   }
-  say("\n$ pulumi preview --refresh --diff");
+  say("");
+  return { edits: done, ...(await labPreview(name, say)) };
+}
+
+export interface PreviewReport {
+  /** `pulumi preview --refresh --diff` as the CLI printed it */
+  preview: string;
+  /** the engine's count of planned steps by kind ("update", "same", ...) */
+  changes: Record<string, number>;
+}
+
+/** `pulumi preview --refresh --diff`: what an update would change on the hosts as they are now. */
+export async function labPreview(name: string, say: Say): Promise<PreviewReport> {
+  const { t, dir } = opened(name);
+  say("$ pulumi preview --refresh --diff");
   const { code, output } = await engineInControl(t, "preview");
   if (code !== 0) throw new LabError(`pulumi preview failed (exit ${code}): see above`);
   const last = JSON.parse(readFileSync(join(dir, "last-preview.json"), "utf8")) as { changes: Record<string, number> };
-  return { edits: done, preview: output, changes: last.changes };
+  return { preview: output, changes: last.changes };
 }
 
 /** One engine operation on a deployed lab, its outcome kept as the lab's phase. */

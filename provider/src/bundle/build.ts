@@ -163,7 +163,7 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
 
   const nodeVersion = await resolveNodeVersion(o.arch, o.node);
   const runtime = await fetchRuntime(o.arch, nodeVersion, log);
-  const agentVersion = parseAgentVersion(readFileSync(join(repo, "agent/src/daemon.ts"), "utf8"));
+  const agentVersion = parseAgentVersion(readFileSync(join(repo, "agent/src/version.ts"), "utf8"));
   const { code, roots } = await bundleAgent(repo, nodeVersion);
   const nodeModules = join(repo, "node_modules");
   const graph = readPackageGraph(nodeModules, roots);

@@ -112,10 +112,10 @@ export function buildabilityProblem(host: { platform: string; arch: string }, ta
   ].join("\n");
 }
 
-/** AGENT_VERSION from agent/src/daemon.ts's source text. */
+/** AGENT_VERSION from agent/src/version.ts's source text. */
 export function parseAgentVersion(source: string): string {
   const m = /export const AGENT_VERSION\s*=\s*"([^"]+)"/.exec(source);
-  if (!m) throw new BundleError("AGENT_VERSION not found in the agent's daemon.ts");
+  if (!m) throw new BundleError("AGENT_VERSION not found in the agent's version.ts");
   return m[1]!;
 }
 

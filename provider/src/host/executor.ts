@@ -2,6 +2,7 @@
 // parallel, shared by every step of the operation, all closed at its end, even when it fails.
 // Errors read "host 10.0.0.5: step 'install agent': <what went wrong>".
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
+import { stopPoint } from "./operation.ts";
 import { SshHost, type ExecOptions, type ExecResult } from "./ssh.ts";
 
 /** What a step can do with a host: SshHost, or a fake in unit tests. */
@@ -31,9 +32,13 @@ export class StepError extends Error {
   }
 }
 
-/** Run fn as a named step on host: a failure becomes a StepError naming both (the innermost step wins). */
+/**
+ * Run fn as a named step on host: a failure becomes a StepError naming both (the innermost step wins).
+ * A stop asked of the operation (Cancel, its timeout) is raised here, before the step begins.
+ */
 export async function step<T>(host: string, name: string, fn: () => Promise<T>): Promise<T> {
   try {
+    stopPoint();
     return await fn();
   } catch (err) {
     if (err instanceof StepError) throw err;

@@ -264,15 +264,22 @@ export interface HoldingStatus {
   /** its units enabled (false where systemd does not run) */
   unitsEnabled: boolean;
   inSync: boolean;
+  /** each file missing or changed, and each unit not enabled where systemd runs, in words */
+  fileDrift: string[];
 }
 
 export function holdingStatus(h: Holding, actual: Actual): HoldingStatus {
   const present = new Set(actual.addresses.map(addrKey));
   const sysctls = Object.fromEntries(Object.keys(h.sysctls).map((k) => [k, actual.sysctls[k]]));
   const addresses = h.addresses.filter((a) => present.has(addrKey(a)));
-  const filesIntact = Object.entries(h.files).every(([p, hash]) => actual.files[p] !== undefined && sha256(actual.files[p]!) === hash);
+  const files = Object.entries(h.files).flatMap(([p, hash]) => {
+    const text = actual.files[p];
+    return text === undefined ? [`${p} missing`] : sha256(text) === hash ? [] : [`${p} changed`];
+  });
+  const filesIntact = files.length === 0;
   const unitsEnabled = actual.systemd && h.units.every((u) => actual.enabled[u]);
+  const units = actual.systemd ? h.units.filter((u) => !actual.enabled[u]).map((u) => `unit ${u} not enabled`) : [];
   const sysctlsOk = Object.entries(h.sysctls).every(([k, v]) => actual.sysctls[k] === v);
   const inSync = sysctlsOk && addresses.length === h.addresses.length && filesIntact && (!actual.systemd || unitsEnabled);
-  return { sysctls, addresses, filesIntact, unitsEnabled, inSync };
+  return { sysctls, addresses, filesIntact, unitsEnabled, inSync, fileDrift: [...files, ...units] };
 }

@@ -27,6 +27,10 @@ export interface ResourceSpec<T extends Obj, C extends Obj> {
   agentProblems(raw: Obj, parsed: T | undefined): Problem[];
   /** dotted input paths whose change needs a new resource ("vrid", "connection.host"); others update */
   replaceOn: readonly string[];
+  /** where its SSH connections are ("connection", "directors.*.connection"): the provider config's defaults go there */
+  connectionPaths: readonly string[];
+  /** defaults that depend on other fields, filled once the inputs are valid */
+  complete?(parsed: T): T;
   /** the outputs computed from the inputs, beside the inputs themselves */
   outputs: z.ZodType<C>;
   computed(inputs: T): C;
@@ -41,6 +45,7 @@ export interface AnySpec {
   schema: z.ZodType;
   outputs: z.ZodType;
   replaceOn: readonly string[];
+  connectionPaths: readonly string[];
   description: string;
   check(raw: Obj): { inputs?: Obj; problems: Problem[] };
   computed(inputs: Obj): Obj;
@@ -53,6 +58,7 @@ export function defineResource<T extends Obj, C extends Obj>(spec: ResourceSpec<
     schema: spec.schema,
     outputs: spec.outputs,
     replaceOn: spec.replaceOn,
+    connectionPaths: spec.connectionPaths,
     description: spec.description,
     check: (raw) => checkInputs(spec, raw),
     computed: (inputs) => spec.computed(inputs as T),
@@ -68,7 +74,8 @@ function checkInputs<T extends Obj>(spec: ResourceSpec<T, Obj>, raw: Obj): { inp
   const known = dedupe(problems).filter((p) => !unknown.some((u) => isPrefix(u, p.path)));
   if (known.length > 0) return { problems: sortByPath(known) };
   // With unknowns the schema may not have passed: hand back what came in, to be checked when known.
-  return { inputs: parsed.success ? parsed.data : raw, problems: [] };
+  if (!parsed.success) return { inputs: raw, problems: [] };
+  return { inputs: spec.complete ? spec.complete(parsed.data) : parsed.data, problems: [] };
 }
 
 function issueProblems(iss: z.core.$ZodIssue): Problem[] {

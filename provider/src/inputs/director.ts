@@ -3,6 +3,7 @@
 // the agent's global settings and the director sysctls; VIPs and virtual servers bring their own fragments.
 import { z } from "zod";
 import { AgentConfig, GlobalSettings } from "../../../agent/src/config/schema.ts";
+import { AGENT_VERSION } from "../../../agent/src/version.ts";
 import { directorFragment, directorOutputs } from "../planner/director.ts";
 import { CONF_D } from "../planner/fragments.ts";
 import { agentVerdict, defineResource, type Problem } from "./check.ts";
@@ -30,8 +31,13 @@ export const DirectorInputs = z.strictObject({
   serviceManager: z.enum(SERVICE_MANAGERS).default("auto"),
   /** an agent bundle (.tar.gz from `npm run bundle`) on the machine running the provider; default: built or reused for the host's arch */
   agentBundle: z.string().min(1).optional(),
-  /** the agent version the bundle must have; the install fails if it has another */
+  /**
+   * the agent version the bundle must have; Read reports the version running there. Defaults to this
+   * provider's agent when no agentBundle is given
+   */
   agentVersion: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, "must be a version such as 0.1.0").optional(),
+  /** keep the agent running; false installs it and leaves it stopped (a director taken out for maintenance hands its VIPs over) */
+  running: z.boolean().default(true),
 });
 
 /** The installed agent as the last apply or read found it. */
@@ -59,6 +65,8 @@ export const DirectorOutputs = z.object({
   statusSocket: z.string(),
   /** the installed agent (absent in previews) */
   agent: DirectorAgent.optional(),
+  /** what differs on the host that no input shows (install files, the service definition); the next update repairs it */
+  drift: z.array(z.string()).optional(),
 });
 
 export type DirectorInputs = z.infer<typeof DirectorInputs>;
@@ -88,6 +96,8 @@ export const directorSpec = defineResource({
   agentProblems: (raw) => agentVerdict(directorFragment(raw), () => undefined),
   // Another host, install directory, conf.d or service manager is another installation: delete, then create.
   replaceOn: ["connection.host", "installDir", "configDir", "serviceManager"],
+  connectionPaths: ["connection"],
+  complete: (d) => (d.agentVersion === undefined && d.agentBundle === undefined ? { ...d, agentVersion: AGENT_VERSION } : d),
   outputs: DirectorOutputs,
   computed: (d: DirectorInputs) => directorOutputs(d),
 });

@@ -16,6 +16,13 @@ export const RealServerInputs = deepStrict(RealServer).extend({
   vips: z.array(ipv4).default([]),
   /** the interface facing the directors, for the ARP sysctls */
   interface: ifname.default("eth0"),
+  /**
+   * net.ipv4.conf.{all,lo or tunl0,<interface>}.arp_ignore: 1 (DR's usual) answers ARP only for
+   * addresses on the interface asked, never for a VIP on lo; 2, 3 and 8 are stricter
+   */
+  arpIgnore: z.number().int().min(0).max(8).default(1),
+  /** ...arp_announce: 2 (DR's usual) never uses a VIP as the source of its own ARP requests; 1 avoids it where it can */
+  arpAnnounce: z.number().int().min(0).max(2).default(2),
   /** prepare the host over SSH (needs connection); false when the host is prepared otherwise */
   prepare: z.boolean().default(true),
   connection: Connection.optional(),
@@ -36,6 +43,8 @@ export const RealServerOutputs = z.object({
   previous: z.record(z.string(), z.number()).optional(),
   /** "enabled" (systemd) or "files written" (no systemd running) */
   persistence: z.string().optional(),
+  /** what differs on the host that no input shows (persistence files, units, other sysctls); the next update repairs it */
+  drift: z.array(z.string()).optional(),
 });
 
 export type RealServerInputs = z.infer<typeof RealServerInputs>;
@@ -52,6 +61,10 @@ function realServerRules(raw: Obj): Problem[] {
   if (raw.vips === undefined || (Array.isArray(raw.vips) && raw.vips.length === 0)) {
     out.push({ path: ["vips"], message: `a ${mode} real server needs the VIPs it serves, to accept their traffic` });
   }
+  if (raw.arpIgnore === 0 || (typeof raw.arpIgnore === "number" && raw.arpIgnore > 3 && raw.arpIgnore < 8)) {
+    out.push({ path: ["arpIgnore"], message: `${raw.arpIgnore === 0 ? "0 answers ARP for the VIP on lo and steals it from the director" : "4-7 are reserved by the kernel"}: use 1 (or 2, 3, 8)` });
+  }
+  if (raw.arpAnnounce === 0) out.push({ path: ["arpAnnounce"], message: "0 may send ARP requests from the VIP and steal it from the director: use 2 (or 1)" });
   const vips = Array.isArray(raw.vips) ? (raw.vips as unknown[]) : [];
   vips.forEach((v, i) => {
     if (vips.indexOf(v) !== i) out.push({ path: ["vips", i], message: "is listed twice" });
@@ -68,6 +81,7 @@ export const realServerSpec = defineResource({
   // Its agent-facing part is the agent's RealServer schema itself, checked in full by the schema.
   agentProblems: () => [],
   replaceOn: ["name", "connection.host"],
+  connectionPaths: ["connection"],
   outputs: RealServerOutputs,
   computed: realServerOutputs,
 });

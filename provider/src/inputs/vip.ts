@@ -152,6 +152,7 @@ export const vipSpec = defineResource({
   // The fragment needs the planner (per-director priority, unicast peers): checked once the schema passed.
   agentProblems: (_raw, v) => (v ? planVip(v).flatMap((f, m) => agentVerdict(f.config, mapAgentPath(m, v))) : []),
   replaceOn: ["name", "interface", "vrid"],
+  connectionPaths: ["directors.*.connection"],
   outputs: VipOutputs,
   computed: vipOutputs,
 });

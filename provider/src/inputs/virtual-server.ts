@@ -66,6 +66,7 @@ export const virtualServerSpec = defineResource({
   // The fragment is a selection of the raw fields: checked alongside the schema, from the raw input.
   agentProblems: (raw) => agentVerdict(virtualServerFragment(raw), mapAgentPath),
   replaceOn: ["name", "address", "port", "protocol", "fwmark"],
+  connectionPaths: ["directors.*"],
   outputs: VirtualServerOutputs,
   computed: virtualServerOutputs,
 });

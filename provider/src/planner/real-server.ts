@@ -1,6 +1,6 @@
 // RealServer -> the host's desired state (pure). For DR the real server must accept packets addressed
 // to the VIP without ever answering ARP for it (the director owns the VIP on the wire): arp_ignore=1 and
-// arp_announce=2 on all, lo and the facing interface, then VIP/32 on lo. TUN is the same with the VIPs on
+// arp_announce=2 (the defaults of arpIgnore and arpAnnounce) on all, lo and the facing interface, then VIP/32 on lo. TUN is the same with the VIPs on
 // tunl0 (ipip) and reverse-path filtering off there. NAT needs nothing on the host. The sysctls come
 // before the addresses: a VIP on lo with the kernel's default ARP behaviour answers ARP for it.
 // Both persist across reboots: a sysctl.d file and a oneshot unit that puts the addresses back.
@@ -30,8 +30,8 @@ export function planRealServer(rs: RealServerInputs): RealServerPlan {
   const device = rs.forwarding === "DR" ? "lo" : "tunl0";
   const sysctls: Record<string, number> = {};
   for (const dev of unique(["all", device, rs.interface])) {
-    sysctls[confKey(dev, "arp_ignore")] = 1;
-    sysctls[confKey(dev, "arp_announce")] = 2;
+    sysctls[confKey(dev, "arp_ignore")] = rs.arpIgnore;
+    sysctls[confKey(dev, "arp_announce")] = rs.arpAnnounce;
   }
   if (rs.forwarding === "TUN") {
     sysctls[confKey("all", "rp_filter")] = 0;

@@ -12,8 +12,9 @@ import { configLock, hostKey, inputsOf } from "./fragment-plan.ts";
 import { withLocks } from "../host/lock.ts";
 import { agentBundle, type AgentBundle } from "./install/bundle.ts";
 import { layoutOf, managerFor, type Layout, type ServiceManager } from "./install/layout.ts";
-import { agentOutput, agentVersionAsRead, driftOf, planApply, pruneNames, type ApplyPlan, type Found } from "./install/plan.ts";
-import { agentProblem, inspect, installBundle, log, probe, put, reloadAgent, runAgent, serviceFile, switchBack } from "./install/remote.ts";
+import { agentOutput, driftOf, planApply, pruneNames, type ApplyPlan, type Found } from "./install/plan.ts";
+import { directorAsFound } from "./director-state.ts";
+import { askAgent, inspect, installBundle, log, probe, put, reloadAgent, runAgent, serviceFile, switchBack } from "./install/remote.ts";
 import { inspectScript, otherFragmentsScript, parseInspect, pruneScript, removeInstallScript } from "./install/scripts.ts";
 import { parseServiceState, serviceStateScript, stopScript, supervisorScript, systemdUnit } from "./install/service.ts";
 import type { ResourceHandler } from "./index.ts";
@@ -21,13 +22,8 @@ import type { ResourceHandler } from "./index.ts";
 const INPUT_KEYS = Object.keys(DirectorInputs.shape);
 const MANAGERS: readonly string[] = ["systemd", "supervised"];
 
-/** The declared inputs of a state. agentVersion is dropped when Read put drift there (it is not a version then). */
-function parseState(props: Obj): DirectorInputs {
-  const inputs = inputsOf(INPUT_KEYS, props);
-  const v = inputs.agentVersion;
-  if (typeof v === "string" && !DirectorInputs.shape.agentVersion.safeParse(v).success) delete inputs.agentVersion;
-  return DirectorInputs.parse(inputs);
-}
+/** The inputs of a state (after a refresh, what Read found: any version, the agent stopped). */
+const parseState = (props: Obj): DirectorInputs => DirectorInputs.parse(inputsOf(INPUT_KEYS, props));
 
 const idOf = (d: DirectorInputs): string => `${d.connection.host}:${d.installDir}`;
 const recordedManager = (props: Obj): ServiceManager | undefined => {
@@ -79,7 +75,7 @@ async function converge(h: HostSession, d: DirectorInputs, previousManager: Serv
   if (previousManager && previousManager !== m) await h.step(`stop the ${previousManager} service`, (ssh) => ssh.check(stopScript(l, previousManager)));
   const wanted = wantedFiles(d, l, m);
   const found = await inspect(h, l, m);
-  const plan = planApply(bundle, found, wanted);
+  const plan = planApply(bundle, found, wanted, d.running);
   if (plan.install) {
     log(h.host, `installing ${bundle.name}: ${plan.reason}`);
     await installBundle(h, l, bundle);
@@ -89,10 +85,12 @@ async function converge(h: HostSession, d: DirectorInputs, previousManager: Serv
     if (plan.writeFragment) await put(h, "director.json", l.fragment, wanted.fragment, 0o600);
     if (plan.agent === "start" || plan.agent === "restart") await runAgent(h, l, m, plan.agent === "restart", found.service.pid);
     if (plan.agent === "reload") await reloadAgent(h, l);
+    if (plan.agent === "stop") await h.step("stop agent", (ssh) => ssh.check(stopScript(l, m)));
   } catch (err) {
     throw await rollBack(h, l, m, plan, found, err);
   }
-  if (plan.agent !== "none") log(h.host, `agent ${plan.agent === "reload" ? "reloaded" : plan.agent === "start" ? "started" : "restarted (the old one handed over)"} (${m})`);
+  const did = { reload: "reloaded", start: "started", restart: "restarted (the old one handed over)", stop: "stopped (running: false; it handed its VIPs over)" } as const;
+  if (plan.agent !== "none") log(h.host, `agent ${did[plan.agent]} (${m})`);
   const installed = await h.step("inspect install", async (ssh) => parseInspect(await ssh.check(inspectScript(l))));
   const stale = pruneNames(installed.versions, [bundle.name, plan.previous]);
   if (stale.length > 0) await h.step("prune old versions", (ssh) => ssh.check(pruneScript(l, stale)));
@@ -104,7 +102,7 @@ async function apply(d: DirectorInputs, previousManager?: ServiceManager): Promi
   // Under the config lock Vip and VirtualServer operations take (fragment.ts): director.json and the
   // reload that judges it do not interleave with theirs.
   const agent = await withHosts([d.connection], ([h]) => withLocks([h!], [configLock(layoutOf(d))], (s) => hostKey(s.conn), () => converge(h!, d, previousManager)));
-  return { ...d, ...directorSpec.computed(d), agent };
+  return { ...d, ...directorSpec.computed(d), agent, drift: [] };
 }
 
 /** The service manager of a state: as recorded, as declared, or as the host says. */
@@ -115,16 +113,16 @@ async function managerOf(h: HostSession, d: DirectorInputs, props: Obj): Promise
   return managerFor("auto", (await probe(h)).systemd);
 }
 
-async function readHost(h: HostSession, d: DirectorInputs, props: Obj): Promise<{ props: Obj; inputs: Obj } | undefined> {
+async function readHost(h: HostSession, d: DirectorInputs, props: Obj, declared: Obj): Promise<{ props: Obj; inputs: Obj } | undefined> {
   const l = layoutOf(d);
   const m = await managerOf(h, d, props);
   const found = await inspect(h, l, m);
   if (!found.installed.current && !found.installed.marker) return undefined;
-  const answer = found.service.running ? await agentProblem(h, l) : undefined;
-  const drift = driftOf(found, wantedFiles(d, l, m), answer);
-  const agent = agentOutput({ installed: found.installed, installDir: l.installDir, manager: m, service: found.service, drift });
-  const inputs = inputsOf(INPUT_KEYS, props);
-  return { inputs, props: { ...props, agent, agentVersion: agentVersionAsRead(d.agentVersion, agent) } };
+  const answer = found.service.running ? await askAgent(h, l) : {};
+  const wanted = wantedFiles(d, l, m);
+  const agent = agentOutput({ installed: found.installed, installDir: l.installDir, manager: m, service: found.service, drift: driftOf(found, wanted, answer.problem) });
+  const { inputs, drift } = directorAsFound(inputsOf(INPUT_KEYS, declared), found, wanted.serviceText, answer);
+  return { inputs, props: { ...props, ...inputs, agent, drift } };
 }
 
 export const directorHandler: ResourceHandler = {
@@ -133,9 +131,10 @@ export const directorHandler: ResourceHandler = {
     return { id: idOf(d), outs: await apply(d) };
   },
 
-  async read(id, props) {
-    const d = parseState(props);
-    const found = await withHosts([d.connection], ([h]) => readHost(h!, d, props));
+  async read(id, props, declared) {
+    const state = { ...props, ...declared };
+    const d = parseState(state);
+    const found = await withHosts([d.connection], ([h]) => readHost(h!, d, props, state));
     return found ? { id, ...found } : { id: "", props: {}, inputs: {} };
   },
 

@@ -108,8 +108,8 @@ describe("readAnswer", () => {
     assert.equal(readAnswer(r, { name: "t", value: 1 }, [{ text: undefined, status: "down" }]), undefined);
   });
 
-  it("props: the inputs as found, their outputs and the live part; inputs: as declared", () => {
+  it("inputs: as found; props: those, their outputs and the live part", () => {
     const got = readAnswer(r, { name: "t", value: 1, doubled: 2, stale: true }, [{ text: '{"value":5}', status: "down" }]);
-    assert.deepEqual(got, { inputs: { name: "t", value: 1 }, props: { name: "t", value: 5, doubled: 10, live: "t" } });
+    assert.deepEqual(got, { inputs: { name: "t", value: 5 }, props: { name: "t", value: 5, doubled: 10, live: "t" } });
   });
 });

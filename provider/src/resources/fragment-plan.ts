@@ -158,15 +158,15 @@ export interface FragmentResource<T> {
 }
 
 /**
- * Read's answer: the inputs as found (drift) with the computed and live outputs as props, the declared
- * inputs as inputs; undefined (gone) when no director has the fragment.
+ * Read's answer: the inputs as found (so the engine's diff shows each hand edit), and as props with
+ * the computed and live outputs; undefined (gone) when no director has the fragment.
  */
 export function readAnswer<T>(r: FragmentResource<T>, state: Obj, readings: Reading[]): { props: Obj; inputs: Obj } | undefined {
   if (readings.every((x) => x.text === undefined)) return undefined;
   const declared = inputsOf(r.inputKeys, state);
   const found = r.asFound(declared, readings.map((x) => parseFragment(x.text)));
   const live = r.live(String(declared.name), r.locations(state), readings.map((x) => x.status));
-  return { inputs: declared, props: { ...found, ...r.outputs(found), ...live } };
+  return { inputs: found, props: { ...found, ...r.outputs(found), ...live } };
 }
 
 /** What one host did when an operation failed elsewhere or here. */

@@ -15,8 +15,12 @@ import { virtualServerHandler } from "./virtual-server.ts";
 export interface ResourceHandler {
   /** id and outputs (the inputs and what the resource computed) */
   create(inputs: Obj): Promise<{ id: string; outs: Obj }>;
-  /** the state as found: an empty id when the resource is gone */
-  read(id: string, props: Obj): Promise<{ id: string; props: Obj; inputs: Obj }>;
+  /**
+   * The state as found: an empty id when the resource is gone. props: the last state ({} on import);
+   * inputs: the inputs it was declared with (the state's, or {} on import, when the id names the object).
+   * The answer's inputs are the declared ones with what the hosts hold in their place, under the same keys.
+   */
+  read(id: string, props: Obj, inputs: Obj): Promise<{ id: string; props: Obj; inputs: Obj }>;
   /** olds: the last state; news: checked inputs; returns the new outputs */
   update(id: string, olds: Obj, news: Obj): Promise<Obj>;
   delete(id: string, props: Obj): Promise<void>;

@@ -65,33 +65,38 @@ describe("readState", () => {
   });
   const props = { ...outputsOf(rs({ vips: ["10.0.0.101", "10.0.0.100"] }), w, record, false) };
 
-  it("in sync: the state as it was, prepare true", () => {
-    const r = readState(props, w.holding, holdingStatus(w.holding, inSync()), record);
-    assert.equal(r.props.prepare, true);
+  it("in sync: the state as it was", () => {
+    const r = readState(props, props, w.holding, holdingStatus(w.holding, inSync()), record);
+    assert.deepEqual([r.inputs.prepare, r.inputs.arpIgnore, r.inputs.arpAnnounce], [true, 1, 2]);
     assert.deepEqual(r.props.vips, ["10.0.0.101", "10.0.0.100"], "in the order the state lists them");
     assert.deepEqual(r.props.sysctls, w.holding.sysctls);
     assert.equal(r.props.persistence, "files written");
+    assert.deepEqual(r.props.drift, []);
   });
 
-  it("drifted: actual values in props, a missing VIP dropped from vips, prepare false; inputs keep what was declared", () => {
+  it("drifted: what the host holds under the inputs' keys; what no input shows in drift", () => {
     const actual = inSync();
     actual.sysctls["net.ipv4.conf.all.arp_ignore"] = 0;
     actual.addresses = actual.addresses.filter((a) => a.address !== "10.0.0.101/32");
     delete actual.files["/etc/sysctl.d/90-lvs-web.conf"];
-    const r = readState(props, w.holding, holdingStatus(w.holding, actual), record);
+    const r = readState(props, props, w.holding, holdingStatus(w.holding, actual), record);
+    assert.deepEqual([r.inputs.arpIgnore, r.inputs.arpAnnounce, r.inputs.vips, r.inputs.prepare], [0, 2, ["10.0.0.100"], true]);
     assert.equal((r.props.sysctls as Record<string, number>)["net.ipv4.conf.all.arp_ignore"], 0);
-    assert.deepEqual(r.props.vips, ["10.0.0.100"]);
-    assert.deepEqual(r.props.loopbackVips, ["10.0.0.100/32"]);
-    assert.equal(r.props.prepare, false);
+    assert.deepEqual([r.props.arpIgnore, r.props.vips, r.props.loopbackVips], [0, ["10.0.0.100"], ["10.0.0.100/32"]]);
     assert.equal(r.props.persistence, "files missing or changed");
-    assert.deepEqual([r.inputs.vips, r.inputs.prepare], [["10.0.0.101", "10.0.0.100"], true]);
+    assert.deepEqual(r.props.drift, ["/etc/sysctl.d/90-lvs-web.conf missing"]);
     assert.equal(r.inputs.sysctls, undefined, "inputs carry input fields only");
   });
 
+  it("the interface's own arp_announce, changed by hand, is the one found", () => {
+    const actual = inSync();
+    actual.sysctls["net.ipv4.conf.eth0.arp_announce"] = 1;
+    assert.equal(readState(props, props, w.holding, holdingStatus(w.holding, actual), record).inputs.arpAnnounce, 1);
+  });
+
   it("a state read after drift (vips shrunk) still knows the declared VIPs from the record", () => {
-    const shrunk = { ...props, vips: ["10.0.0.100"], prepare: false };
-    const r = readState(shrunk, w.holding, holdingStatus(w.holding, inSync()), record);
-    assert.deepEqual(r.props.vips, ["10.0.0.100", "10.0.0.101"]);
-    assert.equal(r.props.prepare, true);
+    const shrunk = { ...props, vips: ["10.0.0.100"] };
+    const r = readState(shrunk, shrunk, w.holding, holdingStatus(w.holding, inSync()), record);
+    assert.deepEqual(r.inputs.vips, ["10.0.0.100", "10.0.0.101"]);
   });
 });

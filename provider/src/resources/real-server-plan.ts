@@ -1,11 +1,14 @@
 // lvs.RealServer between its inputs and the host record (pure): what it holds on its host (the
 // planner's sysctls, VIPs and persistence files), the outputs after create/update, and the state read
-// reports. Read reflects the host as it is: `sysctls` and `loopbackVips` are the actual values, `vips`
-// keeps only the VIPs still there and `prepare` turns false when anything it holds has drifted, so the
-// engine's diff of these inputs against the program's shows the drift and an update repairs it.
+// reports. Read reflects the host as it is, under the inputs' own keys: `arpIgnore` and `arpAnnounce`
+// are the values found where they differ from what it set, `vips` keeps only the VIPs still there; so
+// the engine's diff against the program shows each hand edit as the property it changed, and an update
+// repairs it. What no input can show (a persistence file edited, a unit disabled, TUN's rp_filter)
+// is listed in the `drift` output, which Diff also turns into an update.
 import { sha256, type Holding, type HoldingStatus, type PrepRecord, type Want } from "../host/state.ts";
 import type { Obj } from "../inputs/common.ts";
 import { RealServerInputs } from "../inputs/real-server.ts";
+import { defined } from "../planner/fragments.ts";
 import { planRealServer, realServerOutputs } from "../planner/real-server.ts";
 
 const INPUT_KEYS = Object.keys(RealServerInputs.shape);
@@ -44,7 +47,7 @@ export type Persistence = "enabled" | "files written";
 /** Outputs once the host holds what it wants (or without a host to prepare). */
 export function outputsOf(rs: RealServerInputs, want: Want | undefined, record: PrepRecord | undefined, systemd: boolean): Obj {
   const base = { ...rs, ...realServerOutputs(rs) };
-  if (!want) return { ...base, sysctls: {}, loopbackVips: [], previous: {} };
+  if (!want) return { ...base, sysctls: {}, loopbackVips: [], previous: {}, drift: [] };
   return {
     ...base,
     holder: holderOf(rs),
@@ -52,6 +55,7 @@ export function outputsOf(rs: RealServerInputs, want: Want | undefined, record: 
     loopbackVips: want.holding.addresses.map((a) => a.address),
     previous: previousOf(want.holding, record),
     persistence: (systemd ? "enabled" : "files written") satisfies Persistence,
+    drift: [],
   };
 }
 
@@ -70,21 +74,46 @@ function vipsOf(props: Obj, h: Holding, status: HoldingStatus): { declared: stri
   return { declared, present: declared.filter((v) => there.has(v)) };
 }
 
-/** Read's answer for a resource its host still holds: actual values in props, declared ones in inputs. */
-export function readState(props: Obj, h: Holding, status: HoldingStatus, record: PrepRecord): { props: Obj; inputs: Obj } {
-  const { declared, present } = vipsOf(props, h, status);
-  const inputs = { ...inputsOf(props), vips: declared, prepare: true };
-  const drifted = { vips: present, prepare: status.inSync };
+/**
+ * The value found for an ARP setting ("arp_ignore") where the host differs from what it holds (the
+ * first of all, lo/tunl0, the interface that does), else what it holds.
+ */
+function foundSetting(h: Holding, status: HoldingStatus, setting: string): number | undefined {
+  const keys = Object.keys(h.sysctls).filter((k) => k.endsWith(`.${setting}`));
+  const differs = keys.find((k) => status.sysctls[k] !== undefined && status.sysctls[k] !== h.sysctls[k]);
+  return differs === undefined ? (keys[0] === undefined ? undefined : h.sysctls[keys[0]]) : status.sysctls[differs];
+}
+
+/** Differences that no input shows: files, units, sysctls other than the ARP pair, sysctls gone. */
+function unshownDrift(h: Holding, status: HoldingStatus): string[] {
+  const arp = /\.(arp_ignore|arp_announce)$/;
+  const sysctls = Object.entries(h.sysctls).flatMap(([k, v]) => {
+    const now = status.sysctls[k];
+    if (now === undefined) return [`${k} does not exist`];
+    return now !== v && !arp.test(k) ? [`${k} is ${now}, not ${v}`] : [];
+  });
+  return [...sysctls, ...status.fileDrift];
+}
+
+/**
+ * Read's answer for a resource its host still holds. declared: the inputs it had (the state's);
+ * the host's record says what it holds, so a VIP deleted by hand is still known to be its own.
+ */
+export function readState(declared: Obj, props: Obj, h: Holding, status: HoldingStatus, record: PrepRecord): { props: Obj; inputs: Obj } {
+  const { present } = vipsOf(declared, h, status);
+  const found = defined({ vips: present, arpIgnore: foundSetting(h, status, "arp_ignore"), arpAnnounce: foundSetting(h, status, "arp_announce") });
+  const inputs = { ...inputsOf(declared), ...found };
   const persistence: Persistence = status.unitsEnabled ? "enabled" : "files written";
   return {
     inputs,
     props: {
       ...props,
-      ...drifted,
+      ...inputs,
       sysctls: status.sysctls,
       loopbackVips: status.addresses.map((a) => a.address),
       previous: previousOf(h, record),
       persistence: status.filesIntact ? persistence : "files missing or changed",
+      drift: unshownDrift(h, status),
     },
   };
 }

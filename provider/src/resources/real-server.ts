@@ -55,16 +55,17 @@ export const realServerHandler: ResourceHandler = {
     return { id: idOf(rs), outs: outputsOf(rs, want, done.record, done.systemd) };
   },
 
-  async read(id, props) {
-    const holder = props.holder;
-    const rs = typeof holder === "string" ? parseInputs(props) : undefined;
-    if (typeof holder !== "string" || !rs?.connection) return { id, props, inputs: inputsOf(props) };
+  async read(id, props, declared) {
+    const state = { ...props, ...declared };
+    const holder = state.holder ?? props.holder;
+    const rs = typeof holder === "string" ? parseInputs(state) : undefined;
+    if (typeof holder !== "string" || !rs?.connection) return { id, props, inputs: inputsOf(state) };
     const paths = pathsOn(rs.connection.host);
     // What it declared names what to read; the record may name more (read then as well).
     const { record, actual } = await withHosts([rs.connection], ([h]) => inspect(h!, paths, wantOn(rs)));
     const holding = record?.holders[holder];
     if (!record || !holding) return { id: "", props: {}, inputs: {} };
-    return { id, ...readState(props, holding, holdingStatus(holding, actual), record) };
+    return { id, ...readState(state, props, holding, holdingStatus(holding, actual), record) };
   },
 
   async update(_id, olds, news) {

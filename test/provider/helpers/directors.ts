@@ -124,8 +124,9 @@ export class ResourceClient {
     return { id: res.getId(), outs: res.getProperties()!.toJavaScript() as Obj };
   }
 
-  async read(id: string, props: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
-    const res = (await this.plugin.read(this.type, this.name, props, id)) as pb.ReadResponse;
+  /** inputs: the state's inputs, as the engine sends them (absent on import) */
+  async read(id: string, props: Obj, inputs?: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
+    const res = (await this.plugin.read(this.type, this.name, props, id, inputs)) as pb.ReadResponse;
     return { id: res.getId(), props: (res.getProperties()?.toJavaScript() ?? {}) as Obj, inputs: (res.getInputs()?.toJavaScript() ?? {}) as Obj };
   }
 
@@ -138,8 +139,9 @@ export class ResourceClient {
     await this.plugin.delete(this.type, this.name, props, id);
   }
 
-  diff(olds: Obj, news: Obj): ReturnType<Plugin["diff"]> {
-    return this.plugin.diff(this.type, this.name, olds, news);
+  /** olds: the last state; oldInputs: its inputs (after a refresh, Read's) */
+  diff(olds: Obj, news: Obj, oldInputs?: Obj): ReturnType<Plugin["diff"]> {
+    return this.plugin.diff(this.type, this.name, olds, news, oldInputs);
   }
 
   /** The message of a call that must fail. */

@@ -23,6 +23,14 @@ export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 type Obj = Record<string, unknown>;
+/** Diff's answer; detailedDiff: property path -> "UPDATE", "ADD_REPLACE", ... (" (output)" when not an input diff). */
+export interface DiffAnswer {
+  changes: "none" | "some" | "unknown";
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+  detailedDiff: Record<string, string>;
+}
+
 export interface Failure {
   property: string;
   reason: string;
@@ -136,12 +144,18 @@ export class Plugin {
     };
   }
 
-  async diff(type: string, name: string, olds: Obj, news: Obj): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }> {
+  /** As the engine asks: olds the last state, oldInputs its inputs (after a refresh, Read's). */
+  async diff(type: string, name: string, olds: Obj, news: Obj, oldInputs?: Obj): Promise<DiffAnswer> {
     const req = new pb.DiffRequest().setId("id").setUrn(urn(type, name)).setOlds(structPb.Struct.fromJavaScript(olds as never)).setNews(structPb.Struct.fromJavaScript(news as never));
+    if (oldInputs) req.setOldInputs(structPb.Struct.fromJavaScript(oldInputs as never));
     const res = await call<PB.DiffResponse>((cb) => this.client.diff(req, cb));
     const C = pb.DiffResponse.DiffChanges;
     const changes = res.getChanges() === C.DIFF_SOME ? "some" : res.getChanges() === C.DIFF_NONE ? "none" : "unknown";
-    return { changes, replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace() };
+    const K = pb.PropertyDiff.Kind;
+    const kindName = (k: number) => Object.keys(K).find((n) => K[n as keyof typeof K] === k)!;
+    const detailedDiff: Record<string, string> = {};
+    res.getDetaileddiffMap().forEach((d, path) => (detailedDiff[path] = `${kindName(d.getKind())}${d.getInputdiff() ? "" : " (output)"}`));
+    return { changes, replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace(), detailedDiff };
   }
 
   async getSchema(): Promise<string> {
@@ -162,8 +176,10 @@ export class Plugin {
     return call((cb) => this.client.create(req, cb));
   }
 
-  read(type: string, name: string, props: Obj, id = "id"): Promise<unknown> {
+  /** inputs: the state's inputs (absent on import, with props {}) */
+  read(type: string, name: string, props: Obj, id = "id", inputs?: Obj): Promise<unknown> {
     const req = new pb.ReadRequest().setId(id).setUrn(urn(type, name)).setProperties(structPb.Struct.fromJavaScript(props as never));
+    if (inputs) req.setInputs(structPb.Struct.fromJavaScript(inputs as never));
     return call((cb) => this.client.read(req, cb));
   }
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BundleManifest, ManifestFile } from "../../bundle/manifest.ts";
-import { agentOutput, agentVersionAsRead, driftOf, fileProblems, planApply, pruneNames, type Desired, type Found } from "./plan.ts";
+import { agentOutput, driftOf, fileProblems, planApply, pruneNames, type Desired, type Found } from "./plan.ts";
 
 const SHA_A = "aaaaaaaa".padEnd(64, "1");
 const SHA_B = "bbbbbbbb".padEnd(64, "2");
@@ -89,12 +89,12 @@ test("drift: every difference from an installed, verified, running agent with th
   assert.deepEqual(driftOf(inSync({ installed: { marker: true, current: undefined, record: undefined, versions: [] } }), wanted, undefined), ["not installed"]);
 });
 
-test("outputs, and the agentVersion Read reports: unchanged in sync, the installed version and the drift otherwise", () => {
+test("the agent output of an install in sync", () => {
   const clean = agentOutput({ installed: inSync().installed, installDir: "/opt/lvs-agent", manager: "supervised", service: { running: true, pid: 42 }, drift: [] });
   assert.deepEqual(clean, { version: "0.1.0", bundleSha256: SHA_A, installPath: "/opt/lvs-agent/versions/0.1.0-aaaaaaaa", serviceManager: "supervised", running: true, pid: 42, drift: [] });
-  assert.equal(agentVersionAsRead(undefined, clean), undefined);
-  assert.equal(agentVersionAsRead("0.1.0", clean), "0.1.0");
-  assert.equal(agentVersionAsRead("0.2.0", clean), "0.1.0");
-  const drifted = { ...clean, running: false, drift: ["a", "b", "c", "d"] };
-  assert.equal(agentVersionAsRead(undefined, drifted), "0.1.0 (drift: a; b; c; and 1 more)");
+});
+
+test("running: false stops a running agent, leaves a stopped one", () => {
+  assert.equal(planApply(want, inSync(), wanted, false).agent, "stop");
+  assert.equal(planApply(want, inSync({ service: { running: false, pid: undefined } }), wanted, false).agent, "none");
 });

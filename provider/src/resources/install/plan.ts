@@ -37,7 +37,7 @@ export function fileProblems(manifest: BundleManifest | undefined, listing: List
   return problems;
 }
 
-export type AgentAction = "start" | "restart" | "reload" | "none";
+export type AgentAction = "start" | "restart" | "reload" | "stop" | "none";
 
 export interface ApplyPlan {
   /** upload, unpack, verify and switch `current` to the desired bundle */
@@ -59,7 +59,8 @@ const globalOf = (fragment: string | undefined): unknown => {
   }
 };
 
-export function planApply(want: Desired, found: Found, wanted: { fragment: string; serviceText: string }): ApplyPlan {
+/** running: whether the agent must run afterwards (a Director's `running`). */
+export function planApply(want: Desired, found: Found, wanted: { fragment: string; serviceText: string }, running = true): ApplyPlan {
   const { installed, files } = found;
   const same = installed.current === want.name && installed.record?.bundleSha256 === want.sha256;
   const damaged = same && (files === undefined || files.length > 0);
@@ -68,7 +69,9 @@ export function planApply(want: Desired, found: Found, wanted: { fragment: strin
   const writeService = found.serviceText !== wanted.serviceText;
   const writeFragment = !sameJson(found.fragment, wanted.fragment);
   const globalChanged = writeFragment && !isDeepStrictEqual(globalOf(found.fragment), globalOf(wanted.fragment));
-  const agent: AgentAction = !found.service.running ? "start" : install || writeService || globalChanged ? "restart" : writeFragment ? "reload" : "none";
+  const agent: AgentAction = !running
+    ? found.service.running ? "stop" : "none"
+    : !found.service.running ? "start" : install || writeService || globalChanged ? "restart" : writeFragment ? "reload" : "none";
   return { install, reason, writeService, writeFragment, agent, previous: installed.current };
 }
 
@@ -128,14 +131,4 @@ export function agentOutput(a: { installed: Installed; installDir: string; manag
     ...(a.service.pid !== undefined && { pid: a.service.pid }),
     drift: a.drift,
   };
-}
-
-/**
- * The value Read puts in `agentVersion` so the engine's diff of inputs shows drift (and the next update
- * repairs it): unchanged when in sync, otherwise the installed version and what is wrong.
- */
-export function agentVersionAsRead(declared: unknown, out: DirectorAgent): unknown {
-  if (out.drift.length === 0 && (declared === undefined || declared === out.version)) return declared;
-  const why = out.drift.length > 0 ? ` (drift: ${summary(out.drift)})` : "";
-  return `${out.version}${why}`;
 }

@@ -17,6 +17,7 @@ import {
 import { parseServiceState, serviceStateScript, startScript, waitReadyScript } from "./service.ts";
 import type { AgentBundle } from "./bundle.ts";
 import { progress } from "../../host/progress.ts";
+import type { AgentAnswer } from "../director-state.ts";
 
 /** A director's progress, shown on the resource being applied (host/progress.ts). */
 export const log = (host: string, what: string): void => progress(host, what);
@@ -125,12 +126,12 @@ export function reloadAgent(h: HostSession, l: Layout): Promise<void> {
   });
 }
 
-/** Why the running agent's status is not available, or undefined when it answers. */
-export function agentProblem(h: HostSession, l: Layout): Promise<string | undefined> {
+/** The running agent's version, or why its status is not available. */
+export function askAgent(h: HostSession, l: Layout): Promise<AgentAnswer> {
   return h.step("lvs-agent status", async (ssh) => {
     const r = await ssh.exec(agentCommandLine(access(l), "status"));
-    if (r.code !== 0) return `lvs-agent status: ${agentFailure(r)}`;
+    if (r.code !== 0) return { problem: `lvs-agent status: ${agentFailure(r)}` };
     const s = parseStatus(r.stdout);
-    return typeof s === "string" ? s : undefined;
+    return typeof s === "string" ? { problem: s } : { version: s.version };
   });
 }
