@@ -132,10 +132,23 @@ export class LvsProvider {
     return { inputs: news, failures };
   }
 
-  /** olds: the last state; oldInputs: its inputs (after a refresh, what Read found), compared when there. */
+  /**
+   * olds: the last state; oldInputs: its inputs (after a refresh, what Read found), compared when
+   * there. The old inputs are completed as Check completes the new ones (defaults, the provider
+   * config's connection fields), so inputs that say less but mean the same (an import's) are equal.
+   */
   async diff(urn: string, olds: Obj, oldInputs: Obj | undefined, news: Obj): Promise<Changes> {
+    const spec = specFor(urn);
     const state = plainObject(olds).plain;
-    return withDrift(diffInputs(specFor(urn), oldInputs ? plainObject(oldInputs).plain : state, plainObject(news).plain), state);
+    const old = this.completed(spec, oldInputs ? plainObject(oldInputs).plain : state);
+    return withDrift(diffInputs(spec, old, plainObject(news).plain), state);
+  }
+
+  /** Inputs as Check would hand them on; as they are when Check refuses them (a drifted value). */
+  private completed(spec: AnySpec, inputs: Obj): Obj {
+    const keys = spec.schema instanceof z.ZodObject ? Object.keys(spec.schema.shape) : Object.keys(inputs);
+    const own = Object.fromEntries(Object.entries(inputs).filter(([k]) => keys.includes(k)));
+    return spec.check(applyConfigDefaults(own, spec.connectionPaths, this.config)).inputs ?? own;
   }
 
   async create(urn: string, news: Obj, opts: OperationOptions = {}): Promise<{ id: string; outs: Obj }> {
@@ -149,17 +162,36 @@ export class LvsProvider {
   }
 
   /**
-   * The resource as its hosts hold it. props: the last state; inputs: its inputs (absent on import,
-   * where the id alone names the host and object). Secrets of the old state stay secret in the answer.
+   * The resource as its hosts hold it. props: the last state; inputs: its inputs. Secrets of the old
+   * state stay secret in the answer. With neither, it is `pulumi import`: the id names the object.
    */
   async read(id: string, urn: string, props: Obj, inputs?: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
     const handler = handlerFor(urn, "read");
     const state = plainObject(props);
+    if (inputs === undefined && Object.keys(state.plain).length === 0) return this.import(id, urn, handler);
     const declared = plainObject(inputs ?? props);
     const secretPaths = [...state.secretPaths, ...declared.secretPaths];
     return scrubbed(urn, state.plain, secretPaths, async () => {
       const r = await handler.read(id, state.plain, declared.plain);
       return { id: r.id, props: toWire(r.props, secretPaths), inputs: toWire(r.inputs, secretPaths) };
+    });
+  }
+
+  /**
+   * `pulumi import`: the object the id names, read with the provider config's connection settings.
+   * The inputs keep the connection as the id gave it (the config fills the rest whenever the program
+   * runs), so no credential reaches the code `pulumi import` generates.
+   */
+  private async import(id: string, urn: string, handler: ResourceHandler): Promise<{ id: string; props: Obj; inputs: Obj }> {
+    const spec = specFor(urn);
+    const kind = spec.token.split(":").pop();
+    const named = spec.importInputs?.(id) ?? `${kind} cannot be imported`;
+    if (typeof named === "string") throw new Error(named);
+    const declared = applyConfigDefaults(named, spec.connectionPaths, this.config);
+    return scrubbed(urn, declared, [], async () => {
+      const r = await handler.read(id, {}, declared);
+      const inputs = { ...r.inputs, ...named };
+      return { id: r.id, props: toWire({ ...r.props, ...inputs }, []), inputs: toWire(inputs, []) };
     });
   }
 

@@ -3,12 +3,15 @@
 // client's requests are balanced over both real servers; the master fails over; hand edits show in
 // `pulumi preview --refresh --diff` and `pulumi up --refresh` repairs them; `pulumi destroy` puts the
 // hosts back; `lab down` leaves nothing. Each step runs lvsctl as a user would, with --json.
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AGENT_VERSION } from "../../agent/src/version.ts";
 import { HAND_VERSION, type DriftReport, type FailoverReport, type PreviewReport } from "../../lvsctl/src/lab/commands.ts";
 import type { LabView } from "../../lvsctl/src/lab/observe.ts";
 import { assertDownLeftNothing, labSkip as skip, lvsctl as run, lvsctlJson } from "./lab-cli.ts";
+import { UserProject } from "./user-project.ts";
 
 const NAME = `e${process.pid % 1_000_000}`;
 /** Master_Down_Interval for the backup (priority 99, advert 0.2 s): 3 x 0.2 + (256 - 99) / 256 x 0.2 s. */
@@ -20,6 +23,26 @@ const lvsctl = (...args: string[]) => run(NAME, ...args);
 const json = <T>(...args: string[]) => lvsctlJson<T>(NAME, ...args);
 
 const status = () => json<LabView>("status");
+
+/** The inputs `pulumi import` recorded, by resource name, from `pulumi stack export`. */
+function importedInputs(exported: string): Record<string, Record<string, unknown>> {
+  const resources = (JSON.parse(exported) as { deployment: { resources: Array<{ type: string; urn: string; inputs: Record<string, unknown> }> } }).deployment.resources;
+  return Object.fromEntries(resources.filter((r) => r.type.startsWith("lvs:index:")).map((r) => [r.urn.split("::").pop()!, r.inputs]));
+}
+
+/** The program `pulumi import --out` writes for these resources: each declared with its imported inputs. */
+function programOf(inputs: Record<string, Record<string, unknown>>): string {
+  const type = (name: string) => (name.startsWith("rs") ? "RealServer" : "Director");
+  const decls = Object.entries(inputs).map(([name, args]) => `new lvs.${type(name)}(${JSON.stringify(name)}, ${JSON.stringify(args, null, 2)}, { protect: true });`);
+  return ['import * as lvs from "@pulumi/lvs";', "", ...decls, ""].join("\n");
+}
+
+/** Every file of the lab's Pulumi state (the file backend), as text. */
+function stateFiles(name: string): string {
+  const root = `/var/lib/lvs-lab/${name}/state`;
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [readFileSync(join(dir, e.name), "utf8")]));
+  return walk(root).join("\n");
+}
 
 /**
  * The steps a `pulumi preview --diff` plans, by resource type (one of each in the lab changes at a
@@ -35,6 +58,7 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
   try {
     // 1. up: both real servers answer through the VIP
     const up = json<{ phases: [string, number][]; balance: Record<string, number>; master?: string }>("up");
+    const upText = JSON.stringify(up);
     t.diagnostic(`lab up phases (ms): ${JSON.stringify(up.phases)}`);
     assert.equal(up.master, "d1", "the director at priority 150 holds the VIP");
     assert.ok((up.balance.rs1 ?? 0) > 0 && (up.balance.rs2 ?? 0) > 0, `rr over both real servers: ${JSON.stringify(up.balance)}`);
@@ -76,7 +100,37 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
     assert.deepEqual(planned(after.preview), {}, after.preview);
     assert.equal(after.changes.update ?? 0, 0, JSON.stringify(after.changes));
 
-    // 5. pulumi destroy puts the hosts' sysctls and addresses back, removes the agents
+    // 5. pulumi import, into a user's own project whose provider config holds the SSH settings: a
+    // prepared real server and a director; the program declaring what was imported previews no change
+    const user = UserProject.create(NAME);
+    try {
+      const [rs1, d1] = [user.host("rs1"), user.host("d1")];
+      writeFileSync(join(user.dir, "import.json"), JSON.stringify({ resources: [
+        { type: "lvs:index:RealServer", name: "rs1", id: `http-rs1@${rs1.address}` },
+        { type: "lvs:index:Director", name: "d1", id: `${d1.address}:/opt/lvs-agent` },
+      ] }));
+      const imported = user.must("import", "--file", "import.json", "--generate-code=false", "--yes");
+      const exported = user.must("stack", "export");
+      const inputs = importedInputs(exported);
+      assert.deepEqual(inputs.rs1, { name: "http-rs1", address: rs1.address, vips: [s2.vip], arpIgnore: 1, arpAnnounce: 2, connection: { host: rs1.address } });
+      assert.deepEqual(inputs.d1, { connection: { host: d1.address }, installDir: "/opt/lvs-agent", agentVersion: AGENT_VERSION, running: true, sysctls: {} });
+      // This language host (sdk 3.67, the newest the module proxy serves) has no GenerateProgram, so the
+      // program is written here from the imported inputs, as `pulumi import --out` would write it.
+      writeFileSync(join(user.dir, "index.ts"), programOf(inputs));
+      const unchanged = user.pulumi("preview", "--diff", "--expect-no-changes");
+      assert.equal(unchanged.code, 0, `${unchanged.out}\n${unchanged.err}`);
+      const ghost = user.pulumi("import", "lvs:index:RealServer", "ghost", `ghost@${rs1.address}`, "--generate-code=false", "--yes");
+      assert.notEqual(ghost.code, 0);
+      assert.match(ghost.out, new RegExp(`no real server "ghost" is prepared on ${rs1.address.replaceAll(".", "\\.")}: its preparation record \\S+ names http-rs1`));
+      // 6. no secret anywhere a user looks: the CLI's output, the stack export, the lab's state files
+      const key = user.privateKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
+      const seen = [upText, d.preview, repair.out, repair.err, after.preview, imported, exported, unchanged.out, ghost.out, stateFiles(NAME)].join("\n");
+      for (const line of key) assert.ok(!seen.includes(line), "a line of the SSH private key was shown");
+    } finally {
+      user.remove();
+    }
+
+    // 7. pulumi destroy puts the hosts' sysctls and addresses back, removes the agents
     const destroy = lvsctl("destroy");
     assert.equal(destroy.code, 0, `${destroy.err}\n${destroy.out.slice(-4000)}`);
     const s3 = status();
@@ -87,7 +141,7 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       assert.deepEqual(r.loopback, [], `${r.name} VIP off lo`);
     }
   } finally {
-    // 6. lab down leaves nothing: namespaces, guests, processes, files
+    // 8. lab down leaves nothing: namespaces, guests, processes, files
     assertDownLeftNothing(NAME);
   }
 });

@@ -121,10 +121,11 @@ test("a fragment edited the same way on both directors reads as the edited servi
   const edited = JSON.parse(planned!);
   edited.virtualServers.http.scheduler = "rr";
   for (const d of [t.d1, t.d2]) writeFileSync(join(d.confDir, FILE), JSON.stringify(edited));
-  const r = await vs.read("vs-http", news);
+  const r = await vs.read("vs-http", news, news);
   assert.equal(r.props.scheduler, "rr");
   assert.equal((r.props.directors as Obj[]).length, 2);
-  assert.equal(r.inputs.scheduler, "wrr", "the declared inputs stay as declared");
+  assert.equal(r.inputs.scheduler, "rr", "what the hosts hold, under the input's own key");
+  assert.deepEqual((await vs.diff(r.props, news, r.inputs)).detailedDiff, { scheduler: "UPDATE" });
 });
 
 test("delete removes both fragments and reloads; the agents accept (no virtual server left); read says gone", { skip }, async () => {

@@ -31,6 +31,11 @@ export interface ResourceSpec<T extends Obj, C extends Obj> {
   connectionPaths: readonly string[];
   /** defaults that depend on other fields, filled once the inputs are valid */
   complete?(parsed: T): T;
+  /**
+   * `pulumi import`: the inputs its id names (the host and the object there, enough to find it; the
+   * provider config gives the rest of the connection), or why the id names nothing
+   */
+  importInputs?(id: string): Obj | string;
   /** the outputs computed from the inputs, beside the inputs themselves */
   outputs: z.ZodType<C>;
   computed(inputs: T): C;
@@ -47,6 +52,7 @@ export interface AnySpec {
   replaceOn: readonly string[];
   connectionPaths: readonly string[];
   description: string;
+  importInputs?(id: string): Obj | string;
   check(raw: Obj): { inputs?: Obj; problems: Problem[] };
   computed(inputs: Obj): Obj;
 }
@@ -59,6 +65,7 @@ export function defineResource<T extends Obj, C extends Obj>(spec: ResourceSpec<
     outputs: spec.outputs,
     replaceOn: spec.replaceOn,
     connectionPaths: spec.connectionPaths,
+    ...(spec.importInputs && { importInputs: spec.importInputs }),
     description: spec.description,
     check: (raw) => checkInputs(spec, raw),
     computed: (inputs) => spec.computed(inputs as T),

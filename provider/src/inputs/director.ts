@@ -97,6 +97,11 @@ export const directorSpec = defineResource({
   // Another host, install directory, conf.d or service manager is another installation: delete, then create.
   replaceOn: ["connection.host", "installDir", "configDir", "serviceManager"],
   connectionPaths: ["connection"],
+  importInputs: (id) => {
+    const m = /^([^:\s/]+):(\/\S+)$/.exec(id);
+    if (!m) return `a Director's import id is <host>:<installDir>: for example 10.0.0.2:/opt/lvs-agent (got ${JSON.stringify(id)})`;
+    return { connection: { host: m[1] }, installDir: m[2] };
+  },
   complete: (d) => (d.agentVersion === undefined && d.agentBundle === undefined ? { ...d, agentVersion: AGENT_VERSION } : d),
   outputs: DirectorOutputs,
   computed: (d: DirectorInputs) => directorOutputs(d),

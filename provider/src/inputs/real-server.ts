@@ -82,6 +82,11 @@ export const realServerSpec = defineResource({
   agentProblems: () => [],
   replaceOn: ["name", "connection.host"],
   connectionPaths: ["connection"],
+  importInputs: (id) => {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})@([^@\s]+)$/.exec(id);
+    if (!m) return `a RealServer's import id is <name>@<host>, the name it prepared the host under: for example web-1@10.0.0.11 (got ${JSON.stringify(id)})`;
+    return { name: m[1], connection: { host: m[2] } };
+  },
   outputs: RealServerOutputs,
   computed: realServerOutputs,
 });

@@ -32,7 +32,8 @@ function fragmentAsFound(text: string | undefined): { global?: unknown; sysctls?
   return isDeepStrictEqual(parsed(fragmentText({ config: directorFragment(candidate) })), config) ? candidate : undefined;
 }
 
-export function directorAsFound(declared: Obj, found: Found, wantedServiceText: string, answer: AgentAnswer): { inputs: Obj; drift: string[] } {
+/** importing: the version found is reported even when none was declared (it was declared nowhere yet). */
+export function directorAsFound(declared: Obj, found: Found, wantedServiceText: string, answer: AgentAnswer, importing = false): { inputs: Obj; drift: string[] } {
   const drift: string[] = [];
   if (!found.installed.current) drift.push("not installed");
   else drift.push(...(found.files ?? ["files unreadable"]));
@@ -45,7 +46,7 @@ export function directorAsFound(declared: Obj, found: Found, wantedServiceText: 
   const inputs: Obj = {
     ...declared,
     // Declared, it is compared with the version running; undeclared (a bundle of its own), it is not.
-    ...(version !== undefined && declared.agentVersion !== undefined && { agentVersion: version }),
+    ...(version !== undefined && (declared.agentVersion !== undefined || importing) && { agentVersion: version }),
     running: found.service.running,
     ...(fragment && { global: fragment.global, sysctls: fragment.sysctls }),
   };

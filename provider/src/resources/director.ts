@@ -113,7 +113,7 @@ async function managerOf(h: HostSession, d: DirectorInputs, props: Obj): Promise
   return managerFor("auto", (await probe(h)).systemd);
 }
 
-async function readHost(h: HostSession, d: DirectorInputs, props: Obj, declared: Obj): Promise<{ props: Obj; inputs: Obj } | undefined> {
+async function readHost(h: HostSession, d: DirectorInputs, props: Obj, declared: Obj, importing: boolean): Promise<{ props: Obj; inputs: Obj } | undefined> {
   const l = layoutOf(d);
   const m = await managerOf(h, d, props);
   const found = await inspect(h, l, m);
@@ -121,8 +121,8 @@ async function readHost(h: HostSession, d: DirectorInputs, props: Obj, declared:
   const answer = found.service.running ? await askAgent(h, l) : {};
   const wanted = wantedFiles(d, l, m);
   const agent = agentOutput({ installed: found.installed, installDir: l.installDir, manager: m, service: found.service, drift: driftOf(found, wanted, answer.problem) });
-  const { inputs, drift } = directorAsFound(inputsOf(INPUT_KEYS, declared), found, wanted.serviceText, answer);
-  return { inputs, props: { ...props, ...inputs, agent, drift } };
+  const { inputs, drift } = directorAsFound(inputsOf(INPUT_KEYS, declared), found, wanted.serviceText, answer, importing);
+  return { inputs, props: { ...props, ...inputs, ...(importing && directorSpec.computed(d)), agent, drift } };
 }
 
 export const directorHandler: ResourceHandler = {
@@ -132,9 +132,11 @@ export const directorHandler: ResourceHandler = {
   },
 
   async read(id, props, declared) {
+    const importing = Object.keys(props).length === 0;
     const state = { ...props, ...declared };
     const d = parseState(state);
-    const found = await withHosts([d.connection], ([h]) => readHost(h!, d, props, state));
+    const found = await withHosts([d.connection], ([h]) => readHost(h!, d, props, state, importing));
+    if (!found && importing) throw new Error(`no agent is installed in ${d.installDir} on ${d.connection.host} (no ${d.installDir}/current, no install marker)`);
     return found ? { id, ...found } : { id: "", props: {}, inputs: {} };
   },
 

@@ -16,9 +16,11 @@ export interface ResourceHandler {
   /** id and outputs (the inputs and what the resource computed) */
   create(inputs: Obj): Promise<{ id: string; outs: Obj }>;
   /**
-   * The state as found: an empty id when the resource is gone. props: the last state ({} on import);
-   * inputs: the inputs it was declared with (the state's, or {} on import, when the id names the object).
-   * The answer's inputs are the declared ones with what the hosts hold in their place, under the same keys.
+   * The state as found: an empty id when the resource is gone. props: the last state; inputs: the
+   * inputs it was declared with. The answer's inputs are the declared ones with what the hosts hold in
+   * their place, under the same keys. On `pulumi import` props is {} and inputs what the id names
+   * (with the config's connection): then an object not there is an error saying what was looked for
+   * and where, and the answer's inputs are what the host holds.
    */
   read(id: string, props: Obj, inputs: Obj): Promise<{ id: string; props: Obj; inputs: Obj }>;
   /** olds: the last state; news: checked inputs; returns the new outputs */

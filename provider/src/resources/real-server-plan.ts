@@ -117,3 +117,20 @@ export function readState(declared: Obj, props: Obj, h: Holding, status: Holding
     },
   };
 }
+
+/**
+ * A real server's inputs from what its host's record says it holds (`pulumi import`): its VIPs, the
+ * interface and forwarding its sysctls and addresses show, the ARP values it set; address: the host.
+ */
+export function importedInputs(name: string, host: string, h: Holding): Obj {
+  const devices = Object.keys(h.sysctls).map((k) => k.split(".")[3]!.replace(/\//g, "."));
+  const tunnel = h.addresses.some((a) => a.device === "tunl0");
+  const iface = devices.find((d) => !["all", "lo", "tunl0"].includes(d));
+  return defined({
+    name,
+    address: host,
+    forwarding: tunnel ? "TUN" : undefined,
+    interface: iface === "eth0" ? undefined : iface,
+    vips: h.addresses.map((a) => bare(a.address)),
+  });
+}

@@ -12,7 +12,9 @@ import { withHosts } from "../host/executor.ts";
 import { holdingStatus, type Want } from "../host/state.ts";
 import { TUNNEL_UP, describeOp, prepPaths } from "./prep-commands.ts";
 import { converge, inspect, type ApplyHooks } from "./prep-apply.ts";
-import { holderOf, idOf, inputsOf, outputsOf, parseInputs, readState, wantOf } from "./real-server-plan.ts";
+import { holderOf, idOf, importedInputs, inputsOf, outputsOf, parseInputs, readState, wantOf } from "./real-server-plan.ts";
+import { Connection, type Obj } from "../inputs/common.ts";
+import { realServerOutputs } from "../planner/real-server.ts";
 import type { ResourceHandler } from "./index.ts";
 
 const pathsOn = (host: string) => prepPaths(host, process.env.LVS_PROVIDER_TEST_HOST_ROOT ?? "");
@@ -46,6 +48,23 @@ function prepare(conn: ConnectionT, holder: string, want: Want | undefined, tunn
   });
 }
 
+/** `pulumi import` of `<name>@<host>`: what the host's record says that name holds there. */
+async function importRealServer(id: string, declared: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
+  const name = String(declared.name);
+  const conn = Connection.parse(declared.connection);
+  const paths = pathsOn(conn.host);
+  const { record, actual } = await withHosts([conn], ([h]) => inspect(h!, paths));
+  const holding = record?.holders[`real-server/${name}`];
+  if (!record || !holding) {
+    const held = record ? Object.keys(record.holders).map((k) => k.replace(/^real-server\//, "")) : [];
+    const where = record ? `its preparation record ${paths.record} names ${held.join(", ") || "no real server"}` : `it has no preparation record (${paths.record})`;
+    throw new Error(`no real server ${JSON.stringify(name)} is prepared on ${conn.host}: ${where}`);
+  }
+  const found = { ...importedInputs(name, conn.host, holding), connection: declared.connection };
+  const r = readState(found, { ...found, holder: `real-server/${name}` }, holding, holdingStatus(holding, actual), record);
+  return { id, props: { ...r.props, ...realServerOutputs(parseInputs(r.inputs)) }, inputs: r.inputs };
+}
+
 export const realServerHandler: ResourceHandler = {
   async create(inputs) {
     const rs = parseInputs(inputs);
@@ -56,8 +75,10 @@ export const realServerHandler: ResourceHandler = {
   },
 
   async read(id, props, declared) {
+    const importing = Object.keys(props).length === 0;
+    if (importing) return importRealServer(id, declared);
     const state = { ...props, ...declared };
-    const holder = state.holder ?? props.holder;
+    const holder = props.holder;
     const rs = typeof holder === "string" ? parseInputs(state) : undefined;
     if (typeof holder !== "string" || !rs?.connection) return { id, props, inputs: inputsOf(state) };
     const paths = pathsOn(rs.connection.host);

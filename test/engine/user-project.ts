@@ -1,0 +1,112 @@
+// A user's own Pulumi project beside a running lab, outside the repository: the real `pulumi` CLI run in
+// the lab's control namespace (the one place with a route to every lab host), state in a file backend
+// in the project, the lvs plugin from this checkout, SSH settings in the provider's `lvs:` config.
+// The project resolves `@pulumi/lvs` to this checkout's SDK (sdk/index.ts) and runs TypeScript with tsx.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { labDir, readRecord } from "../../lvsctl/src/lab/record.ts";
+import { byRole, topology, type LabHost } from "../../lvsctl/src/lab/topology.ts";
+
+const REPO = new URL("../..", import.meta.url).pathname;
+const PULUMI_ROOT = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"], { encoding: "utf8" }).stdout.trim();
+
+export interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export class UserProject {
+  private constructor(
+    readonly dir: string,
+    private readonly ns: string,
+    readonly hosts: LabHost[],
+    readonly privateKey: string,
+  ) {}
+
+  /** A new project and stack "user" next to lab `labName`, configured with the lab's key and host pins. */
+  static create(labName: string): UserProject {
+    const rec = readRecord(labName);
+    if (!rec) throw new Error(`no lab ${labName}`);
+    const t = topology(rec.options, rec.slot);
+    const lab = labDir(labName);
+    const dir = mkdtempSync("/tmp/lvs-user-project-");
+    const p = new UserProject(dir, byRole(t, "control")[0]!.ns, t.hosts, readFileSync(join(lab, "id_ed25519"), "utf8"));
+    p.writeProject();
+    p.must("stack", "init", "user");
+    p.must("config", "set", "--secret", "lvs:privateKey", { input: p.privateKey });
+    const pins = JSON.parse(readFileSync(join(lab, "host-keys.json"), "utf8")) as Record<string, string>;
+    for (const [address, pin] of Object.entries(pins)) p.must("config", "set", "--path", `lvs:hostKeys["${address}"]`, pin);
+    return p;
+  }
+
+  private writeProject(): void {
+    writeFileSync(join(this.dir, "Pulumi.yaml"), [
+      "name: lvs-user",
+      "runtime:",
+      "  name: nodejs",
+      "  options:",
+      "    typescript: false",
+      "main: index.ts",
+      "plugins:",
+      "  providers:",
+      "    - name: lvs",
+      `      path: ${join(REPO, "bin")}`,
+      "",
+    ].join("\n"));
+    writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "lvs-user", type: "module" }));
+    writeFileSync(join(this.dir, "index.ts"), "export {};\n");
+    // node_modules: the checkout's packages, and @pulumi/lvs as this checkout's SDK
+    const modules = join(this.dir, "node_modules");
+    mkdirSync(join(modules, "@pulumi/lvs"), { recursive: true });
+    mkdirSync(join(this.dir, ".state"));
+    for (const n of readdirSync(join(REPO, "node_modules"))) if (n !== "@pulumi") symlinkSync(join(REPO, "node_modules", n), join(modules, n));
+    for (const n of readdirSync(join(REPO, "node_modules/@pulumi"))) symlinkSync(join(REPO, "node_modules/@pulumi", n), join(modules, "@pulumi", n));
+    writeFileSync(join(modules, "@pulumi/lvs/package.json"), JSON.stringify({ name: "@pulumi/lvs", type: "module", exports: "./index.ts" }));
+    writeFileSync(join(modules, "@pulumi/lvs/index.ts"), `export * from ${JSON.stringify(join(REPO, "sdk/index.ts"))};\n`);
+  }
+
+  host(name: string): LabHost {
+    const h = this.hosts.find((x) => x.name === name);
+    if (!h) throw new Error(`the lab has no host ${name}`);
+    return h;
+  }
+
+  /** `pulumi <args>` in the project, in the lab's control namespace. */
+  pulumi(...args: Array<string | { input: string }>): Run {
+    const input = args.find((a): a is { input: string } => typeof a === "object")?.input;
+    const argv = args.filter((a): a is string => typeof a === "string");
+    const r = spawnSync("ip", ["netns", "exec", this.ns, join(PULUMI_ROOT, "bin/pulumi"), ...argv, "--cwd", this.dir, "--non-interactive"], {
+      encoding: "utf8",
+      input,
+      timeout: 600_000,
+      maxBuffer: 64 << 20,
+      env: {
+        ...process.env,
+        PATH: `${join(PULUMI_ROOT, "bin")}:${process.env.PATH}`,
+        PULUMI_HOME: join(this.dir, ".pulumi-home"),
+        PULUMI_BACKEND_URL: `file://${join(this.dir, ".state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "user-project",
+        // TypeScript through tsx: this language host (sdk 3.67) passes no `nodeargs` to node.
+        NODE_OPTIONS: "--import tsx",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      },
+    });
+    return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
+  }
+
+  /** pulumi, which must succeed. */
+  must(...args: Array<string | { input: string }>): string {
+    const r = this.pulumi(...args);
+    if (r.code !== 0) throw new Error(`pulumi ${args.filter((a) => typeof a === "string").join(" ")} failed (exit ${r.code}):\n${r.err}\n${r.out}`);
+    return r.out;
+  }
+
+  /** The stack's state forgotten (its resources are the lab's and stay), the project removed. */
+  remove(): void {
+    this.pulumi("stack", "rm", "user", "--force", "--yes");
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
