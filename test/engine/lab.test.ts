@@ -3,8 +3,8 @@
 // client's requests are balanced over both real servers; the master fails over; hand edits show in
 // `pulumi preview --refresh --diff` and `pulumi up --refresh` repairs them; `pulumi destroy` puts the
 // hosts back; `lab down` leaves nothing. Each step runs lvsctl as a user would, with --json.
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AGENT_VERSION } from "../../agent/src/version.ts";
@@ -12,6 +12,16 @@ import { HAND_VERSION, type DriftReport, type FailoverReport, type PreviewReport
 import type { LabView } from "../../lvsctl/src/lab/observe.ts";
 import { assertDownLeftNothing, labSkip as skip, lvsctl as run, lvsctlJson } from "./lab-cli.ts";
 import { UserProject } from "./user-project.ts";
+import { ssh } from "../../lvsctl/src/lab/access.ts";
+import { labDir, readRecord } from "../../lvsctl/src/lab/record.ts";
+import { topology, type LabHost, type Topology } from "../../lvsctl/src/lab/topology.ts";
+import { waitFor } from "../helpers/netns.ts";
+
+const topologyOf = (name: string): Topology => {
+  const rec = readRecord(name);
+  if (!rec) throw new Error(`no lab ${name}`);
+  return topology(rec.options, rec.slot);
+};
 
 const NAME = `e${process.pid % 1_000_000}`;
 /** Master_Down_Interval for the backup (priority 99, advert 0.2 s): 3 x 0.2 + (256 - 99) / 256 x 0.2 s. */
@@ -23,6 +33,30 @@ const lvsctl = (...args: string[]) => run(NAME, ...args);
 const json = <T>(...args: string[]) => lvsctlJson<T>(NAME, ...args);
 
 const status = () => json<LabView>("status");
+
+/** Host-specific values of a lab (its addresses, the pins and versions' hashes) as fixed marks. */
+function maskHosts(text: string): string {
+  return text.replace(/\b10\.\d+\.\d+\.(\d+)\b/g, "10.x.x.$1").replace(/SHA256:[A-Za-z0-9+/=]+/g, "SHA256:<pin>");
+}
+
+/** The text must equal test/engine/fixtures/<file>; a missing file is written (review it, then commit). */
+function assertGolden(file: string, text: string): void {
+  const path = new URL(`fixtures/${file}`, import.meta.url).pathname;
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    assert.fail(`wrote ${path}: review it and commit it`);
+  }
+  assert.equal(text, readFileSync(path, "utf8"), `differs from ${path}`);
+}
+
+/** A second agent install on a director, beside the lab's, for the Ctrl-C step. */
+const EXTRA_DIR = "/opt/lvs-extra";
+
+/** A command on a lab host over SSH, as an operator would run it there. */
+function onHost(h: LabHost, script: string): { code: number; stdout: string } {
+  return ssh(topologyOf(NAME), labDir(NAME), h, script);
+}
 
 /** The inputs `pulumi import` recorded, by resource name, from `pulumi stack export`. */
 function importedInputs(exported: string): Record<string, Record<string, unknown>> {
@@ -79,7 +113,7 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
     // 3. drift: the real `pulumi preview --refresh --diff` names each hand edit by resource and
     // property, with the host's value and the program's
     const d = json<DriftReport>("drift");
-    t.diagnostic(`hand edits:\n${d.edits.join("\n")}`);
+    t.diagnostic(`hand edits: ${d.edits.join(" | ")}`);
     const plan = planned(d.preview);
     assert.match(plan.RealServer ?? "", /~ arpIgnore: 0 => 1/, "arp_ignore set to 0 on rs1");
     assert.match(plan.RealServer ?? "", /~ vips\s*: \[\s*\+ \[0\]: "10\.\d+\.0\.100"/, "the loopback VIP deleted on rs1");
@@ -119,18 +153,42 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       writeFileSync(join(user.dir, "index.ts"), programOf(inputs));
       const unchanged = user.pulumi("preview", "--diff", "--expect-no-changes");
       assert.equal(unchanged.code, 0, `${unchanged.out}\n${unchanged.err}`);
+      // A changed program: the preview's detailed diff, as the user reads it (kept as a golden text)
+      const changed = { ...inputs, rs1: { ...inputs.rs1, name: "http-rs1-b", arpAnnounce: 1 }, d1: { ...inputs.d1, sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 } } };
+      writeFileSync(join(user.dir, "index.ts"), programOf(changed));
+      const diffText = user.must("preview", "--diff");
+      assertGolden("changed-program.preview.txt", maskHosts(diffText));
       const ghost = user.pulumi("import", "lvs:index:RealServer", "ghost", `ghost@${rs1.address}`, "--generate-code=false", "--yes");
       assert.notEqual(ghost.code, 0);
       assert.match(ghost.out, new RegExp(`no real server "ghost" is prepared on ${rs1.address.replaceAll(".", "\\.")}: its preparation record \\S+ names http-rs1`));
-      // 6. no secret anywhere a user looks: the CLI's output, the stack export, the lab's state files
+      // 6. Ctrl-C while a bundle uploads (a second install on d2, left stopped): the host as before it,
+      // or as after it, never half-way; the next `pulumi up` converges
+      const d2 = user.host("d2");
+      const extra = { connection: { host: d2.address }, installDir: EXTRA_DIR, configDir: "/etc/lvs-agent/extra.d", serviceManager: "supervised", running: false, global: { statusSocket: "/run/lvs-extra.sock", metricsListen: "" } };
+      writeFileSync(join(user.dir, "index.ts"), `${programOf(inputs)}new lvs.Director("extra", ${JSON.stringify(extra)});\n`);
+      const interrupted = user.start("up", "--yes", "--skip-preview");
+      await waitFor(() => onHost(d2, `ls -d ${EXTRA_DIR}/versions/.incoming-* 2>/dev/null`).stdout.trim() !== "", 120_000, "the upload to start", 250);
+      process.kill(interrupted.pid, "SIGINT");
+      const cancelled = await interrupted.exited;
+      t.diagnostic(`Ctrl-C during the upload: exit ${cancelled.code}\n${cancelled.out.slice(-1500)}`);
+      assert.notEqual(cancelled.code, 0, "the update was cancelled");
+      assert.match(cancelled.out, /step 'upload bundle': .*stopped: the engine asked the provider to cancel \(Ctrl-C\)/, "the upload stopped mid-stream");
+      assert.equal(onHost(d2, `ls -A ${EXTRA_DIR}/versions 2>/dev/null; readlink ${EXTRA_DIR}/current`).stdout.trim(), "", "no stage, no half install left");
+      const converged = user.must("up", "--yes", "--skip-preview");
+      assert.match(onHost(d2, `readlink ${EXTRA_DIR}/current`).stdout, /^versions\/\S+/);
+      assert.notEqual(onHost(d2, `${EXTRA_DIR}/current/bin/lvs-agent status --socket /run/lvs-extra.sock`).code, 0, "installed and left stopped (running: false)");
+      user.must("destroy", "--yes", "--skip-preview", "--target", "urn:pulumi:user::lvs-user::lvs:index:Director::extra");
+      assert.equal(onHost(d2, `ls -d ${EXTRA_DIR} 2>/dev/null`).stdout.trim(), "", "removed");
+
+      // 7. no secret anywhere a user looks: the CLI's output, the stack export, the lab's state files
       const key = user.privateKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
-      const seen = [upText, d.preview, repair.out, repair.err, after.preview, imported, exported, unchanged.out, ghost.out, stateFiles(NAME)].join("\n");
+      const seen = [upText, d.preview, repair.out, repair.err, after.preview, imported, exported, unchanged.out, ghost.out, diffText, cancelled.out, cancelled.err, converged, stateFiles(NAME)].join("\n");
       for (const line of key) assert.ok(!seen.includes(line), "a line of the SSH private key was shown");
     } finally {
       user.remove();
     }
 
-    // 7. pulumi destroy puts the hosts' sysctls and addresses back, removes the agents
+    // 8. pulumi destroy puts the hosts' sysctls and addresses back, removes the agents
     const destroy = lvsctl("destroy");
     assert.equal(destroy.code, 0, `${destroy.err}\n${destroy.out.slice(-4000)}`);
     const s3 = status();
@@ -141,7 +199,7 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       assert.deepEqual(r.loopback, [], `${r.name} VIP off lo`);
     }
   } finally {
-    // 8. lab down leaves nothing: namespaces, guests, processes, files
+    // 9. lab down leaves nothing: namespaces, guests, processes, files
     assertDownLeftNothing(NAME);
   }
 });

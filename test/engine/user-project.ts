@@ -2,7 +2,7 @@
 // the lab's control namespace (the one place with a route to every lab host), state in a file backend
 // in the project, the lvs plugin from this checkout, SSH settings in the provider's `lvs:` config.
 // The project resolves `@pulumi/lvs` to this checkout's SDK (sdk/index.ts) and runs TypeScript with tsx.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { labDir, readRecord } from "../../lvsctl/src/lab/record.ts";
@@ -73,28 +73,44 @@ export class UserProject {
     return h;
   }
 
+  private argv(args: string[]): string[] {
+    return ["netns", "exec", this.ns, join(PULUMI_ROOT, "bin/pulumi"), ...args, "--cwd", this.dir, "--non-interactive"];
+  }
+
   /** `pulumi <args>` in the project, in the lab's control namespace. */
   pulumi(...args: Array<string | { input: string }>): Run {
     const input = args.find((a): a is { input: string } => typeof a === "object")?.input;
     const argv = args.filter((a): a is string => typeof a === "string");
-    const r = spawnSync("ip", ["netns", "exec", this.ns, join(PULUMI_ROOT, "bin/pulumi"), ...argv, "--cwd", this.dir, "--non-interactive"], {
-      encoding: "utf8",
-      input,
-      timeout: 600_000,
-      maxBuffer: 64 << 20,
-      env: {
-        ...process.env,
-        PATH: `${join(PULUMI_ROOT, "bin")}:${process.env.PATH}`,
-        PULUMI_HOME: join(this.dir, ".pulumi-home"),
-        PULUMI_BACKEND_URL: `file://${join(this.dir, ".state")}`,
-        PULUMI_CONFIG_PASSPHRASE: "user-project",
-        // TypeScript through tsx: this language host (sdk 3.67) passes no `nodeargs` to node.
-        NODE_OPTIONS: "--import tsx",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      },
-    });
+    const r = spawnSync("ip", this.argv(argv), { encoding: "utf8", input, timeout: 600_000, maxBuffer: 64 << 20, env: this.env() });
     return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
+  }
+
+  /**
+   * `pulumi <args>` left running: its PID (pulumi's own: `ip netns exec` execs it), its output so far,
+   * and its end.
+   */
+  start(...args: string[]): { pid: number; output: () => string; exited: Promise<Run> } {
+    const child = spawn("ip", this.argv(args), { env: this.env(), stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    const exited = new Promise<Run>((resolve) => child.on("close", (code) => resolve({ code: code ?? 1, out, err })));
+    return { pid: child.pid!, output: () => out, exited };
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      PATH: `${join(PULUMI_ROOT, "bin")}:${process.env.PATH}`,
+      PULUMI_HOME: join(this.dir, ".pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${join(this.dir, ".state")}`,
+      PULUMI_CONFIG_PASSPHRASE: "user-project",
+      // TypeScript through tsx: this language host (sdk 3.67) passes no `nodeargs` to node.
+      NODE_OPTIONS: "--import tsx",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
   }
 
   /** pulumi, which must succeed. */

@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 interface Operation {
   readonly urn: string;
+  readonly abort: AbortController;
   /** why it must stop (set once); undefined while it may go on */
   stop?: string;
   /** the stop has been raised once; what runs after it is the undo, which must not be refused */
@@ -22,7 +23,7 @@ const running = new Set<Operation>();
  * stop once they pass.
  */
 export async function withOperation<T>(urn: string, fn: () => Promise<T>, timeoutSeconds = 0): Promise<T> {
-  const op: Operation = { urn };
+  const op: Operation = { urn, abort: new AbortController() };
   running.add(op);
   const timer = timeoutSeconds > 0 ? setTimeout(() => requestStop(op, `the operation's timeout (${timeoutSeconds} s, customTimeouts) passed`), timeoutSeconds * 1000) : undefined;
   try {
@@ -34,7 +35,9 @@ export async function withOperation<T>(urn: string, fn: () => Promise<T>, timeou
 }
 
 function requestStop(op: Operation, why: string): void {
-  op.stop ??= why;
+  if (op.stop !== undefined) return;
+  op.stop = why;
+  op.abort.abort(why);
 }
 
 /** The engine's Cancel: every running operation stops at its next safe point. */
@@ -50,8 +53,17 @@ export const currentUrn = (): string | undefined => current.getStore()?.urn;
  * Steps after that one are the operation's undo and run.
  */
 export function stopPoint(): void {
+  const why = claimStop();
+  if (why !== undefined) throw new Error(`stopped before this step: ${why}`);
+}
+
+/** Aborted when the operation in progress must stop: for a transfer to give up mid-stream. */
+export const stopSignal = (): AbortSignal | undefined => current.getStore()?.abort.signal;
+
+/** Why the operation must stop, the first time it is asked after a stop (later: undefined, the undo runs). */
+export function claimStop(): string | undefined {
   const op = current.getStore();
-  if (!op?.stop || op.raised) return;
+  if (!op?.stop || op.raised) return undefined;
   op.raised = true;
-  throw new Error(`stopped before this step: ${op.stop}`);
+  return op.stop;
 }

@@ -20,6 +20,8 @@ export interface ExecOptions {
   timeout?: number;
   /** no command follows on this session: open no channel ahead for one */
   last?: boolean;
+  /** give up when it aborts (the operation was cancelled): the channel is closed as on a timeout */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -200,7 +202,7 @@ export class SshHost {
       try {
         // collect() listens in the callback itself: the command's output and exit can arrive in the same
         // chunk as the channel's confirmation, before a promise continuation would run.
-        this.client.exec(remote, (err, ch) => (err ? refused(err) : resolve(this.settle(collect(ch, timeoutS, opts.stdin), shown))));
+        this.client.exec(remote, (err, ch) => (err ? refused(err) : resolve(this.settle(collect(ch, timeoutS, opts.stdin, opts.signal), shown))));
       } catch (err) {
         reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${(err as Error).message}`));
       }
@@ -230,7 +232,7 @@ function secretsOf(e: Endpoint): string[] {
  * beside the command it gave up on. (ssh2 sends no signal request once stdin is closed, so a signal
  * cannot be the way.)
  */
-function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer): Promise<ExecResult> {
+function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer, signal?: AbortSignal): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -252,6 +254,9 @@ function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer): 
     const timer = setTimeout(() => {
       abort(`timed out after ${timeoutS} s`, (REMOTE_KILL_GRACE + 1) * 1000);
     }, timeoutS * 1000);
+    const stopped = () => abort(`stopped: ${String(signal?.reason)}`, (REMOTE_KILL_GRACE + 1) * 1000);
+    if (signal?.aborted) stopped();
+    else signal?.addEventListener("abort", stopped, { once: true });
     ch.on("data", take(out));
     ch.stderr.on("data", take(err));
     ch.on("exit", (code: number | null, signal?: string) => (exit = { code, signal }));

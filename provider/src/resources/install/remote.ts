@@ -17,6 +17,7 @@ import {
 import { parseServiceState, serviceStateScript, startScript, waitReadyScript } from "./service.ts";
 import type { AgentBundle } from "./bundle.ts";
 import { progress } from "../../host/progress.ts";
+import { claimStop, stopSignal } from "../../host/operation.ts";
 import type { AgentAnswer } from "../director-state.ts";
 
 /** A director's progress, shown on the resource being applied (host/progress.ts). */
@@ -73,7 +74,15 @@ export async function installBundle(h: HostSession, l: Layout, b: AgentBundle): 
     const mib = (data.length / 1048576).toFixed(1);
     log(h.host, `uploading bundle ${b.name} (${mib} MiB)`);
     const t0 = performance.now();
-    await h.step("upload bundle", (ssh) => ssh.check(uploadScript(l, stage, b.sha256), { stdin: data, timeout: Math.max(h.conn.commandTimeout, 600) }));
+    // A cancel (Ctrl-C) need not wait for the whole upload: it stops mid-stream, and the stage goes below.
+    const signal = stopSignal();
+    await h.step("upload bundle", async (ssh) => {
+      try {
+        return await ssh.check(uploadScript(l, stage, b.sha256), { stdin: data, timeout: Math.max(h.conn.commandTimeout, 600), signal });
+      } finally {
+        if (signal?.aborted) claimStop();
+      }
+    });
     log(h.host, `uploaded ${mib} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s; unpacking and verifying`);
     await h.step("unpack bundle", (ssh) => ssh.check(unpackScript(stage)));
     await h.step("verify files", async (ssh) => {
