@@ -12,7 +12,7 @@ import type { AnySpec } from "./inputs/check.ts";
 import { diffInputs, withDrift, type Changes } from "./inputs/changes.ts";
 import { isObject, type Obj } from "./inputs/common.ts";
 import { stopAll, withOperation } from "./host/operation.ts";
-import { applyConfigDefaults, checkProviderConfig, normalizeConfig, ProviderConfig, type ConfigProblem } from "./inputs/provider-config.ts";
+import { applyConfigDefaults, checkProviderConfig, connectionsFrom, normalizeConfig, ProviderConfig, type ConfigProblem } from "./inputs/provider-config.ts";
 import { RESOURCES } from "./inputs/index.ts";
 import { HANDLERS, type ResourceHandler } from "./resources/index.ts";
 import { scrub, secretKeyPaths, secretTexts, UNKNOWN, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
@@ -190,7 +190,7 @@ export class LvsProvider {
     const declared = applyConfigDefaults(named, spec.connectionPaths, this.config);
     return scrubbed(urn, declared, [], async () => {
       const r = await handler.read(id, {}, declared);
-      const inputs = { ...r.inputs, ...named };
+      const inputs = connectionsFrom(named, r.inputs, spec.connectionPaths);
       return { id: r.id, props: toWire({ ...r.props, ...inputs }, []), inputs: toWire(inputs, []) };
     });
   }

@@ -66,7 +66,8 @@ function importedInputs(exported: string): Record<string, Record<string, unknown
 
 /** The program `pulumi import --out` writes for these resources: each declared with its imported inputs. */
 function programOf(inputs: Record<string, Record<string, unknown>>): string {
-  const type = (name: string) => (name.startsWith("rs") ? "RealServer" : "Director");
+  const types: Record<string, string> = { rs1: "RealServer", d1: "Director", web: "Vip", http: "VirtualServer" };
+  const type = (name: string) => types[name] ?? "Director";
   const decls = Object.entries(inputs).map(([name, args]) => `new lvs.${type(name)}(${JSON.stringify(name)}, ${JSON.stringify(args, null, 2)}, { protect: true });`);
   return ['import * as lvs from "@pulumi/lvs";', "", ...decls, ""].join("\n");
 }
@@ -138,23 +139,34 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
     // prepared real server and a director; the program declaring what was imported previews no change
     const user = UserProject.create(NAME);
     try {
-      const [rs1, d1] = [user.host("rs1"), user.host("d1")];
+      const [rs1, d1, d2] = [user.host("rs1"), user.host("d1"), user.host("d2")];
       writeFileSync(join(user.dir, "import.json"), JSON.stringify({ resources: [
         { type: "lvs:index:RealServer", name: "rs1", id: `http-rs1@${rs1.address}` },
         { type: "lvs:index:Director", name: "d1", id: `${d1.address}:/opt/lvs-agent` },
+        { type: "lvs:index:Vip", name: "web", id: `web@${d1.address},${d2.address}` },
+        { type: "lvs:index:VirtualServer", name: "http", id: `http@${d1.address},${d2.address}` },
       ] }));
       const imported = user.must("import", "--file", "import.json", "--generate-code=false", "--yes");
       const exported = user.must("stack", "export");
       const inputs = importedInputs(exported);
       assert.deepEqual(inputs.rs1, { name: "http-rs1", address: rs1.address, vips: [s2.vip], arpIgnore: 1, arpAnnounce: 2, connection: { host: rs1.address } });
       assert.deepEqual(inputs.d1, { connection: { host: d1.address }, installDir: "/opt/lvs-agent", agentVersion: AGENT_VERSION, running: true, sysctls: {} });
+      assert.deepEqual((inputs.web!.directors as unknown[]).map((x) => (x as { connection: unknown; priority: number }).priority), [150, 99]);
+      assert.deepEqual(inputs.http!.directors, [{ host: d1.address }, { host: d2.address }]);
+      assert.equal((inputs.http!.realServers as unknown[]).length, 2);
       // This language host (sdk 3.67, the newest the module proxy serves) has no GenerateProgram, so the
       // program is written here from the imported inputs, as `pulumi import --out` would write it.
       writeFileSync(join(user.dir, "index.ts"), programOf(inputs));
       const unchanged = user.pulumi("preview", "--diff", "--expect-no-changes");
       assert.equal(unchanged.code, 0, `${unchanged.out}\n${unchanged.err}`);
       // A changed program: the preview's detailed diff, as the user reads it (kept as a golden text)
-      const changed = { ...inputs, rs1: { ...inputs.rs1, name: "http-rs1-b", arpAnnounce: 1 }, d1: { ...inputs.d1, sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 } } };
+      const web = inputs.web as { directors: Array<Record<string, unknown>> };
+      const changed = {
+        ...inputs,
+        rs1: { ...inputs.rs1, arpAnnounce: 1 },
+        d1: { ...inputs.d1, sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 } },
+        web: { ...web, directors: [web.directors[0], { ...web.directors[1], priority: 90 }] },
+      };
       writeFileSync(join(user.dir, "index.ts"), programOf(changed));
       const diffText = user.must("preview", "--diff");
       assertGolden("changed-program.preview.txt", maskHosts(diffText));
@@ -163,7 +175,6 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       assert.match(ghost.out, new RegExp(`no real server "ghost" is prepared on ${rs1.address.replaceAll(".", "\\.")}: its preparation record \\S+ names http-rs1`));
       // 6. Ctrl-C while a bundle uploads (a second install on d2, left stopped): the host as before it,
       // or as after it, never half-way; the next `pulumi up` converges
-      const d2 = user.host("d2");
       const extra = { connection: { host: d2.address }, installDir: EXTRA_DIR, configDir: "/etc/lvs-agent/extra.d", serviceManager: "supervised", running: false, global: { statusSocket: "/run/lvs-extra.sock", metricsListen: "" } };
       writeFileSync(join(user.dir, "index.ts"), `${programOf(inputs)}new lvs.Director("extra", ${JSON.stringify(extra)});\n`);
       const interrupted = user.start("up", "--yes", "--skip-preview");

@@ -18,7 +18,7 @@ import { basename, join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LvsProvider, outputsFor } from "../../provider/src/provider.ts";
 import { unwrapSecrets } from "../../provider/src/secrets.ts";
-import { planDirector } from "../../provider/src/planner/director.ts";
+import { directorHostFragment } from "../../provider/src/planner/director.ts";
 import { planVip } from "../../provider/src/planner/vip.ts";
 import { planVirtualServer, serviceLabel } from "../../provider/src/planner/virtual-server.ts";
 import { confKey, planRealServer } from "../../provider/src/planner/real-server.ts";
@@ -168,7 +168,7 @@ async function seedConfig(seed: Seed, i: number): Promise<AgentConfig> {
 /** What each director's agent loads from the fragments the provider plans for the cluster, by host. */
 async function plannedConfigs(seed: Seed, cluster: Cluster): Promise<Map<string, AgentConfig>> {
   const fragments: HostFragment[] = [];
-  for (const d of Object.values(cluster.directors)) fragments.push(planDirector(await inputsOf<DirectorInputs>(d)).fragment);
+  for (const d of Object.values(cluster.directors)) fragments.push(directorHostFragment(await inputsOf<DirectorInputs>(d)));
   for (const v of Object.values(cluster.vips)) fragments.push(...planVip(await inputsOf<VipInputs>(v)));
   for (const s of Object.values(cluster.virtualServers)) fragments.push(...planVirtualServer(await inputsOf<VirtualServerInputs>(s)));
   const out = new Map<string, AgentConfig>();

@@ -2,7 +2,7 @@
 // connection defaults filled where the resource leaves them out and never over what it set.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { applyConfigDefaults, checkProviderConfig, normalizeConfig, withConfigDefaults } from "./provider-config.ts";
+import { applyConfigDefaults, checkProviderConfig, connectionsFrom, normalizeConfig, withConfigDefaults } from "./provider-config.ts";
 
 const PIN = `SHA256:${"A".repeat(43)}`;
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----";
@@ -52,5 +52,14 @@ describe("connection defaults", () => {
     assert.deepEqual(out.directors.map((d) => d.connection), [{ host: "10.0.0.2", user: "admin" }, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"]);
     assert.deepEqual(applyConfigDefaults({ directors: [{ host: "h" }] }, ["directors.*"], { sudo: true }), { directors: [{ host: "h", sudo: true }] });
     assert.deepEqual(applyConfigDefaults({ name: "x" }, ["connection"], { sudo: true }), { name: "x" });
+  });
+});
+
+describe("connectionsFrom", () => {
+  it("puts back the connections an import id named, keeping what was read beside them", () => {
+    const read = { name: "web", directors: [{ connection: { host: "h1", privateKey: KEY }, priority: 150 }, { connection: { host: "h2", privateKey: KEY }, priority: 100 }] };
+    const named = { name: "web", directors: [{ connection: { host: "h1" } }, { connection: { host: "h2" } }] };
+    assert.deepEqual(connectionsFrom(named, read, ["directors.*.connection"]), { name: "web", directors: [{ connection: { host: "h1" }, priority: 150 }, { connection: { host: "h2" }, priority: 100 }] });
+    assert.deepEqual(connectionsFrom({ connection: { host: "h" } }, { connection: { host: "h", user: "admin" }, vips: [] }, ["connection"]), { connection: { host: "h" }, vips: [] });
   });
 });

@@ -114,3 +114,18 @@ export function applyConfigDefaults(inputs: Obj, paths: readonly string[], confi
   };
   return paths.reduce((acc, p) => at(acc, p.split(".")) as Obj, inputs);
 }
+
+/**
+ * target with each connection at `paths` taken from source instead (same positions): an import's
+ * answer keeps the connections as its id gave them, without the config's defaults and credentials.
+ */
+export function connectionsFrom(source: Obj, target: Obj, paths: readonly string[]): Obj {
+  const copy = (from: unknown, to: unknown, segs: string[]): unknown => {
+    if (segs.length === 0) return from === undefined ? to : from;
+    const [head, ...rest] = segs;
+    if (head === "*") return Array.isArray(to) && Array.isArray(from) ? to.map((v, i) => copy(from[i], v, rest)) : to;
+    if (!isObject(to) || !isObject(from)) return to;
+    return head! in to ? { ...to, [head!]: copy(from[head!], to[head!], rest) } : to;
+  };
+  return paths.reduce((acc, p) => copy(source, acc, p.split(".")) as Obj, target);
+}

@@ -23,3 +23,12 @@ export function duplicateHosts(list: unknown, hostOf: (entry: Obj) => unknown, a
   });
   return out;
 }
+
+/**
+ * `<name>@<host>,<host>...` (a Vip's or VirtualServer's import id: its name, and the directors holding
+ * its fragment), or undefined when the id is not of that form.
+ */
+export function parseNameAtHosts(id: string): { name: string; hosts: string[] } | undefined {
+  const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,63})@([^@\s,]+(,[^@\s,]+)*)$/.exec(id);
+  return m ? { name: m[1]!, hosts: m[2]!.split(",") } : undefined;
+}

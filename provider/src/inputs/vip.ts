@@ -8,7 +8,7 @@ import { parseCidr, sameSubnet } from "../../../agent/src/net/ip.ts";
 import { planVip, scriptName, vipOutputs } from "../planner/vip.ts";
 import { agentVerdict, defineResource, type PathSegment, type Problem } from "./check.ts";
 import { Connection, agentAccess, cidr, deepStrict, directorStatusShape, isObject, resourceName, type Obj } from "./common.ts";
-import { duplicateHosts, eachObject } from "./rules.ts";
+import { duplicateHosts, eachObject, parseNameAtHosts } from "./rules.ts";
 
 const I = VrrpInstance.shape;
 
@@ -153,6 +153,11 @@ export const vipSpec = defineResource({
   agentProblems: (_raw, v) => (v ? planVip(v).flatMap((f, m) => agentVerdict(f.config, mapAgentPath(m, v))) : []),
   replaceOn: ["name", "interface", "vrid"],
   connectionPaths: ["directors.*.connection"],
+  importInputs: (id) => {
+    const p = parseNameAtHosts(id);
+    if (!p) return `a Vip's import id is <name>@<director>,<director>...: the VRRP instance's name and the directors holding it, for example web@10.0.0.2,10.0.0.3 (got ${JSON.stringify(id)})`;
+    return { name: p.name, directors: p.hosts.map((host) => ({ connection: { host } })) };
+  },
   outputs: VipOutputs,
   computed: vipOutputs,
 });

@@ -5,7 +5,7 @@ import { VirtualServer } from "../../../agent/src/config/ipvs.ts";
 import { virtualServerFragment, virtualServerOutputs } from "../planner/virtual-server.ts";
 import { agentVerdict, defineResource, type PathSegment } from "./check.ts";
 import { Connection, agentAccess, deepStrict, directorStatusShape, resourceName } from "./common.ts";
-import { duplicateHosts } from "./rules.ts";
+import { duplicateHosts, parseNameAtHosts } from "./rules.ts";
 
 /** The IPVS schedulers of Linux (ip_vs_<name> modules). */
 export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"] as const;
@@ -67,6 +67,11 @@ export const virtualServerSpec = defineResource({
   agentProblems: (raw) => agentVerdict(virtualServerFragment(raw), mapAgentPath),
   replaceOn: ["name", "address", "port", "protocol", "fwmark"],
   connectionPaths: ["directors.*"],
+  importInputs: (id) => {
+    const p = parseNameAtHosts(id);
+    if (!p) return `a VirtualServer's import id is <name>@<director>,<director>...: the service's name and the directors running it, for example http@10.0.0.2,10.0.0.3 (got ${JSON.stringify(id)})`;
+    return { name: p.name, directors: p.hosts.map((host) => ({ host })) };
+  },
   outputs: VirtualServerOutputs,
   computed: virtualServerOutputs,
 });

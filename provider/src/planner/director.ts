@@ -1,17 +1,11 @@
-// Director -> its desired state (pure): the agent's base fragment and the service that must run.
+// Director -> its desired state (pure): the agent's base fragment, and how its members reach the agent.
 import { GlobalSettings, type AgentConfigInput } from "../../../agent/src/config/schema.ts";
 import type { DirectorInputs, DirectorOutputs } from "../inputs/director.ts";
-import { AGENT_SERVICE, defined, fragmentPath, type HostFragment } from "./fragments.ts";
+import { defined, fragmentPath, type HostFragment } from "./fragments.ts";
 
-export interface DirectorPlan {
-  fragment: HostFragment;
-  /** systemd unit that must be enabled and running */
-  service: string;
-}
-
-export function planDirector(d: DirectorInputs): DirectorPlan {
-  const fragment = { host: d.connection.host, connection: d.connection, path: fragmentPath("director"), config: directorFragment(d) };
-  return { fragment, service: AGENT_SERVICE };
+/** The director's own fragment on its host: conf.d/director.json. */
+export function directorHostFragment(d: DirectorInputs): HostFragment {
+  return { host: d.connection.host, connection: d.connection, path: fragmentPath("director"), config: directorFragment(d) };
 }
 
 /** The fragment's content: the agent's global settings and sysctls as given (the agent fills defaults). */

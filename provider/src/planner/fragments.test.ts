@@ -10,7 +10,7 @@ import { DirectorInputs } from "../inputs/director.ts";
 import { VipInputs } from "../inputs/vip.ts";
 import { VirtualServerInputs } from "../inputs/virtual-server.ts";
 import { RealServerInputs } from "../inputs/real-server.ts";
-import { planDirector } from "./director.ts";
+import { directorHostFragment } from "./director.ts";
 import { fragmentText, type HostFragment } from "./fragments.ts";
 import { backendOf } from "./real-server.ts";
 import { planVip } from "./vip.ts";
@@ -22,7 +22,7 @@ describe("fragments of one director", () => {
   it("load together in the agent as one config", async () => {
     const backends = ["10.0.0.11", "10.0.0.12"].map((address) => backendOf(RealServerInputs.parse({ name: "rs", address, prepare: false })));
     const fragments: HostFragment[] = [
-      planDirector(DirectorInputs.parse({ connection, sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 } })).fragment,
+      directorHostFragment(DirectorInputs.parse({ connection, sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 } })),
       ...planVip(VipInputs.parse({ name: "web", interface: "eth0", vrid: 51, addresses: ["10.0.0.100/24"], directors: [{ connection, sourceIp: "10.0.0.2" }] })),
       ...planVirtualServer(VirtualServerInputs.parse({ name: "http", directors: [connection], address: "10.0.0.100", port: 80, scheduler: "wrr", realServers: backends })),
     ];

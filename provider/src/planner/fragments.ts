@@ -4,7 +4,6 @@ import type { AgentConfigInput } from "../../../agent/src/config/schema.ts";
 import type { ConnectionT } from "../inputs/common.ts";
 
 export const CONF_D = "/etc/lvs-agent/conf.d";
-export const AGENT_SERVICE = "lvs-agent";
 
 /** One fragment on one director. */
 export interface HostFragment {

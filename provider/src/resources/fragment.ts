@@ -121,8 +121,14 @@ export function fragmentHandler<T extends Obj>(r: FragmentResource<T>): Resource
       await applyChanges(what(v), changesFor([], r.placements(v)));
       return { id: r.id(v), outs: outs(v) };
     },
-    async read(id, props) {
-      const found = readAnswer(r, props, await readLocations(r.locations(props)));
+    async read(id, props, declared) {
+      const importing = Object.keys(props).length === 0;
+      const state = { ...props, ...declared };
+      const places = r.locations(state);
+      const found = readAnswer(r, state, await readLocations(places));
+      if (!found && importing) {
+        throw new Error(`no ${r.kind} ${JSON.stringify(state.name)} on ${places.map((p) => p.conn.host).join(", ")}: no ${places.map((p) => p.path).filter((p, i, all) => all.indexOf(p) === i).join(", ")} there`);
+      }
       return found ? { id, ...found } : { id: "", props: {}, inputs: {} };
     },
     async update(_id, olds, news) {

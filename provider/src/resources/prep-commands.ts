@@ -2,7 +2,6 @@
 // that reads a host's actual state (and its parser), the lock, and the command for each operation of
 // host/state.ts. Sysctls are read and written through /proc/sys (no procps needed); addresses through
 // iproute2. Nothing here holds a secret.
-import { posix } from "node:path";
 import { shQuote } from "../host/commands.ts";
 import type { Actual, Address, Op } from "../host/state.ts";
 
@@ -126,11 +125,6 @@ export function opAction(op: Op, paths: PrepPaths): Action {
     case "unit-disable":
       return { cmd: `systemctl disable -q ${shQuote(op.unit)}` };
   }
-}
-
-/** The directory a write needs first. */
-export function mkdirFor(path: string): string {
-  return `mkdir -p -- ${shQuote(posix.dirname(path))}`;
 }
 
 /** One line per operation, for step names and the apply log. */

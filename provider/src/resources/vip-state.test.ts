@@ -54,6 +54,13 @@ describe("a Vip as its fragments say", () => {
     assert.deepEqual(vipAsFound(v, files(v)), v);
   });
 
+  it("an import (only the name and where) gets every field back, its tracked scripts and unicast too", () => {
+    const v = vip({ trackScripts: { chk: { script: "/usr/bin/true", interval: 2, weight: -20 } } });
+    const named = { name: "web", directors: v.directors.map((d) => ({ connection: d.connection, configDir: d.configDir, agentCommand: d.agentCommand, statusSocket: d.statusSocket })) };
+    const found = vipAsFound(named, files(v));
+    assert.deepEqual(VipInputs.parse(found), v);
+  });
+
   it("a director's own priority edited by hand shows as that director's priority", () => {
     const found = vipAsFound(vip(), files(vip(), { i: 1, fn: (c) => (web(c).priority = 200) }));
     assert.deepEqual((found.directors as Array<{ priority: number }>).map((d) => d.priority), [150, 200]);

@@ -46,12 +46,18 @@ export function vipAsFound(declared: Obj, configs: Array<Obj | undefined>): Obj 
   if (first < 0) return { ...declared, directors: [] };
   const inst = insts[first]!;
   const sync = configs[first]!.syncDaemon;
+  const scripts = isObject(configs[first]!.scripts) ? configs[first]!.scripts : {};
+  const peers = Array.isArray(inst.unicastPeers) ? inst.unicastPeers : [];
   const shared = defined({
     ...Object.fromEntries(SAME.map((k) => [k, inst[k]])),
     addresses: Array.isArray(inst.virtualAddresses) ? inst.virtualAddresses.map((a: unknown) => (isObject(a) ? a.address : a)) : inst.virtualAddresses,
     syncDaemon: isObject(sync) ? defined({ ...sync, followInstance: undefined }) : undefined,
+    // Scripts are named <vip>.<script> on the directors (planner/vip.ts scriptName).
+    trackScripts: Object.fromEntries(Object.entries(scripts).filter(([n]) => n.startsWith(`${name}.`)).map(([n, def]) => [n.slice(name.length + 1), def])),
+    // Not in the fragment as such: as declared, or (an import) as its peers show.
+    unicast: declared.unicast ?? (peers.length > 0 || undefined),
   });
-  const kept = Object.fromEntries(Object.entries(declared).filter(([k]) => !(SAME as readonly string[]).includes(k) && k !== "addresses" && k !== "syncDaemon"));
+  const kept = Object.fromEntries(Object.entries(declared).filter(([k]) => !(SAME as readonly string[]).includes(k) && !["addresses", "syncDaemon", "trackScripts", "unicast"].includes(k)));
   const directors = listed.map((d, i) => (insts[i] ? defined({ ...d, priority: insts[i].priority, sourceIp: insts[i].sourceIp }) : d));
   const candidate = { ...kept, ...shared, directors };
   const planned = planVip(candidate as VipInputs).map(normalized);
