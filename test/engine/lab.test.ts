@@ -190,8 +190,12 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       const cancelled = await interrupted.exited;
       t.diagnostic(`Ctrl-C during the upload: exit ${cancelled.code}; ${cancelled.out.split("\n").find((l) => l.includes("stopped:"))?.trim()}`);
       assert.notEqual(cancelled.code, 0, "the update was cancelled");
-      assert.match(cancelled.out, /step 'upload bundle': .*stopped: the engine asked the provider to cancel \(Ctrl-C\)/, "the upload stopped mid-stream");
-      assert.equal(onHost(d2, `ls -A ${EXTRA_DIR}/versions 2>/dev/null; readlink ${EXTRA_DIR}/current`).stdout.trim(), "", "no stage, no half install left");
+      // Mid-upload here (the transfer takes seconds); a machine fast enough to finish the upload before
+      // the signal lands stops at the next step instead: either way the engine's Cancel stopped it.
+      assert.match(cancelled.out, /step '[^']+': .*stopped(?: before this step)?: the engine asked the provider to cancel \(Ctrl-C\)/, "the engine's Cancel stopped the install");
+      assert.equal(onHost(d2, `ls -A ${EXTRA_DIR}/versions 2>/dev/null | grep '^[.]incoming' || true`).stdout.trim(), "", "no upload stage left");
+      // Nothing installed (stopped mid-upload), or a whole verified version (stopped after it): never half of one.
+      assert.equal(onHost(d2, `[ ! -e ${EXTRA_DIR}/current ] || [ -f ${EXTRA_DIR}/current/MANIFEST.json ]`).code, 0, "no half install");
       const converged = user.must("up", "--yes", "--skip-preview");
       assert.match(onHost(d2, `readlink ${EXTRA_DIR}/current`).stdout, /^versions\/\S+/);
       assert.notEqual(onHost(d2, `${EXTRA_DIR}/current/bin/lvs-agent status --socket /run/lvs-extra.sock`).code, 0, "installed and left stopped (running: false)");
