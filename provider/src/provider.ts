@@ -172,7 +172,7 @@ export class LvsProvider {
     const declared = plainObject(inputs ?? props);
     const secretPaths = [...state.secretPaths, ...declared.secretPaths];
     return scrubbed(urn, state.plain, secretPaths, async () => {
-      const r = await handler.read(id, state.plain, declared.plain);
+      const r = await handler.read(id, state.plain, declared.plain, false);
       return { id: r.id, props: toWire(r.props, secretPaths), inputs: toWire(r.inputs, secretPaths) };
     });
   }
@@ -189,7 +189,7 @@ export class LvsProvider {
     if (typeof named === "string") throw new Error(named);
     const declared = applyConfigDefaults(named, spec.connectionPaths, this.config);
     return scrubbed(urn, declared, [], async () => {
-      const r = await handler.read(id, {}, declared);
+      const r = await handler.read(id, {}, declared, true);
       const inputs = connectionsFrom(named, r.inputs, spec.connectionPaths);
       return { id: r.id, props: toWire({ ...r.props, ...inputs }, []), inputs: toWire(inputs, []) };
     });

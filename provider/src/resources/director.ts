@@ -131,8 +131,7 @@ export const directorHandler: ResourceHandler = {
     return { id: idOf(d), outs: await apply(d) };
   },
 
-  async read(id, props, declared) {
-    const importing = Object.keys(props).length === 0;
+  async read(id, props, declared, importing) {
     const state = { ...props, ...declared };
     const d = parseState(state);
     const found = await withHosts([d.connection], ([h]) => readHost(h!, d, props, state, importing));

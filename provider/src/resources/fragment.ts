@@ -121,8 +121,7 @@ export function fragmentHandler<T extends Obj>(r: FragmentResource<T>): Resource
       await applyChanges(what(v), changesFor([], r.placements(v)));
       return { id: r.id(v), outs: outs(v) };
     },
-    async read(id, props, declared) {
-      const importing = Object.keys(props).length === 0;
+    async read(id, props, declared, importing) {
       const state = { ...props, ...declared };
       const places = r.locations(state);
       const found = readAnswer(r, state, await readLocations(places));

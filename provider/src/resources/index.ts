@@ -18,11 +18,11 @@ export interface ResourceHandler {
   /**
    * The state as found: an empty id when the resource is gone. props: the last state; inputs: the
    * inputs it was declared with. The answer's inputs are the declared ones with what the hosts hold in
-   * their place, under the same keys. On `pulumi import` props is {} and inputs what the id names
+   * their place, under the same keys. On `pulumi import` (importing) props is {} and inputs what the id names
    * (with the config's connection): then an object not there is an error saying what was looked for
    * and where, and the answer's inputs are what the host holds.
    */
-  read(id: string, props: Obj, inputs: Obj): Promise<{ id: string; props: Obj; inputs: Obj }>;
+  read(id: string, props: Obj, inputs: Obj, importing: boolean): Promise<{ id: string; props: Obj; inputs: Obj }>;
   /** olds: the last state; news: checked inputs; returns the new outputs */
   update(id: string, olds: Obj, news: Obj): Promise<Obj>;
   delete(id: string, props: Obj): Promise<void>;

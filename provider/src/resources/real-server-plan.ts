@@ -20,7 +20,9 @@ export function inputsOf(props: Obj): Obj {
 
 export const parseInputs = (props: Obj): RealServerInputs => RealServerInputs.parse(inputsOf(props));
 
-export const holderOf = (rs: RealServerInputs): string => `real-server/${rs.name}`;
+/** The name a real server holds its host's preparation under. */
+export const holderNamed = (name: string): string => `real-server/${name}`;
+export const holderOf = (rs: RealServerInputs): string => holderNamed(rs.name);
 
 /** "web-1@10.0.0.11": the name, and the host it prepares (or its address when it prepares none). */
 export const idOf = (rs: RealServerInputs): string => `${rs.name}@${rs.connection?.host ?? rs.address}`;

@@ -12,7 +12,7 @@ import { withHosts } from "../host/executor.ts";
 import { holdingStatus, type Want } from "../host/state.ts";
 import { TUNNEL_UP, describeOp, prepPaths } from "./prep-commands.ts";
 import { converge, inspect, type ApplyHooks } from "./prep-apply.ts";
-import { holderOf, idOf, importedInputs, inputsOf, outputsOf, parseInputs, readState, wantOf } from "./real-server-plan.ts";
+import { holderNamed, holderOf, idOf, importedInputs, inputsOf, outputsOf, parseInputs, readState, wantOf } from "./real-server-plan.ts";
 import { Connection, type Obj } from "../inputs/common.ts";
 import { realServerOutputs } from "../planner/real-server.ts";
 import type { ResourceHandler } from "./index.ts";
@@ -54,14 +54,15 @@ async function importRealServer(id: string, declared: Obj): Promise<{ id: string
   const conn = Connection.parse(declared.connection);
   const paths = pathsOn(conn.host);
   const { record, actual } = await withHosts([conn], ([h]) => inspect(h!, paths));
-  const holding = record?.holders[`real-server/${name}`];
+  const holder = holderNamed(name);
+  const holding = record?.holders[holder];
   if (!record || !holding) {
-    const held = record ? Object.keys(record.holders).map((k) => k.replace(/^real-server\//, "")) : [];
+    const held = record ? Object.keys(record.holders).map((k) => (k.startsWith(holderNamed("")) ? k.slice(holderNamed("").length) : k)) : [];
     const where = record ? `its preparation record ${paths.record} names ${held.join(", ") || "no real server"}` : `it has no preparation record (${paths.record})`;
     throw new Error(`no real server ${JSON.stringify(name)} is prepared on ${conn.host}: ${where}`);
   }
   const found = { ...importedInputs(name, conn.host, holding), connection: declared.connection };
-  const r = readState(found, { ...found, holder: `real-server/${name}` }, holding, holdingStatus(holding, actual), record);
+  const r = readState(found, { ...found, holder }, holding, holdingStatus(holding, actual), record);
   return { id, props: { ...r.props, ...realServerOutputs(parseInputs(r.inputs)) }, inputs: r.inputs };
 }
 
@@ -74,8 +75,7 @@ export const realServerHandler: ResourceHandler = {
     return { id: idOf(rs), outs: outputsOf(rs, want, done.record, done.systemd) };
   },
 
-  async read(id, props, declared) {
-    const importing = Object.keys(props).length === 0;
+  async read(id, props, declared, importing) {
     if (importing) return importRealServer(id, declared);
     const state = { ...props, ...declared };
     const holder = props.holder;
