@@ -1,8 +1,10 @@
 // The lvs package's TypeScript SDK, written by hand: one CustomResource per provider resource, with
 // args and outputs typed from the provider's own zod contracts (provider/src/inputs/*.ts; types only,
-// nothing of the provider runs in a program). Usage: `import * as lvs from "<repo>/sdk/index.ts"`.
+// nothing of the provider runs in a program). Installed as the npm package `@pulumi/lvs` (`npm run
+// package` compiles it); from a checkout, `import * as lvs from "<repo>/sdk/index.ts"`.
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../provider/src/inputs/common.ts";
+import type { ProviderConfig } from "../provider/src/inputs/provider-config.ts";
 import type { DirectorArgs as DirectorIn, DirectorInputs, DirectorOutputs } from "../provider/src/inputs/director.ts";
 import type { RealServerArgs as RealServerIn, RealServerInputs, RealServerOutputs } from "../provider/src/inputs/real-server.ts";
 import type { VipArgs as VipIn, VipInputs, VipOutputs } from "../provider/src/inputs/vip.ts";
@@ -103,10 +105,21 @@ export class RealServer extends pulumi.CustomResource {
 }
 /* eslint-enable @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type */
 
-/** The lvs provider itself; it takes no configuration (each resource carries its own connection). */
+export type ProviderArgs = DeepInput<ProviderConfig>;
+/**
+ * An lvs provider of the program's own, with default SSH settings for the resources given it (`provider:`
+ * option); the default provider takes them from the stack's `lvs:` config. privateKey and password are
+ * stored as secrets. A resource's own `connection` fields win.
+ */
 export class Provider extends pulumi.ProviderResource {
-  constructor(name: string, opts?: pulumi.ResourceOptions) {
-    super("lvs", name, {}, opts);
+  constructor(name: string, args: ProviderArgs = {}, opts?: pulumi.ResourceOptions) {
+    // As for stack config, the engine hands a provider its properties as strings: objects, numbers and
+    // booleans go as JSON (normalizeConfig reads them back).
+    const props = Object.fromEntries(
+      Object.entries(args).map(([k, v]) => [k, pulumi.output(v).apply((x: unknown) => (typeof x === "string" || x === undefined ? x : JSON.stringify(x)))]),
+    );
+    for (const k of ["privateKey", "password"]) if (props[k]) props[k] = pulumi.secret(props[k]);
+    super("lvs", name, props, opts);
   }
 }
 

@@ -1,12 +1,14 @@
 // A user's own Pulumi project beside a running lab, outside the repository: the real `pulumi` CLI run in
 // the lab's control namespace (the one place with a route to every lab host), state in a file backend
-// in the project, the lvs plugin from this checkout, SSH settings in the provider's `lvs:` config.
-// The project resolves `@pulumi/lvs` to this checkout's SDK (sdk/index.ts) and runs TypeScript with tsx.
+// in the project, SSH settings in the provider's `lvs:` config. It uses the packages as a user gets
+// them (`npm run package`): the SDK installed with npm (`@pulumi/lvs`, compiled JS and .d.ts, with
+// @pulumi/pulumi and tsx from npm's cache), the plugin with `pulumi plugin install --file`.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { labDir, readRecord } from "../../lvsctl/src/lab/record.ts";
 import { byRole, topology, type LabHost } from "../../lvsctl/src/lab/topology.ts";
+import { buildPackages, installSdk, pluginInstallArgs } from "../helpers/packages.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const PULUMI_ROOT = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"], { encoding: "utf8" }).stdout.trim();
@@ -34,6 +36,7 @@ export class UserProject {
     const dir = mkdtempSync("/tmp/lvs-user-project-");
     const p = new UserProject(dir, byRole(t, "control")[0]!.ns, t.hosts, readFileSync(join(lab, "id_ed25519"), "utf8"));
     p.writeProject();
+    p.installPackages();
     p.must("stack", "init", "user");
     p.must("config", "set", "--secret", "lvs:privateKey", { input: p.privateKey });
     const pins = JSON.parse(readFileSync(join(lab, "host-keys.json"), "utf8")) as Record<string, string>;
@@ -42,29 +45,17 @@ export class UserProject {
   }
 
   private writeProject(): void {
-    writeFileSync(join(this.dir, "Pulumi.yaml"), [
-      "name: lvs-user",
-      "runtime:",
-      "  name: nodejs",
-      "  options:",
-      "    typescript: false",
-      "main: index.ts",
-      "plugins:",
-      "  providers:",
-      "    - name: lvs",
-      `      path: ${join(REPO, "bin")}`,
-      "",
-    ].join("\n"));
-    writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "lvs-user", type: "module" }));
+    writeFileSync(join(this.dir, "Pulumi.yaml"), ["name: lvs-user", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.ts", ""].join("\n"));
+    writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "lvs-user", private: true, type: "module" }));
     writeFileSync(join(this.dir, "index.ts"), "export {};\n");
-    // node_modules: the checkout's packages, and @pulumi/lvs as this checkout's SDK
-    const modules = join(this.dir, "node_modules");
-    mkdirSync(join(modules, "@pulumi/lvs"), { recursive: true });
     mkdirSync(join(this.dir, ".state"));
-    for (const n of readdirSync(join(REPO, "node_modules"))) if (n !== "@pulumi") symlinkSync(join(REPO, "node_modules", n), join(modules, n));
-    for (const n of readdirSync(join(REPO, "node_modules/@pulumi"))) symlinkSync(join(REPO, "node_modules/@pulumi", n), join(modules, "@pulumi", n));
-    writeFileSync(join(modules, "@pulumi/lvs/package.json"), JSON.stringify({ name: "@pulumi/lvs", type: "module", exports: "./index.ts" }));
-    writeFileSync(join(modules, "@pulumi/lvs/index.ts"), `export * from ${JSON.stringify(join(REPO, "sdk/index.ts"))};\n`);
+  }
+
+  /** Both packages, built from this checkout now, installed as their READMEs say. */
+  private installPackages(): void {
+    const { plugin, sdk } = buildPackages();
+    installSdk(this.dir, sdk);
+    this.must(...pluginInstallArgs(plugin));
   }
 
   host(name: string): LabHost {

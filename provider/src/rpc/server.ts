@@ -3,24 +3,16 @@
 // `main` because that one drops what users see: the detailed diff (`pulumi preview --diff`), old inputs
 // (Read's and Diff's), the preview flag, customTimeouts, Cancel and the provider's configuration.
 // Start-up contract: the port is printed first on stdout, and nothing before it.
-import { createRequire } from "node:module";
 import * as grpc from "@grpc/grpc-js";
-import type * as ProviderGrpc from "@pulumi/pulumi/proto/provider_grpc_pb.js";
 import type * as ProviderPb from "@pulumi/pulumi/proto/provider_pb.js";
-import type * as PluginPb from "@pulumi/pulumi/proto/plugin_pb.js";
 import type * as StructPb from "google-protobuf/google/protobuf/struct_pb.js";
-import type * as EmptyPb from "google-protobuf/google/protobuf/empty_pb.js";
 import type { Changes, DiffKind } from "../inputs/changes.ts";
 import type { Obj } from "../inputs/common.ts";
 import type { CheckAnswer, LvsProvider } from "../provider.ts";
+import { emptyPb, pluginPb, providerGrpc as rpc, providerPb as pb, structPb } from "./stubs.ts";
 
-// The generated modules fill their exports at run time, which an ESM import of the bundle cannot see.
-const load = createRequire(import.meta.url);
-const rpc = load("@pulumi/pulumi/proto/provider_grpc_pb.js") as typeof ProviderGrpc;
-const pb = load("@pulumi/pulumi/proto/provider_pb.js") as typeof ProviderPb;
-const pluginPb = load("@pulumi/pulumi/proto/plugin_pb.js") as typeof PluginPb;
-const { Struct } = load("google-protobuf/google/protobuf/struct_pb.js") as typeof StructPb;
-const { Empty } = load("google-protobuf/google/protobuf/empty_pb.js") as typeof EmptyPb;
+const { Struct } = structPb;
+const { Empty } = emptyPb;
 
 const KIND: Record<DiffKind, ProviderPb.PropertyDiff.Kind> = {
   add: pb.PropertyDiff.Kind.ADD,

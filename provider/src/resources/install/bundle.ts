@@ -1,7 +1,9 @@
-// The agent bundle for a host's arch, on the machine running the provider (thin shell). By default it
-// is built or taken from the builder's cache by `npm run bundle`'s own CLI (run in the repository, like
-// any build: an unchanged build is a cached copy, ~1 s), once per arch per provider process; a Director's
-// agentBundle names a ready tarball instead. Either way its sha256 and MANIFEST.json come with it.
+// The agent bundle for a host's arch, on the machine running the provider (thin shell). A Director's
+// agentBundle names a ready tarball. Otherwise the installed plugin package uses the bundles it ships
+// (agent-bundles/ beside the plugin's code, `npm run package`), and a provider run from the repository
+// builds one or takes it from the builder's cache with `npm run bundle`'s own CLI (an unchanged build is
+// a cached copy, ~1 s), once per arch per provider process. Either way its sha256 and MANIFEST.json
+// come with it.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,14 +86,32 @@ async function fromFile(path: string, arch: Arch): Promise<AgentBundle> {
   return describe(file, sha, listed.stdout, arch);
 }
 
+/** Where the plugin package keeps the bundles it ships: beside its code (absent in a repository). */
+const SHIPPED = join(dirname(fileURLToPath(import.meta.url)), "agent-bundles");
+
+/** The shipped bundle for arch, or why there is none; undefined when this is not a plugin package. */
+function shipped(arch: Arch): string | Error | undefined {
+  if (!existsSync(SHIPPED)) return undefined;
+  const names = readdirSync(SHIPPED).filter((n) => n.endsWith(".tar.gz"));
+  const name = names.find((n) => n.endsWith(`-linux-${arch}.tar.gz`));
+  if (name) return join(SHIPPED, name);
+  return new Error(
+    `this lvs plugin ships the agent for ${names.map((n) => n.replace(/^.*-linux-|\.tar\.gz$/g, "")).join(", ") || "no arch"}, not ${arch}: ` +
+      `build one with \`npm run bundle -- --arch ${arch}\` in a pulumi-lvs checkout and give its path as the Director's agentBundle`,
+  );
+}
+
 const memo = new Map<string, Promise<AgentBundle>>();
 
-/** The bundle for `arch`: the given tarball, or the built one. Failures are not remembered. */
+/** The bundle for `arch`: the given tarball, the shipped one, or the built one. Failures are not remembered. */
 export function agentBundle(arch: Arch, path?: string): Promise<AgentBundle> {
   const key = path ? `file:${resolve(path)}:${existsSync(path) ? statSync(path).mtimeMs : 0}` : `build:${arch}`;
   let p = memo.get(key);
   if (!p) {
-    p = path ? fromFile(path, arch) : build(arch).then((b) => describe(b.file, b.sha256, readFileSync(b.manifestFile, "utf8"), arch));
+    const ready = path ?? shipped(arch);
+    if (ready instanceof Error) p = Promise.reject(ready);
+    else if (ready) p = fromFile(ready, arch);
+    else p = build(arch).then((b) => describe(b.file, b.sha256, readFileSync(b.manifestFile, "utf8"), arch));
     p.catch(() => memo.delete(key));
     memo.set(key, p);
   }
