@@ -12,7 +12,7 @@ import type { InstanceHost, ScriptSubscription } from "./vrrp/host.ts";
 import type { VrrpState } from "./vrrp/fsm.ts";
 import { ScriptPool } from "./track/pool.ts";
 import { AgentMetrics } from "./status/metrics.ts";
-import type { AgentStatus } from "./status/format.ts";
+import type { AgentStatus, InstanceStatus } from "./status/format.ts";
 import { IpvsRuntime } from "./ipvs/runtime.ts";
 import { AGENT_VERSION } from "./version.ts";
 
@@ -145,14 +145,18 @@ export class Agent implements InstanceHost {
     this.garp.clear();
   }
 
-  status(): AgentStatus {
+  async status(): Promise<AgentStatus> {
     return {
-      instances: [...this.instances.values()].map((i) => i.status()),
-      virtualServers: this.ipvs.status(),
+      instances: this.instanceStatus(),
+      virtualServers: await this.ipvs.status(),
       configSources: this.sources,
       pid: process.pid,
       version: AGENT_VERSION,
     };
+  }
+
+  instanceStatus(): InstanceStatus[] {
+    return [...this.instances.values()].map((i) => i.status());
   }
 
   // InstanceHost

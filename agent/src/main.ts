@@ -93,7 +93,7 @@ async function run(o: Opts): Promise<number> {
   const g = agent.globals;
   const closeStatus = await startStatusServer(g.statusSocket, { status: () => agent.status(), reload: () => agent.reload() });
   const closeMetrics = g.metricsListen ? await startMetricsServer(g.metricsListen, agent.metrics.registry) : async () => undefined;
-  log.info("lvs-agent running", { event: "agent.start", pid: process.pid, instances: agent.status().instances.map((i) => i.name) });
+  log.info("lvs-agent running", { event: "agent.start", pid: process.pid, instances: agent.instanceStatus().map((i) => i.name) });
   process.on("SIGHUP", () => void agent.reload());
   return new Promise((resolve) => {
     const shutdown = async (sig: string) => {

@@ -128,8 +128,8 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
     assert.match(plan.Vip ?? "", /~ directors: \[\s*~ \[\d\]: \{\s*~ priority: 201 => (150|99)/, "the VIP's fragment edited on the master");
     assert.match(plan.Director ?? "", new RegExp(`~ agentVersion: "${HAND_VERSION}" => "${AGENT_VERSION}"`), "another agent version on the backup");
     assert.match(plan.Director ?? "", /- drift\s*: \[\s*-\s+\[0\]: "lib\/lvs-agent\.mjs: sha256 /, "the install's modified file, which no input shows");
-    assert.equal(plan.VirtualServer, undefined, "the IPVS weight edited by ipvsadm -e: the agent put it back itself");
-    assert.equal(d.changes.update, 3, JSON.stringify(d.changes));
+    assert.match(plan.VirtualServer ?? "", /~ realServers: \[\s*~ \[0\]: \{\s*~ weight: 9 => 1/, "the IPVS weight edited by ipvsadm -e on the master");
+    assert.equal(d.changes.update, 4, JSON.stringify(d.changes));
 
     // 4. pulumi up --refresh repairs every edit; then a preview plans nothing
     const repair = lvsctl("repair");
@@ -157,7 +157,7 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       const exported = user.must("stack", "export");
       const inputs = importedInputs(exported);
       assert.deepEqual(inputs.rs1, { name: "http-rs1", address: rs1.address, vips: [s2.vip], arpIgnore: 1, arpAnnounce: 2, connection: { host: rs1.address } });
-      assert.deepEqual(inputs.d1, { connection: { host: d1.address }, installDir: "/opt/lvs-agent", agentVersion: AGENT_VERSION, running: true, sysctls: {} });
+      assert.deepEqual(inputs.d1, { connection: { host: d1.address }, installDir: "/opt/lvs-agent", agentVersion: AGENT_VERSION, running: true, sysctls: {}, global: { ipvsReconcileInterval: 0 } });
       assert.deepEqual((inputs.web!.directors as unknown[]).map((x) => (x as { connection: unknown; priority: number }).priority), [150, 99]);
       assert.deepEqual(inputs.http!.directors, [{ host: d1.address }, { host: d2.address }]);
       assert.equal((inputs.http!.realServers as unknown[]).length, 2);
@@ -180,9 +180,17 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       const ghost = user.pulumi("import", "lvs:index:RealServer", "ghost", `ghost@${rs1.address}`, "--generate-code=false", "--yes");
       assert.notEqual(ghost.code, 0);
       assert.match(ghost.out, new RegExp(`no real server "ghost" is prepared on ${rs1.address.replaceAll(".", "\\.")}: its preparation record \\S+ names http-rs1`));
-      // 6. Ctrl-C while a bundle uploads (a second install on d2, left stopped): the host as before it,
-      // or as after it, never half-way; the next `pulumi up` converges
+      // 6. a customTimeouts deadline, then Ctrl-C while a bundle uploads (a second install on d2, left
+      // stopped): the host as before each, or as after it, never half-way; the next `pulumi up` converges
       const extra = { connection: { host: d2.address }, installDir: EXTRA_DIR, configDir: "/etc/lvs-agent/extra.d", serviceManager: "supervised", running: false, global: { statusSocket: "/run/lvs-extra.sock", metricsListen: "" } };
+      // First with a customTimeouts deadline no install can meet (connect, lock, a 40 MB upload and its
+      // check take seconds): the create stops at a step boundary, naming host and step, and leaves no stage.
+      writeFileSync(join(user.dir, "index.ts"), `${programOf(inputs)}new lvs.Director("extra", ${JSON.stringify(extra)}, { customTimeouts: { create: "500ms" } });\n`);
+      const timedOut = user.pulumi("up", "--yes", "--skip-preview");
+      t.diagnostic(`customTimeouts create 500ms: exit ${timedOut.code}; ${timedOut.out.split("\n").find((l) => l.includes("stopped"))?.trim()}`);
+      assert.notEqual(timedOut.code, 0, "the create timed out");
+      assert.match(timedOut.out, new RegExp(`host ${d2.address.replaceAll(".", "\\.")}: step '[^']+': .*stopped(?: before this step)?: the operation's timeout \\(0\\.5 s, customTimeouts\\) passed`));
+      assert.equal(onHost(d2, `ls -A ${EXTRA_DIR}/versions 2>/dev/null | grep '^[.]incoming' || true`).stdout.trim(), "", "no upload stage left after the timeout");
       writeFileSync(join(user.dir, "index.ts"), `${programOf(inputs)}new lvs.Director("extra", ${JSON.stringify(extra)});\n`);
       const interrupted = user.start("up", "--yes", "--skip-preview");
       await waitFor(() => onHost(d2, `ls -d ${EXTRA_DIR}/versions/.incoming-* 2>/dev/null`).stdout.trim() !== "", 120_000, "the upload to start", 250);
@@ -204,7 +212,7 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
 
       // 7. no secret anywhere a user looks: the CLI's output, the stack export, the lab's state files
       const key = user.privateKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
-      const seen = [upText, d.preview, repair.out, repair.err, after.preview, imported, exported, unchanged.out, ghost.out, diffText, cancelled.out, cancelled.err, converged, stateFiles(NAME)].join("\n");
+      const seen = [upText, d.preview, repair.out, repair.err, after.preview, imported, exported, unchanged.out, ghost.out, diffText, cancelled.out, cancelled.err, timedOut.out, converged, stateFiles(NAME)].join("\n");
       for (const line of key) assert.ok(!seen.includes(line), "a line of the SSH private key was shown");
     } finally {
       user.remove();

@@ -98,8 +98,12 @@ export const GlobalSettings = z.object({
   metricsListen: z.string().default("127.0.0.1:9572"),
   /** user for track scripts and notify hooks that do not name one */
   scriptUser: z.string().default("nobody"),
-  /** seconds between IPVS reconciles: a hand edit of the table is repaired within this period */
-  ipvsReconcileInterval: z.number().min(0.1).max(3600).default(5),
+  /**
+   * seconds between IPVS reconciles: a hand edit of the table is repaired within this period. 0: no
+   * periodic pass; as with keepalived, a hand edit stays until the next reload or health change
+   * (`lvs-agent status` shows it, and the provider's refresh reports it as drift).
+   */
+  ipvsReconcileInterval: z.number().max(3600).refine((v) => v === 0 || v >= 0.1, "must be 0 (repair on reload only) or 0.1 to 3600 seconds").default(5),
   /** where the agent keeps state across restarts (services it owns) */
   stateDir: z.string().default("/run/lvs-agent"),
 });

@@ -141,3 +141,24 @@ test("the periodic pass follows a new period (a reload that changes ipvsReconcil
     s.done();
   }
 });
+
+test("with no period a hand edit stays, observe() shows it beside the wanted weight, and a reload repairs it", async () => {
+  const s = setup();
+  try {
+    const m = s.mk();
+    await m.start({ web: web(["10.0.1.1", "10.0.1.2"]) });
+    const svc = [...s.kernel.table.values()][0]!;
+    svc.dests = svc.dests.map((d) => (d.address === "10.0.1.1" ? { ...d, weight: 9 } : d)); // ipvsadm -e -w 9
+    const writes = s.kernel.writes;
+    await m.observe();
+    assert.equal(s.kernel.writes, writes, "observing writes nothing");
+    const shown = m.stats.get("web")!.find((d) => d.dest.address === "10.0.1.1")!;
+    assert.equal(shown.dest.weight, 9, "status shows the kernel as it is");
+    assert.equal(m.wantedWeight("web", shown.dest), 1, "beside the weight the agent sets");
+    const r = await m.setConfig({ web: web(["10.0.1.1", "10.0.1.2"]) }); // what `lvs-agent reload` does
+    assert.equal(r.drift, true);
+    assert.equal([...s.kernel.table.values()][0]!.dests.find((d) => d.address === "10.0.1.1")!.weight, 1);
+  } finally {
+    s.done();
+  }
+});

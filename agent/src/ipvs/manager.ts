@@ -2,7 +2,8 @@
 //
 // The shell around the pure reconciler: dump the kernel, diff, write the minimal operations. It runs
 // on start, on reload, on every health change and every `period` ms, so hand edits (ipvsadm -D/-d/-e/-C)
-// are repaired within one period and counted as drift. The services it owns are remembered in a state
+// are repaired within one period and counted as drift (period 0: as keepalived, they stay until the next
+// reload or health change; status shows them meanwhile, observe()). The services it owns are remembered in a state
 // file under /run, so a service removed from the config while the agent was down is still cleaned up.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -64,6 +65,8 @@ export class IpvsManager {
   private lastStats = new Map<string, IpvsDestInfo[]>();
   /** lastStats, or after writes the table just written (what status shows) */
   private shownStats = new Map<string, IpvsDestInfo[]>();
+  /** per virtual server name, destination id -> the weight this agent sets (config, health, drain) */
+  private wanted = new Map<string, Map<string, number>>();
 
   /** Destinations with counters per virtual server name, from the last dump and the writes after it. */
   get stats(): ReadonlyMap<string, IpvsDestInfo[]> {
@@ -122,6 +125,29 @@ export class IpvsManager {
     for (const id of [...this.health.keys()]) if (!keep(id)) this.health.delete(id);
   }
 
+  /** The weight this agent sets for a destination of virtual server `name` (undefined: not one of its own). */
+  wantedWeight(name: string, dest: IpvsDestKey): number | undefined {
+    return this.wanted.get(name)?.get(destId(dest));
+  }
+
+  /**
+   * The kernel as it is now, for status, changing nothing: a hand edit shows (weight beside
+   * wantedWeight) until the next pass repairs it, which with no period is the next reload or health
+   * change. Waits for a pass in progress so it never shows its half-written table.
+   */
+  async observe(): Promise<void> {
+    await this.running;
+    const desired = desiredTable(this.vss, this.health, this.drainingDests());
+    this.noteWanted(desired);
+    await this.dump(desired);
+    this.shownStats = this.lastStats;
+  }
+
+  private noteWanted(desired: VirtualService[]): void {
+    const names = new Map(Object.entries(this.vss).map(([n, vs]) => [serviceId(serviceKeyOf(vs)), n]));
+    this.wanted = new Map(desired.map((v) => [names.get(serviceId(v.service)) ?? "", new Map(v.dests.map((d) => [destId(d), d.weight]))]));
+  }
+
   /** One pass; concurrent calls coalesce into at most one more pass after the running one. */
   reconcile(): Promise<ReconcileReport> {
     if (this.running) {
@@ -159,6 +185,7 @@ export class IpvsManager {
   private async pass(): Promise<ReconcileReport> {
     const t0 = performance.now();
     const desired = desiredTable(this.vss, this.health, this.drainingDests());
+    this.noteWanted(desired);
     const desiredKey = JSON.stringify(desired);
     const kernel = await this.dump(desired);
     const ops = reconcile(desired, kernel, this.owned);

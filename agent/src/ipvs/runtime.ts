@@ -21,7 +21,13 @@ export interface DestStatus {
   address: string;
   port: number;
   forwarding: string;
+  /** in the kernel now */
   weight: number;
+  /**
+   * what this agent sets (the config's, or what health checks and draining made of it): differs from
+   * weight only after a hand edit (ipvsadm -e), until the next reconcile puts it back
+   */
+  wantedWeight?: number;
   health: "up" | "down" | "unknown" | "unchecked";
   detail?: string;
   activeConns: number;
@@ -144,9 +150,11 @@ export class IpvsRuntime {
     }
   }
 
-  status(): VirtualServerStatus[] {
+  /** The table as the kernel holds it now (a fresh read), with health and the weights this agent sets. */
+  async status(): Promise<VirtualServerStatus[]> {
     const cfg = this.cfg;
     if (!cfg || !this.manager) return [];
+    await this.manager.observe();
     const health = this.health?.states() ?? new Map();
     return Object.entries(cfg.virtualServers).map(([name, vs]) => ({
       name,
@@ -159,6 +167,7 @@ export class IpvsRuntime {
           port: d.dest.port,
           forwarding: d.dest.fwd,
           weight: d.dest.weight,
+          wantedWeight: this.manager!.wantedWeight(name, d.dest),
           health: h ? (h.up === undefined ? "unknown" : h.up ? "up" : "down") : "unchecked",
           detail: h?.detail,
           activeConns: d.activeConns,

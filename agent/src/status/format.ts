@@ -57,6 +57,10 @@ export function formatStatusTable(status: AgentStatus): string {
 
 const IPVS_HEADERS = ["  -> real server", "forward", "weight", "health", "active", "inactive", "conns"];
 
+/** The kernel's weight, and the agent's beside it while they differ (a hand edit not yet repaired). */
+const weightShown = (d: { weight: number; wantedWeight?: number }) =>
+  d.wantedWeight === undefined || d.wantedWeight === d.weight ? String(d.weight) : `${d.weight} (agent sets ${d.wantedWeight})`;
+
 /** ipvsadm -Ln in spirit, with each real server's health beside its counters. */
 function ipvsLines(vss: VirtualServerStatus[]): string[] {
   return vss.flatMap((vs) => [
@@ -64,7 +68,7 @@ function ipvsLines(vss: VirtualServerStatus[]): string[] {
     `${vs.service} ${vs.scheduler} (${vs.name})`,
     ...table([
       IPVS_HEADERS,
-      ...vs.dests.map((d) => [`  -> ${d.address}:${d.port}`, d.forwarding, String(d.weight), d.health, String(d.activeConns), String(d.inactiveConns), String(d.conns)]),
+      ...vs.dests.map((d) => [`  -> ${d.address}:${d.port}`, d.forwarding, weightShown(d), d.health, String(d.activeConns), String(d.inactiveConns), String(d.conns)]),
     ]),
   ]);
 }

@@ -97,6 +97,9 @@ export interface HostAccess {
  * The cluster the lab deploys, as the seeds build theirs: one VIP held by VRRP (the first director at
  * priority 150, the others 100 and below), rr over every real server by direct routing, each checked
  * by a TCP connect. Advert 0.2 s keeps failover under a second, so the lab shows it without waiting.
+ * The agents repair IPVS on reload and health changes only (ipvsReconcileInterval 0, as keepalived
+ * does), so a hand `ipvsadm -e` stays until `pulumi up`, and `lvsctl lab drift` can show the refresh
+ * reporting it; the default periodic repair is tested on its own (test/ipvs/agent-drift.uml.ts).
  */
 export function labClusterSpec(t: Topology, access: HostAccess): ClusterSpecInput {
   const connection = (h: LabHost) => {
@@ -106,7 +109,7 @@ export function labClusterSpec(t: Topology, access: HostAccess): ClusterSpecInpu
   };
   const directors = byRole(t, "director");
   return {
-    directors: directors.map((d) => ({ name: d.name, address: d.address, connection: connection(d) })),
+    directors: directors.map((d) => ({ name: d.name, address: d.address, connection: connection(d), global: { ipvsReconcileInterval: 0 } })),
     vips: [
       {
         name: "web",

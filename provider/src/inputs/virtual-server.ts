@@ -24,6 +24,8 @@ export const VirtualServerDestination = z.object({
   port: z.number(),
   forwarding: z.string(),
   weight: z.number(),
+  /** the weight the agent sets; differs from weight after a hand edit (ipvsadm -e) it has not repaired yet */
+  wantedWeight: z.number().optional(),
   /** up, down, unknown (not checked yet) or unchecked (no health check) */
   health: z.string(),
   activeConns: z.number(),

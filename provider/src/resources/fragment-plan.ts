@@ -54,6 +54,8 @@ export interface HostChange {
   conn: ConnectionT;
   agent: AgentAccess;
   files: Array<{ path: string; text: string | undefined }>;
+  /** reload the agent even if no file changes: what it applied differs from its files (a hand edit) */
+  reapply?: boolean;
 }
 
 /** The same machine, however it is logged in to: host and port, and the jump it is reached through. */
@@ -151,8 +153,10 @@ export interface FragmentResource<T> {
   inputKeys: readonly string[];
   /** the outputs computed from (possibly drifted) inputs */
   outputs(inputs: Obj): Obj;
-  /** the inputs as the directors' fragments (parsed, in the order of locations) say */
-  asFound(declared: Obj, configs: Array<Obj | undefined>): Obj;
+  /** the inputs as the directors' fragments (parsed, in the order of locations) and agents say */
+  asFound(declared: Obj, configs: Array<Obj | undefined>, statuses: Array<AgentStatus | string>): Obj;
+  /** hosts whose agent, by a state's live outputs, runs something other than its files say */
+  unsettled?(state: Obj): string[];
   /** live outputs from each director's agent */
   live(name: string, locations: Location[], statuses: Array<AgentStatus | string>): Obj;
 }
@@ -164,7 +168,7 @@ export interface FragmentResource<T> {
 export function readAnswer<T>(r: FragmentResource<T>, state: Obj, readings: Reading[]): { props: Obj; inputs: Obj } | undefined {
   if (readings.every((x) => x.text === undefined)) return undefined;
   const declared = inputsOf(r.inputKeys, state);
-  const found = r.asFound(declared, readings.map((x) => parseFragment(x.text)));
+  const found = r.asFound(declared, readings.map((x) => parseFragment(x.text)), readings.map((x) => x.status));
   const live = r.live(String(declared.name), r.locations(state), readings.map((x) => x.status));
   return { inputs: found, props: { ...found, ...r.outputs(found), ...live } };
 }

@@ -62,10 +62,11 @@ async function applyOnHost(h: HostSession, run: HostRun, what: string): Promise<
     await h.step(`${f.text === undefined ? "remove" : "write"} ${f.path}`, (ssh) => put(ssh, f.path, f.text));
     log(h.host, what, `${f.text === undefined ? "removed" : "wrote"} ${f.path}`);
   }
-  if (run.done.length === 0) return;
-  const removalsOnly = run.change.files.every((f) => f.text === undefined);
+  if (run.done.length === 0 && !run.change.reapply) return;
+  const removalsOnly = run.done.length > 0 && run.change.files.every((f) => f.text === undefined);
   run.applied = await reload(h, run.change.agent, removalsOnly);
-  log(h.host, what, run.applied ? "agent reloaded" : "no agent running there: nothing to reload");
+  const why = run.done.length === 0 ? " (its files were right; what it ran was not: a hand edit)" : "";
+  log(h.host, what, run.applied ? `agent reloaded${why}` : "no agent running there: nothing to reload");
 }
 
 async function rollBack(h: HostSession, run: HostRun, what: string): Promise<RollbackNote> {
@@ -132,7 +133,9 @@ export function fragmentHandler<T extends Obj>(r: FragmentResource<T>): Resource
     },
     async update(_id, olds, news) {
       const v = r.parse(news);
-      await applyChanges(what(v), changesFor(r.locations(olds), r.placements(v)));
+      const unsettled = new Set(r.unsettled?.(olds) ?? []);
+      const changes = changesFor(r.locations(olds), r.placements(v)).map((c) => (unsettled.has(c.conn.host) ? { ...c, reapply: true } : c));
+      await applyChanges(what(v), changes);
       return outs(v);
     },
     async delete(id, props) {

@@ -5,7 +5,7 @@ import type { AgentStatus } from "../../../agent/src/status/format.ts";
 import type { VirtualServerStatus } from "../../../agent/src/ipvs/runtime.ts";
 import { VirtualServerInputs } from "../inputs/virtual-server.ts";
 import { parseFragment } from "./fragment-plan.ts";
-import { virtualServerAsFound, virtualServerLive, virtualServerLocations, virtualServerPlacements } from "./virtual-server-state.ts";
+import { virtualServerAsFound, virtualServerLive, virtualServerLocations, virtualServerPlacements, virtualServerUnsettled } from "./virtual-server-state.ts";
 
 const director = (host: string) => ({ host, password: "pw", insecureIgnoreHostKey: true, configDir: `/tmp/${host}/conf.d`, statusSocket: `/tmp/${host}/agent.sock` });
 const vs = (extra: Record<string, unknown> = {}) =>
@@ -90,5 +90,30 @@ describe("a VirtualServer's live table", () => {
       destinations: [{ address: "10.0.0.11", port: 80, forwarding: "DR", weight: 2, health: "up", activeConns: 1, inactiveConns: 3 }],
     });
     assert.equal(live.directorStatus[1]!.error, "the agent runs no virtual server http");
+  });
+});
+
+describe("a VirtualServer whose kernel weight was edited by hand (ipvsadm -e), not yet repaired", () => {
+  const dest = (address: string, weight: number, wantedWeight: number) =>
+    ({ address, port: 80, forwarding: "route", weight, wantedWeight, health: "up", activeConns: 0, inactiveConns: 0, conns: 0, inBytes: 0, outBytes: 0 }) as const;
+  const agent = (dests: VirtualServerStatus["dests"]): AgentStatus => ({ instances: [], virtualServers: [{ name: "http", service: "TCP 10.0.0.100:80", scheduler: "wrr", dests }] }) as unknown as AgentStatus;
+
+  it("shows the kernel's weight under that real server, the directors still holding their fragments", () => {
+    const statuses = [agent([dest("10.0.0.11", 9, 2), dest("10.0.0.12", 1, 1)]), agent([dest("10.0.0.11", 2, 2), dest("10.0.0.12", 1, 1)])];
+    const found = virtualServerAsFound(vs(), files(vs()), statuses);
+    const untouched = virtualServerAsFound(vs(), files(vs())).realServers as Array<{ weight?: number }>;
+    assert.deepEqual((found.realServers as Array<{ weight?: number }>).map((r) => r.weight), [9, untouched[1]!.weight]);
+    assert.deepEqual(hosts(found), ["d1", "d2"]);
+  });
+
+  it("a weight health checks lowered (the agent set it) is no drift", () => {
+    const found = virtualServerAsFound(vs(), files(vs()), [agent([dest("10.0.0.11", 0, 0), dest("10.0.0.12", 1, 1)]), "lvs-agent status: no agent"]);
+    assert.deepEqual(found, vs());
+  });
+
+  it("the update reloads exactly the directors whose kernel differs, though their files are right", () => {
+    const live = virtualServerLive("http", virtualServerLocations(vs()), [agent([dest("10.0.0.11", 9, 2)]), agent([dest("10.0.0.11", 2, 2)])]);
+    assert.deepEqual(virtualServerUnsettled({ ...vs(), ...live }), ["d1"]);
+    assert.deepEqual(virtualServerUnsettled(vs()), []);
   });
 });

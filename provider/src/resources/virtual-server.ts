@@ -3,7 +3,9 @@
 import { VirtualServerInputs } from "../inputs/virtual-server.ts";
 import { virtualServerOutputs } from "../planner/virtual-server.ts";
 import { fragmentHandler } from "./fragment.ts";
-import { VIRTUAL_SERVER_INPUT_KEYS, virtualServerAsFound, virtualServerId, virtualServerLive, virtualServerLocations, virtualServerPlacements } from "./virtual-server-state.ts";
+import {
+  VIRTUAL_SERVER_INPUT_KEYS, virtualServerAsFound, virtualServerId, virtualServerLive, virtualServerLocations, virtualServerPlacements, virtualServerUnsettled,
+} from "./virtual-server-state.ts";
 
 export const virtualServerHandler = fragmentHandler<VirtualServerInputs>({
   kind: "virtual server",
@@ -15,4 +17,5 @@ export const virtualServerHandler = fragmentHandler<VirtualServerInputs>({
   outputs: (vs) => virtualServerOutputs(vs as VirtualServerInputs),
   asFound: virtualServerAsFound,
   live: virtualServerLive,
+  unsettled: virtualServerUnsettled,
 });
