@@ -32,3 +32,11 @@ test("what no input shows is drift: files, a fragment the provider would not wri
   assert.deepEqual(r.drift, ["lib/lvs-agent.mjs: sha256 differs", "director.json is not a fragment this provider writes", "service definition changed", "agent status: ECONNREFUSED"]);
   assert.deepEqual(r.inputs.sysctls, declared.sysctls, "kept as declared when the file cannot say");
 });
+
+test("an import writes only the global settings that are not at their default", () => {
+  const fragment = JSON.stringify({ global: { ipvsReconcileInterval: 0, metricsListen: "127.0.0.1:9572", scriptUser: "nobody", stateDir: "/run/lvs-agent", statusSocket: "/run/lvs-agent/agent.sock" }, sysctls: {} });
+  const imported = directorAsFound({ connection: { host: "10.0.0.2" } }, found({ fragment }), SERVICE, { version: "0.1.0" }, true);
+  assert.deepEqual(imported.inputs.global, { ipvsReconcileInterval: 0 });
+  const plain = JSON.stringify({ global: { metricsListen: "127.0.0.1:9572", scriptUser: "nobody", stateDir: "/run/lvs-agent", statusSocket: "/run/lvs-agent/agent.sock", ipvsReconcileInterval: 5 }, sysctls: {} });
+  assert.equal("global" in directorAsFound({ connection: { host: "10.0.0.2" } }, found({ fragment: plain }), SERVICE, { version: "0.1.0" }, true).inputs, false);
+});

@@ -4,6 +4,7 @@
 // director.json holds. What no input can show (files of the install modified, the service definition
 // edited, director.json no longer JSON) goes to the `drift` output, which Diff also turns into an update.
 import { isDeepStrictEqual } from "node:util";
+import { GlobalSettings } from "../../../agent/src/config/schema.ts";
 import { isObject, type Obj } from "../inputs/common.ts";
 import { directorFragment } from "../planner/director.ts";
 import { fragmentText } from "../planner/fragments.ts";
@@ -50,7 +51,17 @@ export function directorAsFound(declared: Obj, found: Found, wantedServiceText: 
     running: found.service.running,
     ...(fragment && { global: fragment.global, sysctls: fragment.sysctls }),
   };
+  // An import writes only what differs from the defaults, as a program would.
+  if (importing && isObject(inputs.global)) inputs.global = withoutDefaults(inputs.global);
   // An input absent from the program stays absent when the host holds its default.
   for (const k of ["global", "sysctls"]) if (inputs[k] === undefined) delete inputs[k];
   return { inputs, drift };
+}
+
+const GLOBAL_DEFAULTS: Obj = GlobalSettings.parse({});
+
+/** The global settings that are not at their default; undefined when none is. */
+function withoutDefaults(global: Obj): Obj | undefined {
+  const set = Object.entries(global).filter(([k, v]) => !isDeepStrictEqual(v, GLOBAL_DEFAULTS[k]));
+  return set.length > 0 ? Object.fromEntries(set) : undefined;
 }
