@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { isRoot } from "../test/helpers/netns.ts";
 import { CASES, benchFailover, type Case } from "./failover.ts";
 import { benchIdle } from "./idle.ts";
-import { benchChecks } from "./checks.ts";
+import { benchHealthChecks } from "./health-checks.ts";
 import { benchIpvs } from "./ipvs.ts";
 import { benchProvider } from "./provider.ts";
 import { benchLab } from "./lab.ts";
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   for (const b of opts.benches) {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
     else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
-    else if (b === "ipvs") for (const line of [...(await benchIpvs()), ...(await benchChecks())]) console.log(line);
+    else if (b === "ipvs") for (const line of [...(await benchIpvs()), ...(await benchHealthChecks())]) console.log(line);
     else if (b === "lab") for (const line of await benchLab(opts.runs)) console.log(line);
     else if (b === "freeze") await benchFreeze({ runs: opts.runs });
     else if (b === "loss") await benchLoss({ windowS: opts.windowS });

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSpec, type ClusterSpecInput } from "../provider/src/cluster/spec.ts";
 import { planCluster } from "../provider/src/cluster/plan.ts";
-import { Director, RealServer, Vip, VirtualServer, type Connection, type DeepInput } from "./index.ts";
+import { Director, RealServer, Vip, VirtualServer, type Connection, type DeepInput } from "./resources.ts";
 
 export type { ClusterSpecInput };
 

@@ -47,16 +47,16 @@ export class Agent implements InstanceHost {
   }
 
   /** Load and validate, including what only the kernel can tell (IPVS present, schedulers known). */
-  private async loadChecked(): Promise<LoadResult> {
+  private async loadValidated(): Promise<LoadResult> {
     const r = await this.load();
     if (!r.ok) return r;
-    const problems = await this.ipvs.check(r.config);
+    const problems = await this.ipvs.validate(r.config);
     return problems.length ? { ok: false, problems } : r;
   }
 
   /** First load: a bad config is fatal here, with every problem listed. */
   async start(): Promise<void> {
-    const r = await this.loadChecked();
+    const r = await this.loadValidated();
     if (!r.ok) throw new Error(`invalid configuration:\n  ${r.problems.join("\n  ")}`);
     this.config = r.config;
     this.sources = r.sources;
@@ -108,7 +108,7 @@ export class Agent implements InstanceHost {
   }
 
   private async doReload(): Promise<ReloadOutcome> {
-    const r = await this.loadChecked();
+    const r = await this.loadValidated();
     if (!r.ok) {
       this.log.error("reload rejected; running configuration kept", { event: "agent.reload", problems: r.problems });
       this.metrics.reloads.inc({ result: "rejected" });

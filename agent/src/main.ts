@@ -1,4 +1,5 @@
-// lvs-agent command line: run | check | reload | status [--json].
+// lvs-agent command line: run | validate | reload | status [--json]; `check` is validate's old name,
+// still accepted. A thin shell: loading and validating live in config/, running in daemon.ts.
 import { parseArgs } from "node:util";
 import { loadConfigDir, loadConfigFile, type LoadResult } from "./config/load.ts";
 import { loadKeepalivedConf } from "./keepalived/load.ts";
@@ -11,7 +12,7 @@ import { GlobalSettings, type AgentConfig } from "./config/schema.ts";
 
 const USAGE = `usage: lvs-agent <command> [options]
   run      run the agent in the foreground
-  check    validate the configuration and exit (0 valid, 1 invalid)
+  validate load the configuration, list every problem and exit (0 valid, 1 invalid), like keepalived -t
   reload   ask the running agent to reload its configuration
   status   show the running agent's instances (--json for JSON)
 options:
@@ -76,7 +77,7 @@ async function socketPath(o: Opts): Promise<string> {
   return r.ok ? r.config.global.statusSocket : GlobalSettings.parse({}).statusSocket;
 }
 
-async function check(o: Opts): Promise<number> {
+async function validate(o: Opts): Promise<number> {
   const r = await loader(o)();
   if (r.ok) {
     const n = Object.keys(r.config.instances).length;
@@ -85,6 +86,15 @@ async function check(o: Opts): Promise<number> {
   }
   console.error(`configuration invalid:\n  ${r.problems.join("\n  ")}`);
   return 1;
+}
+
+/**
+ * `check`, validate's name until "check" came to mean only the Pulumi provider's Check: scripts in the
+ * wild still call it, so it keeps working and says once, on stderr (stdout stays validate's), what to use.
+ */
+async function deprecatedCheck(o: Opts): Promise<number> {
+  console.error("lvs-agent: the check command is deprecated, use lvs-agent validate (same options)");
+  return validate(o);
 }
 
 async function run(o: Opts): Promise<number> {
@@ -123,7 +133,7 @@ async function status(o: Opts): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (o: Opts) => Promise<number>> = { run, check, reload, status };
+const COMMANDS: Record<string, (o: Opts) => Promise<number>> = { run, validate, check: deprecatedCheck, reload, status };
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = options(argv);

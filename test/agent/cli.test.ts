@@ -1,4 +1,4 @@
-// `lvs-agent check` and `lvs-agent run` failing the way an operator needs: every problem at once, each
+// `lvs-agent validate` and `lvs-agent run` failing the way an operator needs: every problem at once, each
 // naming its field (and file), and a run that cannot work exits at once saying why.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { lvsAgent } from "./fixtures/ops.ts";
 
 const NOBODY = 65534;
 
-test("check, and run refusing to start", { timeout: 60_000 }, async () => {
+test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
   const tmp = mkdtempSync("/tmp/lvs-cli-");
   chmodSync(tmp, 0o755);
   const lab = Lab.create([{ name: "d1", addr: "10.66.0.11/24" }]);
@@ -45,9 +45,9 @@ test("check, and run refusing to start", { timeout: 60_000 }, async () => {
     const valid = file("valid.json", { instances: { VI_1: good, VI_2: { ...good, vrid: 2, version: 2, advertInterval: 1, virtualAddresses: [{ address: "10.66.0.101" }] } } });
 
     const [rBad, rDir, rValid, rRunBad] = await Promise.all([
-      lvsAgent(d1, ["check", "--config", bad]),
-      lvsAgent(d1, ["check", "--config-dir", dir]),
-      lvsAgent(d1, ["check", "--config", valid]),
+      lvsAgent(d1, ["validate", "--config", bad]),
+      lvsAgent(d1, ["validate", "--config-dir", dir]),
+      lvsAgent(d1, ["validate", "--config", valid]),
       lvsAgent(d1, ["run", "--config", bad]),
     ]);
 
@@ -103,7 +103,7 @@ test("check, and run refusing to start", { timeout: 60_000 }, async () => {
     // --- run without CAP_NET_RAW, as nobody, with a socket path nobody can create
     const unpriv = file("unpriv.json", { global: { statusSocket: join(sockDir, "b.sock"), metricsListen: "" }, instances: { VI_1: good } });
     const setpriv = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"];
-    const whoami = await lvsAgent(d1, ["check", "--config", unpriv], setpriv);
+    const whoami = await lvsAgent(d1, ["validate", "--config", unpriv], setpriv);
     assert.equal(whoami.code, 0, `the unprivileged user cannot even read the config: ${whoami.stderr}`);
     const rCap = await lvsAgent(d1, ["run", "--config", unpriv], setpriv);
     assert.notEqual(rCap.code, 0);

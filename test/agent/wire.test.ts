@@ -131,8 +131,8 @@ test("a flood of bad VRRP leaves the master up and MASTER, every kind counted; t
     const rejected = await lvsAgent(d1, ["reload", "--socket", socket]);
     assert.equal(rejected.code, 1);
     assert.match(rejected.stderr, /50-bad\.json: instances\.VI_X\.auth\.password: /);
-    const checked = await lvsAgent(d1, ["check", "--config-dir", confDir]);
-    assert.equal(checked.code, 1);
+    const validated = await lvsAgent(d1, ["validate", "--config-dir", confDir]);
+    assert.equal(validated.code, 1);
     const [table, json] = await Promise.all([lvsAgent(d1, ["status", "--socket", socket]), lvsAgent(d1, ["status", "--json", "--socket", socket])]);
     const outputs: Record<string, string> = {
       "agent log (master)": a.lines.map((l) => l.text).join("\n"),
@@ -141,7 +141,7 @@ test("a flood of bad VRRP leaves the master up and MASTER, every kind counted; t
       "status --json": json.stdout + json.stderr,
       "metrics": (await scrape(d1)).text,
       "rejected reload": rejected.stdout + rejected.stderr,
-      "check": checked.stdout + checked.stderr,
+      "validate": validated.stdout + validated.stderr,
     };
     assert.ok(outputs["agent log (master)"]!.split("\n").length > 100, "expected a busy debug log");
     for (const [what, text] of Object.entries(outputs)) {

@@ -128,17 +128,17 @@ const getpid = k.load("libc.so.6").func("int getpid()"); console.log(getpid() ==
   }
 });
 
-test("bin/lvs-agent check: 0 for a valid config, 1 for an invalid one; through a symlink too", () => {
+test("bin/lvs-agent validate: 0 for a valid config, 1 for an invalid one; through a symlink too", () => {
   const valid = join(tmp, "valid.json");
   const invalid = join(tmp, "invalid.json");
   writeFileSync(valid, JSON.stringify({ instances: { VI_1: { interface: "eth0", vrid: 51, priority: 100, virtualAddresses: [{ address: "10.0.0.100/24" }] } } }));
   writeFileSync(invalid, JSON.stringify({ instances: { VI_1: { interface: "eth0", vrid: 300, priority: 100, virtualAddresses: [] } } }));
   symlinkSync(join(root, "bin/lvs-agent"), join(tmp, "lvs-agent-link"));
   for (const launcher of [join(root, "bin/lvs-agent"), join(tmp, "lvs-agent-link")]) {
-    const good = sh(launcher, ["check", "--config", valid]);
+    const good = sh(launcher, ["validate", "--config", valid]);
     assert.equal(good.status, 0, good.stderr);
     assert.match(good.stdout, /configuration valid: 1 instance/);
-    const bad = sh(launcher, ["check", "--config", invalid]);
+    const bad = sh(launcher, ["validate", "--config", invalid]);
     assert.equal(bad.status, 1, bad.stdout);
     assert.match(bad.stderr, /configuration invalid/);
   }

@@ -1,4 +1,4 @@
-// `lvs-agent check --keepalived-conf FILE` on the seeds' keepalived.conf files, and on a config split over
+// `lvs-agent validate --keepalived-conf FILE` on the seeds' keepalived.conf files, and on a config split over
 // includes with problems in several files: exit 0 for a config the agent can run, 1 with every problem
 // named by file:line otherwise. Notes (what was accepted but not applied) go to the JSON log.
 import { test } from "node:test";
@@ -35,9 +35,9 @@ function notes(r: Result): string[] {
     .map((rec) => rec.msg);
 }
 
-test("check accepts the seeds' configs the agent can run, and names vrrp_strict's line in seed 002's", { timeout: 60_000 }, async () => {
+test("validate accepts the seeds' configs the agent can run, and names vrrp_strict's line in seed 002's", { timeout: 60_000 }, async () => {
   const runnable = ["keepalived-master.conf", "keepalived-slave.conf", "keepalived-slave.flattened.conf", "lvs-dr-ens33.conf"];
-  const results = await Promise.all([...runnable, "lvs-dr.conf"].map((f) => lvsAgent(["check", "--keepalived-conf", join(FIXTURES, f)])));
+  const results = await Promise.all([...runnable, "lvs-dr.conf"].map((f) => lvsAgent(["validate", "--keepalived-conf", join(FIXTURES, f)])));
   runnable.forEach((f, i) => {
     const r = results[i]!;
     assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);
@@ -52,7 +52,7 @@ test("check accepts the seeds' configs the agent can run, and names vrrp_strict'
   );
 });
 
-test("check through includes: the files read are counted, problems name the included file's line", { timeout: 60_000 }, async () => {
+test("validate through includes: the files read are counted, problems name the included file's line", { timeout: 60_000 }, async () => {
   const dir = mkdtempSync("/tmp/lvs-kaconf-");
   try {
     mkdirSync(join(dir, "conf.d"));
@@ -60,13 +60,13 @@ test("check through includes: the files read are counted, problems name the incl
     writeFileSync(join(dir, "keepalived.conf"), "global_defs {\n  router_id lvs-1\n}\ninclude conf.d/*.conf\n");
     writeFileSync(join(dir, "conf.d/10-vrrp.conf"), master.slice(0, master.indexOf("# 配置keepalive")));
     writeFileSync(join(dir, "conf.d/20-vs.conf"), master.slice(master.indexOf("# 配置keepalive")));
-    const good = await lvsAgent(["check", "--keepalived-conf", join(dir, "keepalived.conf")]);
+    const good = await lvsAgent(["validate", "--keepalived-conf", join(dir, "keepalived.conf")]);
     assert.equal(good.code, 0, good.stdout + good.stderr);
     assert.equal(good.stdout, "configuration valid: 1 instance(s) from 3 file(s)\n");
 
     writeFileSync(join(dir, "conf.d/20-vs.conf"), "virtual_server 172.20.128.2 80 {\n  lb_algo rr\n  lb_kind DR\n  persistence_timeout 50\n  real_server 172.16.16.177 80 {\n    weight -1\n  }\n  hysteresis 1\n}\n");
     writeFileSync(join(dir, "conf.d/30-bad.conf"), "vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 33\n  virtual_ipaddress {\n    172.20.128.5/24\n  }\n}\n");
-    const bad = await lvsAgent(["check", "--keepalived-conf", join(dir, "keepalived.conf")]);
+    const bad = await lvsAgent(["validate", "--keepalived-conf", join(dir, "keepalived.conf")]);
     assert.equal(bad.code, 1);
     assert.deepEqual(bad.stderr.split("\n").filter((l) => l.startsWith("  ")), [
       `  ${dir}/conf.d/20-vs.conf:6: weight: must be 0-65535 (lvs-agent virtualServers["172.20.128.2:80"].realServers[0].weight)`,

@@ -33,11 +33,26 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** lvs-agent validates a config and names what is wrong in a bad one: the real program ran. */
 function assertAgentWorks(argv: string[], cwd: string): void {
-  const good = run(argv[0]!, [...argv.slice(1), "check", "--config", join(tmp, "agent.json")], cwd);
-  assert.equal(good.status, 0, `${argv.join(" ")} check: ${good.stderr}`);
+  const good = run(argv[0]!, [...argv.slice(1), "validate", "--config", join(tmp, "agent.json")], cwd);
+  assert.equal(good.status, 0, `${argv.join(" ")} validate: ${good.stderr}`);
   assert.match(good.stdout, /configuration valid: 1 instance\(s\) from 1 file\(s\)/);
-  const bad = run(argv[0]!, [...argv.slice(1), "check", "--config", join(tmp, "missing.json")], cwd);
+  const bad = run(argv[0]!, [...argv.slice(1), "validate", "--config", join(tmp, "missing.json")], cwd);
   assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /missing\.json/);
+}
+
+/**
+ * `lvs-agent check`, validate's old name, as scripts written for it call it: the same answer and exit
+ * status, and one line on stderr saying to use validate.
+ */
+function assertCheckStillValidates(lvsAgent: string, cwd: string): void {
+  const good = run(lvsAgent, ["check", "--config", join(tmp, "agent.json")], cwd);
+  assert.equal(good.status, 0, `${lvsAgent} check: ${good.stderr}`);
+  assert.match(good.stdout, /configuration valid: 1 instance\(s\) from 1 file\(s\)/);
+  assert.deepEqual(good.stderr.split("\n").filter(Boolean), ["lvs-agent: the check command is deprecated, use lvs-agent validate (same options)"]);
+  const bad = run(lvsAgent, ["check", "--config", join(tmp, "missing.json")], cwd);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^lvs-agent: the check command is deprecated, use lvs-agent validate/);
   assert.match(bad.stderr, /missing\.json/);
 }
 
@@ -70,6 +85,7 @@ test("from a checkout: bin/lvs-agent, npx lvs-agent and bin/pulumi-resource-lvs"
 test("from the package installed with npm into a project outside the repository", async () => {
   const bin = join(installed, "node_modules/.bin");
   assertAgentWorks([join(bin, "lvs-agent")], installed);
+  assertCheckStillValidates(join(bin, "lvs-agent"), installed);
   assertAgentWorks(["npx", "--offline", "lvs-agent"], installed);
   await assertPluginServes(join(bin, "pulumi-resource-lvs"), installed);
 });

@@ -3,7 +3,7 @@
 // (lb_algo -> scheduler, lb_kind -> forwarding, delay_loop -> a check's interval, inhibit_on_failure).
 import { z } from "zod";
 import { isIPv4 } from "node:net";
-import { HealthCheck } from "./checks.ts";
+import { HealthCheck } from "./health-checks.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const port = z.number().int().min(1).max(65535);

@@ -66,11 +66,11 @@ async function readFragment(path: string, label: string): Promise<ReadOutcome> {
     const at = locateJsonError(text);
     return { problems: [at ? `${label}:${at.line}:${at.column}: invalid JSON: ${at.reason}` : `${label}: invalid JSON`] };
   }
-  return checkShape(data, path, label);
+  return validateShape(data, path, label);
 }
 
 /** A fragment holds only the known sections, each an object; anything else is named with its file. */
-function checkShape(data: unknown, path: string, label: string): ReadOutcome {
+function validateShape(data: unknown, path: string, label: string): ReadOutcome {
   if (!isObject(data)) return { problems: [`${label}: must be a JSON object with any of ${SECTION_LIST.replace(" or ", " and/or ")}`] };
   const problems: string[] = [];
   for (const [key, value] of Object.entries(data)) {
@@ -88,10 +88,10 @@ function mergeAndValidate(outcomes: ReadOutcome[]): LoadResult {
   const fragments = outcomes.flatMap((o) => ("fragment" in o ? [o.fragment] : []));
   const { merged, owners, conflicts } = merge(fragments);
   problems.push(...conflicts);
-  const checked = checkConfig(merged);
-  problems.push(...checked.problems.map((p) => attribute(p, owners)));
-  if (problems.length > 0 || !checked.config) return { ok: false, problems };
-  return { ok: true, config: checked.config, sources: fragments.map((f) => f.path) };
+  const validated = checkConfig(merged);
+  problems.push(...validated.problems.map((p) => attribute(p, owners)));
+  if (problems.length > 0 || !validated.config) return { ok: false, problems };
+  return { ok: true, config: validated.config, sources: fragments.map((f) => f.path) };
 }
 
 function merge(fragments: Fragment[]): { merged: Obj; owners: Owners; conflicts: string[] } {

@@ -1,7 +1,7 @@
 // Cross-field rules of the IPVS part of AgentConfig, on the raw input like validate.ts's rules, so
 // every problem is reported at once, each naming the virtual server (and real server) it is about.
-import { checkSysctls } from "../net/sysctl.ts";
-import type { PathSegment, Problem } from "./validate.ts";
+import { sysctlProblems } from "../net/sysctl.ts";
+import type { PathSegment, Problem } from "./problem.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -58,7 +58,7 @@ export function ipvsProblems(input: Obj, instances: Obj): Problem[] {
     else if (key) services.set(key, name);
   }
   if (isObject(input.sysctls)) {
-    for (const p of checkSysctls(input.sysctls as Record<string, number | string>)) out.push({ path: ["sysctls", p.key], message: p.message });
+    for (const p of sysctlProblems(input.sysctls as Record<string, number | string>)) out.push({ path: ["sysctls", p.key], message: p.message });
   }
   const sync = input.syncDaemon;
   if (isObject(sync) && typeof sync.followInstance === "string" && !(sync.followInstance in instances)) {

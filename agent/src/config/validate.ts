@@ -7,12 +7,11 @@ import { z } from "zod";
 import { AgentConfig, VrrpInstance, TrackScript, type AgentConfig as AgentConfigT } from "./schema.ts";
 import { parseListen } from "../status/http.ts";
 import { ipvsProblems } from "./validate-ipvs.ts";
+import { formatPath, formatProblem, toSegment, type PathSegment, type Problem } from "./problem.ts";
 
-export type PathSegment = string | number;
-export interface Problem {
-  path: PathSegment[];
-  message: string;
-}
+// Re-exported: callers of checkConfig (the loader, the keepalived converter, the provider's Check) take
+// the problems' vocabulary from the module that produces them.
+export { formatPath, formatProblem, type PathSegment, type Problem };
 
 export type ValidateResult = { ok: true; config: AgentConfigT } | { ok: false; problems: string[] };
 
@@ -32,25 +31,6 @@ export function checkConfig(input: unknown): { config?: AgentConfigT; problems: 
   ];
   if (problems.length > 0 || !parsed.success) return { problems: sortByPath(problems) };
   return { config: applyScriptUser(parsed.data, input), problems: [] };
-}
-
-/** `instances.VI_1.trackScripts[0].name: message` */
-export function formatProblem(p: Problem): string {
-  return p.path.length === 0 ? p.message : `${formatPath(p.path)}: ${p.message}`;
-}
-
-export function formatPath(path: readonly PathSegment[]): string {
-  return path
-    .map((seg, i) => {
-      if (typeof seg === "number") return `[${seg}]`;
-      if (/^[\w-]+$/.test(seg)) return i === 0 ? seg : `.${seg}`;
-      return `[${JSON.stringify(seg)}]`;
-    })
-    .join("");
-}
-
-function toSegment(key: PropertyKey): PathSegment {
-  return typeof key === "number" ? key : String(key);
 }
 
 function sortByPath(problems: Problem[]): Problem[] {

@@ -1,10 +1,12 @@
-// One HealthChecker per checked real server, kept in step with the config: a reload restarts only the
-// checkers whose target or check settings changed, and results flow to the IPVS manager.
+// One HealthChecker per monitored real server (one with a health check), kept in step with the config:
+// a reload restarts only the checkers whose target or health check settings changed, and results flow
+// to the IPVS manager.
 import { isDeepStrictEqual } from "node:util";
-import type { HealthCheckConfig } from "../config/checks.ts";
+import type { HealthCheckConfig } from "../config/health-checks.ts";
 import type { VirtualServerConfig } from "../config/ipvs.ts";
 import type { Logger } from "../log.ts";
-import { HealthChecker, type CheckResult } from "../check/runner.ts";
+import { HealthChecker } from "../health/checker.ts";
+import type { HealthResult } from "../health/core.ts";
 import { realServerId, type Health } from "./desired.ts";
 
 interface Entry {
@@ -14,7 +16,7 @@ interface Entry {
   checker: HealthChecker;
 }
 
-export interface CheckedServer {
+export interface MonitoredServer {
   id: string;
   cfg: HealthCheckConfig;
   address: string;
@@ -22,7 +24,7 @@ export interface CheckedServer {
 }
 
 /** The real servers that have a health check, with the check that applies to each. */
-export function checkedServers(vss: Record<string, VirtualServerConfig>): CheckedServer[] {
+export function monitoredServers(vss: Record<string, VirtualServerConfig>): MonitoredServer[] {
   return Object.entries(vss).flatMap(([name, vs]) =>
     vs.realServers.flatMap((rs) => {
       const cfg = rs.healthCheck === "none" ? undefined : (rs.healthCheck ?? vs.healthCheck);
@@ -33,16 +35,16 @@ export function checkedServers(vss: Record<string, VirtualServerConfig>): Checke
 
 export class HealthSet {
   private readonly entries = new Map<string, Entry>();
-  private readonly last = new Map<string, CheckResult>();
+  private readonly last = new Map<string, HealthResult>();
 
   constructor(
     private readonly log: Logger,
     private readonly onHealth: (id: string, h: Health) => void,
   ) {}
 
-  /** Start, keep or restart checkers to match vss; returns the ids now checked. */
+  /** Start, keep or restart checkers to match vss; returns the ids now monitored. */
   update(vss: Record<string, VirtualServerConfig>): Set<string> {
-    const wanted = new Map(checkedServers(vss).map((c) => [c.id, c]));
+    const wanted = new Map(monitoredServers(vss).map((c) => [c.id, c]));
     for (const [id, e] of this.entries) {
       const w = wanted.get(id);
       if (w && isDeepStrictEqual(w.cfg, e.cfg) && w.address === e.address && w.port === e.port) continue;
@@ -54,7 +56,7 @@ export class HealthSet {
     return new Set(wanted.keys());
   }
 
-  private startOne(w: CheckedServer): void {
+  private startOne(w: MonitoredServer): void {
     const checker = new HealthChecker({
       cfg: w.cfg,
       target: { address: w.address, port: w.port },

@@ -1,5 +1,5 @@
 // The IPVS side of a director at run time: director sysctls, the reconciling manager, the health
-// checkers and the sync daemon, behind three calls the daemon makes: check (before a config is used,
+// checkers and the sync daemon, behind three calls the daemon makes: validate (before a config is used,
 // changing nothing), apply, and onVrrpState. IPVS is opened only when the config asks for it, so a
 // VRRP-only agent runs on kernels without IPVS.
 import { join } from "node:path";
@@ -70,7 +70,7 @@ export class IpvsRuntime {
   }
 
   /** Problems that would make cfg fail on this kernel; nothing is changed. */
-  async check(cfg: AgentConfig): Promise<string[]> {
+  async validate(cfg: AgentConfig): Promise<string[]> {
     if (!needsIpvs(cfg)) return [];
     try {
       this.client ??= await IpvsClient.open();
@@ -86,7 +86,7 @@ export class IpvsRuntime {
     return problems;
   }
 
-  /** Apply a config that passed check(). */
+  /** Apply a config that passed validate(). */
   async apply(cfg: AgentConfig): Promise<void> {
     this.cfg = cfg;
     const changed = await applySysctls(sysctlsFor(cfg));

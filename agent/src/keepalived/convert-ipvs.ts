@@ -10,10 +10,10 @@ import { block, flag, layered, noted, num, put, str, value, type Cx, type Draft,
 
 type VsInput = Required<AgentConfigInput>["virtualServers"][string];
 type RsInput = NonNullable<VsInput["realServers"]>[number];
-type CheckKind = "tcp" | "http" | "https" | "script";
+type HealthCheckKind = "tcp" | "http" | "https" | "script";
 
 /** Every field a check can have; which of them a kind takes is FIELDS[kind]. */
-interface CheckFields {
+interface HealthCheckFields {
   interval: number;
   retries: number;
   delayBeforeRetry: number;
@@ -34,29 +34,29 @@ interface CheckFields {
 const TIMING = ["interval", "retries", "delayBeforeRetry", "warmup"] as const;
 const CONNECT = [...TIMING, "connectTimeout", "port", "bindTo"] as const;
 const HTTP = [...CONNECT, "host", "path", "statusCodes", "digest"] as const;
-const FIELDS: Record<CheckKind, readonly (keyof CheckFields)[]> = {
+const FIELDS: Record<HealthCheckKind, readonly (keyof HealthCheckFields)[]> = {
   tcp: CONNECT,
   http: HTTP,
   https: HTTP,
   script: [...TIMING, "script", "timeout", "dynamicWeight", "user"],
 };
 
-interface CheckDraft extends Draft<CheckFields> {
-  kind: CheckKind;
+interface HealthCheckDraft extends Draft<HealthCheckFields> {
+  kind: HealthCheckKind;
   at: Token;
 }
 
 export interface RealServerDraft extends Draft<RsInput> {
   at: Token;
   /** checker options given on the real server */
-  layer: Draft<CheckFields>;
-  check?: CheckDraft;
+  layer: Draft<HealthCheckFields>;
+  healthCheck?: HealthCheckDraft;
 }
 
 export interface VirtualServerDraft extends Draft<VsInput> {
   at: Token;
   /** checker options given on the virtual server */
-  layer: Draft<CheckFields>;
+  layer: Draft<HealthCheckFields>;
   persistence: { timeout?: number; netmask?: number; at?: Token };
   realServers: RealServerDraft[];
 }
@@ -66,35 +66,35 @@ export interface VirtualServerDraft extends Draft<VsInput> {
 const NB_GET_RETRY = "is keepalived 1.x's name for retry: keepalived 2.x no longer knows it and ignores it (checking with retry 1); lvs-agent applies it as retry";
 
 /** Checker options on their own draft (the checker's, or the layer of a real or virtual server). */
-function timing(): Table<Draft<CheckFields>> {
+function timing(): Table<Draft<HealthCheckFields>> {
   return {
     delay_loop: num("interval"),
     retry: num("retries", { int: true }),
     nb_get_retry: value((st, d, cx) => {
       cx.note(st.keyword, `'nb_get_retry' ${NB_GET_RETRY}`);
-      num<CheckFields>("retries", { int: true }).run(st, d, cx);
+      num<HealthCheckFields>("retries", { int: true }).run(st, d, cx);
     }),
     delay_before_retry: num("delayBeforeRetry"),
     warmup: num("warmup"),
   };
 }
 
-function connecting(): Table<Draft<CheckFields>> {
+function connecting(): Table<Draft<HealthCheckFields>> {
   return { ...timing(), connect_timeout: num("connectTimeout"), connect_port: num("port", { int: true }), bindto: str("bindTo") };
 }
 
 /** The same table applied to the `layer` of a virtual or real server. */
-function onLayer<D extends { layer: Draft<CheckFields> }>(table: Table<Draft<CheckFields>>): Table<D> {
+function onLayer<D extends { layer: Draft<HealthCheckFields> }>(table: Table<Draft<HealthCheckFields>>): Table<D> {
   return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, { kind: e.kind, run: (st, d, cx) => e.run(st, d.layer, cx) } satisfies Entry<D>]));
 }
 
-const LAYER = { ...connecting(), virtualhost: str<CheckFields>("host") };
+const LAYER = { ...connecting(), virtualhost: str<HealthCheckFields>("host") };
 
 // --- checkers ----------------------------------------------------------------------------------------
 
-const TCP_CHECK: Table<CheckDraft> = connecting();
+const TCP_CHECK: Table<HealthCheckDraft> = connecting();
 
-const HTTP_GET: Table<CheckDraft> = {
+const HTTP_GET: Table<HealthCheckDraft> = {
   ...connecting(),
   virtualhost: str("host"),
   url: block((st, d, cx) => {
@@ -104,14 +104,14 @@ const HTTP_GET: Table<CheckDraft> = {
   }),
 };
 
-const URL: Table<CheckDraft> = {
+const URL: Table<HealthCheckDraft> = {
   path: str("path"),
   digest: str("digest"),
   virtualhost: str("host"),
   status_code: value((st, d, cx) => put(d, "statusCodes", cx.args(st, 1, Infinity)?.map((t) => t.text), st, cx)),
 };
 
-const MISC_CHECK: Table<CheckDraft> = {
+const MISC_CHECK: Table<HealthCheckDraft> = {
   ...timing(),
   misc_path: value((st, d, cx) => put(d, "script", cx.command(st), st, cx)),
   misc_timeout: num("timeout"),
@@ -123,7 +123,7 @@ const MISC_CHECK: Table<CheckDraft> = {
   }),
 };
 
-const CHECKERS: Record<string, { kind: CheckKind; table: Table<CheckDraft> }> = {
+const CHECKERS: Record<string, { kind: HealthCheckKind; table: Table<HealthCheckDraft> }> = {
   TCP_CHECK: { kind: "tcp", table: TCP_CHECK },
   HTTP_GET: { kind: "http", table: HTTP_GET },
   SSL_GET: { kind: "https", table: HTTP_GET },
@@ -133,10 +133,10 @@ const CHECKERS: Record<string, { kind: CheckKind; table: Table<CheckDraft> }> = 
 function checker(name: string): Entry<RealServerDraft> {
   const { kind, table } = CHECKERS[name]!;
   return block((st, rs, cx) => {
-    if (rs.check) return cx.error(st.keyword, `a second checker (${rs.check.at.text} at line ${rs.check.at.line}): lvs-agent runs one health check per real server`);
-    rs.check = { kind, at: st.keyword, path: [...rs.path, "healthCheck"], v: {} };
-    cx.locate(rs.check.path, st.keyword, name);
-    cx.walk(st.block ?? [], table, rs.check, name);
+    if (rs.healthCheck) return cx.error(st.keyword, `a second checker (${rs.healthCheck.at.text} at line ${rs.healthCheck.at.line}): lvs-agent runs one health check per real server`);
+    rs.healthCheck = { kind, at: st.keyword, path: [...rs.path, "healthCheck"], v: {} };
+    cx.locate(rs.healthCheck.path, st.keyword, name);
+    cx.walk(st.block ?? [], table, rs.healthCheck, name);
   });
 }
 
@@ -217,7 +217,7 @@ function realServer(st: Statement, vs: V, cx: Cx): void {
   const a = cx.args(st, 1, 2);
   if (!a) return;
   const i = vs.realServers.length;
-  const rs: RealServerDraft = { at: st.keyword, path: [...vs.path, "realServers", i], v: { address: a[0]!.text }, layer: { path: [...vs.path, "realServers", i, "~check"], v: {} } };
+  const rs: RealServerDraft = { at: st.keyword, path: [...vs.path, "realServers", i], v: { address: a[0]!.text }, layer: { path: [...vs.path, "realServers", i, "~healthCheck"], v: {} } };
   cx.locate(rs.path, st.keyword, `real_server ${a.map((t) => t.text).join(" ")}`);
   if (a[1]) put(rs, "port", cx.numberAt(a[1], "real_server port"), st, cx);
   cx.walk(st.block ?? [], REAL_SERVER, rs, "real_server");
@@ -235,7 +235,7 @@ export function readVirtualServer(st: Statement, cx: Cx): V | undefined {
   const known = (w: string) => Object.hasOwn(VIRTUAL_SERVER, w);
   const proto = (st.block ?? []).flatMap((s) => splitLine(s, known)).find((s) => s.keyword.text === "protocol")?.args[0]?.text;
   const path = ["virtualServers", virtualServerName({ ...v, protocol: proto?.toUpperCase() as VsInput["protocol"] })];
-  const vs: V = { at: st.keyword, path, v, layer: { path: [...path, "~check"], v: {} }, persistence: {}, realServers: [] };
+  const vs: V = { at: st.keyword, path, v, layer: { path: [...path, "~healthCheck"], v: {} }, persistence: {}, realServers: [] };
   cx.locate(path, st.keyword, `virtual_server ${a.map((t) => t.text).join(" ")}`);
   for (const key of Object.keys(v)) cx.locate([...path, key], st.keyword, "virtual_server");
   cx.walk(st.block ?? [], VIRTUAL_SERVER, vs, "virtual_server");
@@ -265,13 +265,13 @@ export function finishVirtualServer(vs: V, cx: Cx): VsInput {
 
 function finishRealServer(rs: RealServerDraft, vs: V, cx: Cx): RsInput {
   const out = { ...rs.v } as RsInput;
-  if (!rs.check) return out;
-  const path = rs.check.path;
-  const kind = rs.check.kind;
-  const merged = layered(cx, path, [vs.layer, rs.layer, rs.check]);
-  const fields: Partial<CheckFields> = Object.fromEntries(FIELDS[kind].flatMap((k) => (merged[k] === undefined ? [] : [[k, merged[k]]])));
+  if (!rs.healthCheck) return out;
+  const path = rs.healthCheck.path;
+  const kind = rs.healthCheck.kind;
+  const merged = layered(cx, path, [vs.layer, rs.layer, rs.healthCheck]);
+  const fields: Partial<HealthCheckFields> = Object.fromEntries(FIELDS[kind].flatMap((k) => (merged[k] === undefined ? [] : [[k, merged[k]]])));
   const interval = fields.interval ?? 60;
-  const defaults: Partial<CheckFields> = { interval, warmup: interval };
+  const defaults: Partial<HealthCheckFields> = { interval, warmup: interval };
   if (kind === "http" || kind === "https") defaults.delayBeforeRetry = 3;
   if (kind === "script") defaults.retries = 0;
   out.healthCheck = { type: kind, ...defaults, ...fields } as RsInput["healthCheck"];

@@ -114,15 +114,15 @@ export function keepalivedToAgentConfig(source: Source, options: ConvertOptions 
   const { config, cx } = convert(parsed.statements, options);
   const diagnostics = [...source.problems, ...parsed.problems, ...cx.finish()];
   const errors = diagnostics.filter((x) => x.severity === "error");
-  const checked = checkConfig(config);
+  const validated = checkConfig(config);
   // A value the converter already rejected comes back from validation as missing or invalid: say it once.
   const errorLines = new Set(errors.map(where));
-  const mapped = checked.problems.map((p) => locateProblem(p, cx)).filter((m) => !(m.at && errorLines.has(where(m.at))));
+  const mapped = validated.problems.map((p) => locateProblem(p, cx)).filter((m) => !(m.at && errorLines.has(where(m.at))));
   const order = byPlace(source.files);
   const problems = [...errors.map((e) => ({ at: e as Diagnostic | undefined, text: format(e) })), ...mapped].sort(order);
   const notes = diagnostics.filter((x) => x.severity === "note").map((n) => ({ at: n, text: format(n) })).sort(order).map((n) => n.text);
-  if (problems.length > 0 || !checked.config) return { ok: false, problems: problems.map((s) => s.text), notes };
-  return { ok: true, config: checked.config, notes };
+  if (problems.length > 0 || !validated.config) return { ok: false, problems: problems.map((s) => s.text), notes };
+  return { ok: true, config: validated.config, notes };
 }
 
 /** Sorts messages by file (in the order read) and line; those without a place go last. Stable. */

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkSysctls, planSysctls, sysctlPath } from "./sysctl.ts";
+import { sysctlProblems, planSysctls, sysctlPath } from "./sysctl.ts";
 
 test("unknown keys and invalid values are named", () => {
-  assert.deepEqual(checkSysctls({ "net.ipv4.ip_forward": 1, "net.ipv4.vs.conn_reuse_mode": 2 }), []);
-  const problems = checkSysctls({ "net.ipv4.ip_forwrd": 1, "net.ipv4.vs.expire_nodest_conn": 3 });
+  assert.deepEqual(sysctlProblems({ "net.ipv4.ip_forward": 1, "net.ipv4.vs.conn_reuse_mode": 2 }), []);
+  const problems = sysctlProblems({ "net.ipv4.ip_forwrd": 1, "net.ipv4.vs.expire_nodest_conn": 3 });
   assert.equal(problems.length, 2);
   assert.equal(problems[0]!.key, "net.ipv4.ip_forwrd");
   assert.match(problems[0]!.message, /^not a setting the agent manages/);

@@ -40,7 +40,7 @@ export function sysctlPath(key: string): string {
 }
 
 /** Problems with wanted settings, each with its key; empty when all are known and valid. */
-export function checkSysctls(
+export function sysctlProblems(
   wanted: Record<string, number | string>,
   table: Record<string, SysctlSpec> = DIRECTOR_SYSCTLS,
 ): { key: string; message: string }[] {

@@ -133,7 +133,7 @@ console.log(JSON.stringify({ version: process.version, modules: Number(process.v
   }
   const conf = join(tmp, "smoke.json");
   writeFileSync(conf, "{}\n");
-  await run(join(root, LAYOUT.launcher), ["check", "--config", conf], { env: cleanEnv(), what: "smoke test: bin/lvs-agent check" });
+  await run(join(root, LAYOUT.launcher), ["validate", "--config", conf], { env: cleanEnv(), what: "smoke test: bin/lvs-agent validate" });
 }
 
 function pruneCache(dir: string, keep: string): void {

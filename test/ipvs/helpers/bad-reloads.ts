@@ -1,5 +1,5 @@
 // Bad virtual servers for a reload, shared by the guest test (test/ipvs/agent-reload.uml.ts: the real
-// agent over real IPVS) and the host test (test/agent/bad-virtual-servers.test.ts: `lvs-agent check`,
+// agent over real IPVS) and the host test (test/agent/bad-virtual-servers.test.ts: `lvs-agent validate`,
 // where the cases that need no kernel are checked one by one, quickly).
 import type { AgentConfigInput } from "../../../agent/src/config/schema.ts";
 

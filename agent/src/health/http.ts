@@ -4,9 +4,8 @@ import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
-import { parseStatusRange, type StatusCodeSpec, type StatusRange } from "../config/checks.ts";
-import type { Attempt } from "./runner.ts";
-import { errorDetail, type Endpoint } from "./tcp.ts";
+import { parseStatusRange, type StatusCodeSpec, type StatusRange } from "../config/health-checks.ts";
+import { errorDetail, type Attempt, type Endpoint } from "./core.ts";
 
 /** A predicate over status codes from the configured codes and ranges (validated by the schema). Pure. */
 export function statusMatcher(specs: readonly StatusCodeSpec[]): (code: number) => boolean {

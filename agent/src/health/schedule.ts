@@ -22,7 +22,7 @@ export function nextDelayMs(intervalS: number, startedAt: number, now: number): 
  * `delayMs` from `now`, moved so the due time falls on the nearest multiple of `gridMs`. Checks due
  * within a few ms of each other then share one event-loop wakeup (and their connects complete
  * together) instead of waking the process once per check: at a thousand checks a second this cuts the
- * checker's CPU by about a fifth (bench/checks.ts). Rounding to the nearest slot, not up, keeps the
+ * checker's CPU by about a fifth (bench/health-checks.ts). Rounding to the nearest slot, not up, keeps the
  * average period equal to the interval. Never negative.
  */
 export function alignDelayMs(now: number, delayMs: number, gridMs: number): number {

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { formatProblem } from "./validate.ts";
-import { HealthCheck, parseStatusRange, validateHealthCheck } from "./checks.ts";
+import { formatProblem } from "./problem.ts";
+import { HealthCheck, parseStatusRange, validateHealthCheck } from "./health-checks.ts";
 
 /** The problems as "path: message" lines, sorted. */
 function problems(input: unknown): string[] {

@@ -3,14 +3,14 @@
 // the child's CPU (utime + stime from /proc/PID/stat) over a measured window, as % of one core.
 // Target: 1,000 checks a second under 10% of one core.
 //
-//   node --import tsx bench/checks.ts            print the result lines
-//   (internal) bench/checks.ts --listen|--check  the two halves, run inside the lab hosts
+//   node --import tsx bench/health-checks.ts            print the result lines
+//   (internal) bench/health-checks.ts --listen|--watch  the two halves, run inside the lab hosts
 import { TICKS_PER_S, cpuTicks } from "./common.ts";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { HealthCheck } from "../agent/src/config/checks.ts";
+import { HealthCheck } from "../agent/src/config/health-checks.ts";
 import { createLogger } from "../agent/src/log.ts";
-import { HealthChecker } from "../agent/src/check/runner.ts";
+import { HealthChecker } from "../agent/src/health/checker.ts";
 import { Lab } from "../test/helpers/netns.ts";
 import { Watched } from "../test/helpers/procs.ts";
 import { randomSubnet } from "../test/net/fixtures/client.ts";
@@ -27,14 +27,14 @@ export interface BenchOptions {
   spread?: boolean;
 }
 
-export async function benchChecks(opts: BenchOptions = {}): Promise<string[]> {
+export async function benchHealthChecks(opts: BenchOptions = {}): Promise<string[]> {
   const { servers = 1000, intervalS = 1, seconds = 10, spread = true } = opts;
   const net = randomSubnet();
   const lab = Lab.create([{ name: "srv", addr: `${net}.1/24` }, { name: "chk", addr: `${net}.2/24` }]);
   try {
     const srv = new Watched(lab.host("srv").spawn(process.execPath, ["--import", "tsx", SELF, "--listen", String(servers)]));
     await srv.waitLine((l) => l.text === "listening", 30_000, "listeners");
-    const chk = new Watched(lab.host("chk").spawn(process.execPath, ["--import", "tsx", SELF, "--check", `${net}.1`, String(servers), String(intervalS), spread ? "1" : "0"]));
+    const chk = new Watched(lab.host("chk").spawn(process.execPath, ["--import", "tsx", SELF, "--watch", `${net}.1`, String(servers), String(intervalS), spread ? "1" : "0"]));
     await chk.waitLine((l) => l.text === "started", 30_000, "checkers");
     // Let warm-up spreading, JIT and the first connections settle before measuring.
     await new Promise((r) => setTimeout(r, (intervalS * 2 + 1) * 1000));
@@ -72,7 +72,7 @@ function listen(n: number): void {
   }
 }
 
-function check(address: string, n: number, intervalS: number, spread: boolean): void {
+function watch(address: string, n: number, intervalS: number, spread: boolean): void {
   const cfg = HealthCheck.parse({ type: "tcp", interval: intervalS, connectTimeout: 1, retries: 0, warmup: spread ? intervalS : 0 });
   const log = createLogger(process.stderr, { level: "warn" });
   const totals = { checks: 0, failed: 0 };
@@ -99,6 +99,6 @@ function check(address: string, n: number, intervalS: number, spread: boolean): 
 const [mode, ...args] = process.argv.slice(2);
 if (process.argv[1] === SELF) {
   if (mode === "--listen") listen(Number(args[0]));
-  else if (mode === "--check") check(args[0]!, Number(args[1]), Number(args[2]), args[3] === "1");
-  else for (const line of await benchChecks()) console.log(line);
+  else if (mode === "--watch") watch(args[0]!, Number(args[1]), Number(args[2]), args[3] === "1");
+  else for (const line of await benchHealthChecks()) console.log(line);
 }

@@ -1,21 +1,7 @@
 // TCP_CHECK: the real server is up when it accepts a connection within the timeout. Thin I/O: connect,
 // then close at once; nothing is sent.
 import { connect } from "node:net";
-import type { Attempt } from "./runner.ts";
-
-export interface Endpoint {
-  address: string;
-  port: number;
-  /** source address (bindTo) */
-  localAddress?: string;
-  timeoutMs: number;
-}
-
-/** An error as a short detail: "ECONNREFUSED" rather than a stack. */
-export function errorDetail(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
-}
+import { errorDetail, type Attempt, type Endpoint } from "./core.ts";
 
 // Shared results: at a thousand checks a second, the success path allocates nothing it need not.
 const CONNECTED: Attempt = Object.freeze({ ok: true, detail: "connected" });

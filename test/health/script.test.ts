@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HealthCheck } from "../../agent/src/config/checks.ts";
-import { HealthChecker, runCheckOnce, type CheckResult } from "../../agent/src/check/runner.ts";
+import { HealthCheck } from "../../agent/src/config/health-checks.ts";
+import { HealthChecker, runHealthCheckOnce } from "../../agent/src/health/checker.ts";
+import type { HealthResult } from "../../agent/src/health/core.ts";
 import { createLogger } from "../../agent/src/log.ts";
 import { isRoot } from "../helpers/netns.ts";
 
@@ -51,13 +52,13 @@ const check = (over: Record<string, unknown> = {}) => HealthCheck.parse({ type: 
 
 test("exit 0 up, anything else down; runs as nobody (uid 65534)", { skip }, async () => {
   setCode(0);
-  const up = await runCheckOnce(check(), target);
+  const up = await runHealthCheckOnce(check(), target);
   assert.deepEqual([up.ok, up.detail], [true, "exit 0"]);
   assert.equal(readFileSync(join(out, "uid"), "utf8").trim(), "65534");
   assert.equal(readFileSync(join(out, "gid"), "utf8").trim(), "65534");
   for (const code of [1, 2, 100, 255]) {
     setCode(code);
-    const r = await runCheckOnce(check(), target);
+    const r = await runHealthCheckOnce(check(), target);
     assert.deepEqual([r.ok, r.detail, r.weight], [false, `exit ${code}`, undefined], `exit ${code}`);
   }
 });
@@ -66,14 +67,14 @@ test("dynamicWeight: 1 down, 2..255 up with weight code - 2", { skip }, async ()
   const seen: Array<[number, boolean, number | undefined]> = [];
   for (const code of [0, 1, 2, 3, 52, 254, 255]) {
     setCode(code);
-    const r = await runCheckOnce(check({ dynamicWeight: true }), target);
+    const r = await runHealthCheckOnce(check({ dynamicWeight: true }), target);
     seen.push([code, r.ok, r.weight]);
   }
   assert.deepEqual(seen, [[0, true, undefined], [1, false, undefined], [2, true, 0], [3, true, 1], [52, true, 50], [254, true, 252], [255, true, 253]]);
 });
 
 test("a script past its timeout is killed with its process group, and counts as down", { skip }, async () => {
-  const r = await runCheckOnce(check({ script: `${dir}/sleepy.sh`, timeout: 0.3 }), target);
+  const r = await runHealthCheckOnce(check({ script: `${dir}/sleepy.sh`, timeout: 0.3 }), target);
   assert.deepEqual([r.ok, r.detail], [false, "timed out after 300 ms"]);
   assert.ok(r.ms >= 295 && r.ms < 5000, `took ${r.ms} ms`);
   const pid = Number(readFileSync(join(out, "pid"), "utf8"));
@@ -83,7 +84,7 @@ test("a script past its timeout is killed with its process group, and counts as 
 
 test("retries re-run the script delayBeforeRetry apart", { skip }, async () => {
   setCode(1);
-  const r = await runCheckOnce(check({ retries: 2, delayBeforeRetry: 0.2 }), target);
+  const r = await runHealthCheckOnce(check({ retries: 2, delayBeforeRetry: 0.2 }), target);
   assert.equal(r.detail, "exit 1 (attempt 3 of 3)");
   assert.ok(r.ms >= 395 && r.ms < 5000, `took ${r.ms} ms`);
 });
@@ -91,7 +92,7 @@ test("retries re-run the script delayBeforeRetry apart", { skip }, async () => {
 test("a script others could change is not run at all", { skip }, async () => {
   const open = script("open.sh", `touch ${out}/ran; exit 0`, 0o777);
   chmodSync(open, 0o777); // umask may have trimmed it
-  const r = await runCheckOnce(check({ script: open }), target);
+  const r = await runHealthCheckOnce(check({ script: open }), target);
   assert.equal(r.ok, false);
   assert.match(r.detail, /^not run: script .* is world-writable$/);
   assert.equal(existsSync(join(out, "ran")), false);
@@ -99,7 +100,7 @@ test("a script others could change is not run at all", { skip }, async () => {
 
 test("a HealthChecker reports dynamic weight changes while up, and keeps the weight over exit 0", { skip }, async () => {
   const changes: Array<[boolean, number | undefined]> = [];
-  const results: CheckResult[] = [];
+  const results: HealthResult[] = [];
   setCode(12);
   const hc = new HealthChecker({
     cfg: check({ dynamicWeight: true, interval: 0.15 }), target, log: quiet,

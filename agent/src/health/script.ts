@@ -2,7 +2,7 @@
 // unprivileged user, clean environment, killed at its timeout, and only if no non-root user could have
 // changed it. Its exit code is mapped to a result by a pure function.
 import { startScript, type RunResult } from "../track/runas.ts";
-import type { Attempt } from "./runner.ts";
+import type { Attempt } from "./core.ts";
 
 /** The largest weight misc_dynamic can set: exit 255 - 2. */
 export const MAX_DYNAMIC_WEIGHT = 253;

@@ -1,39 +1,18 @@
 // Health checks of real servers: one check (its attempts and retries) and a HealthChecker per real
-// server that schedules checks and debounces their results with rise/fall. The I/O of each kind lives in
-// tcp.ts, http.ts and script.ts; timing arithmetic in schedule.ts; hysteresis in track/hysteresis.ts.
-import type { HealthCheckConfig } from "../config/checks.ts";
+// server that schedules checks and debounces their results with rise/fall. The contract the kinds share
+// is core.ts; the I/O of each kind lives in tcp.ts, http.ts and script.ts; timing arithmetic in
+// schedule.ts; hysteresis in track/hysteresis.ts.
+import type { HealthCheckConfig } from "../config/health-checks.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { INITIAL_HYSTERESIS, observe, type Hysteresis } from "../track/hysteresis.ts";
+import { errorDetail, type Attempt, type Endpoint, type HealthResult, type HealthTarget, type Probe } from "./core.ts";
 import { httpGet, serverName, statusMatcher, type HttpProbe } from "./http.ts";
 import { alignDelayMs, attemptsOf, nextDelayMs, timerGridMs, warmupDelayMs } from "./schedule.ts";
 import { runScript } from "./script.ts";
-import { errorDetail, tcpConnect, type Endpoint } from "./tcp.ts";
-
-/** The real server. */
-export interface CheckTarget {
-  address: string;
-  port: number;
-}
-
-/** The outcome of one attempt. */
-export interface Attempt {
-  ok: boolean;
-  detail: string;
-  /** dynamic weight from a script check (misc_dynamic) */
-  weight?: number;
-}
-
-/** The outcome of one check, after its retries. */
-export interface CheckResult extends Attempt {
-  /** wall time of the whole check, retries and pauses included */
-  ms: number;
-}
-
-/** One attempt at checking one target. */
-export type Probe = (signal?: AbortSignal) => Promise<Attempt>;
+import { tcpConnect } from "./tcp.ts";
 
 /** The attempt function for cfg and target, with everything that does not change per run prepared once. */
-export function probeFor(cfg: HealthCheckConfig, target: CheckTarget): Probe {
+export function probeFor(cfg: HealthCheckConfig, target: HealthTarget): Probe {
   if (cfg.type === "script") {
     const p = { command: cfg.script, user: cfg.user, timeoutMs: (cfg.timeout ?? cfg.interval) * 1000, dynamicWeight: cfg.dynamicWeight };
     return (signal) => runScript(p, signal);
@@ -50,7 +29,7 @@ export function probeFor(cfg: HealthCheckConfig, target: CheckTarget): Probe {
 }
 
 /** Attempts until one succeeds or 1 + retries have failed, pausing delayBeforeRetry between them. */
-export async function runAttempts(probe: Probe, cfg: Pick<HealthCheckConfig, "retries" | "delayBeforeRetry">, signal?: AbortSignal): Promise<CheckResult> {
+export async function runAttempts(probe: Probe, cfg: Pick<HealthCheckConfig, "retries" | "delayBeforeRetry">, signal?: AbortSignal): Promise<HealthResult> {
   const t0 = performance.now();
   const attempts = attemptsOf(cfg.retries);
   for (let i = 1; ; i++) {
@@ -65,8 +44,8 @@ export async function runAttempts(probe: Probe, cfg: Pick<HealthCheckConfig, "re
   }
 }
 
-/** One check of target, including its retries. */
-export function runCheckOnce(cfg: HealthCheckConfig, target: CheckTarget, signal?: AbortSignal): Promise<CheckResult> {
+/** One health check of target, including its retries. */
+export function runHealthCheckOnce(cfg: HealthCheckConfig, target: HealthTarget, signal?: AbortSignal): Promise<HealthResult> {
   return runAttempts(probeFor(cfg, target), cfg, signal);
 }
 
@@ -86,16 +65,16 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
 
 export interface HealthCheckerOptions {
   cfg: HealthCheckConfig;
-  target: CheckTarget;
+  target: HealthTarget;
   /**
    * The debounced state changed; with a dynamic-weight script, also a new weight while up. Without
    * initialUp the first result always counts as a change.
    */
-  onChange(up: boolean, r: CheckResult): void;
+  onChange(up: boolean, r: HealthResult): void;
   /** the state before any check (keepalived: up, or down with alpha); absent: the first result decides */
   initialUp?: boolean;
   /** every check's result, for metrics */
-  onResult?(r: CheckResult): void;
+  onResult?(r: HealthResult): void;
   log?: Logger;
   /** for warmup spreading; tests pin it */
   random?: () => number;
@@ -106,7 +85,7 @@ export interface HealthCheckerOptions {
 /** Checks one real server on its schedule. Runs never overlap; stop() aborts the one in progress. */
 export class HealthChecker {
   private state: Hysteresis;
-  private result: CheckResult | undefined;
+  private result: HealthResult | undefined;
   /** misc_dynamic: the weight the last exit 2-255 set; an exit 0 keeps it (keepalived) */
   private dynamicWeight: number | undefined;
   private reportedWeight: number | undefined;
@@ -130,7 +109,7 @@ export class HealthChecker {
     return this.state.up;
   }
 
-  get last(): CheckResult | undefined {
+  get last(): HealthResult | undefined {
     return this.result;
   }
 
@@ -173,7 +152,7 @@ export class HealthChecker {
       });
   }
 
-  private record(raw: CheckResult): void {
+  private record(raw: HealthResult): void {
     const r = this.withDynamicWeight(raw);
     const before = this.state.up;
     // State first: a throwing callback must not leave the checker's own state behind.
@@ -191,7 +170,7 @@ export class HealthChecker {
   }
 
   /** Carries the last dynamic weight over exit-0 results, so a plain success does not reset it. */
-  private withDynamicWeight(r: CheckResult): CheckResult {
+  private withDynamicWeight(r: HealthResult): HealthResult {
     if (r.weight !== undefined) this.dynamicWeight = r.weight;
     else if (r.ok && this.dynamicWeight !== undefined) return { ...r, weight: this.dynamicWeight };
     return r;

@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { HealthCheck, type HealthCheckConfig } from "../config/checks.ts";
+import { HealthCheck, type HealthCheckConfig } from "../config/health-checks.ts";
 import { createLogger } from "../log.ts";
-import { HealthChecker, runAttempts, type Attempt, type CheckResult, type Probe } from "./runner.ts";
+import type { Attempt, HealthResult, Probe } from "./core.ts";
+import { HealthChecker, runAttempts } from "./checker.ts";
 
 const quiet = createLogger({ write: () => true }, { level: "error" });
 const target = { address: "192.0.2.1", port: 80 };
@@ -60,7 +61,7 @@ test("an abort ends the pause between attempts at once", async () => {
 /** Runs a checker over the scripted results until `n` checks have finished; returns its changes. */
 async function drive(cfg: HealthCheckConfig, results: Attempt[], n: number, initialUp?: boolean) {
   const changes: Array<[boolean, number | undefined]> = [];
-  const seen: CheckResult[] = [];
+  const seen: HealthResult[] = [];
   const hc = new HealthChecker({ cfg, target, probe: scripted(results), initialUp, log: quiet, onChange: (up, r) => changes.push([up, r.weight]), onResult: (r) => seen.push(r) });
   hc.start();
   while (seen.length < n) await sleep(5);

@@ -1,14 +1,13 @@
 // HealthCheck: how the agent decides that a real server is in service (keepalived's TCP_CHECK,
 // HTTP_GET, SSL_GET and MISC_CHECK). Embedded by the IPVS schema (config/ipvs.ts) per virtual server
-// and per real server.
+// and per real server. Pure.
 //
 // Every problem is reported at once: each variant is a strict object (a misspelt option is an error,
 // never silently ignored), and the cross-field rules run as a superRefine with `when: always`, because
 // zod otherwise skips refinements as soon as any field has failed.
 import { z } from "zod";
 import { isIP, isIPv4 } from "node:net";
-// Types only: validate.ts imports the IPVS schema, which imports this file.
-import type { PathSegment, Problem } from "./validate.ts";
+import { toSegment, type Problem } from "./problem.ts";
 
 const seconds = (max: number) => z.number().min(0).max(max);
 const positiveSeconds = (max: number) => z.number().positive().max(max);
@@ -73,11 +72,11 @@ const httpFields = {
   method: z.literal("GET").default("GET"),
 };
 
-export const TcpCheck = strict({ type: z.literal("tcp"), ...common, ...connecting });
+export const TcpHealthCheck = strict({ type: z.literal("tcp"), ...common, ...connecting });
 
-export const HttpCheck = strict({ type: z.literal("http"), ...httpFields });
+export const HttpHealthCheck = strict({ type: z.literal("http"), ...httpFields });
 
-export const HttpsCheck = strict({
+export const HttpsHealthCheck = strict({
   type: z.literal("https"),
   ...httpFields,
   /** TLS server name sent; default: the host name of `host` (none when that is an address or absent) */
@@ -90,7 +89,7 @@ export const HttpsCheck = strict({
   verifyTls: z.boolean().default(false),
 });
 
-export const ScriptCheck = strict({
+export const ScriptHealthCheck = strict({
   type: z.literal("script"),
   ...common,
   /** absolute path of an executable and its arguments, split on spaces, no shell (keepalived misc_path) */
@@ -106,7 +105,7 @@ export const ScriptCheck = strict({
 const KINDS = '"tcp", "http", "https" or "script"';
 
 export const HealthCheck = z
-  .discriminatedUnion("type", [TcpCheck, HttpCheck, HttpsCheck, ScriptCheck], {
+  .discriminatedUnion("type", [TcpHealthCheck, HttpHealthCheck, HttpsHealthCheck, ScriptHealthCheck], {
     // An object with a bad type (the issue sits at .type), or no object at all.
     error: (iss) => (isObject(iss.input) ? `must be ${KINDS}` : `must be an object with type ${KINDS}`),
   })
@@ -115,15 +114,15 @@ export const HealthCheck = z
   }, { when: () => true });
 
 export type StatusCodeSpec = z.infer<typeof StatusCode>;
-export type TcpCheckConfig = z.infer<typeof TcpCheck>;
-export type HttpCheckConfig = z.infer<typeof HttpCheck>;
-export type HttpsCheckConfig = z.infer<typeof HttpsCheck>;
-export type ScriptCheckConfig = z.infer<typeof ScriptCheck>;
+export type TcpHealthCheckConfig = z.infer<typeof TcpHealthCheck>;
+export type HttpHealthCheckConfig = z.infer<typeof HttpHealthCheck>;
+export type HttpsHealthCheckConfig = z.infer<typeof HttpsHealthCheck>;
+export type ScriptHealthCheckConfig = z.infer<typeof ScriptHealthCheck>;
 export type HealthCheckConfig = z.infer<typeof HealthCheck>;
 export type HealthCheckInput = z.input<typeof HealthCheck>;
 
 // ---------------------------------------------------------------------------------------------------
-// Status codes: parsed here (config syntax), matched by check/http.ts.
+// Status codes: parsed here (config syntax), matched by health/http.ts.
 
 export type StatusRange = readonly [low: number, high: number];
 
@@ -168,18 +167,14 @@ function overlappingStatusCodes(list: unknown): Problem[] {
 
 // ---------------------------------------------------------------------------------------------------
 
-export type CheckValidation = { ok: true; config: HealthCheckConfig } | { ok: false; problems: Problem[] };
+export type HealthCheckValidation = { ok: true; config: HealthCheckConfig } | { ok: false; problems: Problem[] };
 
 /**
- * One check on its own (the agent's `check` command, tests): every problem with its path relative to
- * the check, for validate.ts's formatProblem. Embedded in a larger config, the IPVS validator reports them.
+ * One health check on its own (tests): every problem with its path relative to the health check, for
+ * problem.ts's formatProblem. Embedded in a larger config, the whole config's validator reports them.
  */
-export function validateHealthCheck(input: unknown): CheckValidation {
+export function validateHealthCheck(input: unknown): HealthCheckValidation {
   const parsed = HealthCheck.safeParse(input);
   if (parsed.success) return { ok: true, config: parsed.data };
   return { ok: false, problems: parsed.error.issues.map((i) => ({ path: i.path.map(toSegment), message: i.message })) };
-}
-
-function toSegment(key: PropertyKey): PathSegment {
-  return typeof key === "number" ? key : String(key);
 }
