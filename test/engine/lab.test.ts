@@ -71,7 +71,7 @@ function importedInputs(exported: string): Record<string, Record<string, unknown
   return Object.fromEntries(resources.filter((r) => r.type.startsWith("lvs:index:")).map((r) => [r.urn.split("::").pop()!, r.inputs]));
 }
 
-/** The program `pulumi import --out` writes for these resources: each declared with its imported inputs. */
+/** A program declaring these resources with these inputs (as `pulumi import --out` writes one), for changed programs. */
 function programOf(inputs: Record<string, Record<string, unknown>>): string {
   const types: Record<string, string> = { rs1: "RealServer", d1: "Director", web: "Vip", http: "VirtualServer" };
   const type = (name: string) => types[name] ?? "Director";
@@ -153,7 +153,15 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
         { type: "lvs:index:Vip", name: "web", id: `web@${d1.address},${d2.address}` },
         { type: "lvs:index:VirtualServer", name: "http", id: `http@${d1.address},${d2.address}` },
       ] }));
-      const imported = user.must("import", "--file", "import.json", "--generate-code=false", "--yes");
+      // The program `pulumi import --out` writes (the language host's GenerateProgram, from the package schema)
+      const imported = user.must("import", "--file", "import.json", "--out", "index.ts", "--yes");
+      const generated = readFileSync(join(user.dir, "index.ts"), "utf8");
+      t.diagnostic(`pulumi import --out wrote ${generated.split("\n").length} lines of TypeScript`);
+      for (const [type, name] of [["RealServer", "rs1"], ["Director", "d1"], ["Vip", "web"], ["VirtualServer", "http"]]) {
+        assert.match(generated, new RegExp(`new lvs\\.${type}\\("${name}", \\{`), `${name} declared in the generated program`);
+      }
+      const typed = user.typecheck("index.ts");
+      assert.equal(typed.code, 0, `the generated program typechecks against @pulumi/lvs's .d.ts:\n${typed.out}`);
       const exported = user.must("stack", "export");
       const inputs = importedInputs(exported);
       assert.deepEqual(inputs.rs1, { name: "http-rs1", address: rs1.address, vips: [s2.vip], arpIgnore: 1, arpAnnounce: 2, connection: { host: rs1.address } });
@@ -161,9 +169,6 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
       assert.deepEqual((inputs.web!.directors as unknown[]).map((x) => (x as { connection: unknown; priority: number }).priority), [150, 99]);
       assert.deepEqual(inputs.http!.directors, [{ host: d1.address }, { host: d2.address }]);
       assert.equal((inputs.http!.realServers as unknown[]).length, 2);
-      // This language host (sdk 3.67, the newest the module proxy serves) has no GenerateProgram, so the
-      // program is written here from the imported inputs, as `pulumi import --out` would write it.
-      writeFileSync(join(user.dir, "index.ts"), programOf(inputs));
       const unchanged = user.pulumi("preview", "--diff", "--expect-no-changes");
       assert.equal(unchanged.code, 0, `${unchanged.out}\n${unchanged.err}`);
       // A changed program: the preview's detailed diff, as the user reads it (kept as a golden text)
@@ -212,7 +217,7 @@ test("the lab through the real Pulumi CLI: up, failover, drift, repair, destroy,
 
       // 7. no secret anywhere a user looks: the CLI's output, the stack export, the lab's state files
       const key = user.privateKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
-      const seen = [upText, d.preview, repair.out, repair.err, after.preview, imported, exported, unchanged.out, ghost.out, diffText, cancelled.out, cancelled.err, timedOut.out, converged, stateFiles(NAME)].join("\n");
+      const seen = [upText, d.preview, repair.out, repair.err, after.preview, imported, generated, exported, unchanged.out, ghost.out, diffText, cancelled.out, cancelled.err, timedOut.out, converged, stateFiles(NAME)].join("\n");
       for (const line of key) assert.ok(!seen.includes(line), "a line of the SSH private key was shown");
     } finally {
       user.remove();

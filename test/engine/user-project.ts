@@ -104,6 +104,13 @@ export class UserProject {
     };
   }
 
+  /** tsc --noEmit --strict of a file of the project, against the installed packages' .d.ts. */
+  typecheck(file: string): Run {
+    const args = [join(this.dir, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file];
+    const r = spawnSync(process.execPath, args, { cwd: this.dir, encoding: "utf8" });
+    return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
+  }
+
   /** pulumi, which must succeed. */
   must(...args: Array<string | { input: string }>): string {
     const r = this.pulumi(...args);
