@@ -12,7 +12,7 @@
 // Each RTT gets its own warm-up apply, then `runs` measured applies; the median is reported.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import type * as PB from "@pulumi/pulumi/proto/provider_pb.js";
-import { prepPaths } from "../provider/src/resources/prep-commands.ts";
+import { prepPaths } from "../provider/src/resources/real-server/prep/commands.ts";
 import { Lab } from "../test/helpers/netns.ts";
 import { startSshd, type Sshd } from "../test/helpers/sshd.ts";
 import { Plugin, secret } from "../test/provider/helpers/plugin.ts";

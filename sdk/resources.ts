@@ -4,10 +4,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../provider/src/inputs/common.ts";
 import type { ProviderConfig } from "../provider/src/inputs/provider-config.ts";
-import type { DirectorArgs as DirectorIn, DirectorInputs, DirectorOutputs } from "../provider/src/inputs/director.ts";
-import type { RealServerArgs as RealServerIn, RealServerInputs, RealServerOutputs } from "../provider/src/inputs/real-server.ts";
-import type { VipArgs as VipIn, VipInputs, VipOutputs } from "../provider/src/inputs/vip.ts";
-import type { VirtualServerArgs as VirtualServerIn, VirtualServerInputs, VirtualServerOutputs } from "../provider/src/inputs/virtual-server.ts";
+import type { DirectorArgs as DirectorIn, DirectorInputs, DirectorOutputs } from "../provider/src/resources/director/schema.ts";
+import type { RealServerArgs as RealServerIn, RealServerInputs, RealServerOutputs } from "../provider/src/resources/real-server/schema.ts";
+import type { VipArgs as VipIn, VipInputs, VipOutputs } from "../provider/src/resources/vip/schema.ts";
+import type { VirtualServerArgs as VirtualServerIn, VirtualServerInputs, VirtualServerOutputs } from "../provider/src/resources/virtual-server/schema.ts";
 
 /** Any value of T, at any depth, may be an Input (a plain value, a promise or another resource's Output). */
 export type DeepInput<T> = T extends string | number | boolean | null | undefined

@@ -5,7 +5,7 @@ import { connectEngine } from "./rpc/engine-log.ts";
 import { serve } from "./rpc/server.ts";
 
 const args = process.argv.slice(2);
-// Progress lines (host/progress.ts) go to the engine's Log service. The engine passes its address as
+// Progress lines (operation/progress.ts) go to the engine's Log service. The engine passes its address as
 // the first argument that is not --logtostderr, -v=N or --tracing ADDR.
 const engineAddress = args.filter((a, i) => !(a === "--logtostderr" || a.startsWith("-v=") || a === "--tracing" || args[i - 1] === "--tracing"))[0];
 if (engineAddress) connectEngine(engineAddress);

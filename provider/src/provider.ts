@@ -2,7 +2,7 @@
 // (inputs/*.ts). Check validates and normalizes (the provider config's SSH defaults filled in), Diff
 // decides replace vs update per property; both work on plain values between unwrapping the engine's
 // secrets and wrapping them again (secrets.ts). Create/Read/Update/Delete go to the resource's handler
-// (resources/index.ts) on plain values too, each as an operation (host/operation.ts) that Cancel and
+// (resources/index.ts) on plain values too, each as an operation (operation/operation.ts) that Cancel and
 // customTimeouts stop at a safe point. A preview touches no host: it answers what the inputs compute,
 // and unknowns for what only the hosts can say. Served over gRPC by rpc/server.ts.
 import { z } from "zod";
@@ -11,10 +11,11 @@ import { formatPath } from "./inputs/check.ts";
 import type { AnySpec } from "./inputs/check.ts";
 import { diffInputs, withDrift, type Changes } from "./inputs/changes.ts";
 import { isObject, type Obj } from "./inputs/common.ts";
-import { stopAll, withOperation } from "./host/operation.ts";
+import { stopAll, withOperation } from "./operation/operation.ts";
 import { applyConfigDefaults, checkProviderConfig, connectionsFrom, normalizeConfig, ProviderConfig, type ConfigProblem } from "./inputs/provider-config.ts";
-import { RESOURCES } from "./inputs/index.ts";
-import { HANDLERS, type ResourceHandler } from "./resources/index.ts";
+import { RESOURCES } from "./resources/specs.ts";
+import type { ResourceHandler } from "./resources/contract.ts";
+import { HANDLERS } from "./resources/index.ts";
 import { scrub, secretKeyPaths, secretTexts, UNKNOWN, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
 
 export const VERSION = schemaJson.version;

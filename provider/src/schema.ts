@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { AnySpec } from "./inputs/check.ts";
-import { RESOURCE_SPECS } from "./inputs/index.ts";
+import { RESOURCE_SPECS } from "./resources/specs.ts";
 import { ProviderConfig } from "./inputs/provider-config.ts";
 import { SECRET_KEYS } from "./secrets.ts";
 import pkg from "../../package.json" with { type: "json" };

@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isRoot } from "../helpers/netns.ts";
 import { findUmlKernel, runInUml } from "../uml/run.ts";
-import { VirtualServerInputs } from "../../provider/src/inputs/virtual-server.ts";
+import { VirtualServerInputs } from "../../provider/src/resources/virtual-server/schema.ts";
 import { unwrapSecrets } from "../../provider/src/secrets.ts";
-import { virtualServerPlacements } from "../../provider/src/resources/virtual-server-state.ts";
+import { virtualServerPlacements } from "../../provider/src/resources/virtual-server/state.ts";
 import { agentOf, connectionOf, fragment, reloads, ResourceClient, startDirectorLab, type Director, type DirectorLab } from "./helpers/directors.ts";
 
 type Obj = Record<string, unknown>;

@@ -9,7 +9,7 @@ import { AGENT, formatView, labView, probe, directorView } from "./observe.ts";
 import { isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
 import { byRole, HTTP_PORT, parseLabOptions, topology, type LabHost, type Topology } from "./topology.ts";
-import { CONF_D } from "../../../provider/src/planner/fragments.ts";
+import { CONF_D } from "../../../provider/src/inputs/common.ts";
 import { buildBundle, engineInControl, makeHosts, labProblems, machineFacts, newRecord, Phases, resolveDirectorKind, type Say } from "./up.ts";
 
 export class LabError extends Error {}

@@ -1,11 +1,11 @@
 // ClusterSpec -> the resources that realise it (pure). Names are resolved here: a VIP's priorities name
 // directors, a virtual server names its VIP, a backend names a real server. Every dangling reference
 // and duplicate name is reported at once, with its path, before any resource exists.
-import type { DirectorArgs } from "../inputs/director.ts";
-import type { RealServerArgs } from "../inputs/real-server.ts";
-import type { VipArgs } from "../inputs/vip.ts";
-import type { VirtualServerArgs } from "../inputs/virtual-server.ts";
-import { agentAccessOf } from "../planner/director.ts";
+import type { DirectorArgs } from "../resources/director/schema.ts";
+import type { RealServerArgs } from "../resources/real-server/schema.ts";
+import type { VipArgs } from "../resources/vip/schema.ts";
+import type { VirtualServerArgs } from "../resources/virtual-server/schema.ts";
+import { agentAccessOf } from "../resources/director/plan.ts";
 import type { ClusterSpec } from "./spec.ts";
 
 export interface PlannedVirtualServer {

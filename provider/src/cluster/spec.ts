@@ -2,10 +2,10 @@
 // Hosts are named once and referred to by name; each part reuses the resource inputs' field schemas,
 // so a range or format is stated in one place. Cross references are checked by plan.ts.
 import { z } from "zod";
-import { VipInputs } from "../inputs/vip.ts";
-import { VirtualServerInputs } from "../inputs/virtual-server.ts";
-import { RealServerInputs } from "../inputs/real-server.ts";
-import { DirectorInputs } from "../inputs/director.ts";
+import { VipInputs } from "../resources/vip/schema.ts";
+import { VirtualServerInputs } from "../resources/virtual-server/schema.ts";
+import { RealServerInputs } from "../resources/real-server/schema.ts";
+import { DirectorInputs } from "../resources/director/schema.ts";
 import { Connection, ipv4, resourceName } from "../inputs/common.ts";
 
 export const ClusterDirector = z.strictObject({

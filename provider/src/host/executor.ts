@@ -2,7 +2,7 @@
 // parallel, shared by every step of the operation, all closed at its end, even when it fails.
 // Errors read "host 10.0.0.5: step 'install agent': <what went wrong>".
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
-import { stopPoint } from "./operation.ts";
+import { stopPoint } from "../operation/operation.ts";
 import { SshHost, type ExecOptions, type ExecResult } from "./ssh.ts";
 
 /** What a step can do with a host: SshHost, or a fake in unit tests. */

@@ -5,9 +5,11 @@
 import { z } from "zod";
 import { GlobalSettings, VirtualAddress, VrrpInstance } from "../../../agent/src/config/schema.ts";
 import { RealServer } from "../../../agent/src/config/ipvs.ts";
-import { CONF_D } from "../planner/fragments.ts";
 
 export { Connection, type Connection as ConnectionT, type ConnectionInput } from "../host/connection.ts";
+
+/** The agent's conf.d, where each resource puts its fragment (resources/fragment/files.ts). */
+export const CONF_D = "/etc/lvs-agent/conf.d";
 
 export const ipv4 = VrrpInstance.shape.sourceIp.unwrap();
 /** "10.0.0.100/24" or a bare address */
