@@ -19,6 +19,7 @@ import { askAgent, inspect, installBundle, log, probe, put, reloadAgent, runAgen
 import { inspectScript, otherFragmentsScript, parseInspect, pruneScript, removeInstallScript } from "./install/scripts.ts";
 import { parseServiceState, serviceStateScript, stopScript, supervisorScript, systemdUnit } from "./install/service.ts";
 import type { ResourceHandler } from "../contract.ts";
+import { UndoJournal } from "../undo.ts";
 
 const INPUT_KEYS = Object.keys(DirectorInputs.shape);
 const MANAGERS: readonly string[] = ["systemd", "supervised"];
@@ -36,27 +37,18 @@ function wantedFiles(d: DirectorInputs, l: Layout, m: ServiceManager): { fragmen
   return { fragment: fragmentText({ config: directorFragment(d) }), serviceText: m === "systemd" ? systemdUnit(l) : supervisorScript(l) };
 }
 
-/** Put back what a failed apply changed; the error says what happened to the host. */
-async function rollBack(h: HostSession, l: Layout, m: ServiceManager, plan: ApplyPlan, found: Found, err: unknown): Promise<StepError> {
-  let note: string;
-  try {
-    if (plan.writeFragment) await put(h, "director.json (rollback)", l.fragment, found.fragment, 0o600);
-    if (plan.writeService) await put(h, "service definition (rollback)", serviceFile(l, m), found.serviceText, m === "systemd" ? 0o644 : 0o755);
-    if (plan.install && plan.previous) await switchBack(h, l, plan.previous);
-    if (found.service.running && plan.agent !== "none") {
-      if (plan.agent === "reload") await reloadAgent(h, l);
-      else await runAgent(h, l, m, true, undefined);
-      note = `rolled back: ${plan.previous ?? "the previous version"} runs again with the previous files`;
-    } else {
-      if (plan.agent === "start") await h.step("stop agent (rollback)", (ssh) => ssh.check(stopScript(l, m)));
-      note = plan.previous && plan.install ? `rolled back: current -> versions/${plan.previous}` : "the previous files were restored";
-    }
-  } catch (e) {
-    note = `rolling back failed (${e instanceof Error ? e.message : String(e)}); run the operation again to converge`;
-  }
-  const se = err instanceof StepError ? err : new StepError(h.host, "apply", err instanceof Error ? err.message : String(err));
-  log(h.host, `apply failed at '${se.step}': ${note}`);
-  return new StepError(se.host, se.step, `${se.detail}; ${note}`, { cause: err });
+/** Once files and version are back: the agent running (or not) as it was before the apply. */
+async function agentAsItWas(h: HostSession, l: Layout, m: ServiceManager, plan: ApplyPlan, found: Found): Promise<void> {
+  if (found.service.running && plan.agent !== "none") {
+    if (plan.agent === "reload") await reloadAgent(h, l);
+    else await runAgent(h, l, m, true, undefined);
+  } else if (plan.agent === "start") await h.step("stop agent (rollback)", (ssh) => ssh.check(stopScript(l, m)));
+}
+
+/** What a rolled-back apply leaves, in the words of the operator's own steps. */
+function restoredNote(plan: ApplyPlan, found: Found): string {
+  if (found.service.running && plan.agent !== "none") return `rolled back: ${plan.previous ?? "the previous version"} runs again with the previous files`;
+  return plan.previous && plan.install ? `rolled back: current -> versions/${plan.previous}` : "the previous files were restored";
 }
 
 async function checkedBundle(h: HostSession, d: DirectorInputs, arch: Parameters<typeof agentBundle>[0]): Promise<AgentBundle> {
@@ -81,14 +73,27 @@ async function converge(h: HostSession, d: DirectorInputs, previousManager: Serv
     log(h.host, `installing ${bundle.name}: ${plan.reason}`);
     await installBundle(h, l, bundle);
   }
+  const journal = new UndoJournal();
+  // Recorded first, so undone last: once the files and the version are back.
+  journal.record("the agent as it was", () => agentAsItWas(h, l, m, plan, found));
+  if (plan.install && plan.previous) journal.record(`current -> versions/${plan.previous}`, async () => void (await switchBack(h, l, plan.previous!)));
+  const serviceMode = m === "systemd" ? 0o644 : 0o755;
   try {
-    if (plan.writeService) await put(h, "service definition", serviceFile(l, m), wanted.serviceText, m === "systemd" ? 0o644 : 0o755);
-    if (plan.writeFragment) await put(h, "director.json", l.fragment, wanted.fragment, 0o600);
+    if (plan.writeService) {
+      journal.record("service definition", async () => void (await put(h, "service definition (rollback)", serviceFile(l, m), found.serviceText, serviceMode)));
+      await put(h, "service definition", serviceFile(l, m), wanted.serviceText, serviceMode);
+    }
+    if (plan.writeFragment) {
+      journal.record("director.json", async () => void (await put(h, "director.json (rollback)", l.fragment, found.fragment, 0o600)));
+      await put(h, "director.json", l.fragment, wanted.fragment, 0o600);
+    }
     if (plan.agent === "start" || plan.agent === "restart") await runAgent(h, l, m, plan.agent === "restart", found.service.pid);
     if (plan.agent === "reload") await reloadAgent(h, l);
     if (plan.agent === "stop") await h.step("stop agent", (ssh) => ssh.check(stopScript(l, m)));
   } catch (err) {
-    throw await rollBack(h, l, m, plan, found, err);
+    const e = await journal.abort(h.host, err, restoredNote(plan, found));
+    log(h.host, `apply failed at '${e.step}': ${e.detail}`);
+    throw e;
   }
   const did = { reload: "reloaded", start: "started", restart: "restarted (the old one handed over)", stop: "stopped (running: false; it handed its VIPs over)" } as const;
   if (plan.agent !== "none") log(h.host, `agent ${did[plan.agent]} (${m})`);

@@ -21,6 +21,7 @@ import {
   type AgentAccess, type FragmentResource, type HostChange, type Location, type Reading, type RollbackNote,
 } from "./plan.ts";
 import type { ResourceHandler } from "../contract.ts";
+import { UndoJournal } from "../undo.ts";
 
 const MODE = 0o600;
 
@@ -47,38 +48,41 @@ async function reload(h: HostSession, agent: AgentAccess, idle = false): Promise
   });
 }
 
-/** One host's progress: the files changed (with what they held before) and whether its agent applied them. */
+/** One host's progress: its undo journal (the files changed, with what they held before) and whether its agent applied them. */
 interface HostRun {
   change: HostChange;
-  done: Array<{ path: string; previous: string | undefined }>;
+  journal: UndoJournal;
   applied: boolean;
 }
 
 async function applyOnHost(h: HostSession, run: HostRun, what: string): Promise<void> {
+  let wrote = false;
   for (const f of run.change.files) {
     const previous = await h.step(`read ${f.path}`, (ssh) => ssh.readFile(f.path));
     if (sameFragment(previous, f.text)) continue;
-    run.done.push({ path: f.path, previous });
+    // Recorded before the first write, so undone after the files are back: the agent applies them again.
+    if (!wrote) {
+      run.journal.record("agent reload", async () => {
+        if (run.applied) await reload(h, run.change.agent);
+      });
+    }
+    wrote = true;
+    run.journal.record(`restore ${f.path}`, () => h.step(`restore ${f.path}`, (ssh) => put(ssh, f.path, previous)));
     await h.step(`${f.text === undefined ? "remove" : "write"} ${f.path}`, (ssh) => put(ssh, f.path, f.text));
     log(h.host, what, `${f.text === undefined ? "removed" : "wrote"} ${f.path}`);
   }
-  if (run.done.length === 0 && !run.change.reapply) return;
-  const removalsOnly = run.done.length > 0 && run.change.files.every((f) => f.text === undefined);
+  if (!wrote && !run.change.reapply) return;
+  const removalsOnly = wrote && run.change.files.every((f) => f.text === undefined);
   run.applied = await reload(h, run.change.agent, removalsOnly);
-  const why = run.done.length === 0 ? " (its files were right; what it ran was not: a hand edit)" : "";
+  const why = !wrote ? " (its files were right; what it ran was not: a hand edit)" : "";
   log(h.host, what, run.applied ? `agent reloaded${why}` : "no agent running there: nothing to reload");
 }
 
 async function rollBack(h: HostSession, run: HostRun, what: string): Promise<RollbackNote> {
-  if (run.done.length === 0) return { host: h.host };
-  try {
-    for (const d of [...run.done].reverse()) await h.step(`restore ${d.path}`, (ssh) => put(ssh, d.path, d.previous));
-    if (run.applied) await reload(h, run.change.agent);
-    log(h.host, what, "rolled back");
-    return { host: h.host, restore: "" };
-  } catch (err) {
-    return { host: h.host, restore: err instanceof Error ? err.message : String(err) };
-  }
+  if (run.journal.empty) return { host: h.host };
+  const failed = await run.journal.rollBack();
+  if (failed.length === 0) log(h.host, what, "rolled back");
+  return { host: h.host, restore: failed.join("; ") };
 }
 
 /** Carry out `changes` on their hosts, all or none (see the top of this file). */
@@ -88,7 +92,7 @@ export async function applyChanges(what: string, changes: HostChange[]): Promise
     changes.map((c) => c.conn),
     (hosts) =>
       withLocks(hosts, changes.map((c) => configLock(c.agent)), (h) => hostKey(h.conn), async () => {
-        const runs: HostRun[] = changes.map((change) => ({ change, done: [], applied: false }));
+        const runs: HostRun[] = changes.map((change) => ({ change, journal: new UndoJournal(), applied: false }));
         const results = await Promise.allSettled(hosts.map((h, i) => applyOnHost(h, runs[i]!, what)));
         const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
         if (failures.length === 0) return;

@@ -111,6 +111,6 @@ describe("applyOps", () => {
 
   it("when the rollback cannot run either (connection lost), the error says so and that a re-run converges", async () => {
     const h = shellHost(/^add 10\.0\.0\.100/, true);
-    await assert.rejects(applyOps(h.host, paths, OPS, { render: h.render }), /step 'add 10\.0\.0\.100\/32 on lo': .*; rolling back failed \(connection to 10\.0\.0\.11:22 lost .*\); run the operation again to converge$/);
+    await assert.rejects(applyOps(h.host, paths, OPS, { render: h.render }), /step 'add 10\.0\.0\.100\/32 on lo': .*; rolling back failed \(undo 2 change\(s\): connection to 10\.0\.0\.11:22 lost .*\); run the operation again to converge$/);
   });
 });

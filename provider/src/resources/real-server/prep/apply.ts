@@ -1,8 +1,9 @@
 // Host preparation on one host over its session (the thin shell around record.ts): take the host's
 // lock and read the record and the actual state (one command), reconcile, and carry the operations out
 // in order as one script (batch.ts), releasing the lock at its end. When an operation fails, the
-// ones already made are undone in reverse, so nothing is left half-applied; when even that fails (the
-// connection is gone), the write-ahead record lets a re-run converge. Every step is named in errors:
+// ones already made are undone in reverse (the undo journal, ../../undo.ts), so nothing is left
+// half-applied; when even that fails (the connection is gone), the write-ahead record lets a re-run
+// converge. Every step is named in errors:
 // "host 10.0.0.11: step 'add 10.0.0.100/32 on lo': ...".
 import { commandFailure } from "../../../host/messages.ts";
 import { StepError, type HostSession } from "../../../host/executor.ts";
@@ -11,6 +12,7 @@ import { inverse, parseRecord, reconcile, toRead, type Actual, type Op, type Pre
 import { batchScript, parseOutcome } from "./batch.ts";
 import { lockScript, unlockScript } from "../../../host/lock.ts";
 import { describeOp, opAction, parseRead, readScript, type Action, type PrepPaths, type ReadQuery } from "./commands.ts";
+import { UndoJournal } from "../../undo.ts";
 
 /** How a run reports and pauses: `done` after each operation carried out (the apply log). */
 export interface ApplyHooks {
@@ -100,7 +102,14 @@ function batches(ops: Op[], breakAfter: ApplyHooks["breakAfter"]): Op[][] {
  */
 export async function applyOps(h: HostSession, paths: PrepPaths, ops: Op[], hooks: ApplyHooks = {}, then?: string): Promise<void> {
   const render = hooks.render ?? opAction;
-  const done: Op[] = [];
+  const journal = new UndoJournal();
+  let changed = 0;
+  // One journal entry per batch: its inverses go back as one batch too.
+  const undoable = (took: Op[]) => {
+    changed += took.length;
+    journal.record(`undo ${took.length} change(s)`, () => undoOps(h, paths, took, render));
+  };
+  const restored = () => `the ${changed} change(s) made before it were rolled back`;
   const pieces = batches(ops, hooks.breakAfter);
   for (const [n, batch] of pieces.entries()) {
     const final = n === pieces.length - 1;
@@ -110,42 +119,31 @@ export async function applyOps(h: HostSession, paths: PrepPaths, ops: Op[], hook
       // With `then` (the unlock) the final batch ends the operation: no channel is opened behind it.
       r = await h.ssh.exec(script, { last: final && then !== undefined });
     } catch (err) {
+      undoable(batch);
       const e = new StepError(h.host, describeOp(batch[0]!), `${(err as Error).message} (whether its ${batch.length} operation(s) took effect is unknown)`);
-      throw await rollBack(h, paths, [...done, ...batch], e, render);
+      throw await journal.abort(h.host, e, restored());
     }
     const carried = parseOutcome(r.stdout).done.map((i) => batch[i]!);
-    done.push(...carried);
+    if (carried.length > 0) undoable(carried);
     for (const op of carried) await hooks.done?.(op);
     if (r.code !== 0) {
       const failed = batch[carried.length];
       const why = commandFailure(h.ssh.label, failed ? shown(render(failed, paths)) : "the operations", r) ?? "";
-      throw await rollBack(h, paths, done, new StepError(h.host, failed ? describeOp(failed) : "apply", why), render);
+      throw await journal.abort(h.host, new StepError(h.host, failed ? describeOp(failed) : "apply", why), restored());
     }
   }
+}
+
+/** Undo `took` in reverse, as one batch going on past failures; returns what could not be undone. */
+async function undoOps(h: HostSession, paths: PrepPaths, took: Op[], render: NonNullable<ApplyHooks["render"]>): Promise<string[]> {
+  const undos = [...took].reverse().flatMap((op) => inverse(op) ?? []);
+  if (undos.length === 0) return [];
+  const r = await h.ssh.exec(batchScript(undos.map((op) => render(op, paths)), { keepGoing: true }));
+  const outcome = parseOutcome(r.stdout);
+  const failed = outcome.failed.map((f) => `${describeOp(undos[f.index]!)}: exit ${f.code}${f.stderr ? `: ${f.stderr.trim()}` : ""}`);
+  if (outcome.done.length + outcome.failed.length < undos.length) failed.push(`the rollback exited ${r.code} early`);
+  return failed;
 }
 
 /** An action as failure messages show it: its command, or the file it writes. */
 const shown = (a: Action): string => ("cmd" in a ? a.cmd : `write ${a.write.path}`);
-
-/** Undo `done` in reverse, as one batch going on past failures; the error says what was undone, or what could not be. */
-async function rollBack(h: HostSession, paths: PrepPaths, done: Op[], err: StepError, render: NonNullable<ApplyHooks["render"]>): Promise<StepError> {
-  const undos = [...done].reverse().flatMap((op) => inverse(op) ?? []);
-  let failed: string[] = [];
-  if (undos.length > 0) {
-    try {
-      const r = await h.ssh.exec(batchScript(undos.map((op) => render(op, paths)), { keepGoing: true }));
-      const outcome = parseOutcome(r.stdout);
-      failed = outcome.failed.map((f) => `${describeOp(undos[f.index]!)}: exit ${f.code}${f.stderr ? `: ${f.stderr.trim()}` : ""}`);
-      if (outcome.done.length + outcome.failed.length < undos.length) failed.push(`the rollback exited ${r.code} early`);
-    } catch (e) {
-      failed = [e instanceof Error ? e.message : String(e)];
-    }
-  }
-  const note =
-    done.length === 0
-      ? "nothing was changed"
-      : failed.length === 0
-        ? `the ${done.length} change(s) made before it were rolled back`
-        : `rolling back failed (${failed.join("; ")}); run the operation again to converge`;
-  return new StepError(err.host, err.step, `${err.detail}; ${note}`, { cause: err });
-}
