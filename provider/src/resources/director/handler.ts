@@ -13,7 +13,7 @@ import { configLock, hostKey, inputsOf } from "../fragment/plan.ts";
 import { withLocks } from "../../host/lock.ts";
 import { agentBundle, type AgentBundle } from "./install/bundle.ts";
 import { layoutOf, managerFor, type Layout, type ServiceManager } from "./install/layout.ts";
-import { agentOutput, driftOf, planApply, pruneNames, type ApplyPlan, type Found } from "./install/plan.ts";
+import { agentOutput, planApply, pruneNames, type ApplyPlan, type Found } from "./install/plan.ts";
 import { directorAsFound } from "./state.ts";
 import { askAgent, inspect, installBundle, log, probe, put, reloadAgent, runAgent, serviceFile, switchBack } from "./install/remote.ts";
 import { inspectScript, otherFragmentsScript, parseInspect, pruneScript, removeInstallScript } from "./install/scripts.ts";
@@ -101,7 +101,7 @@ async function converge(h: HostSession, d: DirectorInputs, previousManager: Serv
   const stale = pruneNames(installed.versions, [bundle.name, plan.previous]);
   if (stale.length > 0) await h.step("prune old versions", (ssh) => ssh.check(pruneScript(l, stale)));
   const service = await h.step("service status", async (ssh) => parseServiceState(await ssh.check(serviceStateScript(l, m))));
-  return agentOutput({ installed, installDir: l.installDir, manager: m, service, drift: [] });
+  return agentOutput({ installed, installDir: l.installDir, manager: m, service });
 }
 
 async function apply(d: DirectorInputs, previousManager?: ServiceManager): Promise<Obj> {
@@ -126,7 +126,7 @@ async function readHost(h: HostSession, d: DirectorInputs, props: Obj, declared:
   if (!found.installed.current && !found.installed.marker) return undefined;
   const answer = found.service.running ? await askAgent(h, l) : {};
   const wanted = wantedFiles(d, l, m);
-  const agent = agentOutput({ installed: found.installed, installDir: l.installDir, manager: m, service: found.service, drift: driftOf(found, wanted, answer.problem) });
+  const agent = agentOutput({ installed: found.installed, installDir: l.installDir, manager: m, service: found.service });
   const { inputs, drift } = directorAsFound(inputsOf(INPUT_KEYS, declared), found, wanted.serviceText, answer, importing);
   return { inputs, props: { ...props, ...inputs, ...(importing && directorSpec.computed(d)), agent, drift } };
 }

@@ -47,8 +47,6 @@ export const DirectorAgent = z.object({
   serviceManager: z.string(),
   running: z.boolean(),
   pid: z.number().optional(),
-  /** what differs from the installed bundle and a running service (empty: in sync) */
-  drift: z.array(z.string()),
 });
 
 export const DirectorOutputs = z.object({

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { BundleManifest, ManifestFile } from "../../../bundle/manifest.ts";
-import { agentOutput, driftOf, fileProblems, planApply, pruneNames, type Desired, type Found } from "./plan.ts";
+import { agentOutput, fileProblems, planApply, pruneNames, type Desired, type Found } from "./plan.ts";
 
 const SHA_A = "aaaaaaaa".padEnd(64, "1");
 const SHA_B = "bbbbbbbb".padEnd(64, "2");
@@ -81,17 +81,9 @@ test("file problems: the manifest's own check, and a MANIFEST.json changed since
   assert.deepEqual(fileProblems(undefined, listing, undefined), ["MANIFEST.json missing or unreadable"]);
 });
 
-test("drift: every difference from an installed, verified, running agent with the wanted files", () => {
-  assert.deepEqual(driftOf(inSync(), wanted, undefined), []);
-  const found = inSync({ files: ["lib/lvs-agent.mjs: size 1, manifest says 2"], fragment: undefined, serviceText: "x", service: { running: false, pid: undefined } });
-  assert.deepEqual(driftOf(found, wanted, undefined), ["lib/lvs-agent.mjs: size 1, manifest says 2", "director.json missing", "service definition changed", "agent not running"]);
-  assert.deepEqual(driftOf(inSync(), wanted, "lvs-agent status exited 1: ECONNREFUSED"), ["agent status: lvs-agent status exited 1: ECONNREFUSED"]);
-  assert.deepEqual(driftOf(inSync({ installed: { marker: true, current: undefined, record: undefined, versions: [] } }), wanted, undefined), ["not installed"]);
-});
-
 test("the agent output of an install in sync", () => {
-  const clean = agentOutput({ installed: inSync().installed, installDir: "/opt/lvs-agent", manager: "supervised", service: { running: true, pid: 42 }, drift: [] });
-  assert.deepEqual(clean, { version: "0.1.0", bundleSha256: SHA_A, installPath: "/opt/lvs-agent/versions/0.1.0-aaaaaaaa", serviceManager: "supervised", running: true, pid: 42, drift: [] });
+  const clean = agentOutput({ installed: inSync().installed, installDir: "/opt/lvs-agent", manager: "supervised", service: { running: true, pid: 42 } });
+  assert.deepEqual(clean, { version: "0.1.0", bundleSha256: SHA_A, installPath: "/opt/lvs-agent/versions/0.1.0-aaaaaaaa", serviceManager: "supervised", running: true, pid: 42 });
 });
 
 test("running: false stops a running agent, leaves a stopped one", () => {

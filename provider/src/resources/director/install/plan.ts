@@ -106,21 +106,8 @@ export function pruneNames(versions: Installed["versions"], keep: ReadonlyArray<
   return remove;
 }
 
-/** What differs on the host from an installed, verified, running agent with the wanted fragment and service. */
-export function driftOf(found: Found, wanted: { fragment: string; serviceText: string }, agentAnswer: string | undefined): string[] {
-  if (!found.installed.current) return ["not installed"];
-  const drift = [...(found.files ?? ["files unreadable"])];
-  if (!found.installed.record) drift.push("install record missing");
-  if (found.fragment === undefined) drift.push("director.json missing");
-  else if (!sameJson(found.fragment, wanted.fragment)) drift.push("director.json changed");
-  if (found.serviceText !== wanted.serviceText) drift.push(found.serviceText === undefined ? "service definition missing" : "service definition changed");
-  if (!found.service.running) drift.push("agent not running");
-  else if (agentAnswer !== undefined) drift.push(`agent status: ${agentAnswer}`);
-  return drift;
-}
-
 /** The `agent` output. */
-export function agentOutput(a: { installed: Installed; installDir: string; manager: ServiceManager; service: ServiceState; drift: string[] }): DirectorAgent {
+export function agentOutput(a: { installed: Installed; installDir: string; manager: ServiceManager; service: ServiceState }): DirectorAgent {
   const { installed } = a;
   return {
     version: installed.record?.agentVersion ?? "unknown",
@@ -129,6 +116,5 @@ export function agentOutput(a: { installed: Installed; installDir: string; manag
     serviceManager: a.manager,
     running: a.service.running,
     ...(a.service.pid !== undefined && { pid: a.service.pid }),
-    drift: a.drift,
   };
 }
