@@ -19,7 +19,19 @@ import { crash, type Peer } from "../test/helpers/agent.ts";
 import { Watched, nowMs, type Line } from "../test/helpers/procs.ts";
 import { masterDownIntervalMs } from "../agent/src/vrrp/fsm.ts";
 import {
-  BACKUP_PRIO, INSTANCE, SETTINGS, createTopology, electionMs, implOrder, median, note, sleep, startCluster, type Cluster, type Impl, type Setting,
+  BACKUP_PRIO,
+  INSTANCE,
+  SETTINGS,
+  createTopology,
+  electionMs,
+  implOrder,
+  median,
+  note,
+  sleep,
+  startCluster,
+  type Cluster,
+  type Impl,
+  type Setting,
   type Topology,
 } from "./common.ts";
 
@@ -56,12 +68,20 @@ async function startSniffer(client: Host): Promise<Watched> {
 
 /** Resolves when the next advert passes the client. */
 function nextAdvert(sniffer: Watched, s: Setting): Promise<Line> {
-  return sniffer.waitLine((l) => l.text.includes("VRRP"), 2 * s.advert * 1000 + 1000, "an advert", sniffer.lines.length);
+  return sniffer.waitLine(
+    (l) => l.text.includes("VRRP"),
+    2 * s.advert * 1000 + 1000,
+    "an advert",
+    sniffer.lines.length,
+  );
 }
 
 /** Unix ms of the master's last advert before epochMs, by the kernel's capture time (tcpdump -tt). */
 function lastAdvertBefore(sniffer: Watched, epochMs: number, first: Line): number {
-  const times = sniffer.lines.slice(sniffer.lines.indexOf(first)).filter((l) => l.text.includes("VRRP")).map((l) => Number(l.text.split(" ")[0]) * 1000);
+  const times = sniffer.lines
+    .slice(sniffer.lines.indexOf(first))
+    .filter((l) => l.text.includes("VRRP"))
+    .map((l) => Number(l.text.split(" ")[0]) * 1000);
   return Math.max(...times.filter((t) => t <= epochMs));
 }
 
@@ -109,7 +129,9 @@ export async function benchCase(c: Case, s: Setting, runs: number): Promise<stri
     for (const impl of implOrder(i)) {
       const r = await runOnce(impl, c, s);
       results[impl].push(r);
-      note(`  run ${i + 1}/${runs} case=${c} advert=${s.advert} impl=${impl} ms=${r.ms.toFixed(0)} state_logged_ms=${r.stateMs.toFixed(0)} after_advert_ms=${r.phaseMs.toFixed(1)} beyond_window_ms=${beyondWindowMs(r, s).toFixed(0)}`);
+      note(
+        `  run ${i + 1}/${runs} case=${c} advert=${s.advert} impl=${impl} ms=${r.ms.toFixed(0)} state_logged_ms=${r.stateMs.toFixed(0)} after_advert_ms=${r.phaseMs.toFixed(1)} beyond_window_ms=${beyondWindowMs(r, s).toFixed(0)}`,
+      );
     }
   }
   const line = resultLine(c, s, results);

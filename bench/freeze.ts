@@ -18,7 +18,18 @@ import { nowMs } from "../test/helpers/procs.ts";
 import { parseReply, type Prober, type Reply } from "../test/helpers/probe.ts";
 import { bundleAgent } from "./idle.ts";
 import {
-  BACKUP_PRIO, INSTANCE, VIP, createTopology, implOrder, median, note, sleep, startCluster, type Cluster, type Impl, type Setting,
+  BACKUP_PRIO,
+  INSTANCE,
+  VIP,
+  createTopology,
+  implOrder,
+  median,
+  note,
+  sleep,
+  startCluster,
+  type Cluster,
+  type Impl,
+  type Setting,
   type Topology,
 } from "./common.ts";
 
@@ -140,7 +151,9 @@ function runNote(run: string, impl: Impl, r: RunResult): void {
   const b = r.backup.map((x, i) => `${BACKUP_FREEZES_MS[i]}ms:${x.takeovers}/${x.lost}`).join(" ");
   const m = r.master;
   note(`  run ${run} impl=${impl} backup takeovers/lost ${b}`);
-  note(`  run ${run} impl=${impl} master gap_ms=${m.gapMs.toFixed(0)} lost=${m.lost} ends_on=${m.endsOn} back_on_d1_ms=${m.backMs.toFixed(0)} took_over=${m.tookOver} reasserted=${m.reasserted}`);
+  note(
+    `  run ${run} impl=${impl} master gap_ms=${m.gapMs.toFixed(0)} lost=${m.lost} ends_on=${m.endsOn} back_on_d1_ms=${m.backMs.toFixed(0)} took_over=${m.tookOver} reasserted=${m.reasserted}`,
+  );
 }
 
 function backupPart(rs: BackupResult[]): string {

@@ -14,7 +14,20 @@ import { Watched, nowMs, type Line } from "../test/helpers/procs.ts";
 import { masterDownMs, parseNflogAdvert } from "../test/helpers/loss-stats.ts";
 import { scrape } from "../test/agent/fixtures/ops.ts";
 import { bundleAgent } from "./idle.ts";
-import { BACKUP_PRIO, DIRECTORS, INSTANCE, MASTER_PRIO, TICKS_PER_S, electionMs, instance, machineBusyTicks, median, note, sleep, type Setting } from "./common.ts";
+import {
+  BACKUP_PRIO,
+  DIRECTORS,
+  INSTANCE,
+  MASTER_PRIO,
+  TICKS_PER_S,
+  electionMs,
+  instance,
+  machineBusyTicks,
+  median,
+  note,
+  sleep,
+  type Setting,
+} from "./common.ts";
 
 const SETTING: Setting = { version: 3, advert: 0.1 };
 const WINDOW_S = 30;
@@ -36,7 +49,10 @@ export interface GcPause {
  * 0.00 ms  (average mu = ...) allocation failure;": the first of the two times is the pause.
  */
 export function parseTraceGc(text: string): GcPause | undefined {
-  const m = /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (.+?) [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, ([\d.]+) \/ [\d.]+ ms(.*)$/.exec(text);
+  const m =
+    /^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (.+?) [\d.]+ \([\d.]+\) -> [\d.]+ \([\d.]+\) MB, ([\d.]+) \/ [\d.]+ ms(.*)$/.exec(
+      text,
+    );
   if (!m) return undefined;
   const step = /biggest step ([\d.]+) ms/.exec(m[3]!);
   return { kind: m[1]!, ms: Number(m[2]), biggestStepMs: step ? Number(step[1]) : undefined };
@@ -86,18 +102,30 @@ export async function benchGc(): Promise<void> {
         return a && a.src === d1.ip && a.t >= rt0 && a.t <= rt1 ? [a.t] : [];
       });
       const gaps = adverts.slice(1).map((t, i) => t - adverts[i]!);
-      const kinds = [...new Set(pauses.map((p) => p.kind))].map((k) => `${k}:${pauses.filter((p) => p.kind === k).length}`).join(",");
+      const kinds = [...new Set(pauses.map((p) => p.kind))]
+        .map((k) => `${k}:${pauses.filter((p) => p.kind === k).length}`)
+        .join(",");
       const busyPct = ((busy1 - busy0) / (seconds * TICKS_PER_S * cpus().length)) * 100;
       const mdi = masterDownMs(SETTING.advert, BACKUP_PRIO);
-      note(`  gc: pauses in the window (ms): ${pauses.map((p) => `${p.kind} ${p.ms.toFixed(2)}`).join(", ") || "none"}`);
-      console.log(`gc impl=ours-bundled advert=${SETTING.advert} load=${LOAD_PROCS}x-busy window_s=${seconds.toFixed(1)} machine_busy_pct=${busyPct.toFixed(1)}`);
+      note(
+        `  gc: pauses in the window (ms): ${pauses.map((p) => `${p.kind} ${p.ms.toFixed(2)}`).join(", ") || "none"}`,
+      );
+      console.log(
+        `gc impl=ours-bundled advert=${SETTING.advert} load=${LOAD_PROCS}x-busy window_s=${seconds.toFixed(1)} machine_busy_pct=${busyPct.toFixed(1)}`,
+      );
       console.log(`gc pauses count=${pauses.length} (${kinds || "none"})`);
       console.log(`gc pause_ms median=${median(ms).toFixed(2)}`);
       console.log(`gc pause_ms p99=${percentile(ms, 99).toFixed(2)}`);
       console.log(`gc pause_ms max=${(ms.length ? Math.max(...ms) : NaN).toFixed(2)}`);
-      console.log(`gc marking_step_ms max=${(steps.length ? Math.max(...steps) : 0).toFixed(2)} (${steps.length} incremental Mark-Compacts)`);
-      console.log(`gc adverts_per_s received=${((r1 - r0) / seconds).toFixed(2)} nominal=${(1 / SETTING.advert).toFixed(2)}`);
-      console.log(`gc advert_gap_ms max=${(gaps.length ? Math.max(...gaps) : NaN).toFixed(1)} p99=${percentile(gaps, 99).toFixed(1)} master_down_interval=${mdi.toFixed(1)}`);
+      console.log(
+        `gc marking_step_ms max=${(steps.length ? Math.max(...steps) : 0).toFixed(2)} (${steps.length} incremental Mark-Compacts)`,
+      );
+      console.log(
+        `gc adverts_per_s received=${((r1 - r0) / seconds).toFixed(2)} nominal=${(1 / SETTING.advert).toFixed(2)}`,
+      );
+      console.log(
+        `gc advert_gap_ms max=${(gaps.length ? Math.max(...gaps) : NaN).toFixed(1)} p99=${percentile(gaps, 99).toFixed(1)} master_down_interval=${mdi.toFixed(1)}`,
+      );
     } finally {
       for (const p of load) if (p.pid) process.kill(p.pid, "SIGKILL");
     }

@@ -30,16 +30,35 @@ export interface BenchOptions {
 export async function benchHealthChecks(opts: BenchOptions = {}): Promise<string[]> {
   const { servers = 1000, intervalS = 1, seconds = 10, spread = true } = opts;
   const net = randomSubnet();
-  const lab = Lab.create([{ name: "srv", addr: `${net}.1/24` }, { name: "chk", addr: `${net}.2/24` }]);
+  const lab = Lab.create([
+    { name: "srv", addr: `${net}.1/24` },
+    { name: "chk", addr: `${net}.2/24` },
+  ]);
   try {
-    const srv = new Watched(lab.host("srv").spawn(process.execPath, ["--import", "tsx", SELF, "--listen", String(servers)]));
+    const srv = new Watched(
+      lab.host("srv").spawn(process.execPath, ["--import", "tsx", SELF, "--listen", String(servers)]),
+    );
     await srv.waitLine((l) => l.text === "listening", 30_000, "listeners");
-    const chk = new Watched(lab.host("chk").spawn(process.execPath, ["--import", "tsx", SELF, "--watch", `${net}.1`, String(servers), String(intervalS), spread ? "1" : "0"]));
+    const chk = new Watched(
+      lab
+        .host("chk")
+        .spawn(process.execPath, [
+          "--import",
+          "tsx",
+          SELF,
+          "--watch",
+          `${net}.1`,
+          String(servers),
+          String(intervalS),
+          spread ? "1" : "0",
+        ]),
+    );
     await chk.waitLine((l) => l.text === "started", 30_000, "checkers");
     // Let warm-up spreading, JIT and the first connections settle before measuring.
     await new Promise((r) => setTimeout(r, (intervalS * 2 + 1) * 1000));
     // The next stats line, not one printed while nobody was reading.
-    const stats = async () => parseStats((await chk.waitLine((l) => l.text.startsWith("stats"), 5000, "stats", chk.lines.length)).text);
+    const stats = async () =>
+      parseStats((await chk.waitLine((l) => l.text.startsWith("stats"), 5000, "stats", chk.lines.length)).text);
     const sample = async () => ({ cpu: cpuTicks(chk.pid), t: performance.now(), stats: await stats() });
     const before = await sample();
     await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -73,13 +92,21 @@ function listen(n: number): void {
 }
 
 function watch(address: string, n: number, intervalS: number, spread: boolean): void {
-  const cfg = HealthCheck.parse({ type: "tcp", interval: intervalS, connectTimeout: 1, retries: 0, warmup: spread ? intervalS : 0 });
+  const cfg = HealthCheck.parse({
+    type: "tcp",
+    interval: intervalS,
+    connectTimeout: 1,
+    retries: 0,
+    warmup: spread ? intervalS : 0,
+  });
   const log = createLogger(process.stderr, { level: "warn" });
   const totals = { checks: 0, failed: 0 };
   const checkers: HealthChecker[] = [];
   for (let i = 0; i < n; i++) {
     const hc = new HealthChecker({
-      cfg, target: { address, port: BASE_PORT + i }, log,
+      cfg,
+      target: { address, port: BASE_PORT + i },
+      log,
       onChange: () => {},
       onResult: (r) => {
         totals.checks++;

@@ -11,7 +11,17 @@ import { join } from "node:path";
 import { Lab } from "../test/helpers/netns.ts";
 import { AGENT_TSX, REPO, startPeer, type Peer } from "../test/helpers/agent.ts";
 import { nowMs } from "../test/helpers/procs.ts";
-import { DIRECTORS, INSTANCE, MASTER_PRIO, SETTINGS, electionMs, instance, note, sleep, type Setting } from "./common.ts";
+import {
+  DIRECTORS,
+  INSTANCE,
+  MASTER_PRIO,
+  SETTINGS,
+  electionMs,
+  instance,
+  note,
+  sleep,
+  type Setting,
+} from "./common.ts";
 
 const WINDOW_MS = 10_000;
 
@@ -43,7 +53,7 @@ function procTable(): { pid: number; ppid: number; pgrp: number }[] {
 function family(root: number): number[] {
   const table = procTable();
   const pids = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of table) {
       if (!pids.has(p.pid) && (pids.has(p.ppid) || p.pgrp === root)) {
@@ -83,7 +93,8 @@ async function measure(peer: Peer): Promise<IdleSample> {
   await sleep(WINDOW_MS);
   const [c1, t1] = [cpu(), nowMs()];
   const after = family(peer.pid);
-  if (after.join() !== pids.join()) throw new Error(`${peer.kind}'s processes changed during the window: ${pids.join()} -> ${after.join()}`);
+  if (after.join() !== pids.join())
+    throw new Error(`${peer.kind}'s processes changed during the window: ${pids.join()} -> ${after.join()}`);
   const rss = after.reduce((a, pid) => a + rssKb(pid), 0);
   return { rssMb: rss / 1024, cpuPct: ((c1 - c0) / 1e6 / (t1 - t0)) * 100 };
 }
@@ -99,7 +110,13 @@ async function idleOnce(impl: IdleImpl, s: Setting, bundled: string[], warmupMs:
   const lab = Lab.create([DIRECTORS[0]!]);
   try {
     const entry = impl === "ours-bundled" ? bundled : AGENT_TSX;
-    const peer = startPeer(impl === "keepalived" ? "keepalived" : "agent", lab.host("d1"), INSTANCE, instance(s, MASTER_PRIO), entry);
+    const peer = startPeer(
+      impl === "keepalived" ? "keepalived" : "agent",
+      lab.host("d1"),
+      INSTANCE,
+      instance(s, MASTER_PRIO),
+      entry,
+    );
     await peer.waitState(INSTANCE, "MASTER", electionMs(s));
     await sleep(warmupMs);
     return await measure(peer);

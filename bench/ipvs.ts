@@ -9,13 +9,15 @@ import { findUmlKernel, runInUml } from "../test/uml/run.ts";
 const GUEST = "test/ipvs/helpers/bench-guest.ts";
 
 export async function benchIpvs(): Promise<string[]> {
-  if (!findUmlKernel()) throw new Error("bench ipvs needs user-mode Linux (apt-get install user-mode-linux): the host kernel has no IPVS");
+  if (!findUmlKernel())
+    throw new Error("bench ipvs needs user-mode Linux (apt-get install user-mode-linux): the host kernel has no IPVS");
   const r = await runInUml({ files: [GUEST], timeoutMs: 8 * 60_000 });
   const lines = r.output.split("\n");
   const results = lines.filter((l) => l.startsWith("ipvs "));
   // progress and per-run figures from the guest go to stderr, as the other benchmarks do
   for (const l of lines) if (l && !l.startsWith("ipvs ")) process.stderr.write(`uml: ${l}\n`);
   process.stderr.write(`uml: exit ${r.code}, timings ${JSON.stringify(r.timings)}\n`);
-  if (r.code !== 0 || results.length !== 2) throw new Error(`bench ipvs failed inside UML (exit ${r.code}); output above`);
+  if (r.code !== 0 || results.length !== 2)
+    throw new Error(`bench ipvs failed inside UML (exit ${r.code}); output above`);
   return results;
 }

@@ -15,9 +15,30 @@ import { Lab } from "../test/helpers/netns.ts";
 import { startPair, type Peer } from "../test/helpers/agent.ts";
 import { nowMs } from "../test/helpers/procs.ts";
 import { VipWatch, VrrpLoss } from "../test/helpers/nft-loss.ts";
-import { bothHold, longestMs, masterDownMs, statesEntered, takeoverBounds, totalMs } from "../test/helpers/loss-stats.ts";
+import {
+  bothHold,
+  longestMs,
+  masterDownMs,
+  statesEntered,
+  takeoverBounds,
+  totalMs,
+} from "../test/helpers/loss-stats.ts";
 import { bundleAgent } from "./idle.ts";
-import { BACKUP_PRIO, DIRECTORS, IMPLS, INSTANCE, VIP, electionMs, implOrder, instance, kindOf, note, sleep, type Impl, type Setting } from "./common.ts";
+import {
+  BACKUP_PRIO,
+  DIRECTORS,
+  IMPLS,
+  INSTANCE,
+  VIP,
+  electionMs,
+  implOrder,
+  instance,
+  kindOf,
+  note,
+  sleep,
+  type Impl,
+  type Setting,
+} from "./common.ts";
 
 export const LOSS_PCTS = [5, 10, 20] as const;
 const MASTER_PRIO = 150;
@@ -58,7 +79,13 @@ export async function lossOnce(impl: Impl, s: LossSetting, pct: number, agentEnt
     const [w1, w2] = await Promise.all([VipWatch.start(d1, VIP), VipWatch.start(d2, VIP)]);
     const kind = kindOf(impl);
     const m = { kind, host: d1, inst: instance(s, MASTER_PRIO) };
-    const { master, backup } = await startPair(INSTANCE, m, { kind, host: d2, inst: instance(s, BACKUP_PRIO) }, electionMs(s), agentEntry);
+    const { master, backup } = await startPair(
+      INSTANCE,
+      m,
+      { kind, host: d2, inst: instance(s, BACKUP_PRIO) },
+      electionMs(s),
+      agentEntry,
+    );
     losses.push(...(await Promise.all([VrrpLoss.install(d1), VrrpLoss.install(d2)])));
     // The backup's Master_Down_Timer now runs from an advert, not from its own start-up.
     await sleep(1.5 * s.advert * 1000);
@@ -83,7 +110,10 @@ export async function lossOnce(impl: Impl, s: LossSetting, pct: number, agentEnt
     return {
       transitions: transitions(master, mm) + transitions(backup, mb),
       takeovers: takeovers(backup, mb),
-      gapsOverMdi: takeoverBounds(toBackup.map((a) => a.t), mdiMs).overMdi.length,
+      gapsOverMdi: takeoverBounds(
+        toBackup.map((a) => a.t),
+        mdiMs,
+      ).overMdi.length,
       dualMs: totalMs(dual),
       dualLongestMs: longestMs(dual),
       dualAfterStopMs: totalMs(after),
@@ -125,7 +155,9 @@ export async function benchLoss(opts: { windowS: number }): Promise<void> {
         res[impl] = await lossOnce(impl, s, pct, entry);
       }
       for (const impl of IMPLS) console.log(resultLine(impl, s, pct, res[impl]));
-      console.log(`loss targets advert=${s.advert} loss_pct=${pct} ours=${targets(s, pct, res.ours)} keepalived=${targets(s, pct, res.keepalived)}`);
+      console.log(
+        `loss targets advert=${s.advert} loss_pct=${pct} ours=${targets(s, pct, res.ours)} keepalived=${targets(s, pct, res.keepalived)}`,
+      );
     }
   }
 }

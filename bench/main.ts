@@ -42,7 +42,17 @@ function positiveNumber(v: string | undefined, dflt: number, name: string): numb
 }
 
 function parse(argv: string[]): Options {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { runs: { type: "string" }, cases: { type: "string" }, warmup: { type: "string" }, rtt: { type: "string" }, window: { type: "string" } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      runs: { type: "string" },
+      cases: { type: "string" },
+      warmup: { type: "string" },
+      rtt: { type: "string" },
+      window: { type: "string" },
+    },
+  });
   const unknown = positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
   if (unknown.length) throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${BENCHES.join(", ")}`);
   const cases = (values.cases?.split(",") ?? [...CASES]) as Case[];
@@ -53,7 +63,14 @@ function parse(argv: string[]): Options {
   const rtts = (values.rtt ?? "0,20,50").split(",").map(Number);
   if (!rtts.every((r) => r >= 0)) throw new Error("--rtt must be a comma-separated list of milliseconds (0 or more)");
   const windowS = positiveNumber(values.window, 60, "window");
-  return { benches: positionals.length ? (positionals as Bench[]) : [...BENCHES], runs, cases, warmupMs, rtts, windowS };
+  return {
+    benches: positionals.length ? (positionals as Bench[]) : [...BENCHES],
+    runs,
+    cases,
+    warmupMs,
+    rtts,
+    windowS,
+  };
 }
 
 async function main(): Promise<void> {
@@ -63,7 +80,8 @@ async function main(): Promise<void> {
   for (const b of opts.benches) {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
     else if (b === "idle") await benchIdle({ warmupMs: opts.warmupMs });
-    else if (b === "ipvs") for (const line of [...(await benchIpvs()), ...(await benchHealthChecks())]) console.log(line);
+    else if (b === "ipvs")
+      for (const line of [...(await benchIpvs()), ...(await benchHealthChecks())]) console.log(line);
     else if (b === "lab") for (const line of await benchLab(opts.runs)) console.log(line);
     else if (b === "freeze") await benchFreeze({ runs: opts.runs });
     else if (b === "loss") await benchLoss({ windowS: opts.windowS });

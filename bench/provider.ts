@@ -32,7 +32,12 @@ function inputs(s: Sshd, via: { host: string; port: number }): Obj {
     address: s.address,
     port: 80,
     vips: [VIP],
-    connection: { host: via.host, port: via.port, privateKey: secret(s.clientKey.privateKey), hostKey: s.hostKeyFingerprint },
+    connection: {
+      host: via.host,
+      port: via.port,
+      privateKey: secret(s.clientKey.privateKey),
+      hostKey: s.hostKeyFingerprint,
+    },
   };
 }
 
@@ -48,7 +53,8 @@ interface Apply {
 async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: number, root: string): Promise<Apply> {
   const recordOf = (host: string) => prepPaths(host, `${root}/{host}`).record;
   const names = hosts.map((_, i) => `rs${i}-rtt${rtt}-r${round}`);
-  const via = (s: Sshd, i: number) => (rtt > 0 ? { host: relayAddress(i), port: 22 } : { host: s.address, port: s.port });
+  const via = (s: Sshd, i: number) =>
+    rtt > 0 ? { host: relayAddress(i), port: 22 } : { host: s.address, port: s.port };
   const checked = await Promise.all(hosts.map((s, i) => plugin.check("RealServer", names[i]!, inputs(s, via(s, i)))));
   const [busy0, plugin0] = [machineBusyTicks(), cpuTicks(plugin.pid)];
   const t0 = performance.now();
@@ -62,9 +68,14 @@ async function applyAll(plugin: Plugin, hosts: Sshd[], rtt: number, round: numbe
   );
   const ms = performance.now() - t0;
   const tickMs = 1000 / TICKS_PER_S;
-  const cpu = { machineCpuMs: (machineBusyTicks() - busy0) * tickMs, pluginCpuMs: (cpuTicks(plugin.pid) - plugin0) * tickMs };
+  const cpu = {
+    machineCpuMs: (machineBusyTicks() - busy0) * tickMs,
+    pluginCpuMs: (cpuTicks(plugin.pid) - plugin0) * tickMs,
+  };
   // Spread of completions: all near the end = parallel; evenly spaced = something serialises the hosts.
-  process.stderr.write(`  rtt_ms=${rtt} hosts=${hosts.length} round=${round} done_at_ms=${ends.map((e) => e.toFixed(0)).join(",")}\n`);
+  process.stderr.write(
+    `  rtt_ms=${rtt} hosts=${hosts.length} round=${round} done_at_ms=${ends.map((e) => e.toFixed(0)).join(",")}\n`,
+  );
   // Delete takes the state Create returned (as the engine does): every host back to as it was, so each
   // round prepares fresh hosts (sysctls, VIP, files, record), not hosts a previous round left prepared.
   await Promise.all(created.map((c, i) => plugin.delete("RealServer", names[i]!, c.outs, c.id)));
@@ -83,11 +94,17 @@ async function measure(n: number, runs: number, rtts: number[]): Promise<Apply[]
   try {
     for (let i = 0; i < n; i++) lab.addHost({ name: `rs${i}`, addr: `${NET}.1.${10 + i}/16` });
     sshds.push(...(await Promise.all([...Array(n).keys()].map((i) => startSshd(lab.host(`rs${i}`))))));
-    plugin = await Plugin.start(120_000, { host: lab.host("control"), env: { LVS_PROVIDER_TEST_HOST_ROOT: `${root}/{host}` } });
+    plugin = await Plugin.start(120_000, {
+      host: lab.host("control"),
+      env: { LVS_PROVIDER_TEST_HOST_ROOT: `${root}/{host}` },
+    });
     const medians: Apply[] = [];
     for (const rtt of rtts) {
       if (rtt > 0) {
-        const routes = sshds.map((s, i) => ({ listen: { host: relayAddress(i), port: 22 }, target: { host: s.address, port: s.port } }));
+        const routes = sshds.map((s, i) => ({
+          listen: { host: relayAddress(i), port: 22 },
+          target: { host: s.address, port: s.port },
+        }));
         relay = await startDelayRelay(lab.host("control"), rtt, routes);
       }
       await applyAll(plugin, sshds, rtt, 0, root); // warm-up: the plugin's first SSH handshakes and code paths

@@ -77,7 +77,8 @@ export async function runBundle(name) {
   if (stale(name)) {
     const esbuild = await esbuildIfInstalled();
     if (esbuild) await build(name, esbuild);
-    else if (!existsSync(outfile(name))) throw new Error(`${outfile(name)} is missing and esbuild is not installed to build it`);
+    else if (!existsSync(outfile(name)))
+      throw new Error(`${outfile(name)} is missing and esbuild is not installed to build it`);
   }
   await import(pathToFileURL(outfile(name)).href);
 }

@@ -21,7 +21,12 @@ function walk(dir, out) {
 }
 
 const files = DIRS.flatMap((d) => walk(join(ROOT, d), []));
-const edges = new Map(files.map((f) => [f, [...readFileSync(join(ROOT, f), "utf8").matchAll(SPEC)].map((m) => normalize(join(dirname(f), m[1])))]));
+const edges = new Map(
+  files.map((f) => [
+    f,
+    [...readFileSync(join(ROOT, f), "utf8").matchAll(SPEC)].map((m) => normalize(join(dirname(f), m[1]))),
+  ]),
+);
 
 // Tarjan's strongly connected components: every component of more than one file is a cycle.
 let index = 0;

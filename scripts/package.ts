@@ -16,7 +16,11 @@ import { DEFAULT_NODE_VERSION } from "../provider/src/bundle/plan.ts";
 const REPO = new URL("..", import.meta.url).pathname;
 const OUT = join(REPO, "dist/packages");
 const STAGE = join(REPO, "dist/package");
-const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string; license: string; dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+  version: string;
+  license: string;
+  dependencies: Record<string, string>;
+};
 const schema = JSON.parse(readFileSync(join(REPO, "provider/schema.json"), "utf8")) as { version: string };
 const say = (m: string) => process.stderr.write(`package: ${m}\n`);
 const mb = (file: string) => `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`;
@@ -66,7 +70,12 @@ async function plugin(): Promise<string> {
   writeFileSync(join(dir, "pulumi-resource-lvs"), LAUNCHER);
   chmodSync(join(dir, "pulumi-resource-lvs"), 0o755);
   say("plugin 2/3: the x64 agent bundle");
-  const bundle = await buildBundle({ arch: "x64", node: DEFAULT_NODE_VERSION, outDir: join(dir, "agent-bundles"), log: (m) => say(`  ${m}`) });
+  const bundle = await buildBundle({
+    arch: "x64",
+    node: DEFAULT_NODE_VERSION,
+    outDir: join(dir, "agent-bundles"),
+    log: (m) => say(`  ${m}`),
+  });
   say(`  ${bundle.file} ${mb(bundle.file)}${bundle.cached ? " (cached)" : ""}`);
   say("plugin 3/3: the tarball");
   const file = join(OUT, `pulumi-resource-lvs-v${pkg.version}-linux-amd64.tar.gz`);
@@ -79,11 +88,18 @@ function sdk(): string {
   const dir = join(STAGE, "sdk");
   rmSync(dir, { recursive: true, force: true });
   say("sdk 1/2: compiling (tsc: JS and .d.ts)");
-  execFileSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "sdk/tsconfig.build.json")], { stdio: "inherit" });
+  execFileSync(
+    process.execPath,
+    [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "sdk/tsconfig.build.json")],
+    { stdio: "inherit" },
+  );
   writeFileSync(join(dir, "package.json"), `${JSON.stringify(sdkManifest(), null, 2)}\n`);
   copyFileSync(join(REPO, "sdk/README.md"), join(dir, "README.md"));
   say("sdk 2/2: npm pack");
-  const name = execFileSync("npm", ["pack", "--pack-destination", OUT, "--silent"], { cwd: dir, encoding: "utf8" }).trim().split("\n").pop()!;
+  const name = execFileSync("npm", ["pack", "--pack-destination", OUT, "--silent"], { cwd: dir, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop()!;
   const file = join(OUT, name);
   say(`  ${file} ${mb(file)}`);
   return file;
@@ -106,7 +122,8 @@ function sdkManifest(): object {
   };
 }
 
-if (schema.version !== pkg.version) throw new Error(`provider/schema.json says version ${schema.version}, package.json ${pkg.version}: make them one`);
+if (schema.version !== pkg.version)
+  throw new Error(`provider/schema.json says version ${schema.version}, package.json ${pkg.version}: make them one`);
 const which = process.argv[2] ?? "all";
 if (!["all", "plugin", "sdk"].includes(which)) throw new Error(`usage: npm run package -- [plugin|sdk] (got ${which})`);
 mkdirSync(OUT, { recursive: true });

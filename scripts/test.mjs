@@ -64,7 +64,15 @@ function runLayer(name, layerFiles) {
     });
     child.on("close", (code, signal) => {
       const count = (word) => Number(new RegExp(`^(?:#|ℹ) ${word} (\\d+)`, "m").exec(tail)?.[1] ?? 0);
-      resolve({ name, files: layerFiles.length, code: code ?? (signal ? 1 : 0), ms: Date.now() - started, pass: count("pass"), fail: count("fail"), skipped: count("skipped") });
+      resolve({
+        name,
+        files: layerFiles.length,
+        code: code ?? (signal ? 1 : 0),
+        ms: Date.now() - started,
+        pass: count("pass"),
+        fail: count("fail"),
+        skipped: count("skipped"),
+      });
     });
   });
 }
@@ -81,7 +89,9 @@ for (const name of ORDER) {
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 process.stdout.write("\n## layers\n");
 for (const r of results) {
-  process.stdout.write(`${r.name.padEnd(11)} ${secs(r.ms).padStart(8)}  ${r.files} files, ${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped${r.code ? ` (exit ${r.code})` : ""}\n`);
+  process.stdout.write(
+    `${r.name.padEnd(11)} ${secs(r.ms).padStart(8)}  ${r.files} files, ${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped${r.code ? ` (exit ${r.code})` : ""}\n`,
+  );
 }
 const total = (k) => results.reduce((a, r) => a + r[k], 0);
 process.stdout.write(`total       ${secs(total("ms")).padStart(8)}\n`);

@@ -9,7 +9,8 @@ import { Director, RealServer, Vip, VirtualServer, type Connection, type DeepInp
 export type { ClusterSpecInput };
 
 type Spec = ClusterSpecInput;
-type WithInputConnection<T> = Omit<T, "connection"> & ("connection" extends keyof T ? { connection?: DeepInput<Connection> } : unknown);
+type WithInputConnection<T> = Omit<T, "connection"> &
+  ("connection" extends keyof T ? { connection?: DeepInput<Connection> } : unknown);
 
 /** A ClusterSpec whose connections may hold Pulumi inputs (pulumi.secret(key), a config value, ...). */
 export type ClusterArgs = Omit<Spec, "directors" | "realServers"> & {
@@ -21,7 +22,8 @@ export type ClusterArgs = Omit<Spec, "directors" | "realServers"> & {
 function withPlaceholders(spec: unknown): unknown {
   if (pulumi.Output.isInstance(spec)) return "unknown-until-apply";
   if (Array.isArray(spec)) return spec.map(withPlaceholders);
-  if (typeof spec === "object" && spec !== null) return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, withPlaceholders(v)]));
+  if (typeof spec === "object" && spec !== null)
+    return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, withPlaceholders(v)]));
   return spec;
 }
 
@@ -29,7 +31,11 @@ function withPlaceholders(spec: unknown): unknown {
 function withOriginalConnections(parsed: ClusterSpec, given: ClusterArgs): ClusterSpec {
   const restore = <T extends { connection?: unknown }>(list: T[], orig: { connection?: unknown }[] | undefined): T[] =>
     list.map((item, i) => ({ ...item, connection: orig?.[i]?.connection ?? item.connection }));
-  return { ...parsed, directors: restore(parsed.directors, given.directors), realServers: restore(parsed.realServers, given.realServers) };
+  return {
+    ...parsed,
+    directors: restore(parsed.directors, given.directors),
+    realServers: restore(parsed.realServers, given.realServers),
+  };
 }
 
 /** Every problem of the spec at once, each with its path, before any resource is registered. */
@@ -59,10 +65,15 @@ export class Cluster extends pulumi.ComponentResource {
     // Vips and virtual servers write fragments for the agent the Director installs: they wait for it.
     const afterDirectors = { ...child, dependsOn: Object.values(this.directors) };
     for (const v of plan.plan.vips) this.vips[v.name] = new Vip(`${name}-${v.name}`, v.args, afterDirectors);
-    for (const r of plan.plan.realServers) this.realServers[r.name] = new RealServer(`${name}-${r.name}`, r.args, child);
+    for (const r of plan.plan.realServers)
+      this.realServers[r.name] = new RealServer(`${name}-${r.name}`, r.args, child);
     for (const s of plan.plan.virtualServers) {
       const realServers = s.backends.map((b) => this.realServers[b]!.backend);
-      this.virtualServers[s.name] = new VirtualServer(`${name}-${s.name}`, { ...s.args, name: s.name, realServers: pulumi.all(realServers) }, afterDirectors);
+      this.virtualServers[s.name] = new VirtualServer(
+        `${name}-${s.name}`,
+        { ...s.args, name: s.name, realServers: pulumi.all(realServers) },
+        afterDirectors,
+      );
     }
     this.registerOutputs({});
   }

@@ -4,10 +4,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionInput } from "../provider/src/inputs/common.ts";
 import type { ProviderConfig } from "../provider/src/inputs/provider-config.ts";
-import type { DirectorArgs as DirectorIn, DirectorInputs, DirectorOutputs } from "../provider/src/resources/director/schema.ts";
-import type { RealServerArgs as RealServerIn, RealServerInputs, RealServerOutputs } from "../provider/src/resources/real-server/schema.ts";
+import type {
+  DirectorArgs as DirectorIn,
+  DirectorInputs,
+  DirectorOutputs,
+} from "../provider/src/resources/director/schema.ts";
+import type {
+  RealServerArgs as RealServerIn,
+  RealServerInputs,
+  RealServerOutputs,
+} from "../provider/src/resources/real-server/schema.ts";
 import type { VipArgs as VipIn, VipInputs, VipOutputs } from "../provider/src/resources/vip/schema.ts";
-import type { VirtualServerArgs as VirtualServerIn, VirtualServerInputs, VirtualServerOutputs } from "../provider/src/resources/virtual-server/schema.ts";
+import type {
+  VirtualServerArgs as VirtualServerIn,
+  VirtualServerInputs,
+  VirtualServerOutputs,
+} from "../provider/src/resources/virtual-server/schema.ts";
 
 /** Any value of T, at any depth, may be an Input (a plain value, a promise or another resource's Output). */
 export type DeepInput<T> = T extends string | number | boolean | null | undefined
@@ -19,7 +31,9 @@ export type DeepInput<T> = T extends string | number | boolean | null | undefine
       : pulumi.Input<T>;
 
 /** Resource args: each field an Input; `name` (where there is one) defaults to the resource's name. */
-export type Args<T> = { [K in keyof Omit<T, "name">]: DeepInput<T[K]> } & ("name" extends keyof T ? { name?: pulumi.Input<string> } : unknown);
+export type Args<T> = { [K in keyof Omit<T, "name">]: DeepInput<T[K]> } & ("name" extends keyof T
+  ? { name?: pulumi.Input<string> }
+  : unknown);
 
 /** A resource's outputs: its inputs with defaults filled, and what the provider computes. */
 export type Outputs<T> = { readonly [K in keyof T]-?: pulumi.Output<T[K]> };
@@ -37,26 +51,100 @@ export type RealServerState = RealServerInputs & RealServerOutputs;
 export type Backend = RealServerOutputs["backend"];
 
 /** Every key of T, checked at compile time: the engine only fills outputs named in the registration. */
-type AllKeys<T, K extends readonly (keyof T)[]> = Exclude<keyof T, K[number]> extends never ? K : ["missing keys", Exclude<keyof T, K[number]>];
+type AllKeys<T, K extends readonly (keyof T)[]> =
+  Exclude<keyof T, K[number]> extends never ? K : ["missing keys", Exclude<keyof T, K[number]>];
 const keys =
   <T>() =>
   <const K extends readonly (keyof T)[]>(k: AllKeys<T, K>): readonly string[] =>
     k as unknown as readonly string[];
 
 const DIRECTOR_KEYS = keys<DirectorState>()([
-  "connection", "global", "sysctls", "installDir", "configDir", "serviceManager", "agentBundle", "agentVersion", "running", "host", "fragmentPath", "agentCommand", "statusSocket", "agent", "drift",
+  "connection",
+  "global",
+  "sysctls",
+  "installDir",
+  "configDir",
+  "serviceManager",
+  "agentBundle",
+  "agentVersion",
+  "running",
+  "host",
+  "fragmentPath",
+  "agentCommand",
+  "statusSocket",
+  "agent",
+  "drift",
 ]);
 const VIP_KEYS = keys<VipState>()([
-  "name", "interface", "vrid", "version", "advertInterval", "addresses", "subnet", "directors", "unicast", "auth",
-  "preempt", "preemptDelay", "acceptMode", "garp", "trackInterfaces", "trackScripts", "syncDaemon", "fragmentPath", "hosts", "directorStatus", "master",
+  "name",
+  "interface",
+  "vrid",
+  "version",
+  "advertInterval",
+  "addresses",
+  "subnet",
+  "directors",
+  "unicast",
+  "auth",
+  "preempt",
+  "preemptDelay",
+  "acceptMode",
+  "garp",
+  "trackInterfaces",
+  "trackScripts",
+  "syncDaemon",
+  "fragmentPath",
+  "hosts",
+  "directorStatus",
+  "master",
 ]);
 const VIRTUAL_SERVER_KEYS = keys<VirtualServerState>()([
-  "name", "directors", "address", "port", "protocol", "fwmark", "scheduler", "forwarding", "persistence", "flags",
-  "healthCheck", "sorryServer", "quorum", "alpha", "inhibitOnFailure", "drain", "realServers", "fragmentPath", "hosts", "service", "directorStatus",
+  "name",
+  "directors",
+  "address",
+  "port",
+  "protocol",
+  "fwmark",
+  "scheduler",
+  "forwarding",
+  "persistence",
+  "flags",
+  "healthCheck",
+  "sorryServer",
+  "quorum",
+  "alpha",
+  "inhibitOnFailure",
+  "drain",
+  "realServers",
+  "fragmentPath",
+  "hosts",
+  "service",
+  "directorStatus",
 ]);
 const REAL_SERVER_KEYS = keys<RealServerState>()([
-  "name", "address", "port", "weight", "upperThreshold", "lowerThreshold", "forwarding", "healthCheck", "inhibitOnFailure",
-  "vips", "interface", "arpIgnore", "arpAnnounce", "prepare", "connection", "backend", "host", "holder", "sysctls", "loopbackVips", "previous", "persistence", "drift",
+  "name",
+  "address",
+  "port",
+  "weight",
+  "upperThreshold",
+  "lowerThreshold",
+  "forwarding",
+  "healthCheck",
+  "inhibitOnFailure",
+  "vips",
+  "interface",
+  "arpIgnore",
+  "arpAnnounce",
+  "prepare",
+  "connection",
+  "backend",
+  "host",
+  "holder",
+  "sysctls",
+  "loopbackVips",
+  "previous",
+  "persistence",
+  "drift",
 ]);
 
 /** The registration's properties: every output key present (undefined until the provider fills it), then the args. */
@@ -115,7 +203,10 @@ export class Provider extends pulumi.ProviderResource {
     // As for stack config, the engine hands a provider its properties as strings: objects, numbers and
     // booleans go as JSON (normalizeConfig reads them back).
     const props = Object.fromEntries(
-      Object.entries(args).map(([k, v]) => [k, pulumi.output(v).apply((x: unknown) => (typeof x === "string" || x === undefined ? x : JSON.stringify(x)))]),
+      Object.entries(args).map(([k, v]) => [
+        k,
+        pulumi.output(v).apply((x: unknown) => (typeof x === "string" || x === undefined ? x : JSON.stringify(x))),
+      ]),
     );
     for (const k of ["privateKey", "password"]) if (props[k]) props[k] = pulumi.secret(props[k]);
     super("lvs", name, props, opts);

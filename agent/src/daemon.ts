@@ -16,7 +16,6 @@ import type { AgentStatus, InstanceStatus } from "./status/format.ts";
 import { IpvsRuntime } from "./ipvs/runtime.ts";
 import { AGENT_VERSION } from "./version.ts";
 
-
 export interface ReloadOutcome {
   ok: boolean;
   /** the new configuration was taken in, but applying part of it failed (the old one is gone) */
@@ -94,11 +93,13 @@ export class Agent implements InstanceHost {
   }
 
   private async stopInstances(names: string[]): Promise<void> {
-    await Promise.all(names.map(async (n) => {
-      await this.instances.get(n)?.stop();
-      this.instances.delete(n);
-      this.metrics.forgetInstance(n);
-    }));
+    await Promise.all(
+      names.map(async (n) => {
+        await this.instances.get(n)?.stop();
+        this.instances.delete(n);
+        this.metrics.forgetInstance(n);
+      }),
+    );
   }
 
   /** Validate, then apply only the difference. Concurrent requests share one reload. */

@@ -16,7 +16,11 @@ test("records are one JSON line each with ts, level, msg, event first", () => {
   assert.equal(lines[0]!.trim().split("\n").length, 1);
   assert.deepEqual(Object.keys(records()[0]!), ["ts", "level", "msg", "event", "instance"]);
   assert.deepEqual(records()[0], {
-    ts: "1970-01-01T00:00:00.000Z", level: "info", msg: "became master", event: "vrrp.transition", instance: "VI_1",
+    ts: "1970-01-01T00:00:00.000Z",
+    level: "info",
+    msg: "became master",
+    event: "vrrp.transition",
+    instance: "VI_1",
   });
 });
 
@@ -30,7 +34,10 @@ test("debug is off at info level and on at debug level", () => {
   const quiet = capture("info");
   quiet.logger.debug("noise");
   quiet.logger.error("bad");
-  assert.deepEqual(quiet.records().map((r) => r.level), ["error"]);
+  assert.deepEqual(
+    quiet.records().map((r) => r.level),
+    ["error"],
+  );
   const loud = capture("debug");
   loud.logger.debug("noise");
   assert.equal(loud.records().length, 1);
@@ -51,7 +58,7 @@ test("secrets are redacted at any depth, whatever the case of the key", () => {
   };
   const { logger, lines } = capture();
   logger.info("reloaded", { config });
-  for (const secret of ["hunter2", "BEGIN", "s3cret", "top\""]) assert.ok(!lines[0]!.includes(secret), secret);
+  for (const secret of ["hunter2", "BEGIN", "s3cret", 'top"']) assert.ok(!lines[0]!.includes(secret), secret);
   assert.deepEqual(redact(config), {
     instances: { VI_1: { auth: REDACTED, vrid: 1 } },
     list: [{ PrivateKey: REDACTED }, { authPassword: REDACTED }],

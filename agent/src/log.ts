@@ -72,7 +72,11 @@ function defaultLevel(): LogLevel {
 }
 
 /** A logger writing JSON lines to `stream` (stderr by default: stdout may carry command output). */
-export function createLogger(stream: Writable = process.stderr, options: LoggerOptions = {}, base: LogFields = {}): Logger {
+export function createLogger(
+  stream: Writable = process.stderr,
+  options: LoggerOptions = {},
+  base: LogFields = {},
+): Logger {
   const min = LEVELS[options.level ?? defaultLevel()];
   const now = options.now ?? (() => new Date());
   const write = (level: LogLevel, msg: string, fields?: LogFields): void => {

@@ -101,9 +101,18 @@ async function run(o: Opts): Promise<number> {
   const agent = new Agent(log, loader(o));
   await agent.start();
   const g = agent.globals;
-  const closeStatus = await startStatusServer(g.statusSocket, { status: () => agent.status(), reload: () => agent.reload() });
-  const closeMetrics = g.metricsListen ? await startMetricsServer(g.metricsListen, agent.metrics.registry) : async () => undefined;
-  log.info("lvs-agent running", { event: "agent.start", pid: process.pid, instances: agent.instanceStatus().map((i) => i.name) });
+  const closeStatus = await startStatusServer(g.statusSocket, {
+    status: () => agent.status(),
+    reload: () => agent.reload(),
+  });
+  const closeMetrics = g.metricsListen
+    ? await startMetricsServer(g.metricsListen, agent.metrics.registry)
+    : async () => undefined;
+  log.info("lvs-agent running", {
+    event: "agent.start",
+    pid: process.pid,
+    instances: agent.instanceStatus().map((i) => i.name),
+  });
   process.on("SIGHUP", () => void agent.reload());
   return new Promise((resolve) => {
     const shutdown = async (sig: string) => {
@@ -119,7 +128,11 @@ async function run(o: Opts): Promise<number> {
 }
 
 async function reload(o: Opts): Promise<number> {
-  const r = (await requestStatus(await socketPath(o), "reload")) as { ok: boolean; applied?: boolean; problems?: string[] };
+  const r = (await requestStatus(await socketPath(o), "reload")) as {
+    ok: boolean;
+    applied?: boolean;
+    problems?: string[];
+  };
   const problems = (r.problems ?? []).join("\n  ");
   if (r.ok) console.log("reload applied");
   else if (r.applied) console.error(`reload taken in but not fully applied (fix and reload again):\n  ${problems}`);
@@ -133,7 +146,13 @@ async function status(o: Opts): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (o: Opts) => Promise<number>> = { run, validate, check: deprecatedCheck, reload, status };
+const COMMANDS: Record<string, (o: Opts) => Promise<number>> = {
+  run,
+  validate,
+  check: deprecatedCheck,
+  reload,
+  status,
+};
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = options(argv);

@@ -21,7 +21,8 @@ after(() => box.remove());
 
 const hook = (name: string, body: string, mode = 0o755): Promise<string> => box.script(name, body, mode);
 
-const lines = async (file: string) => (await readFile(join(out, file), "utf8").catch(() => "")).split("\n").filter(Boolean);
+const lines = async (file: string) =>
+  (await readFile(join(out, file), "utf8").catch(() => "")).split("\n").filter(Boolean);
 
 test("state hook without arguments, then `any` with INSTANCE name STATE priority, as nobody", async () => {
   const hooks: NotifyHooks = {
@@ -50,7 +51,10 @@ test("returns at once and keeps transition order per instance", async () => {
 });
 
 test("no hook for the state (or INIT, which has none): nothing runs", async () => {
-  const hooks: NotifyHooks = { stop: await hook("stop.sh", `echo stop >> ${out}/c.log`), any: await hook("any-c.sh", `echo any >> ${out}/c.log`) };
+  const hooks: NotifyHooks = {
+    stop: await hook("stop.sh", `echo stop >> ${out}/c.log`),
+    any: await hook("any-c.sh", `echo any >> ${out}/c.log`),
+  };
   await runNotify({ stop: hooks.stop }, "VI_3", "BACKUP", 100, "nobody", log);
   await runNotify(hooks, "VI_3", "INIT", 100, "nobody", log);
   assert.deepEqual(await lines("c.log"), []);

@@ -9,7 +9,12 @@ export type NotifyHooks = VrrpInstanceConfig["notify"];
 /** INIT is accepted so callers can pass any VRRP state; keepalived has no hook for it, so nothing runs. */
 export type NotifyState = "INIT" | "MASTER" | "BACKUP" | "FAULT" | "STOP";
 
-const STATE_HOOK: Record<Exclude<NotifyState, "INIT">, keyof NotifyHooks> = { MASTER: "master", BACKUP: "backup", FAULT: "fault", STOP: "stop" };
+const STATE_HOOK: Record<Exclude<NotifyState, "INIT">, keyof NotifyHooks> = {
+  MASTER: "master",
+  BACKUP: "backup",
+  FAULT: "fault",
+  STOP: "stop",
+};
 /** A hung hook is killed after this long, so later transitions' hooks still run. */
 export const NOTIFY_TIMEOUT_MS = 30_000;
 
@@ -23,8 +28,13 @@ const queues = new Map<string, Promise<void>>();
  * they have run; it never rejects (failures are logged).
  */
 export function runNotify(
-  hooks: NotifyHooks, instance: string, state: NotifyState, priority: number,
-  user = "nobody", log: Logger = defaultLog, timeoutMs = NOTIFY_TIMEOUT_MS,
+  hooks: NotifyHooks,
+  instance: string,
+  state: NotifyState,
+  priority: number,
+  user = "nobody",
+  log: Logger = defaultLog,
+  timeoutMs = NOTIFY_TIMEOUT_MS,
 ): Promise<void> {
   if (state === "INIT") return Promise.resolve();
   const run: HookRun = { hooks, instance, state, priority, user, timeoutMs, log: log.child({ instance, state }) };
@@ -53,7 +63,9 @@ async function runHooks(r: HookRun): Promise<void> {
   if (own) calls.push([own, []]);
   if (r.hooks.any) calls.push([r.hooks.any, ["INSTANCE", r.instance, r.state, String(r.priority)]]);
   for (const [command, args] of calls) {
-    await runOne(command, args, r).catch((err: unknown) => r.log.error("notify hook failed", { event: "notify.error", command, err }));
+    await runOne(command, args, r).catch((err: unknown) =>
+      r.log.error("notify hook failed", { event: "notify.error", command, err }),
+    );
   }
 }
 
@@ -65,5 +77,14 @@ async function runOne(command: string, args: string[], r: HookRun): Promise<void
   }
   const res = await started.result;
   if (res.ok) r.log.debug("notify hook ran", { event: "notify.ok", command });
-  else r.log.warn("notify hook failed", { event: "notify.error", command, code: res.code, signal: res.signal, timedOut: res.timedOut, error: res.error, stderr: res.stderr });
+  else
+    r.log.warn("notify hook failed", {
+      event: "notify.error",
+      command,
+      code: res.code,
+      signal: res.signal,
+      timedOut: res.timedOut,
+      error: res.error,
+      stderr: res.stderr,
+    });
 }

@@ -19,7 +19,11 @@ const directorHosts = [
 ];
 
 const directors = directorHosts.map(
-  (d, i) => new lvs.Director(`director-${i + 1}`, { connection: ssh(d.host), sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 } }),
+  (d, i) =>
+    new lvs.Director(`director-${i + 1}`, {
+      connection: ssh(d.host),
+      sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 },
+    }),
 );
 
 export const vip = new lvs.Vip(
@@ -36,13 +40,25 @@ export const vip = new lvs.Vip(
 );
 
 export const realServers = ["10.0.0.11", "10.0.0.12"].map(
-  (address, i) => new lvs.RealServer(`web-${i + 1}`, { address, vips: [VIP], connection: ssh(address), healthCheck: { type: "http", path: "/healthz" } }),
+  (address, i) =>
+    new lvs.RealServer(`web-${i + 1}`, {
+      address,
+      vips: [VIP],
+      connection: ssh(address),
+      healthCheck: { type: "http", path: "/healthz" },
+    }),
 );
 
 // Real servers first: a DR backend must hold the VIP on lo before the directors send it traffic.
 export const http = new lvs.VirtualServer(
   "http",
-  { directors: directorHosts.map((d) => ssh(d.host)), address: VIP, port: 80, scheduler: "wlc", realServers: realServers.map((rs) => rs.backend) },
+  {
+    directors: directorHosts.map((d) => ssh(d.host)),
+    address: VIP,
+    port: 80,
+    scheduler: "wlc",
+    realServers: realServers.map((rs) => rs.backend),
+  },
   { dependsOn: [vip] },
 );
 

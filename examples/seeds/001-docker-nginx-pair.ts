@@ -16,18 +16,43 @@ export const cluster = new Cluster("seed-001", {
   directors: [director("nginx_master", "172.20.128.2"), director("nginx_slave", "172.20.128.3")],
   vips: [
     {
-      name: "VI_1", interface: "eth0", vrid: 33, version: 2, advertInterval: 1, addresses: ["172.20.128.4/24"],
-      priorities: { nginx_master: 200, nginx_slave: 100 }, unicast: true, auth: { type: "PASS", password: "letmein" },
+      name: "VI_1",
+      interface: "eth0",
+      vrid: 33,
+      version: 2,
+      advertInterval: 1,
+      addresses: ["172.20.128.4/24"],
+      priorities: { nginx_master: 200, nginx_slave: 100 },
+      unicast: true,
+      auth: { type: "PASS", password: "letmein" },
       trackScripts: { chk_nginx: { script: "/usr/bin/pidof nginx", interval: 2 } },
     },
   ],
   realServers: [realServer("rs1", "172.16.16.177"), realServer("rs2", "172.16.16.178")],
   virtualServers: [
     {
-      name: "http", vip: "VI_1", address: "172.20.128.2", port: 80, protocol: "TCP", scheduler: "rr", forwarding: "DR", persistence: { timeout: 50 },
+      name: "http",
+      vip: "VI_1",
+      address: "172.20.128.2",
+      port: 80,
+      protocol: "TCP",
+      scheduler: "rr",
+      forwarding: "DR",
+      persistence: { timeout: 50 },
       // warmup = delay_loop: keepalived spreads the first checks over one delay_loop
-      healthCheck: { type: "tcp", port: 80, interval: 15, warmup: 15, connectTimeout: 3, retries: 3, delayBeforeRetry: 4 },
-      backends: [{ server: "rs1", weight: 1 }, { server: "rs2", weight: 1 }],
+      healthCheck: {
+        type: "tcp",
+        port: 80,
+        interval: 15,
+        warmup: 15,
+        connectTimeout: 3,
+        retries: 3,
+        delayBeforeRetry: 4,
+      },
+      backends: [
+        { server: "rs1", weight: 1 },
+        { server: "rs2", weight: 1 },
+      ],
     },
   ],
 });

@@ -14,20 +14,46 @@ import { director, realServer } from "./hosts.ts";
 const global = { routerId: "LVS_DEVEL" };
 
 export const cluster = new Cluster("seed-002", {
-  directors: [{ ...director("node1", "192.168.28.101"), global }, { ...director("node2", "192.168.28.102"), global }],
+  directors: [
+    { ...director("node1", "192.168.28.101"), global },
+    { ...director("node2", "192.168.28.102"), global },
+  ],
   vips: [
     {
-      name: "VI_1", interface: "eth0", vrid: 51, version: 2, advertInterval: 1, addresses: ["192.168.12.211"],
-      priorities: { node1: 100, node2: 90 }, auth: { type: "PASS", password: "123456" },
+      name: "VI_1",
+      interface: "eth0",
+      vrid: 51,
+      version: 2,
+      advertInterval: 1,
+      addresses: ["192.168.12.211"],
+      priorities: { node1: 100, node2: 90 },
+      auth: { type: "PASS", password: "123456" },
     },
   ],
   realServers: [realServer("http1", "192.168.28.103"), realServer("http2", "192.168.28.104")],
   virtualServers: [
     {
-      name: "http", vip: "VI_1", port: 80, protocol: "TCP", scheduler: "wrr", forwarding: "DR", persistence: { timeout: 50 },
+      name: "http",
+      vip: "VI_1",
+      port: 80,
+      protocol: "TCP",
+      scheduler: "wrr",
+      forwarding: "DR",
+      persistence: { timeout: 50 },
       // warmup = delay_loop: keepalived spreads the first checks over one delay_loop
-      healthCheck: { type: "tcp", port: 80, interval: 1, warmup: 1, connectTimeout: 3, retries: 3, delayBeforeRetry: 3 },
-      backends: [{ server: "http1", weight: 1 }, { server: "http2", weight: 1 }],
+      healthCheck: {
+        type: "tcp",
+        port: 80,
+        interval: 1,
+        warmup: 1,
+        connectTimeout: 3,
+        retries: 3,
+        delayBeforeRetry: 3,
+      },
+      backends: [
+        { server: "http1", weight: 1 },
+        { server: "http2", weight: 1 },
+      ],
     },
   ],
 });

@@ -12,17 +12,31 @@ export const cluster = new Cluster("seed-003", {
   directors: [director("master", "192.168.1.11"), director("backup", "192.168.1.12")],
   vips: [
     {
-      name: "VI_1", interface: "ens33", vrid: 51, version: 2, advertInterval: 1, addresses: ["192.168.1.100"],
-      priorities: { master: 150, backup: 100 }, auth: { type: "PASS", password: "1111" },
+      name: "VI_1",
+      interface: "ens33",
+      vrid: 51,
+      version: 2,
+      advertInterval: 1,
+      addresses: ["192.168.1.100"],
+      priorities: { master: 150, backup: 100 },
+      auth: { type: "PASS", password: "1111" },
     },
   ],
   realServers: [realServer("rs1", "192.168.1.20", "ens33"), realServer("rs2", "192.168.1.21", "ens33")],
   virtualServers: [
     {
-      name: "http", vip: "VI_1", port: 80, protocol: "TCP", scheduler: "rr", forwarding: "DR",
+      name: "http",
+      vip: "VI_1",
+      port: 80,
+      protocol: "TCP",
+      scheduler: "rr",
+      forwarding: "DR",
       // warmup = delay_loop: keepalived spreads the first checks over one delay_loop
       healthCheck: { type: "tcp", interval: 3, warmup: 3, connectTimeout: 3, retries: 3 },
-      backends: [{ server: "rs1", weight: 1 }, { server: "rs2", weight: 1 }],
+      backends: [
+        { server: "rs1", weight: 1 },
+        { server: "rs2", weight: 1 },
+      ],
     },
   ],
 });

@@ -12,15 +12,24 @@ const hostKeys = config.requireObject<Record<string, string>>("hostKeys");
 
 function ssh(host: string) {
   const hostKey = hostKeys[host];
-  if (hostKey === undefined) throw new Error(`no host key pin for ${host}: pulumi config set --path 'hostKeys["${host}"]' 'SHA256:...'`);
+  if (hostKey === undefined)
+    throw new Error(`no host key pin for ${host}: pulumi config set --path 'hostKeys["${host}"]' 'SHA256:...'`);
   return { host, privateKey, hostKey };
 }
 
 /** A director, reached over SSH at its own address on the VRRP interface. */
-export const director = (name: string, address: string): ClusterArgs["directors"][number] => ({ name, address, connection: ssh(address) });
+export const director = (name: string, address: string): ClusterArgs["directors"][number] => ({
+  name,
+  address,
+  connection: ssh(address),
+});
 
 /** A real server the provider prepares for DR (ARP sysctls on all, lo and `iface`; the VIP/32 on lo). */
-export const realServer = (name: string, address: string, iface?: string): NonNullable<ClusterArgs["realServers"]>[number] => ({
+export const realServer = (
+  name: string,
+  address: string,
+  iface?: string,
+): NonNullable<ClusterArgs["realServers"]>[number] => ({
   name,
   address,
   connection: ssh(address),

@@ -2,7 +2,19 @@
 // LVS cluster on one machine deployed by the real Pulumi engine. Output is for people; --json for machines.
 import { parseArgs } from "node:util";
 import { EngineFailure } from "./lab/engine-output.ts";
-import { formatStatus, labDestroy, labDown, labDrift, labFailover, LabError, labPreview, labRepair, labStatus, labUp, type FaultKind } from "./lab/commands.ts";
+import {
+  formatStatus,
+  labDestroy,
+  labDown,
+  labDrift,
+  labFailover,
+  LabError,
+  labPreview,
+  labRepair,
+  labStatus,
+  labUp,
+  type FaultKind,
+} from "./lab/commands.ts";
 import { ENGINE_OPS, engineOp, type EngineOp } from "./lab/engine-op.ts";
 import { echoEngineTo } from "./lab/up.ts";
 
@@ -49,7 +61,18 @@ async function lab(cmd: string | undefined, v: Values): Promise<number> {
   const name = v.name!;
   switch (cmd) {
     case "up":
-      json(await labUp({ name, directors: num(v.directors), realServers: num(v["real-servers"]), directorKind: v["director-kind"], unreachable: v.unreachable?.split(",") ?? [] }, say));
+      json(
+        await labUp(
+          {
+            name,
+            directors: num(v.directors),
+            realServers: num(v["real-servers"]),
+            directorKind: v["director-kind"],
+            unreachable: v.unreachable?.split(",") ?? [],
+          },
+          say,
+        ),
+      );
       return 0;
     case "status": {
       const s = labStatus(name);

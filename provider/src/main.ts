@@ -7,8 +7,12 @@ import { serve } from "./rpc/server.ts";
 const args = process.argv.slice(2);
 // Progress lines (operation/progress.ts) go to the engine's Log service. The engine passes its address as
 // the first argument that is not --logtostderr, -v=N or --tracing ADDR.
-const engineAddress = args.filter((a, i) => !(a === "--logtostderr" || a.startsWith("-v=") || a === "--tracing" || args[i - 1] === "--tracing"))[0];
+const engineAddress = args.filter(
+  (a, i) => !(a === "--logtostderr" || a.startsWith("-v=") || a === "--tracing" || args[i - 1] === "--tracing"),
+)[0];
 if (engineAddress) connectEngine(engineAddress);
 // An error no operation caught is this process's fault: say so on stderr (the engine's plugin log) and keep serving.
-process.on("unhandledRejection", (err) => process.stderr.write(`lvs: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+process.on("unhandledRejection", (err) =>
+  process.stderr.write(`lvs: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
+);
 await serve(new LvsProvider());

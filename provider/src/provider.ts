@@ -12,7 +12,14 @@ import type { AnySpec } from "./inputs/check.ts";
 import { diffInputs, withDrift, type Changes } from "./inputs/changes.ts";
 import { isObject, type Obj } from "./inputs/common.ts";
 import { stopAll, withOperation } from "./operation/operation.ts";
-import { applyConfigDefaults, checkProviderConfig, connectionsFrom, normalizeConfig, ProviderConfig, type ConfigProblem } from "./inputs/provider-config.ts";
+import {
+  applyConfigDefaults,
+  checkProviderConfig,
+  connectionsFrom,
+  normalizeConfig,
+  ProviderConfig,
+  type ConfigProblem,
+} from "./inputs/provider-config.ts";
 import { RESOURCES } from "./resources/specs.ts";
 import type { ResourceHandler } from "./resources/contract.ts";
 import { HANDLERS } from "./resources/index.ts";
@@ -30,7 +37,10 @@ export function parseUrn(urn: string): { type: string; name: string } {
 function specFor(urn: string): AnySpec {
   const { type } = parseUrn(urn);
   const spec = RESOURCES.get(type);
-  if (!spec) throw new Error(`unknown resource type ${JSON.stringify(type)} (this provider has ${[...RESOURCES.keys()].join(", ")})`);
+  if (!spec)
+    throw new Error(
+      `unknown resource type ${JSON.stringify(type)} (this provider has ${[...RESOURCES.keys()].join(", ")})`,
+    );
   return spec;
 }
 
@@ -72,7 +82,13 @@ export interface CheckAnswer {
  * timeout stop it at a safe point); its error leaves with every secret value of the request (marked
  * or by key) scrubbed.
  */
-async function scrubbed<T>(urn: string, request: unknown, secretPaths: readonly Path[], fn: () => Promise<T>, timeout = 0): Promise<T> {
+async function scrubbed<T>(
+  urn: string,
+  request: unknown,
+  secretPaths: readonly Path[],
+  fn: () => Promise<T>,
+  timeout = 0,
+): Promise<T> {
   try {
     return await withOperation(urn, fn, timeout);
   } catch (err) {
@@ -101,7 +117,10 @@ export class LvsProvider {
     const config = normalizeConfig(plain);
     const { problems } = checkProviderConfig(config);
     const secrets = secretTexts(config, secretKeyPaths(config));
-    return { inputs: toWire(config, secretPaths), failures: problems.map((p) => ({ ...p, reason: scrub(p.reason, secrets) })) };
+    return {
+      inputs: toWire(config, secretPaths),
+      failures: problems.map((p) => ({ ...p, reason: scrub(p.reason, secrets) })),
+    };
   }
 
   diffConfig(olds: Obj, news: Obj): Changes {
@@ -112,7 +131,10 @@ export class LvsProvider {
   /** The config the engine hands over (already checked by CheckConfig). */
   configure(raw: Obj): void {
     const { config, problems } = checkProviderConfig(normalizeConfig(plainObject(raw).plain));
-    if (!config) throw new Error(`invalid provider configuration: ${problems.map((p) => `${p.property}: ${p.reason}`).join("; ")}`);
+    if (!config)
+      throw new Error(
+        `invalid provider configuration: ${problems.map((p) => `${p.property}: ${p.reason}`).join("; ")}`,
+      );
     this.config = config;
   }
 
@@ -156,10 +178,16 @@ export class LvsProvider {
     const handler = handlerFor(urn, "create");
     const { plain, secretPaths } = plainObject(news);
     if (opts.preview) return { id: "", outs: toWire(previewOutputs(specFor(urn), plain), secretPaths) };
-    return scrubbed(urn, plain, secretPaths, async () => {
-      const { id, outs } = await handler.create(plain);
-      return { id, outs: toWire(outs, secretPaths) };
-    }, opts.timeout);
+    return scrubbed(
+      urn,
+      plain,
+      secretPaths,
+      async () => {
+        const { id, outs } = await handler.create(plain);
+        return { id, outs: toWire(outs, secretPaths) };
+      },
+      opts.timeout,
+    );
   }
 
   /**
@@ -183,7 +211,11 @@ export class LvsProvider {
    * The inputs keep the connection as the id gave it (the config fills the rest whenever the program
    * runs), so no credential reaches the code `pulumi import` generates.
    */
-  private async import(id: string, urn: string, handler: ResourceHandler): Promise<{ id: string; props: Obj; inputs: Obj }> {
+  private async import(
+    id: string,
+    urn: string,
+    handler: ResourceHandler,
+  ): Promise<{ id: string; props: Obj; inputs: Obj }> {
     const spec = specFor(urn);
     const kind = spec.token.split(":").pop();
     const named = spec.importInputs?.(id) ?? `${kind} cannot be imported`;
@@ -203,7 +235,13 @@ export class LvsProvider {
     if (opts.preview) return toWire(previewOutputs(specFor(urn), plain), secretPaths);
     const request = { old: old.plain, new: plain };
     const paths = [...old.secretPaths.map((p) => ["old", ...p]), ...secretPaths.map((p) => ["new", ...p])];
-    return scrubbed(urn, request, paths, async () => toWire(await handler.update(id, old.plain, plain), secretPaths), opts.timeout);
+    return scrubbed(
+      urn,
+      request,
+      paths,
+      async () => toWire(await handler.update(id, old.plain, plain), secretPaths),
+      opts.timeout,
+    );
   }
 
   async delete(id: string, urn: string, props: Obj, opts: OperationOptions = {}): Promise<void> {

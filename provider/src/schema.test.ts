@@ -3,7 +3,17 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { buildSchema, schemaText } from "./schema.ts";
 
-type Schema = { resources: Record<string, { inputProperties: Record<string, { $ref?: string }>; requiredInputs: string[]; properties: Record<string, unknown> }>; types: Record<string, { properties: Record<string, { secret?: boolean }> }> };
+type Schema = {
+  resources: Record<
+    string,
+    {
+      inputProperties: Record<string, { $ref?: string }>;
+      requiredInputs: string[];
+      properties: Record<string, unknown>;
+    }
+  >;
+  types: Record<string, { properties: Record<string, { secret?: boolean }> }>;
+};
 
 describe("schema.json", () => {
   it("is what the resources' zod schemas generate (run: node --import tsx provider/src/schema.ts)", () => {

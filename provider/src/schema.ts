@@ -29,9 +29,15 @@ interface JsonSchema {
 type PropertySpec = Json;
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const singular = (s: string) => (s.endsWith("ies") ? `${s.slice(0, -3)}y` : s.endsWith("s") && !s.endsWith("ss") ? s.slice(0, -1) : s);
+const singular = (s: string) =>
+  s.endsWith("ies") ? `${s.slice(0, -3)}y` : s.endsWith("s") && !s.endsWith("ss") ? s.slice(0, -1) : s;
 /** Objects that read better under their own name than under their first owner's. */
-const SHARED_NAMES: Record<string, string> = { connection: "Connection", jumpHost: "JumpHost", healthCheck: "HealthCheck", garp: "Garp" };
+const SHARED_NAMES: Record<string, string> = {
+  connection: "Connection",
+  jumpHost: "JumpHost",
+  healthCheck: "HealthCheck",
+  garp: "Garp",
+};
 
 class TypeTable {
   readonly types: Record<string, Json> = {};
@@ -62,7 +68,10 @@ class TypeTable {
   }
 
   property(js: JsonSchema, hint: string): PropertySpec {
-    const withDefault = (p: PropertySpec): PropertySpec => (["string", "number", "integer", "boolean"].includes(p.type as string) && js.default !== undefined ? { ...p, default: js.default } : p);
+    const withDefault = (p: PropertySpec): PropertySpec =>
+      ["string", "number", "integer", "boolean"].includes(p.type as string) && js.default !== undefined
+        ? { ...p, default: js.default }
+        : p;
     const options = js.anyOf ?? js.oneOf;
     if (options) return withDefault(this.union(options, hint));
     if (js.const !== undefined) return withDefault({ type: Number.isInteger(js.const) ? "integer" : typeof js.const });
@@ -75,10 +84,19 @@ class TypeTable {
       case "boolean":
         return withDefault({ type: js.type });
       case "array":
-        return { type: "array", items: js.items ? this.property(js.items, singular(hint)) : { $ref: "pulumi.json#/Any" } };
+        return {
+          type: "array",
+          items: js.items ? this.property(js.items, singular(hint)) : { $ref: "pulumi.json#/Any" },
+        };
       case "object":
         if (js.properties) return this.object(js, hint);
-        return { type: "object", additionalProperties: typeof js.additionalProperties === "object" ? this.property(js.additionalProperties, hint) : { $ref: "pulumi.json#/Any" } };
+        return {
+          type: "object",
+          additionalProperties:
+            typeof js.additionalProperties === "object"
+              ? this.property(js.additionalProperties, hint)
+              : { $ref: "pulumi.json#/Any" },
+        };
       default:
         return { $ref: "pulumi.json#/Any" };
     }
@@ -135,7 +153,8 @@ export function buildSchema(): Json {
     meta: { moduleFormat: "(.*)" },
     config: cfg,
     provider: {
-      description: "The lvs provider. Its configuration gives SSH defaults (user, key, host key pins, jump host, sudo, timeouts) for every connection; a resource's own connection fields win.",
+      description:
+        "The lvs provider. Its configuration gives SSH defaults (user, key, host key pins, jump host, sudo, timeouts) for every connection; a resource's own connection fields win.",
       inputProperties: cfg.variables,
     },
     resources,

@@ -1,6 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { UNKNOWN, scrub, secretKeyPaths, secretTexts, unknownPaths, unwrapSecrets, wrapSecret, wrapSecrets } from "./secrets.ts";
+import {
+  UNKNOWN,
+  scrub,
+  secretKeyPaths,
+  secretTexts,
+  unknownPaths,
+  unwrapSecrets,
+  wrapSecret,
+  wrapSecrets,
+} from "./secrets.ts";
 
 describe("secrets", () => {
   it("unwraps at any depth and remembers where, outermost only", () => {
@@ -12,8 +21,14 @@ describe("secrets", () => {
   });
 
   it("credentials are found by key wherever they are", () => {
-    const v = { connection: { host: "h", privateKey: "K" }, directors: [{ connection: { password: "P" } }, { connection: {} }] };
-    assert.deepEqual(secretKeyPaths(v), [["connection", "privateKey"], ["directors", 0, "connection", "password"]]);
+    const v = {
+      connection: { host: "h", privateKey: "K" },
+      directors: [{ connection: { password: "P" } }, { connection: {} }],
+    };
+    assert.deepEqual(secretKeyPaths(v), [
+      ["connection", "privateKey"],
+      ["directors", 0, "connection", "password"],
+    ]);
   });
 
   it("wrapping skips paths that are absent and never wraps twice", () => {

@@ -17,7 +17,11 @@ for (const bad of BAD.filter((b) => !b.kernel)) {
       mkdirSync(join(dir, "conf.d"));
       writeFileSync(join(dir, "conf.d/00-base.json"), JSON.stringify({ virtualServers: BASE }));
       writeFileSync(join(dir, "conf.d/10-bad.json"), JSON.stringify({ virtualServers: bad.vss }));
-      const r = spawnSync(process.execPath, ["--import", "tsx", AGENT_MAIN, "validate", "--config-dir", join(dir, "conf.d")], { encoding: "utf8" });
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", AGENT_MAIN, "validate", "--config-dir", join(dir, "conf.d")],
+        { encoding: "utf8" },
+      );
       assert.equal(r.status, 1, `validate should fail:\n${r.stdout}${r.stderr}`);
       for (const s of bad.says) assert.ok(r.stderr.includes(s), `"${s}" not in:\n${r.stderr}`);
       assert.match(r.stderr, /10-bad\.json/, "the fragment is named");

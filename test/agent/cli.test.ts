@@ -28,8 +28,13 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
       global: { statusSocket: "relative.sock", metricsListen: "9572" },
       instances: {
         VI_1: {
-          interface: "eth0", vrid: 300, priority: 0, preemt: false, advertInterval: 0.1,
-          virtualAddresses: [{ address: "10.66.0.300/24" }], trackScripts: [{ name: "chk_missing" }],
+          interface: "eth0",
+          vrid: 300,
+          priority: 0,
+          preemt: false,
+          advertInterval: 0.1,
+          virtualAddresses: [{ address: "10.66.0.300/24" }],
+          trackScripts: [{ name: "chk_missing" }],
         },
         VI_2: { interface: "eth0", vrid: 2, version: 2, advertInterval: 0.5, virtualAddresses: [] },
         VI_3: { ...good, auth: { type: "PASS", password: "x" } },
@@ -40,9 +45,22 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
     const dir = join(tmp, "conf.d");
     mkdirSync(dir);
     writeFileSync(join(dir, "10-a.json"), JSON.stringify({ instances: { VI_A: good } }));
-    writeFileSync(join(dir, "20-b.json"), JSON.stringify({ instances: { VI_A: { ...good, vrid: 2 }, VI_B: { ...good, vrid: 3, virtualAddresses: [{ address: "10.66.0.100" }] } } }));
+    writeFileSync(
+      join(dir, "20-b.json"),
+      JSON.stringify({
+        instances: {
+          VI_A: { ...good, vrid: 2 },
+          VI_B: { ...good, vrid: 3, virtualAddresses: [{ address: "10.66.0.100" }] },
+        },
+      }),
+    );
     writeFileSync(join(dir, "30-c.json"), '{\n  "instances": {\n    "VI_C": { "vrid": 4 ]\n}\n');
-    const valid = file("valid.json", { instances: { VI_1: good, VI_2: { ...good, vrid: 2, version: 2, advertInterval: 1, virtualAddresses: [{ address: "10.66.0.101" }] } } });
+    const valid = file("valid.json", {
+      instances: {
+        VI_1: good,
+        VI_2: { ...good, vrid: 2, version: 2, advertInterval: 1, virtualAddresses: [{ address: "10.66.0.101" }] },
+      },
+    });
 
     const [rBad, rDir, rValid, rRunBad] = await Promise.all([
       lvsAgent(d1, ["validate", "--config", bad]),
@@ -73,7 +91,10 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
 
     assert.equal(rDir.code, 1, rDir.stdout + rDir.stderr);
     assert.match(rDir.stderr, /instance "VI_A" is defined in both 10-a\.json and 20-b\.json/);
-    assert.match(rDir.stderr, /20-b\.json: instances\.VI_B\.virtualAddresses\[0\]\.address: 10\.66\.0\.100 is already a virtual address of instance VI_A/);
+    assert.match(
+      rDir.stderr,
+      /20-b\.json: instances\.VI_B\.virtualAddresses\[0\]\.address: 10\.66\.0\.100 is already a virtual address of instance VI_A/,
+    );
     assert.match(rDir.stderr, /30-c\.json:3:\d+: invalid JSON/);
 
     assert.equal(rValid.code, 0, rValid.stderr);
@@ -101,8 +122,18 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
     assert.ok(!d1.hasAddr("10.66.0.100"), "the agent exited with a VIP still on eth0");
 
     // --- run without CAP_NET_RAW, as nobody, with a socket path nobody can create
-    const unpriv = file("unpriv.json", { global: { statusSocket: join(sockDir, "b.sock"), metricsListen: "" }, instances: { VI_1: good } });
-    const setpriv = ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"];
+    const unpriv = file("unpriv.json", {
+      global: { statusSocket: join(sockDir, "b.sock"), metricsListen: "" },
+      instances: { VI_1: good },
+    });
+    const setpriv = [
+      "setpriv",
+      `--reuid=${NOBODY}`,
+      `--regid=${NOBODY}`,
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+    ];
     const whoami = await lvsAgent(d1, ["validate", "--config", unpriv], setpriv);
     assert.equal(whoami.code, 0, `the unprivileged user cannot even read the config: ${whoami.stderr}`);
     const rCap = await lvsAgent(d1, ["run", "--config", unpriv], setpriv);

@@ -29,7 +29,10 @@ let relay: DelayRelay;
 
 before(async () => {
   if (!isRoot) return;
-  lab = Lab.create([{ name: "ctl", addr: `${net}.2/24` }, { name: "srv", addr: `${net}.1/24` }]);
+  lab = Lab.create([
+    { name: "ctl", addr: `${net}.2/24` },
+    { name: "srv", addr: `${net}.1/24` },
+  ]);
   ctl = lab.host("ctl");
   echo = new Watched(lab.host("srv").spawn(process.execPath, [ECHO, "7001", "7002", "pairs:7003"]));
   await echo.waitLine((l) => l.text === "listening", 10_000, "the echo servers");
@@ -61,14 +64,16 @@ async function client(scenario: string, address = ROUTE_A): Promise<Record<strin
 }
 
 /** The echo servers' next log line matching pred, from index `from` on. */
-const serverSaw = (pred: (t: string) => boolean, from: number, what: string) => echo.waitLine((l) => pred(l.text), 5000, what, from);
+const serverSaw = (pred: (t: string) => boolean, from: number, what: string) =>
+  echo.waitLine((l) => pred(l.text), 5000, what, from);
 
 test("a round trip takes the RTT, and a fresh connection's first exchange two (the handshake)", { skip }, async () => {
   const from = echo.lines.length;
   const r = (await client("ping")) as { firstMs: number; later: number[]; closedMs: number };
   assert.ok(r.firstMs >= 2 * RTT - 0.5 && r.firstMs < BOUND, `first exchange took ${r.firstMs} ms`);
   assert.equal(r.later.length, 3);
-  for (const ms of r.later) assert.ok(ms >= RTT - 0.5 && ms < BOUND, `round trip took ${ms} ms: ${JSON.stringify(r.later)}`);
+  for (const ms of r.later)
+    assert.ok(ms >= RTT - 0.5 && ms < BOUND, `round trip took ${ms} ms: ${JSON.stringify(r.later)}`);
   await serverSaw((t) => t === "conn 7001", from, "the connection on route A's target");
 });
 
@@ -83,14 +88,18 @@ test("each route reaches its own target", { skip }, async () => {
 // with Nagle's algorithm on holds the second until the first is ACKed, and the receiver delays that
 // ACK (~40 ms) since it has nothing to send yet: every such exchange would cost RTT + 40 ms.
 for (const dir of ["up", "down"] as const) {
-  test(`two small writes in a row (${dir === "up" ? "client to server" : "server to client"}) cost the RTT, no Nagle stall`, { skip }, async () => {
-    const { times } = (await client(`pairs-${dir}`, ROUTE_PAIRS)) as { times: number[] };
-    const sorted = [...times].sort((a, b) => a - b);
-    const median = sorted[sorted.length >> 1]!;
-    assert.ok(sorted[0]! >= RTT - 0.5, `an exchange took ${sorted[0]} ms`);
-    // 2 ms between the writes, timer granularity; a stall adds ~40 ms.
-    assert.ok(median < RTT + 20, `median exchange ${median} ms: ${JSON.stringify(times.map(Math.round))}`);
-  });
+  test(
+    `two small writes in a row (${dir === "up" ? "client to server" : "server to client"}) cost the RTT, no Nagle stall`,
+    { skip },
+    async () => {
+      const { times } = (await client(`pairs-${dir}`, ROUTE_PAIRS)) as { times: number[] };
+      const sorted = [...times].sort((a, b) => a - b);
+      const median = sorted[sorted.length >> 1]!;
+      assert.ok(sorted[0]! >= RTT - 0.5, `an exchange took ${sorted[0]} ms`);
+      // 2 ms between the writes, timer granularity; a stall adds ~40 ms.
+      assert.ok(median < RTT + 20, `median exchange ${median} ms: ${JSON.stringify(times.map(Math.round))}`);
+    },
+  );
 }
 
 test("1 MiB sent at once comes back byte-identical and in order, then the FIN", { skip }, async () => {

@@ -9,7 +9,11 @@ import { findUmlKernel } from "../../lvsctl/src/lab/uml.ts";
 const REPO = new URL("../..", import.meta.url).pathname;
 const pulumiBuilt = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"]).status === 0;
 /** Why a lab test cannot run here, or false. */
-export const labSkip = !findUmlKernel() ? "user-mode Linux is not installed" : !pulumiBuilt ? "the Pulumi CLI is not built: scripts/install-pulumi.sh" : false;
+export const labSkip = !findUmlKernel()
+  ? "user-mode Linux is not installed"
+  : !pulumiBuilt
+    ? "the Pulumi CLI is not built: scripts/install-pulumi.sh"
+    : false;
 
 export interface Run {
   code: number;
@@ -19,9 +23,16 @@ export interface Run {
 
 /** `lvsctl lab <args> --name <name>`. */
 export function lvsctl(name: string, ...args: string[]): Run {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "lvsctl/src/main.ts"), "lab", ...args, "--name", name], {
-    cwd: REPO, encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(REPO, "lvsctl/src/main.ts"), "lab", ...args, "--name", name],
+    {
+      cwd: REPO,
+      encoding: "utf8",
+      timeout: 600_000,
+      maxBuffer: 64 << 20,
+    },
+  );
   return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
 }
 

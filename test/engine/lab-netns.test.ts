@@ -12,9 +12,13 @@ const FILE = fileURLToPath(new URL("./lab-netns.uml.ts", import.meta.url));
 /** Only stops a hung guest. */
 const LIMIT_MS = 1_200_000;
 
-test("the lab with namespace directors, inside user-mode Linux", { skip: labSkip, timeout: LIMIT_MS + 60_000 }, async (t) => {
-  buildBundle(() => undefined);
-  const r = await runInUml({ files: [FILE], timeoutMs: LIMIT_MS, memMb: 3072, mode: "tsx" });
-  t.diagnostic(`UML: job ${r.timings.jobMs ?? "?"} ms of a ${LIMIT_MS} ms limit`);
-  assert.equal(r.code, 0, `inside UML (exit ${r.code}):\n${r.output}`);
-});
+test(
+  "the lab with namespace directors, inside user-mode Linux",
+  { skip: labSkip, timeout: LIMIT_MS + 60_000 },
+  async (t) => {
+    buildBundle(() => undefined);
+    const r = await runInUml({ files: [FILE], timeoutMs: LIMIT_MS, memMb: 3072, mode: "tsx" });
+    t.diagnostic(`UML: job ${r.timings.jobMs ?? "?"} ms of a ${LIMIT_MS} ms limit`);
+    assert.equal(r.code, 0, `inside UML (exit ${r.code}):\n${r.output}`);
+  },
+);

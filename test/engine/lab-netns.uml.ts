@@ -20,34 +20,54 @@ function hostLogs(): string {
   if (!existsSync(DIR)) return "";
   return readdirSync(DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => readdirSync(join(DIR, d.name)).filter((f) => /\.(out|log)$/.test(f)).map((f) => join(DIR, d.name, f)))
+    .flatMap((d) =>
+      readdirSync(join(DIR, d.name))
+        .filter((f) => /\.(out|log)$/.test(f))
+        .map((f) => join(DIR, d.name, f)),
+    )
     .map((f) => `--- ${f}\n${readFileSync(f, "utf8").slice(-1500)}`)
     .join("\n");
 }
 
-test("on a kernel with IPVS, lab directors are namespaces: up, failover, down through the real Pulumi CLI", { timeout: 1_200_000 }, (t) => {
-  mkdirSync("/var/lib/lvs-lab", { recursive: true });
-  execFileSync("mount", ["-t", "tmpfs", "tmpfs", "/var/lib/lvs-lab"]);
-  try {
-    const up = lvsctl(NAME, "up");
-    t.diagnostic(up.out.split("\n").filter((l) => /^(lab |phases|VIP )/.test(l)).join(" | "));
-    assert.equal(up.code, 0, `lab up failed:\n${up.out}\n${up.err}\n${hostLogs()}`);
-    assert.match(up.out, /2 director\(s\) \(network namespaces\)/);
-    assert.match(up.out, /VIP 10\.\d+\.0\.100 on d1; 40 requests from the client: rs1 \d+, rs2 \d+/);
-    // No guest: each director is a namespace of its own, holding its own IPVS table.
-    assert.ok(existsSync(`/run/netns/lvslab-${NAME}-d1`) && existsSync(`/run/netns/lvslab-${NAME}-d2`));
-    const s = lvsctlJson<LabView>(NAME, "status");
-    assert.deepEqual(s.directors.map((d) => d.state), ["MASTER", "BACKUP"]);
-    const table = execFileSync("ip", ["netns", "exec", `lvslab-${NAME}-d1`, "ipvsadm", "-Ln"], { encoding: "utf8" });
-    assert.match(table, new RegExp(`TCP {2}${s.vip.replaceAll(".", "\\.")}:80 rr`));
-    assert.equal(execFileSync("ipvsadm", ["-Ln"], { encoding: "utf8" }).includes(s.vip), false, "the machine's own table is untouched");
+test(
+  "on a kernel with IPVS, lab directors are namespaces: up, failover, down through the real Pulumi CLI",
+  { timeout: 1_200_000 },
+  (t) => {
+    mkdirSync("/var/lib/lvs-lab", { recursive: true });
+    execFileSync("mount", ["-t", "tmpfs", "tmpfs", "/var/lib/lvs-lab"]);
+    try {
+      const up = lvsctl(NAME, "up");
+      t.diagnostic(
+        up.out
+          .split("\n")
+          .filter((l) => /^(lab |phases|VIP )/.test(l))
+          .join(" | "),
+      );
+      assert.equal(up.code, 0, `lab up failed:\n${up.out}\n${up.err}\n${hostLogs()}`);
+      assert.match(up.out, /2 director\(s\) \(network namespaces\)/);
+      assert.match(up.out, /VIP 10\.\d+\.0\.100 on d1; 40 requests from the client: rs1 \d+, rs2 \d+/);
+      // No guest: each director is a namespace of its own, holding its own IPVS table.
+      assert.ok(existsSync(`/run/netns/lvslab-${NAME}-d1`) && existsSync(`/run/netns/lvslab-${NAME}-d2`));
+      const s = lvsctlJson<LabView>(NAME, "status");
+      assert.deepEqual(
+        s.directors.map((d) => d.state),
+        ["MASTER", "BACKUP"],
+      );
+      const table = execFileSync("ip", ["netns", "exec", `lvslab-${NAME}-d1`, "ipvsadm", "-Ln"], { encoding: "utf8" });
+      assert.match(table, new RegExp(`TCP {2}${s.vip.replaceAll(".", "\\.")}:80 rr`));
+      assert.equal(
+        execFileSync("ipvsadm", ["-Ln"], { encoding: "utf8" }).includes(s.vip),
+        false,
+        "the machine's own table is untouched",
+      );
 
-    const f = lvsctlJson<FailoverReport>(NAME, "failover", "--crash");
-    t.diagnostic(`crash failover: longest gap ${f.timeline.longestGapMs} ms`);
-    assert.equal(f.takenOverBy, "d2");
-    assert.ok(f.timeline.runs.at(-1)?.ok, "the client is answered at the end");
-  } finally {
-    assertDownLeftNothing(NAME);
-    execFileSync("umount", ["/var/lib/lvs-lab"]);
-  }
-});
+      const f = lvsctlJson<FailoverReport>(NAME, "failover", "--crash");
+      t.diagnostic(`crash failover: longest gap ${f.timeline.longestGapMs} ms`);
+      assert.equal(f.takenOverBy, "d2");
+      assert.ok(f.timeline.runs.at(-1)?.ok, "the client is answered at the end");
+    } finally {
+      assertDownLeftNothing(NAME);
+      execFileSync("umount", ["/var/lib/lvs-lab"]);
+    }
+  },
+);

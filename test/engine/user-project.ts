@@ -40,12 +40,24 @@ export class UserProject {
     p.must("stack", "init", "user");
     p.must("config", "set", "--secret", "lvs:privateKey", { input: p.privateKey });
     const pins = JSON.parse(readFileSync(join(lab, "host-keys.json"), "utf8")) as Record<string, string>;
-    for (const [address, pin] of Object.entries(pins)) p.must("config", "set", "--path", `lvs:hostKeys["${address}"]`, pin);
+    for (const [address, pin] of Object.entries(pins))
+      p.must("config", "set", "--path", `lvs:hostKeys["${address}"]`, pin);
     return p;
   }
 
   private writeProject(): void {
-    writeFileSync(join(this.dir, "Pulumi.yaml"), ["name: lvs-user", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.ts", ""].join("\n"));
+    writeFileSync(
+      join(this.dir, "Pulumi.yaml"),
+      [
+        "name: lvs-user",
+        "runtime:",
+        "  name: nodejs",
+        "  options:",
+        "    typescript: false",
+        "main: index.ts",
+        "",
+      ].join("\n"),
+    );
     writeFileSync(join(this.dir, "package.json"), JSON.stringify({ name: "lvs-user", private: true, type: "module" }));
     writeFileSync(join(this.dir, "index.ts"), "export {};\n");
     mkdirSync(join(this.dir, ".state"));
@@ -72,7 +84,13 @@ export class UserProject {
   pulumi(...args: Array<string | { input: string }>): Run {
     const input = args.find((a): a is { input: string } => typeof a === "object")?.input;
     const argv = args.filter((a): a is string => typeof a === "string");
-    const r = spawnSync("ip", this.argv(argv), { encoding: "utf8", input, timeout: 600_000, maxBuffer: 64 << 20, env: this.env() });
+    const r = spawnSync("ip", this.argv(argv), {
+      encoding: "utf8",
+      input,
+      timeout: 600_000,
+      maxBuffer: 64 << 20,
+      env: this.env(),
+    });
     return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
   }
 
@@ -106,7 +124,18 @@ export class UserProject {
 
   /** tsc --noEmit --strict of a file of the project, against the installed packages' .d.ts. */
   typecheck(file: string): Run {
-    const args = [join(this.dir, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file];
+    const args = [
+      join(this.dir, "node_modules/typescript/bin/tsc"),
+      "--noEmit",
+      "--strict",
+      "--module",
+      "nodenext",
+      "--moduleResolution",
+      "nodenext",
+      "--target",
+      "es2022",
+      file,
+    ];
     const r = spawnSync(process.execPath, args, { cwd: this.dir, encoding: "utf8" });
     return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
   }
@@ -114,7 +143,10 @@ export class UserProject {
   /** pulumi, which must succeed. */
   must(...args: Array<string | { input: string }>): string {
     const r = this.pulumi(...args);
-    if (r.code !== 0) throw new Error(`pulumi ${args.filter((a) => typeof a === "string").join(" ")} failed (exit ${r.code}):\n${r.err}\n${r.out}`);
+    if (r.code !== 0)
+      throw new Error(
+        `pulumi ${args.filter((a) => typeof a === "string").join(" ")} failed (exit ${r.code}):\n${r.err}\n${r.out}`,
+      );
     return r.out;
   }
 

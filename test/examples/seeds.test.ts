@@ -78,7 +78,16 @@ const SEEDS: Seed[] = [
     name: "003",
     program: "../../examples/seeds/003-lvs-dr-rr.ts",
     // "备份节点配置(差异部分): state BACKUP priority 100"
-    directors: [{ fixture: "lvs-dr-ens33.conf" }, { fixture: "lvs-dr-ens33.conf", edits: [["state MASTER", "state BACKUP"], ["priority 150", "priority 100"]] }],
+    directors: [
+      { fixture: "lvs-dr-ens33.conf" },
+      {
+        fixture: "lvs-dr-ens33.conf",
+        edits: [
+          ["state MASTER", "state BACKUP"],
+          ["priority 150", "priority 100"],
+        ],
+      },
+    ],
     trackScripts: [],
     hosts: ["192.168.1.11", "192.168.1.12", "192.168.1.20", "192.168.1.21"],
   },
@@ -112,7 +121,10 @@ before(() => {
           throw new Error(message);
         }
         if (registered.has(args.name)) failures.push(`${args.name} is registered twice`);
-        registered.set(args.name, { type: args.type, inputs: unwrapSecrets(checked.inputs).value as Record<string, unknown> });
+        registered.set(args.name, {
+          type: args.type,
+          inputs: unwrapSecrets(checked.inputs).value as Record<string, unknown>,
+        });
         return { id: `${args.name}-id`, state: outputsFor(args.type, checked.inputs) };
       },
       call: () => ({}),
@@ -148,7 +160,13 @@ async function inputsOf<T>(resource: pulumi.Resource): Promise<T> {
   return found.inputs as T;
 }
 
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => quiet };
+const quiet: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => quiet,
+};
 
 /** One director of the seed as the agent's keepalived.conf importer reads it. */
 async function seedConfig(seed: Seed, i: number): Promise<AgentConfig> {
@@ -168,14 +186,17 @@ async function seedConfig(seed: Seed, i: number): Promise<AgentConfig> {
 /** What each director's agent loads from the fragments the provider plans for the cluster, by host. */
 async function plannedConfigs(seed: Seed, cluster: Cluster): Promise<Map<string, AgentConfig>> {
   const fragments: HostFragment[] = [];
-  for (const d of Object.values(cluster.directors)) fragments.push(directorHostFragment(await inputsOf<DirectorInputs>(d)));
+  for (const d of Object.values(cluster.directors))
+    fragments.push(directorHostFragment(await inputsOf<DirectorInputs>(d)));
   for (const v of Object.values(cluster.vips)) fragments.push(...planVip(await inputsOf<VipInputs>(v)));
-  for (const s of Object.values(cluster.virtualServers)) fragments.push(...planVirtualServer(await inputsOf<VirtualServerInputs>(s)));
+  for (const s of Object.values(cluster.virtualServers))
+    fragments.push(...planVirtualServer(await inputsOf<VirtualServerInputs>(s)));
   const out = new Map<string, AgentConfig>();
   for (const host of new Set(fragments.map((f) => f.host))) {
     const dir = join(work, `seed-${seed.name}-conf.d-${host}`);
     mkdirSync(dir);
-    for (const f of fragments.filter((x) => x.host === host)) writeFileSync(join(dir, basename(f.path)), fragmentText(f));
+    for (const f of fragments.filter((x) => x.host === host))
+      writeFileSync(join(dir, basename(f.path)), fragmentText(f));
     const r = await loadConfigDir(dir);
     if (!r.ok) assert.fail(`seed ${seed.name}: ${host}'s agent refuses its conf.d:\n${r.problems.join("\n")}`);
     out.set(host, r.config);
@@ -190,7 +211,11 @@ async function plannedConfigs(seed: Seed, cluster: Cluster): Promise<Map<string,
  */
 function vrrp(inst: VrrpInstanceConfig, withSource: boolean) {
   const { trackScripts: _t, sourceIp, virtualAddresses, ...rest } = inst;
-  return { ...rest, virtualAddresses: virtualAddresses.map((a) => ({ address: a.address, device: a.device ?? inst.interface })), ...(withSource ? { sourceIp } : {}) };
+  return {
+    ...rest,
+    virtualAddresses: virtualAddresses.map((a) => ({ address: a.address, device: a.device ?? inst.interface })),
+    ...(withSource ? { sourceIp } : {}),
+  };
 }
 
 /** A service as compared: each real server with its effective port, forwarding, check and inhibit. */
@@ -206,7 +231,8 @@ function service(vs: VirtualServerConfig) {
   return { ...rest, realServers: effective };
 }
 
-const services = (c: AgentConfig) => new Map(Object.values(c.virtualServers).map((vs) => [serviceLabel(vs), service(vs)]));
+const services = (c: AgentConfig) =>
+  new Map(Object.values(c.virtualServers).map((vs) => [serviceLabel(vs), service(vs)]));
 
 function compareDirector(seed: Seed, at: string, got: AgentConfig, want: AgentConfig): void {
   assert.deepEqual(got.global, want.global, `${at}: global settings`);
@@ -214,14 +240,23 @@ function compareDirector(seed: Seed, at: string, got: AgentConfig, want: AgentCo
   for (const [name, w] of Object.entries(want.instances)) {
     const g = got.instances[name]!;
     assert.deepEqual(vrrp(g, w.sourceIp !== undefined), vrrp(w, w.sourceIp !== undefined), `${at}: instance ${name}`);
-    assert.deepEqual(w.trackScripts.map((t) => t.name), seed.trackScripts, `${at}: ${name}'s track scripts`);
+    assert.deepEqual(
+      w.trackScripts.map((t) => t.name),
+      seed.trackScripts,
+      `${at}: ${name}'s track scripts`,
+    );
     // The same scripts, tracked the same way, named under the VIP (script names are global on a director).
     const scoped = (t: { name: string }) => ({ ...t, name: `${name}.${t.name}` });
     assert.deepEqual(g.trackScripts, w.trackScripts.map(scoped), `${at}: ${name} tracks the seed's scripts`);
-    for (const t of w.trackScripts) assert.deepEqual(got.scripts[scoped(t).name], want.scripts[t.name], `${at}: script ${t.name}`);
+    for (const t of w.trackScripts)
+      assert.deepEqual(got.scripts[scoped(t).name], want.scripts[t.name], `${at}: script ${t.name}`);
   }
   assert.deepEqual(Object.keys(want.scripts), seed.trackScripts, `${at}: the seed's scripts are its track scripts`);
-  assert.deepEqual([got.syncDaemon, got.ipvsTimeouts, got.sysctls], [want.syncDaemon, want.ipvsTimeouts, want.sysctls], `${at}: sync daemon, IPVS timeouts, sysctls`);
+  assert.deepEqual(
+    [got.syncDaemon, got.ipvsTimeouts, got.sysctls],
+    [want.syncDaemon, want.ipvsTimeouts, want.sysctls],
+    `${at}: sync daemon, IPVS timeouts, sysctls`,
+  );
   // Every service the seed runs on this director runs here the same.
   const mine = services(got);
   for (const [label, w] of services(want)) assert.deepEqual(mine.get(label), w, `${at}: virtual server ${label}`);
@@ -235,9 +270,17 @@ async function checkPreparation(seed: Seed, cluster: Cluster, wanted: VirtualSer
       const inputs = plans.find((p) => p.address === rs.address && p.vips.includes(vs.address!));
       assert.ok(inputs, `seed ${seed.name}: a RealServer ${rs.address} serving ${vs.address}`);
       const plan = planRealServer(inputs);
-      assert.deepEqual(plan.addresses, [{ address: `${vs.address}/32`, device: "lo" }], `seed ${seed.name}: ${rs.address} holds the VIP on lo`);
+      assert.deepEqual(
+        plan.addresses,
+        [{ address: `${vs.address}/32`, device: "lo" }],
+        `seed ${seed.name}: ${rs.address} holds the VIP on lo`,
+      );
       for (const dev of ["all", "lo"]) {
-        assert.deepEqual([plan.sysctls[confKey(dev, "arp_ignore")], plan.sysctls[confKey(dev, "arp_announce")]], [1, 2], `seed ${seed.name}: ${rs.address} ARP settings on ${dev}`);
+        assert.deepEqual(
+          [plan.sysctls[confKey(dev, "arp_ignore")], plan.sysctls[confKey(dev, "arp_announce")]],
+          [1, 2],
+          `seed ${seed.name}: ${rs.address} ARP settings on ${dev}`,
+        );
       }
     }
   }
@@ -245,23 +288,39 @@ async function checkPreparation(seed: Seed, cluster: Cluster, wanted: VirtualSer
 
 describe("the seed examples (examples/seeds) against the seeds' keepalived.conf as lvs-agent imports it", () => {
   for (const seed of SEEDS) {
-    it(`seed ${seed.name}: every director runs the seed's VRRP instance and virtual services`, { timeout: 60_000 }, async () => {
-      const { cluster } = (await import(seed.program)) as { cluster: Cluster };
-      const hosts = await Promise.all(Object.values(cluster.directors).map((d) => value(d.host)));
-      assert.equal(hosts.length, seed.directors.length, `seed ${seed.name}: one director per seed config`);
-      const planned = await plannedConfigs(seed, cluster);
-      assert.deepEqual([...planned.keys()].sort(), [...hosts].sort(), `seed ${seed.name}: fragments go to the directors only`);
-      const wanted = await Promise.all(seed.directors.map((_, i) => seedConfig(seed, i)));
-      hosts.forEach((host, i) => compareDirector(seed, `seed ${seed.name}, director ${i + 1} (${host})`, planned.get(host)!, wanted[i]!));
+    it(
+      `seed ${seed.name}: every director runs the seed's VRRP instance and virtual services`,
+      { timeout: 60_000 },
+      async () => {
+        const { cluster } = (await import(seed.program)) as { cluster: Cluster };
+        const hosts = await Promise.all(Object.values(cluster.directors).map((d) => value(d.host)));
+        assert.equal(hosts.length, seed.directors.length, `seed ${seed.name}: one director per seed config`);
+        const planned = await plannedConfigs(seed, cluster);
+        assert.deepEqual(
+          [...planned.keys()].sort(),
+          [...hosts].sort(),
+          `seed ${seed.name}: fragments go to the directors only`,
+        );
+        const wanted = await Promise.all(seed.directors.map((_, i) => seedConfig(seed, i)));
+        hosts.forEach((host, i) =>
+          compareDirector(seed, `seed ${seed.name}, director ${i + 1} (${host})`, planned.get(host)!, wanted[i]!),
+        );
 
-      // Across the cluster, the services are the seed's, no more (a director the seed gives none runs its VIP's).
-      const labels = (configs: AgentConfig[]) => [...new Set(configs.flatMap((c) => [...services(c).keys()]))].sort();
-      assert.deepEqual(labels([...planned.values()]), labels(wanted), `seed ${seed.name}: virtual servers`);
-      assert.ok(labels(wanted).length > 0, `seed ${seed.name} balances something`);
+        // Across the cluster, the services are the seed's, no more (a director the seed gives none runs its VIP's).
+        const labels = (configs: AgentConfig[]) => [...new Set(configs.flatMap((c) => [...services(c).keys()]))].sort();
+        assert.deepEqual(labels([...planned.values()]), labels(wanted), `seed ${seed.name}: virtual servers`);
+        assert.ok(labels(wanted).length > 0, `seed ${seed.name} balances something`);
 
-      const seedServices = new Map(wanted.flatMap((c) => Object.values(c.virtualServers)).map((vs) => [serviceLabel(vs), vs]));
-      await checkPreparation(seed, cluster, [...seedServices.values()]);
-      assert.equal(await pulumi.isSecret(Object.values(cluster.vips)[0]!.directors), true, "the SSH key stays secret");
-    });
+        const seedServices = new Map(
+          wanted.flatMap((c) => Object.values(c.virtualServers)).map((vs) => [serviceLabel(vs), vs]),
+        );
+        await checkPreparation(seed, cluster, [...seedServices.values()]);
+        assert.equal(
+          await pulumi.isSecret(Object.values(cluster.vips)[0]!.directors),
+          true,
+          "the SSH key stays secret",
+        );
+      },
+    );
   }
 });

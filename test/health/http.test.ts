@@ -21,13 +21,39 @@ const target = (port: number) => ({ address: `${net}.1`, port });
 
 before(async () => {
   if (!isRoot) return;
-  lab = Lab.create([{ name: "srv", addr: `${net}.1/24` }, { name: "chk", addr: `${net}.2/24` }]);
+  lab = Lab.create([
+    { name: "srv", addr: `${net}.1/24` },
+    { name: "chk", addr: `${net}.2/24` },
+  ]);
   [srv, chk] = [lab.host("srv"), lab.host("chk")];
   dir = mkdtempSync(join(tmpdir(), "lvs-check-tls-"));
-  run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=www.example.test",
-    "-addext", "subjectAltName=DNS:www.example.test", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]);
+  run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=www.example.test",
+    "-addext",
+    "subjectAltName=DNS:www.example.test",
+    "-keyout",
+    join(dir, "key.pem"),
+    "-out",
+    join(dir, "cert.pem"),
+  ]);
   servers.push(await startServer(srv, { kind: "http", port: 8080, body: BODY }));
-  servers.push(await startServer(srv, { kind: "https", port: 8443, body: BODY, key: join(dir, "key.pem"), cert: join(dir, "cert.pem") }));
+  servers.push(
+    await startServer(srv, {
+      kind: "https",
+      port: 8443,
+      body: BODY,
+      key: join(dir, "key.pem"),
+      cert: join(dir, "cert.pem"),
+    }),
+  );
 });
 
 after(() => {
@@ -47,14 +73,20 @@ test("status codes and ranges decide, one response after another", { skip }, asy
     { cfg: http({ statusCodes: ["200-299"] }), target: target(8081) }, // 302
     { cfg: http({ statusCodes: ["300-399", 404] }), target: target(8081) }, // 404
   ]);
-  assert.deepEqual(rs.map((r) => [r.ok, r.detail]), [
-    [false, "HTTP 503, accepted 200-299"],
-    [true, "ok"],
-    [true, "ok"],
-    [false, "HTTP 302, accepted 200-299"],
-    [true, "ok"],
-  ]);
-  assert.deepEqual(flappy.events("request").map((e) => e.status), [503, 503, 200, 302, 404]);
+  assert.deepEqual(
+    rs.map((r) => [r.ok, r.detail]),
+    [
+      [false, "HTTP 503, accepted 200-299"],
+      [true, "ok"],
+      [true, "ok"],
+      [false, "HTTP 302, accepted 200-299"],
+      [true, "ok"],
+    ],
+  );
+  assert.deepEqual(
+    flappy.events("request").map((e) => e.status),
+    [503, 503, 200, 302, 404],
+  );
   flappy.kill();
 });
 
@@ -63,7 +95,10 @@ test("retries: a 503 then a 200 within one check counts as up; the server saw bo
   const [r] = await checkOnce(chk, [{ cfg: http({ retries: 2, delayBeforeRetry: 0.25 }), target: target(8082) }]);
   assert.equal(r!.ok, true);
   const reqs = s.events("request");
-  assert.deepEqual(reqs.map((e) => e.status), [503, 200]);
+  assert.deepEqual(
+    reqs.map((e) => e.status),
+    [503, 200],
+  );
   const gap = reqs[1]!.t - reqs[0]!.t;
   assert.ok(gap >= 245 && gap < 600, `second attempt ${gap} ms after the first`);
   s.kill();
@@ -79,7 +114,14 @@ test("digest: the body's MD5 as keepalived's genhash prints it matches; another 
     { cfg: http({ digest: wrong }), target: target(8080) },
     { cfg: { type: "https", digest: md5, retries: 0 }, target: target(8443) },
   ]);
-  assert.deepEqual(rs.map((r) => [r.ok, r.detail]), [[true, "ok"], [false, `body MD5 ${md5}, expected ${wrong}`], [true, "ok"]]);
+  assert.deepEqual(
+    rs.map((r) => [r.ok, r.detail]),
+    [
+      [true, "ok"],
+      [false, `body MD5 ${md5}, expected ${wrong}`],
+      [true, "ok"],
+    ],
+  );
 });
 
 test("the server sees the configured Host header and path, or address:port by default", { skip }, async () => {
@@ -90,28 +132,44 @@ test("the server sees the configured Host header and path, or address:port by de
     { cfg: http(), target: target(8080) },
   ]);
   const seen = s.events("request").slice(before);
-  assert.deepEqual(seen.map((e) => [e.host, e.path]), [["www.example.test", "/health?deep=1"], [`${net}.1:8080`, "/"]]);
+  assert.deepEqual(
+    seen.map((e) => [e.host, e.path]),
+    [
+      ["www.example.test", "/health?deep=1"],
+      [`${net}.1:8080`, "/"],
+    ],
+  );
 });
 
-test("https: self-signed accepted by default, refused with verifyTls; SNI from host or sni, none for an address", { skip }, async () => {
-  const s = servers[1]!;
-  const before = s.events("request").length;
-  const https = (over: Record<string, unknown>) => ({ type: "https", retries: 0, connectTimeout: 2, ...over });
-  const rs = await checkOnce(chk, [
-    { cfg: https({ host: "www.example.test" }), target: target(8443) },
-    { cfg: https({ host: "www.example.test", sni: "api.example.test" }), target: target(8443) },
-    { cfg: https({}), target: target(8443) },
-    { cfg: https({ host: "www.example.test", verifyTls: true }), target: target(8443) },
-  ]);
-  assert.deepEqual(rs.map((r) => r.ok), [true, true, true, false]);
-  assert.equal(rs[3]!.detail, "DEPTH_ZERO_SELF_SIGNED_CERT");
-  const seen = s.events("request").slice(before);
-  assert.deepEqual(seen.map((e) => [e.host, e.sni]), [
-    ["www.example.test", "www.example.test"],
-    ["www.example.test", "api.example.test"],
-    [`${net}.1:8443`, false],
-  ]);
-});
+test(
+  "https: self-signed accepted by default, refused with verifyTls; SNI from host or sni, none for an address",
+  { skip },
+  async () => {
+    const s = servers[1]!;
+    const before = s.events("request").length;
+    const https = (over: Record<string, unknown>) => ({ type: "https", retries: 0, connectTimeout: 2, ...over });
+    const rs = await checkOnce(chk, [
+      { cfg: https({ host: "www.example.test" }), target: target(8443) },
+      { cfg: https({ host: "www.example.test", sni: "api.example.test" }), target: target(8443) },
+      { cfg: https({}), target: target(8443) },
+      { cfg: https({ host: "www.example.test", verifyTls: true }), target: target(8443) },
+    ]);
+    assert.deepEqual(
+      rs.map((r) => r.ok),
+      [true, true, true, false],
+    );
+    assert.equal(rs[3]!.detail, "DEPTH_ZERO_SELF_SIGNED_CERT");
+    const seen = s.events("request").slice(before);
+    assert.deepEqual(
+      seen.map((e) => [e.host, e.sni]),
+      [
+        ["www.example.test", "www.example.test"],
+        ["www.example.test", "api.example.test"],
+        [`${net}.1:8443`, false],
+      ],
+    );
+  },
+);
 
 test("a server that accepts but never answers is down at the timeout", { skip }, async () => {
   const silent = await startServer(srv, { kind: "silent", port: 8083 });
@@ -127,7 +185,13 @@ test("a server that speaks no HTTP, or no TLS, fails with a reason at once", { s
     { cfg: http({ connectTimeout: 2 }), target: target(8084) },
     { cfg: { type: "https", retries: 0, connectTimeout: 2 }, target: target(8080) },
   ]);
-  assert.deepEqual(rs.map((r) => r.ok), [false, false]);
-  assert.ok(rs.every((r) => Number(r.ms) < 1000 && String(r.detail).length > 0), JSON.stringify(rs));
+  assert.deepEqual(
+    rs.map((r) => r.ok),
+    [false, false],
+  );
+  assert.ok(
+    rs.every((r) => Number(r.ms) < 1000 && String(r.detail).length > 0),
+    JSON.stringify(rs),
+  );
   tcp.kill();
 });

@@ -48,7 +48,8 @@ after(() => {
 });
 
 const skip = !isRoot && "needs root to run scripts as another user";
-const check = (over: Record<string, unknown> = {}) => HealthCheck.parse({ type: "script", script: `${dir}/code.sh`, retries: 0, ...over });
+const check = (over: Record<string, unknown> = {}) =>
+  HealthCheck.parse({ type: "script", script: `${dir}/code.sh`, retries: 0, ...over });
 
 test("exit 0 up, anything else down; runs as nobody (uid 65534)", { skip }, async () => {
   setCode(0);
@@ -70,7 +71,15 @@ test("dynamicWeight: 1 down, 2..255 up with weight code - 2", { skip }, async ()
     const r = await runHealthCheckOnce(check({ dynamicWeight: true }), target);
     seen.push([code, r.ok, r.weight]);
   }
-  assert.deepEqual(seen, [[0, true, undefined], [1, false, undefined], [2, true, 0], [3, true, 1], [52, true, 50], [254, true, 252], [255, true, 253]]);
+  assert.deepEqual(seen, [
+    [0, true, undefined],
+    [1, false, undefined],
+    [2, true, 0],
+    [3, true, 1],
+    [52, true, 50],
+    [254, true, 252],
+    [255, true, 253],
+  ]);
 });
 
 test("a script past its timeout is killed with its process group, and counts as down", { skip }, async () => {
@@ -98,25 +107,37 @@ test("a script others could change is not run at all", { skip }, async () => {
   assert.equal(existsSync(join(out, "ran")), false);
 });
 
-test("a HealthChecker reports dynamic weight changes while up, and keeps the weight over exit 0", { skip }, async () => {
-  const changes: Array<[boolean, number | undefined]> = [];
-  const results: HealthResult[] = [];
-  setCode(12);
-  const hc = new HealthChecker({
-    cfg: check({ dynamicWeight: true, interval: 0.15 }), target, log: quiet,
-    onChange: (up, r) => changes.push([up, r.weight]), onResult: (r) => results.push(r),
-  });
-  const step = async (code: number, n: number) => {
-    setCode(code);
-    const want = results.length + n;
-    while (results.length < want) await new Promise((res) => setTimeout(res, 10));
-  };
-  hc.start();
-  await step(12, 1); // up, weight 10
-  await step(0, 2); // still weight 10: no change
-  await step(22, 2); // weight 20
-  await step(1, 2); // down
-  await step(0, 2); // up again with the weight it had
-  await hc.stop();
-  assert.deepEqual(changes, [[true, 10], [true, 20], [false, undefined], [true, 20]]);
-});
+test(
+  "a HealthChecker reports dynamic weight changes while up, and keeps the weight over exit 0",
+  { skip },
+  async () => {
+    const changes: Array<[boolean, number | undefined]> = [];
+    const results: HealthResult[] = [];
+    setCode(12);
+    const hc = new HealthChecker({
+      cfg: check({ dynamicWeight: true, interval: 0.15 }),
+      target,
+      log: quiet,
+      onChange: (up, r) => changes.push([up, r.weight]),
+      onResult: (r) => results.push(r),
+    });
+    const step = async (code: number, n: number) => {
+      setCode(code);
+      const want = results.length + n;
+      while (results.length < want) await new Promise((res) => setTimeout(res, 10));
+    };
+    hc.start();
+    await step(12, 1); // up, weight 10
+    await step(0, 2); // still weight 10: no change
+    await step(22, 2); // weight 20
+    await step(1, 2); // down
+    await step(0, 2); // up again with the weight it had
+    await hc.stop();
+    assert.deepEqual(changes, [
+      [true, 10],
+      [true, 20],
+      [false, undefined],
+      [true, 20],
+    ]);
+  },
+);

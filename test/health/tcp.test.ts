@@ -15,11 +15,15 @@ const target = (port: number) => ({ address: `${net}.1`, port });
 
 before(() => {
   if (!isRoot) return;
-  lab = Lab.create([{ name: "srv", addr: `${net}.1/24` }, { name: "chk", addr: `${net}.2/24` }]);
+  lab = Lab.create([
+    { name: "srv", addr: `${net}.1/24` },
+    { name: "chk", addr: `${net}.2/24` },
+  ]);
   [srv, chk] = [lab.host("srv"), lab.host("chk")];
   // Port 81 on the server silently drops SYNs: the connect can only time out.
   srv.exec("nft", ["-f", "-"], {
-    input: "table inet lvst {\n chain filter_in {\n  type filter hook input priority 0; policy accept;\n  tcp dport 81 drop\n }\n}\n",
+    input:
+      "table inet lvst {\n chain filter_in {\n  type filter hook input priority 0; policy accept;\n  tcp dport 81 drop\n }\n}\n",
   });
 });
 
@@ -38,7 +42,10 @@ test("down after `fall` failed checks when the server dies, up after `rise` when
   const down = await w.wait((e) => e.event === "change" && e.up === false, 5000, "down");
   const failures = w.events("result").filter((e) => e.t > killedAt && e.t <= down.t);
   assert.equal(failures.length, 3, "exactly `fall` failed checks before down");
-  assert.ok(failures.every((e) => !e.ok && e.detail === "ECONNREFUSED"), JSON.stringify(failures));
+  assert.ok(
+    failures.every((e) => !e.ok && e.detail === "ECONNREFUSED"),
+    JSON.stringify(failures),
+  );
   server = await startServer(srv, { kind: "tcp", port: 8001 });
   const restartedAt = nowMs();
   const up = await w.wait((e) => e.event === "change" && e.up === true && e.t > restartedAt, 5000, "up again");
@@ -59,7 +66,10 @@ test("a port that drops SYNs fails by connect timeout, and takes that long", { s
 
 test("retries: 1 + retries attempts, delayBeforeRetry apart", { skip }, async () => {
   const cfg = { type: "tcp", connectTimeout: 0.2, retries: 2, delayBeforeRetry: 0.3 };
-  const [dropped, refused] = await checkOnce(chk, [{ cfg, target: target(81) }, { cfg, target: target(8099) }]);
+  const [dropped, refused] = await checkOnce(chk, [
+    { cfg, target: target(81) },
+    { cfg, target: target(8099) },
+  ]);
   // three 200 ms timeouts and two 300 ms pauses
   assert.equal(dropped!.detail, "no connection within 200 ms (attempt 3 of 3)");
   assert.ok(Number(dropped!.ms) >= 1195 && Number(dropped!.ms) < 1600, `took ${dropped!.ms} ms`);
@@ -82,7 +92,10 @@ test("bindTo sets the source address; port overrides the real server's", { skip 
   const [r] = await checkOnce(chk, [{ cfg: { type: "tcp", bindTo: `${net}.12`, port: 8003 }, target: target(9999) }]);
   assert.equal(r!.ok, true, String(r!.detail));
   const conns = server.events("conn");
-  assert.deepEqual(conns.map((c) => c.remote), [`${net}.12`]);
+  assert.deepEqual(
+    conns.map((c) => c.remote),
+    [`${net}.12`],
+  );
   server.kill();
 });
 

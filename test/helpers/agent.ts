@@ -27,7 +27,9 @@ function agentState(text: string): { instance: string; to: string } | undefined 
   if (!text.startsWith("{")) return undefined;
   try {
     const rec = JSON.parse(text) as { event?: string; instance?: string; to?: string };
-    return rec.event === "vrrp.transition" && rec.instance && rec.to ? { instance: rec.instance, to: rec.to } : undefined;
+    return rec.event === "vrrp.transition" && rec.instance && rec.to
+      ? { instance: rec.instance, to: rec.to }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -47,7 +49,12 @@ export const AGENT_TSX = ["--import", "tsx", AGENT_MAIN];
  * Start lvs-agent in host with config written as one conf.d fragment. `entry` is what node runs
  * before the CLI arguments (the bench passes a bundled build instead of the tsx sources).
  */
-export function startAgent(host: Host, config: AgentConfigInput, extraArgs: string[] = [], entry: string[] = AGENT_TSX): Peer {
+export function startAgent(
+  host: Host,
+  config: AgentConfigInput,
+  extraArgs: string[] = [],
+  entry: string[] = AGENT_TSX,
+): Peer {
   const dir = stateDir(host, "agent");
   const confDir = join(dir, "conf.d");
   mkdirSync(confDir, { recursive: true });
@@ -71,14 +78,24 @@ export function startAgent(host: Host, config: AgentConfigInput, extraArgs: stri
 export function keepalivedConf(instances: Record<string, VrrpInstanceConfig>, version: 2 | 3): string {
   const out = [`global_defs {`, `  router_id lvs_test`, `  vrrp_version ${version}`, `  enable_script_security`, `}`];
   for (const [name, i] of Object.entries(instances)) {
-    out.push(`vrrp_instance ${name} {`, `  state BACKUP`, `  interface ${i.interface}`, `  virtual_router_id ${i.vrid}`);
+    out.push(
+      `vrrp_instance ${name} {`,
+      `  state BACKUP`,
+      `  interface ${i.interface}`,
+      `  virtual_router_id ${i.vrid}`,
+    );
     out.push(`  priority ${i.priority}`, `  advert_int ${i.advertInterval}`);
     if (!i.preempt) out.push(`  nopreempt`);
     if (i.preemptDelay) out.push(`  preempt_delay ${i.preemptDelay}`);
     if (i.sourceIp) out.push(`  unicast_src_ip ${i.sourceIp}`);
     if (i.unicastPeers.length) out.push(`  unicast_peer {`, ...i.unicastPeers.map((p) => `    ${p}`), `  }`);
     if (i.auth) out.push(`  authentication {`, `    auth_type PASS`, `    auth_pass ${i.auth.password}`, `  }`);
-    out.push(`  virtual_ipaddress {`, ...i.virtualAddresses.map((v) => `    ${v.address} dev ${v.device ?? i.interface}`), `  }`, `}`);
+    out.push(
+      `  virtual_ipaddress {`,
+      ...i.virtualAddresses.map((v) => `    ${v.address} dev ${v.device ?? i.interface}`),
+      `  }`,
+      `}`,
+    );
   }
   return out.join("\n") + "\n";
 }
@@ -99,7 +116,12 @@ export function startKeepalived(host: Host, confText: string): Peer {
   w.kind = "keepalived";
   w.host = host;
   w.waitState = (name, state, timeoutMs, from = 0) =>
-    w.waitLine((l) => saysState("keepalived", name, state, l), timeoutMs, `${host.name} keepalived ${name} -> ${state}`, from);
+    w.waitLine(
+      (l) => saysState("keepalived", name, state, l),
+      timeoutMs,
+      `${host.name} keepalived ${name} -> ${state}`,
+      from,
+    );
   return w;
 }
 
@@ -138,7 +160,13 @@ export async function freeze(p: Peer, ms: number): Promise<number> {
 export type VrrpInstanceInput = NonNullable<AgentConfigInput["instances"]>[string];
 
 /** Start lvs-agent or keepalived in host running the one instance `inst` (named `name`). */
-export function startPeer(kind: Peer["kind"], host: Host, name: string, inst: VrrpInstanceInput, agentEntry = AGENT_TSX): Peer {
+export function startPeer(
+  kind: Peer["kind"],
+  host: Host,
+  name: string,
+  inst: VrrpInstanceInput,
+  agentEntry = AGENT_TSX,
+): Peer {
   if (kind === "agent") return startAgent(host, { instances: { [name]: inst } }, [], agentEntry);
   const parsed = VrrpInstance.parse(inst);
   return startKeepalived(host, keepalivedConf({ [name]: parsed }, parsed.version));
@@ -154,7 +182,13 @@ export interface PeerSpec {
  * A master and a backup without a start-up race: the higher priority starts first and is waited for
  * as MASTER, then the lower one joins and is waited for as BACKUP.
  */
-export async function startPair(name: string, m: PeerSpec, b: PeerSpec, timeoutMs: number, agentEntry = AGENT_TSX): Promise<{ master: Peer; backup: Peer }> {
+export async function startPair(
+  name: string,
+  m: PeerSpec,
+  b: PeerSpec,
+  timeoutMs: number,
+  agentEntry = AGENT_TSX,
+): Promise<{ master: Peer; backup: Peer }> {
   const master = startPeer(m.kind, m.host, name, m.inst, agentEntry);
   await master.waitState(name, "MASTER", timeoutMs);
   const backup = startPeer(b.kind, b.host, name, b.inst, agentEntry);

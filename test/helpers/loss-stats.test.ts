@@ -2,7 +2,16 @@
 // `ip monitor` and the two implementations print them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bothHold, longestMs, masterDownMs, parseAddrEvent, parseNflogAdvert, statesEntered, takeoverBounds, totalMs } from "./loss-stats.ts";
+import {
+  bothHold,
+  longestMs,
+  masterDownMs,
+  parseAddrEvent,
+  parseNflogAdvert,
+  statesEntered,
+  takeoverBounds,
+  totalMs,
+} from "./loss-stats.ts";
 
 test("Master_Down_Interval as RFC 5798 6.1 gives it", () => {
   assert.equal(masterDownMs(0.1, 100), 300 + 60.9375);
@@ -10,9 +19,16 @@ test("Master_Down_Interval as RFC 5798 6.1 gives it", () => {
 });
 
 test("an NFLOG line from tcpdump gives the kernel time, source and priority; other lines nothing", () => {
-  const a = parseNflogAdvert("1796316104.790011 IP 10.68.0.11 > 224.0.0.18: VRRPv3, Advertisement, vrid 68, prio 150, intvl 10cs, length 12");
+  const a = parseNflogAdvert(
+    "1796316104.790011 IP 10.68.0.11 > 224.0.0.18: VRRPv3, Advertisement, vrid 68, prio 150, intvl 10cs, length 12",
+  );
   assert.deepEqual(a, { t: 1796316104790.011, src: "10.68.0.11", priority: 150 });
-  assert.equal(parseNflogAdvert("listening on nflog:7, link-type NFLOG (Linux netfilter log messages), snapshot length 262144 bytes"), undefined);
+  assert.equal(
+    parseNflogAdvert(
+      "listening on nflog:7, link-type NFLOG (Linux netfilter log messages), snapshot length 262144 bytes",
+    ),
+    undefined,
+  );
 });
 
 test("takeover bounds: none for gaps under the interval, one per gap well over it, either way just over it", () => {
@@ -26,8 +42,17 @@ test("takeover bounds: none for gaps under the interval, one per gap well over i
 
 test("ip monitor lines about the VIP, added and deleted", () => {
   const vip = "10.70.0.100";
-  assert.equal(parseAddrEvent("2: eth0    inet 10.70.0.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever", vip), true);
-  assert.equal(parseAddrEvent("Deleted 2: eth0    inet 10.70.0.100/24 scope global secondary eth0\\       valid_lft forever", vip), false);
+  assert.equal(
+    parseAddrEvent(
+      "2: eth0    inet 10.70.0.100/24 scope global secondary eth0\\       valid_lft forever preferred_lft forever",
+      vip,
+    ),
+    true,
+  );
+  assert.equal(
+    parseAddrEvent("Deleted 2: eth0    inet 10.70.0.100/24 scope global secondary eth0\\       valid_lft forever", vip),
+    false,
+  );
   assert.equal(parseAddrEvent("2: eth0    inet 10.70.0.11/24 scope global eth0", vip), undefined);
   assert.equal(parseAddrEvent("2: eth0    inet 10.70.0.1000/24 scope global eth0", vip), undefined);
 });
@@ -62,6 +87,10 @@ test("states entered, from the agent's JSON log and keepalived's", () => {
     "not json",
   ].map(line);
   assert.deepEqual(statesEntered("agent", "VI_1", agent), ["MASTER"]);
-  const ka = ["(VI_1) Entering BACKUP STATE (init)", "(VI_1) Receive advertisement timeout", "(VI_1) Entering MASTER STATE"].map(line);
+  const ka = [
+    "(VI_1) Entering BACKUP STATE (init)",
+    "(VI_1) Receive advertisement timeout",
+    "(VI_1) Entering MASTER STATE",
+  ].map(line);
   assert.deepEqual(statesEntered("keepalived", "VI_1", ka), ["BACKUP", "MASTER"]);
 });

@@ -46,7 +46,11 @@ export interface TakeoverBounds {
  * just over it may not either (the timer may fire late, after the next advert came), and one `above` ms
  * over it must.
  */
-export function takeoverBounds(times: readonly number[], mdiMs: number, margins = { below: 50, above: 100 }): TakeoverBounds {
+export function takeoverBounds(
+  times: readonly number[],
+  mdiMs: number,
+  margins = { below: 50, above: 100 },
+): TakeoverBounds {
   const gaps = times.slice(1).map((t, i) => t - times[i]!);
   return {
     min: gaps.filter((g) => g > mdiMs + margins.above).length,

@@ -43,22 +43,27 @@ export class VrrpLoss {
   /** The table, without loss yet, and tcpdump on its NFLOG group (ready when this resolves). */
   static async install(host: Host): Promise<VrrpLoss> {
     const capture = new Watched(host.spawn("tcpdump", ["-l", "-n", "-tt", "-i", `nflog:${NFLOG_GROUP}`]));
-    await capture.waitLine((l) => l.text.startsWith("listening on"), 10_000, `tcpdump on nflog:${NFLOG_GROUP} in ${host.name}`);
+    await capture.waitLine(
+      (l) => l.text.startsWith("listening on"),
+      10_000,
+      `tcpdump on nflog:${NFLOG_GROUP} in ${host.name}`,
+    );
     const from = `ip protocol ${VRRP} ip saddr != ${host.ip}`;
     host.exec("nft", ["-f", "-"], {
-      input: [
-        `table ip ${TABLE} {`,
-        `  counter dropped {}`,
-        `  counter passed {}`,
-        `  chain loss {}`,
-        `  chain input {`,
-        `    type filter hook input priority filter - 10; policy accept;`,
-        `    ${from} jump loss`,
-        // queue-threshold 1: each packet goes to tcpdump at once, not batched for up to a second.
-        `    ${from} counter name "passed" log group ${NFLOG_GROUP} queue-threshold 1`,
-        `  }`,
-        `}`,
-      ].join("\n") + "\n",
+      input:
+        [
+          `table ip ${TABLE} {`,
+          `  counter dropped {}`,
+          `  counter passed {}`,
+          `  chain loss {}`,
+          `  chain input {`,
+          `    type filter hook input priority filter - 10; policy accept;`,
+          `    ${from} jump loss`,
+          // queue-threshold 1: each packet goes to tcpdump at once, not batched for up to a second.
+          `    ${from} counter name "passed" log group ${NFLOG_GROUP} queue-threshold 1`,
+          `  }`,
+          `}`,
+        ].join("\n") + "\n",
     });
     return new VrrpLoss(host, capture);
   }
@@ -118,7 +123,8 @@ export class VrrpLoss {
       const c = this.counters();
       const seen = this.delivered().length;
       if (seen === c.passed) return c;
-      if (nowMs() > deadline) throw new Error(`${this.host.name}: nft passed ${c.passed} VRRP packets but tcpdump printed ${seen}`);
+      if (nowMs() > deadline)
+        throw new Error(`${this.host.name}: nft passed ${c.passed} VRRP packets but tcpdump printed ${seen}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const REPO = new URL("../..", import.meta.url).pathname;
-export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
+export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string })
+  .version;
 
 export interface Packages {
   plugin: string;
@@ -19,7 +20,11 @@ let built: Packages | undefined;
 /** Both packages, built once per test process (an unchanged agent bundle comes from the builder's cache). */
 export function buildPackages(): Packages {
   if (built) return built;
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "scripts/package.ts")], { cwd: REPO, encoding: "utf8", timeout: 900_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "scripts/package.ts")], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 900_000,
+  });
   if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stderr}`);
   const [plugin, sdk] = r.stdout.trim().split("\n");
   built = { plugin: plugin!, sdk: sdk! };
@@ -29,10 +34,21 @@ export function buildPackages(): Packages {
 /** npm install of the SDK package (with tsx and typescript) into project `dir`. */
 export function installSdk(dir: string, sdk: string): void {
   const npm = spawnSync("npm", ["install", sdk, "tsx", "typescript", "--prefer-offline", "--no-audit", "--no-fund"], {
-    cwd: dir, encoding: "utf8", timeout: 600_000, env: { ...process.env, npm_config_update_notifier: "false" },
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 600_000,
+    env: { ...process.env, npm_config_update_notifier: "false" },
   });
   if (npm.status !== 0) throw new Error(`npm install of ${sdk} failed:\n${npm.stderr}`);
 }
 
 /** `pulumi plugin install` arguments for the plugin tarball. */
-export const pluginInstallArgs = (plugin: string): string[] => ["plugin", "install", "resource", "lvs", PACKAGE_VERSION, "--file", plugin];
+export const pluginInstallArgs = (plugin: string): string[] => [
+  "plugin",
+  "install",
+  "resource",
+  "lvs",
+  PACKAGE_VERSION,
+  "--file",
+  plugin,
+];

@@ -42,10 +42,14 @@ export class Prober {
 
   /** The first reply from host `from` received at or after t. */
   async firstReplyFrom(from: string, t: number, timeoutMs: number): Promise<Reply> {
-    const l = await this.proc.waitLine((x) => {
-      const r = parseReply(x);
-      return r !== undefined && r.from === from && r.t >= t;
-    }, timeoutMs, `a reply from ${from}`);
+    const l = await this.proc.waitLine(
+      (x) => {
+        const r = parseReply(x);
+        return r !== undefined && r.from === from && r.t >= t;
+      },
+      timeoutMs,
+      `a reply from ${from}`,
+    );
     return parseReply(l)!;
   }
 }

@@ -46,7 +46,10 @@ export class Watched {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        const tail = this.lines.slice(-15).map((l) => l.text).join("\n");
+        const tail = this.lines
+          .slice(-15)
+          .map((l) => l.text)
+          .join("\n");
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last output:\n${tail}`));
       }, timeoutMs);
       const done = (l: Line) => {
@@ -64,7 +67,10 @@ export class Watched {
   exited(timeoutMs = 5000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`process ${this.pid} did not exit in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`process ${this.pid} did not exit in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.child.once("exit", (code) => {
         clearTimeout(timer);
         resolve(code);

@@ -7,7 +7,16 @@
 // nothing on the machine changes. The server is killed by PID on stop() or lab.destroy(); its
 // directory goes with it.
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Host } from "./netns.ts";
 import { Watched } from "./procs.ts";
@@ -90,7 +99,8 @@ function sshdConfig(dir: string, address: string, port: number, opts: SshdOption
   ].join("\n");
 }
 
-const hashPassword = (pw: string) => execFileSync("openssl", ["passwd", "-6", "-stdin"], { input: pw, encoding: "utf8" }).trim();
+const hashPassword = (pw: string) =>
+  execFileSync("openssl", ["passwd", "-6", "-stdin"], { input: pw, encoding: "utf8" }).trim();
 
 /**
  * Account files for this server's private mount namespace; returns the bind mounts to make. Root's login
@@ -102,7 +112,11 @@ function accountFiles(dir: string, users: boolean, password?: string): Array<[st
   const home = join(dir, "home");
   mkdirSync(home, { mode: 0o755 });
   const rootShell = (text: string) => text.replace(/^(root:[^\n]*:)[^:\n]*$/m, "$1/bin/sh");
-  const passwd = users ? ["lvst:x:64101:65534:lvs test:", "lvsudo:x:64102:65534:lvs test sudoer:"].map((l) => `${l}${home}:/bin/sh\n`).join("") : "";
+  const passwd = users
+    ? ["lvst:x:64101:65534:lvs test:", "lvsudo:x:64102:65534:lvs test sudoer:"]
+        .map((l) => `${l}${home}:/bin/sh\n`)
+        .join("")
+    : "";
   const shadow = `lvst:${password ? hashPassword(password) : "*"}:19000:0:99999:7:::\nlvsudo:*:19000:0:99999:7:::\n`;
   const files: Array<[string, string, string, number]> = [["/etc/passwd", "passwd", passwd, 0o644]];
   if (users) files.push(["/etc/shadow", "shadow", shadow, 0o640]);
@@ -154,7 +168,10 @@ export async function startSshd(host: Host, opts: SshdOptions = {}): Promise<Ssh
   mkdirSync("/run/sshd", { recursive: true }); // sshd's privilege separation directory
   keygen(join(dir, "host_key"), `lvst-${host.name}-host`);
   keygen(join(dir, "client_key"), "lvst-client");
-  const clientKey = { privateKey: readFileSync(join(dir, "client_key"), "utf8"), publicKey: readFileSync(join(dir, "client_key.pub"), "utf8").trim() };
+  const clientKey = {
+    privateKey: readFileSync(join(dir, "client_key"), "utf8"),
+    publicKey: readFileSync(join(dir, "client_key.pub"), "utf8").trim(),
+  };
   writeFileSync(join(dir, "authorized_keys"), `${clientKey.publicKey}\n`, { mode: 0o644 });
   const cfg = join(dir, "sshd_config");
   if (opts.rsaHostKey) keygen(join(dir, "host_key_rsa"), `lvst-${host.name}-host-rsa`, "rsa");
@@ -164,7 +181,11 @@ export async function startSshd(host: Host, opts: SshdOptions = {}): Promise<Ssh
   const log = new Watched(host.spawn(cmd, args));
   log.child.once("exit", () => removeDir(dir));
   try {
-    await log.waitLine((l) => l.text.startsWith(`Server listening on ${host.ip} port ${port}`), 10_000, `sshd on ${host.name} listening`);
+    await log.waitLine(
+      (l) => l.text.startsWith(`Server listening on ${host.ip} port ${port}`),
+      10_000,
+      `sshd on ${host.name} listening`,
+    );
   } catch (err) {
     log.signal("SIGKILL");
     throw err;
@@ -182,14 +203,18 @@ export async function startSshd(host: Host, opts: SshdOptions = {}): Promise<Ssh
     hostKeyFingerprint: fingerprint(join(dir, "host_key.pub")),
     hostPublicKey: readFileSync(join(dir, "host_key.pub"), "utf8").trim(),
     rsaHost: opts.rsaHostKey
-      ? { publicKey: readFileSync(join(dir, "host_key_rsa.pub"), "utf8").trim(), fingerprint: fingerprint(join(dir, "host_key_rsa.pub")) }
+      ? {
+          publicKey: readFileSync(join(dir, "host_key_rsa.pub"), "utf8").trim(),
+          fingerprint: fingerprint(join(dir, "host_key_rsa.pub")),
+        }
       : undefined,
     clientKey,
     user: "root",
     users: opts.users ? { plain: "lvst", sudoer: "lvsudo" } : undefined,
     dir,
     log,
-    connections: () => log.lines.map((l) => /^Connection from (\S+) port \d+ on /.exec(l.text)?.[1]).filter((a): a is string => !!a),
+    connections: () =>
+      log.lines.map((l) => /^Connection from (\S+) port \d+ on /.exec(l.text)?.[1]).filter((a): a is string => !!a),
     stop,
   };
 }

@@ -69,7 +69,12 @@ async function elect(v: Variant, masterKind: Kind): Promise<Pair> {
   try {
     const [hm, hb] = [lab.host("d1"), lab.host("d2")];
     const m = { kind: masterKind, host: hm, inst: instance(v, HIGH, hb) };
-    const { master, backup } = await startPair(NAME, m, { kind: other(masterKind), host: hb, inst: instance(v, LOW, hm) }, electionMs(v));
+    const { master, backup } = await startPair(
+      NAME,
+      m,
+      { kind: other(masterKind), host: hb, inst: instance(v, LOW, hm) },
+      electionMs(v),
+    );
     // Past the backup's Master_Down_Interval (< 3.7 adverts): had it ignored the master's adverts, it
     // would have declared itself master by now.
     await sleep(3.7 * v.advert * 1000 + 300);
@@ -91,13 +96,20 @@ function transitions(p: Peer): string[] {
 
 function assertSteady(pair: Pair): void {
   assert.deepEqual(transitions(pair.master).slice(-1), ["MASTER"], `${pair.master.kind} should still be MASTER`);
-  assert.ok(!transitions(pair.backup).includes("MASTER"), `${pair.backup.kind} became MASTER: ${transitions(pair.backup).join(" -> ")}`);
+  assert.ok(
+    !transitions(pair.backup).includes("MASTER"),
+    `${pair.backup.kind} became MASTER: ${transitions(pair.backup).join(" -> ")}`,
+  );
   assert.ok(pair.master.host.hasAddr(VIP), "VIP missing on the master");
   assert.ok(!pair.backup.host.hasAddr(VIP), "VIP also on the backup");
 }
 
 async function clientSees(client: Host, mac: string, what: string): Promise<void> {
-  await waitFor(() => client.neighbourMac(VIP) === mac, 5000, `client ARP entry for the VIP -> ${what} (${mac}), has ${client.neighbourMac(VIP)}`);
+  await waitFor(
+    () => client.neighbourMac(VIP) === mac,
+    5000,
+    `client ARP entry for the VIP -> ${what} (${mac}), has ${client.neighbourMac(VIP)}`,
+  );
 }
 
 /** The master fails (crash or graceful stop); the backup must become master with the VIP. */
@@ -130,23 +142,31 @@ const opts = { skip: !isRoot ? "needs root" : !hasKeepalived ? "keepalived not i
 
 for (const v of VARIANTS) {
   for (const masterKind of ["agent", "keepalived"] as const) {
-    test(`${v.label}: ${masterKind} master, ${other(masterKind)} backup; SIGKILL of the master -> takeover`, opts, async (t) => {
-      const ms = await scenario(v, masterKind, "kill");
-      t.diagnostic(`takeover ${ms.toFixed(0)} ms after SIGKILL`);
-      // Master_Down_Interval is about 3.6 adverts; allow scheduling slack but not a missed election.
-      assert.ok(ms < 5 * v.advert * 1000 + 500, `takeover after ${ms.toFixed(0)} ms`);
-    });
+    test(
+      `${v.label}: ${masterKind} master, ${other(masterKind)} backup; SIGKILL of the master -> takeover`,
+      opts,
+      async (t) => {
+        const ms = await scenario(v, masterKind, "kill");
+        t.diagnostic(`takeover ${ms.toFixed(0)} ms after SIGKILL`);
+        // Master_Down_Interval is about 3.6 adverts; allow scheduling slack but not a missed election.
+        assert.ok(ms < 5 * v.advert * 1000 + 500, `takeover after ${ms.toFixed(0)} ms`);
+      },
+    );
   }
 }
 
 for (const v of [VARIANTS[0]!, VARIANTS[3]!]) {
   for (const masterKind of ["agent", "keepalived"] as const) {
-    test(`${v.label}: SIGTERM of the ${masterKind} master -> ${other(masterKind)} takes over on priority 0, well before Master_Down_Interval`, opts, async (t) => {
-      const ms = await scenario(v, masterKind, "term");
-      t.diagnostic(`takeover ${ms.toFixed(0)} ms after SIGTERM`);
-      // Skew_Time is 609 ms at v2/1 s against a Master_Down_Interval of 3.6 s. At v3/0.1 s the two are too
-      // close to tell apart by a wall clock on a busy machine: test/vrrp/tshark.test.ts times that on the wire.
-      assert.ok(ms < Math.max(1000, 3 * v.advert * 1000), `takeover after ${ms.toFixed(0)} ms`);
-    });
+    test(
+      `${v.label}: SIGTERM of the ${masterKind} master -> ${other(masterKind)} takes over on priority 0, well before Master_Down_Interval`,
+      opts,
+      async (t) => {
+        const ms = await scenario(v, masterKind, "term");
+        t.diagnostic(`takeover ${ms.toFixed(0)} ms after SIGTERM`);
+        // Skew_Time is 609 ms at v2/1 s against a Master_Down_Interval of 3.6 s. At v3/0.1 s the two are too
+        // close to tell apart by a wall clock on a busy machine: test/vrrp/tshark.test.ts times that on the wire.
+        assert.ok(ms < Math.max(1000, 3 * v.advert * 1000), `takeover after ${ms.toFixed(0)} ms`);
+      },
+    );
   }
 }

@@ -38,7 +38,15 @@ describe("drift: hand edits are repaired", () => {
     agent = await startAgent(d1, {
       global: { ipvsReconcileInterval: HOUR_S },
       virtualServers: {
-        web: { address: VIP, port: 80, scheduler: "wrr", realServers: [{ address: RS1, weight: 1 }, { address: RS2, weight: 2 }] },
+        web: {
+          address: VIP,
+          port: 80,
+          scheduler: "wrr",
+          realServers: [
+            { address: RS1, weight: 1 },
+            { address: RS2, weight: 2 },
+          ],
+        },
         dns: { address: VIP, port: 53, protocol: "UDP", scheduler: "rr", realServers: [{ address: RS1 }] },
       },
     });
@@ -55,7 +63,12 @@ describe("drift: hand edits are repaired", () => {
 
   /** The drift record whose writes are exactly expectedOps, however late its line arrives. */
   const driftRecord = (expectedOps: string[], limitMs: number, from: number) =>
-    agent.waitEvent("ipvs.drift", limitMs, (r) => JSON.stringify(sorted(r.ops)) === JSON.stringify(sorted(expectedOps)), from);
+    agent.waitEvent(
+      "ipvs.drift",
+      limitMs,
+      (r) => JSON.stringify(sorted(r.ops)) === JSON.stringify(sorted(expectedOps)),
+      from,
+    );
 
   /** Starts from the known table, edits it by hand, sees the edit, has a reload repair it. */
   async function repaired(edit: string[], expectedOps: string[]): Promise<void> {
@@ -68,11 +81,22 @@ describe("drift: hand edits are repaired", () => {
     assert.equal(ipvsadm(d1, "-Ln"), baseline, "the reload's pass put the table back");
     const rec = JSON.parse((await driftRecord(expectedOps, 10_000, from)).text) as { level: string };
     assert.equal(rec.level, "warn");
-    assert.deepEqual(agent.events("ipvs.reconcile", afterStart), [], "repairs are logged as drift, never as config updates");
+    assert.deepEqual(
+      agent.events("ipvs.reconcile", afterStart),
+      [],
+      "repairs are logged as drift, never as config updates",
+    );
   }
 
   test("ipvsadm -D (a whole service)", async () => {
-    await repaired(["-D", "-t", `${VIP}:80`], [`addService tcp ${VIP}:80 wrr`, `addDest tcp ${VIP}:80 -> ${RS1}:80 dr w1`, `addDest tcp ${VIP}:80 -> ${RS2}:80 dr w2`]);
+    await repaired(
+      ["-D", "-t", `${VIP}:80`],
+      [
+        `addService tcp ${VIP}:80 wrr`,
+        `addDest tcp ${VIP}:80 -> ${RS1}:80 dr w1`,
+        `addDest tcp ${VIP}:80 -> ${RS2}:80 dr w2`,
+      ],
+    );
   });
 
   test("ipvsadm -d (one real server)", async () => {
@@ -80,7 +104,10 @@ describe("drift: hand edits are repaired", () => {
   });
 
   test("ipvsadm -e (a weight)", async () => {
-    await repaired(["-e", "-t", `${VIP}:80`, "-r", `${RS2}:80`, "-g", "-w", "9"], [`editDest tcp ${VIP}:80 -> ${RS2}:80 dr w2`]);
+    await repaired(
+      ["-e", "-t", `${VIP}:80`, "-r", `${RS2}:80`, "-g", "-w", "9"],
+      [`editDest tcp ${VIP}:80 -> ${RS2}:80 dr w2`],
+    );
   });
 
   test("ipvsadm -E (a scheduler)", async () => {
@@ -88,13 +115,16 @@ describe("drift: hand edits are repaired", () => {
   });
 
   test("ipvsadm -C (everything)", async () => {
-    await repaired(["-C"], [
-      `addService tcp ${VIP}:80 wrr`,
-      `addDest tcp ${VIP}:80 -> ${RS1}:80 dr w1`,
-      `addDest tcp ${VIP}:80 -> ${RS2}:80 dr w2`,
-      `addService udp ${VIP}:53 rr`,
-      `addDest udp ${VIP}:53 -> ${RS1}:53 dr w1`,
-    ]);
+    await repaired(
+      ["-C"],
+      [
+        `addService tcp ${VIP}:80 wrr`,
+        `addDest tcp ${VIP}:80 -> ${RS1}:80 dr w1`,
+        `addDest tcp ${VIP}:80 -> ${RS2}:80 dr w2`,
+        `addService udp ${VIP}:53 rr`,
+        `addDest udp ${VIP}:53 -> ${RS1}:53 dr w1`,
+      ],
+    );
   });
 
   test("a reload to a 1 s period: the timer alone repairs a weight edited by hand", async () => {
@@ -119,7 +149,11 @@ describe("drift: hand edits are repaired", () => {
     await sleep(PERIOD_S * 3000 + 500);
     const listing = ipvsadm(d1, "-Ln");
     assert.match(listing, new RegExp(`TCP  ${NET}.200:443 wlc\n  -> ${RS1}:443 +Route +3 `));
-    assert.equal(listing.replace(new RegExp(`TCP  ${NET}.200:443 wlc\n.*\n`), ""), baseline, "our services unchanged beside it");
+    assert.equal(
+      listing.replace(new RegExp(`TCP  ${NET}.200:443 wlc\n.*\n`), ""),
+      baseline,
+      "our services unchanged beside it",
+    );
     assert.deepEqual(agent.events("ipvs.drift", from), []);
     assert.deepEqual(agent.events("ipvs.reconcile", afterStart), []);
   });

@@ -18,7 +18,15 @@ const ADVERT = 0.5;
 
 function config(priority: number): AgentConfigInput {
   return {
-    instances: { VI_1: { interface: "eth0", vrid: 34, priority, advertInterval: ADVERT, virtualAddresses: [{ address: `${VIP}/24` }] } },
+    instances: {
+      VI_1: {
+        interface: "eth0",
+        vrid: 34,
+        priority,
+        advertInterval: ADVERT,
+        virtualAddresses: [{ address: `${VIP}/24` }],
+      },
+    },
     virtualServers: { web: drWebService(VIP, RS) },
     syncDaemon: { interface: "eth0", syncId: 34, followInstance: "VI_1" },
   };
@@ -27,7 +35,9 @@ function config(priority: number): AgentConfigInput {
 /** The client ports of connections to the VIP in a director's connection table. */
 function clientPorts(director: Host): Set<string> {
   const lines = ipvsadm(director, "-Lnc").split("\n");
-  return new Set(lines.filter((l) => l.includes(` ${VIP}:80 `)).map((l) => /(\d+\.\d+\.\d+\.\d+:\d+)\s+\S+:80\s/.exec(l)?.[1] ?? l));
+  return new Set(
+    lines.filter((l) => l.includes(` ${VIP}:80 `)).map((l) => /(\d+\.\d+\.\d+\.\d+:\d+)\s+\S+:80\s/.exec(l)?.[1] ?? l),
+  );
 }
 
 describe("two directors: VRRP and IPVS with the connection sync daemon", () => {
@@ -59,8 +69,18 @@ describe("two directors: VRRP and IPVS with the connection sync daemon", () => {
   test("the backup holds the same services; each director runs the sync daemon its VRRP state calls for", async () => {
     assert.equal(ipvsadm(d2, "-Sn"), ipvsadm(d1, "-Sn"));
     assert.match(ipvsadm(d1, "-Sn"), new RegExp(`-A -t ${VIP}:80 -s rr`));
-    await waitFor(() => /master sync daemon \(mcast=eth0, syncid=34\b/.test(ipvsadm(d1, "-L", "--daemon")), 5000, "master sync daemon on d1", 100);
-    await waitFor(() => /backup sync daemon \(mcast=eth0, syncid=34\b/.test(ipvsadm(d2, "-L", "--daemon")), 5000, "backup sync daemon on d2", 100);
+    await waitFor(
+      () => /master sync daemon \(mcast=eth0, syncid=34\b/.test(ipvsadm(d1, "-L", "--daemon")),
+      5000,
+      "master sync daemon on d1",
+      100,
+    );
+    await waitFor(
+      () => /backup sync daemon \(mcast=eth0, syncid=34\b/.test(ipvsadm(d2, "-L", "--daemon")),
+      5000,
+      "backup sync daemon on d2",
+      100,
+    );
     assert.ok(!/master/.test(ipvsadm(d2, "-L", "--daemon")));
   });
 
@@ -71,9 +91,19 @@ describe("two directors: VRRP and IPVS with the connection sync daemon", () => {
     const onMaster = clientPorts(d1);
     assert.equal(onMaster.size, 4, ipvsadm(d1, "-Lnc"));
     // the master daemon sends its buffer at least every 2 s
-    await waitFor(() => [...onMaster].every((p) => clientPorts(d2).has(p)), 8000, "the master's connections in the backup's -Lnc", 200);
-    const synced = ipvsadm(d2, "-Lnc").split("\n").filter((l) => l.includes(` ${VIP}:80 `));
-    assert.ok(synced.every((l) => /ESTABLISHED/.test(l) && RS.some((r) => l.trim().endsWith(`${r}:80`))), synced.join("\n"));
+    await waitFor(
+      () => [...onMaster].every((p) => clientPorts(d2).has(p)),
+      8000,
+      "the master's connections in the backup's -Lnc",
+      200,
+    );
+    const synced = ipvsadm(d2, "-Lnc")
+      .split("\n")
+      .filter((l) => l.includes(` ${VIP}:80 `));
+    assert.ok(
+      synced.every((l) => /ESTABLISHED/.test(l) && RS.some((r) => l.trim().endsWith(`${r}:80`))),
+      synced.join("\n"),
+    );
   });
 
   test("the master's box dies (link down, agent SIGKILLed): the backup takes over and requests keep succeeding", async () => {
@@ -90,7 +120,14 @@ describe("two directors: VRRP and IPVS with the connection sync daemon", () => {
     assert.deepEqual(after.errors, [], JSON.stringify(after));
     assert.deepEqual(after.counts, { rs1: 10, rs2: 10 });
     assert.equal(clientPorts(d2).size >= 20, true, "the new requests went through the new master");
-    await waitFor(() => /master sync daemon \(mcast=eth0, syncid=34\b/.test(ipvsadm(d2, "-L", "--daemon")), 5000, "d2 now runs the master sync daemon", 100);
-    process.stdout.write(`# failover: backup MASTER ${takeoverMs} ms after the master's link went down (advert ${ADVERT} s)\n`);
+    await waitFor(
+      () => /master sync daemon \(mcast=eth0, syncid=34\b/.test(ipvsadm(d2, "-L", "--daemon")),
+      5000,
+      "d2 now runs the master sync daemon",
+      100,
+    );
+    process.stdout.write(
+      `# failover: backup MASTER ${takeoverMs} ms after the master's link went down (advert ${ADVERT} s)\n`,
+    );
   });
 });

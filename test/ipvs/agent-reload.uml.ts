@@ -49,16 +49,26 @@ describe("bad input on reload: rejected, named, and the kernel table untouched",
   }
 
   test("several at once: every config problem is listed in one answer; ipvsadm -Ln byte-identical", async () => {
-    await rejected(Object.assign({}, ...BAD.map((b) => b.vss)) as VirtualServers, BAD.filter((b) => !b.kernel).flatMap((b) => b.says));
+    await rejected(
+      Object.assign({}, ...BAD.map((b) => b.vss)) as VirtualServers,
+      BAD.filter((b) => !b.kernel).flatMap((b) => b.says),
+    );
   });
 
   test("after the rejections the agent still runs its config, and a good fragment is applied", async () => {
     const from = agent.lines.length;
-    agent.fragment("20-good.json", { virtualServers: { api: { address: VIP, port: 8080, scheduler: "lc", realServers: [{ address: RS1, weight: 5 }] } } });
+    agent.fragment("20-good.json", {
+      virtualServers: {
+        api: { address: VIP, port: 8080, scheduler: "lc", realServers: [{ address: RS1, weight: 5 }] },
+      },
+    });
     const r = await agent.cli("reload");
     assert.equal(r.code, 0, r.stderr);
     assert.match(ipvsadm(d1, "-Ln"), new RegExp(`TCP  ${VIP}:8080 lc\n  -> ${RS1}:8080 +Route +5 `));
     await agent.waitEvent("ipvs.reconcile", 5000, () => true, from);
-    assert.deepEqual((await agent.status()).virtualServers?.map((v) => v.name), ["web", "dns", "api"]);
+    assert.deepEqual(
+      (await agent.status()).virtualServers?.map((v) => v.name),
+      ["web", "dns", "api"],
+    );
   });
 });

@@ -26,19 +26,57 @@ const CONFIG: AgentConfigInput = {
         { address: rs(24), weight: 5, forwarding: "TUN" },
       ],
     },
-    dns: { address: VIP, port: 53, protocol: "UDP", scheduler: "rr", persistence: { timeout: 300, netmask: 24 }, realServers: [{ address: rs(21), weight: 4 }, { address: rs(22) }] },
-    ike: { address: VIP2, port: 4500, protocol: "UDP", scheduler: "wlc", flags: { onePacket: true }, forwarding: "NAT", realServers: [{ address: rs(25), port: 4501 }] },
-    assoc: { address: VIP2, port: 5000, protocol: "SCTP", scheduler: "mh", flags: { fallback: true, port: true }, realServers: [{ address: rs(21), weight: 7 }] },
-    marked: { fwmark: 7, scheduler: "sh", flags: { port: true }, realServers: [{ address: rs(21), weight: 0 }, { address: rs(22), weight: 2, forwarding: "TUN" }] },
-    api: { address: VIP2, port: 8080, scheduler: "lc", persistence: { timeout: 60 }, realServers: [{ address: rs(26), upperThreshold: 50 }] },
+    dns: {
+      address: VIP,
+      port: 53,
+      protocol: "UDP",
+      scheduler: "rr",
+      persistence: { timeout: 300, netmask: 24 },
+      realServers: [{ address: rs(21), weight: 4 }, { address: rs(22) }],
+    },
+    ike: {
+      address: VIP2,
+      port: 4500,
+      protocol: "UDP",
+      scheduler: "wlc",
+      flags: { onePacket: true },
+      forwarding: "NAT",
+      realServers: [{ address: rs(25), port: 4501 }],
+    },
+    assoc: {
+      address: VIP2,
+      port: 5000,
+      protocol: "SCTP",
+      scheduler: "mh",
+      flags: { fallback: true, port: true },
+      realServers: [{ address: rs(21), weight: 7 }],
+    },
+    marked: {
+      fwmark: 7,
+      scheduler: "sh",
+      flags: { port: true },
+      realServers: [
+        { address: rs(21), weight: 0 },
+        { address: rs(22), weight: 2, forwarding: "TUN" },
+      ],
+    },
+    api: {
+      address: VIP2,
+      port: 8080,
+      scheduler: "lc",
+      persistence: { timeout: 60 },
+      realServers: [{ address: rs(26), upperThreshold: 50 }],
+    },
     cache: { address: VIP2, port: 8081, scheduler: "dh", realServers: [] },
   },
 };
 
 /** A real server's line in ipvsadm -Ln (fresh, no connections). */
-const dl = (addrPort: string, fwd: string, weight: number) => `  -> ${addrPort.padEnd(28)} ${fwd.padEnd(7)} ${String(weight).padEnd(6)} ${"0".padEnd(10)} ${"0".padEnd(10)}`;
+const dl = (addrPort: string, fwd: string, weight: number) =>
+  `  -> ${addrPort.padEnd(28)} ${fwd.padEnd(7)} ${String(weight).padEnd(6)} ${"0".padEnd(10)} ${"0".padEnd(10)}`;
 /** A real server's line in ipvsadm -Ln --thresholds (no connections). */
-const tl = (addrPort: string, upper: number, lower: number) => `  -> ${addrPort.padEnd(28)} ${String(upper).padEnd(10)} ${String(lower).padEnd(10)} ${"0".padEnd(10)} ${"0".padEnd(10)}`;
+const tl = (addrPort: string, upper: number, lower: number) =>
+  `  -> ${addrPort.padEnd(28)} ${String(upper).padEnd(10)} ${String(lower).padEnd(10)} ${"0".padEnd(10)} ${"0".padEnd(10)}`;
 
 const LISTING = `IP Virtual Server version 1.2.1 (size=4096)
 Prot LocalAddress:Port Scheduler Flags
@@ -91,7 +129,9 @@ describe("the agent programs services of every kind from its config", () => {
     const thresholds = ipvsadm(d1, "-Ln", "--thresholds").split("\n");
     assert.ok(thresholds.includes(tl(`${rs(22)}:80`, 100, 10)), thresholds.join("\n"));
     assert.ok(thresholds.includes(tl(`${rs(26)}:8080`, 50, 0)), thresholds.join("\n"));
-    const stats = ipvsadm(d1, "-Ln", "--stats").split("\n").filter((l) => /^(TCP|UDP|SCTP|FWM) /.test(l));
+    const stats = ipvsadm(d1, "-Ln", "--stats")
+      .split("\n")
+      .filter((l) => /^(TCP|UDP|SCTP|FWM) /.test(l));
     assert.equal(stats.length, 7);
     for (const l of stats) assert.match(l, /\s0\s+0\s+0\s+0\s+0\s*$/, l);
     assert.equal(ipvsadm(d1, "-Lnc").trim().split("\n").length, 2, "only the two header lines");
@@ -120,8 +160,17 @@ describe("the agent programs services of every kind from its config", () => {
         ["cache", `TCP ${VIP2}:8081`, "dh"],
       ],
     );
-    const dests = (name: string) => vss.find((v) => v.name === name)!.dests.map((d) => `${d.address}:${d.port} ${d.forwarding} ${d.weight} ${d.health}`).sort();
-    assert.deepEqual(dests("web"), [`${rs(21)}:80 dr 1 unchecked`, `${rs(22)}:80 dr 3 unchecked`, `${rs(23)}:8080 nat 2 unchecked`, `${rs(24)}:80 tun 5 unchecked`]);
+    const dests = (name: string) =>
+      vss
+        .find((v) => v.name === name)!
+        .dests.map((d) => `${d.address}:${d.port} ${d.forwarding} ${d.weight} ${d.health}`)
+        .sort();
+    assert.deepEqual(dests("web"), [
+      `${rs(21)}:80 dr 1 unchecked`,
+      `${rs(22)}:80 dr 3 unchecked`,
+      `${rs(23)}:8080 nat 2 unchecked`,
+      `${rs(24)}:80 tun 5 unchecked`,
+    ]);
     assert.deepEqual(dests("marked"), [`${rs(21)}:0 dr 0 unchecked`, `${rs(22)}:0 tun 2 unchecked`]);
     assert.deepEqual(dests("cache"), []);
   });

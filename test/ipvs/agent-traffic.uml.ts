@@ -15,7 +15,9 @@ const FALL_BUDGET_MS = CHECK.interval * CHECK.fall * 1000 + 2500;
 const RISE_BUDGET_MS = CHECK.interval * CHECK.rise * 1000 + 2500;
 
 function vrrp(vip: string, vrid: number): AgentConfigInput["instances"] {
-  return { VI_1: { interface: "eth0", vrid, priority: 150, advertInterval: 0.5, virtualAddresses: [{ address: `${vip}/24` }] } };
+  return {
+    VI_1: { interface: "eth0", vrid, priority: 150, advertInterval: 0.5, virtualAddresses: [{ address: `${vip}/24` }] },
+  };
 }
 
 /** Real server lines of one service in ipvsadm -Ln: "address:port Forward weight". */
@@ -47,11 +49,20 @@ interface Setup {
  * Kill one real server's HTTP server by PID: out within interval x fall (+ slack), traffic keeps
  * flowing to the other; restart it: back within interval x rise (+ slack), both serve again.
  */
-async function killAndRestart(s: Setup, victim: { host: Host; name: string; port: number; dest: string }, other: string): Promise<void> {
+async function killAndRestart(
+  s: Setup,
+  victim: { host: Host; name: string; port: number; dest: string },
+  other: string,
+): Promise<void> {
   const from = s.agent.lines.length;
   s.webs.get(victim.name)!.signal("SIGKILL");
   const killedAt = Date.now();
-  await waitFor(() => !dests(s.director, s.service).some((d) => d.startsWith(`${victim.dest} `)), FALL_BUDGET_MS, `${victim.dest} removed from ${s.service}`, 100);
+  await waitFor(
+    () => !dests(s.director, s.service).some((d) => d.startsWith(`${victim.dest} `)),
+    FALL_BUDGET_MS,
+    `${victim.dest} removed from ${s.service}`,
+    100,
+  );
   const removedMs = Date.now() - killedAt;
   // the log line may still be in the pipe when ipvsadm already shows the change
   await s.agent.waitEvent("check.change", 3000, (r) => r.up === false, from);
@@ -62,13 +73,20 @@ async function killAndRestart(s: Setup, victim: { host: Host; name: string; port
   const upFrom = s.agent.lines.length;
   s.webs.set(victim.name, await startWeb(victim.host, victim.name, victim.port));
   const restartedAt = Date.now();
-  await waitFor(() => dests(s.director, s.service).some((d) => d.startsWith(`${victim.dest} `)), RISE_BUDGET_MS, `${victim.dest} back in ${s.service}`, 100);
+  await waitFor(
+    () => dests(s.director, s.service).some((d) => d.startsWith(`${victim.dest} `)),
+    RISE_BUDGET_MS,
+    `${victim.dest} back in ${s.service}`,
+    100,
+  );
   const backMs = Date.now() - restartedAt;
   await s.agent.waitEvent("check.change", 3000, (r) => r.up === true, upFrom);
   const after = await requests(s.client, s.url, 8);
   assert.deepEqual(after.errors, []);
   assert.ok((after.counts[victim.name] ?? 0) > 0 && (after.counts[other] ?? 0) > 0, JSON.stringify(after));
-  process.stdout.write(`# ${s.service}: ${victim.dest} removed ${removedMs} ms after its server was killed, back ${backMs} ms after restart\n`);
+  process.stdout.write(
+    `# ${s.service}: ${victim.dest} removed ${removedMs} ms after its server was killed, back ${backMs} ms after restart\n`,
+  );
 }
 
 type WebService = NonNullable<AgentConfigInput["virtualServers"]>[string];
@@ -80,7 +98,12 @@ async function startBalancing(s: Partial<Setup>, vip: string, vrid: number, web:
   await agent.waitEvent("vrrp.transition", 20_000, (r) => r.to === "MASTER");
   s.service = `TCP  ${vip}:80`;
   s.url = `http://${vip}`;
-  await waitFor(() => agent.events("check.change").filter((r) => r.up === true).length === 2, 10_000, "both real servers checked up", 100);
+  await waitFor(
+    () => agent.events("check.change").filter((r) => r.up === true).length === 2,
+    10_000,
+    "both real servers checked up",
+    100,
+  );
 }
 
 function teardown(s: Partial<Setup>): Promise<void> {
@@ -132,7 +155,9 @@ describe("DR end to end: client -> VIP on the VRRP master -> two real servers", 
     assert.equal(rs1 + rs2, 40, JSON.stringify(t));
     assert.ok(rs1 >= 7 && rs1 <= 13, `wrr 1:3 should give rs1 about 10 of 40: ${JSON.stringify(t)}`);
     // every connection is in the director's table, to the real server that answered it
-    const conns = ipvsadm(s.director!, "-Lnc").split("\n").filter((l) => l.includes(`${VIP}:80`));
+    const conns = ipvsadm(s.director!, "-Lnc")
+      .split("\n")
+      .filter((l) => l.includes(`${VIP}:80`));
     const to = (ip: string) => conns.filter((l) => l.trim().endsWith(`${ip}:80`)).length;
     assert.deepEqual([to(RS.rs1), to(RS.rs2)], [rs1, rs2], conns.join("\n"));
     // counters reach the dump at the estimator's 2 s tick
@@ -169,7 +194,13 @@ describe("NAT end to end: real servers route back through the director", () => {
     s.director = lab.host("d1");
     s.client = lab.host("c1");
     s.director.exec("ip", ["addr", "add", `${CNET}.11/24`, "dev", "eth0"]);
-    s.director.exec("sysctl", ["-q", "-w", "net.ipv4.ip_forward=0", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.eth0.send_redirects=0"]);
+    s.director.exec("sysctl", [
+      "-q",
+      "-w",
+      "net.ipv4.ip_forward=0",
+      "net.ipv4.conf.all.send_redirects=0",
+      "net.ipv4.conf.eth0.send_redirects=0",
+    ]);
     s.client.exec("ip", ["route", "add", "default", "via", `${CNET}.11`]);
     s.webs = new Map();
     for (const name of ["rs1", "rs2"] as const) {
@@ -200,13 +231,22 @@ describe("NAT end to end: real servers route back through the director", () => {
     assert.deepEqual(dests(s.director!, s.service!), [`${RS.rs1}:8080 Masq 1`, `${RS.rs2}:8080 Masq 1`]);
     const t = await requests(s.client!, s.url!, 40);
     assert.deepEqual(t, { counts: { rs1: 20, rs2: 20 }, errors: [] });
-    const conns = ipvsadm(s.director!, "-Lnc").split("\n").filter((l) => l.includes(`${VIP}:80`));
+    const conns = ipvsadm(s.director!, "-Lnc")
+      .split("\n")
+      .filter((l) => l.includes(`${VIP}:80`));
     assert.equal(conns.length, 40, conns.join("\n"));
     // NAT sees both directions, so the connections were closed properly (TIME_WAIT), not left half-open
-    assert.ok(conns.every((l) => /TIME_WAIT|FIN_WAIT|CLOSE/.test(l)), conns.join("\n"));
+    assert.ok(
+      conns.every((l) => /TIME_WAIT|FIN_WAIT|CLOSE/.test(l)),
+      conns.join("\n"),
+    );
   });
 
   test("a killed real server is removed by its health check and comes back when restarted", async () => {
-    await killAndRestart(s as Setup, { host: s.lab!.host("rs2"), name: "rs2", port: 8080, dest: `${RS.rs2}:8080` }, "rs1");
+    await killAndRestart(
+      s as Setup,
+      { host: s.lab!.host("rs2"), name: "rs2", port: 8080, dest: `${RS.rs2}:8080` },
+      "rs1",
+    );
   });
 });

@@ -43,7 +43,12 @@ function syscallBuffers(strace: string): { dir: "send" | "recv"; bytes: Buffer }
   const out: { dir: "send" | "recv"; bytes: Buffer; skip: boolean }[] = [];
   for (const line of strace.split("\n")) {
     const call = /^(sendmsg|recvmsg)\(/.exec(line);
-    if (call) out.push({ dir: call[1] === "sendmsg" ? "send" : "recv", bytes: Buffer.alloc(0), skip: line.includes("MSG_PEEK") });
+    if (call)
+      out.push({
+        dir: call[1] === "sendmsg" ? "send" : "recv",
+        bytes: Buffer.alloc(0),
+        skip: line.includes("MSG_PEEK"),
+      });
     const dump = /^ \| [0-9a-f]{5} {2}/.test(line) ? line.slice(10, 58).replace(/\s+/g, "") : undefined;
     const last = out.at(-1);
     if (dump && last) last.bytes = Buffer.concat([last.bytes, Buffer.from(dump, "hex")]);
@@ -54,12 +59,13 @@ function syscallBuffers(strace: string): { dir: "send" | "recv"; bytes: Buffer }
 /** "send|recv <nlmsg_flags> <genl header + attributes>" for each IPVS message; kernel errors as "error -N". */
 function ipvsMessages(dir: string, bytes: Buffer): string[] {
   const lines: string[] = [];
-  for (let off = 0; off + 16 <= bytes.length; ) {
+  for (let off = 0; off + 16 <= bytes.length;) {
     const len = bytes.readUInt32LE(off);
     const type = bytes.readUInt16LE(off + 4);
     const flags = bytes.readUInt16LE(off + 6);
     if (len < 16) break;
-    if (type > GENL_ID_CTRL) lines.push(`${dir} ${flags.toString(16)} ${bytes.subarray(off + 16, off + len).toString("hex")}`);
+    if (type > GENL_ID_CTRL)
+      lines.push(`${dir} ${flags.toString(16)} ${bytes.subarray(off + 16, off + len).toString("hex")}`);
     const errno = type === NLMSG_ERROR ? bytes.readInt32LE(off + 16) : 0;
     if (errno !== 0) lines.push(`${dir} error ${errno}`);
     off += (len + 3) & ~3;
@@ -73,9 +79,13 @@ const header = [
   "# '> args': an ipvsadm command line; 'send|recv <nlmsg_flags hex> <hex>': genl header + attributes.",
 ];
 const body = COMMANDS.flatMap((args) => {
-  const r = spawnSync("strace", ["-e", "trace=sendmsg,recvmsg", "-e", "write=all", "-e", "read=all", "-s", "0", "ipvsadm", ...args], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "strace",
+    ["-e", "trace=sendmsg,recvmsg", "-e", "write=all", "-e", "read=all", "-s", "0", "ipvsadm", ...args],
+    {
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) throw new Error(`ipvsadm ${args.join(" ")} failed:\n${r.stderr}`);
   return [`> ${args.join(" ")}`, ...syscallBuffers(r.stderr).flatMap((c) => ipvsMessages(c.dir, c.bytes))];
 });

@@ -11,7 +11,6 @@ import type { IpvsDest, IpvsService, IpvsServiceKey } from "../../agent/src/ipvs
 
 const ipvsadm = (...args: string[]) => execFileSync("ipvsadm", args, { encoding: "utf8" });
 
-
 const WEB: IpvsServiceKey = { protocol: "tcp", address: "10.1.0.1", port: 80 };
 const DNS: IpvsServiceKey = { protocol: "udp", address: "10.1.0.1", port: 53 };
 const SCTP: IpvsServiceKey = { protocol: "sctp", address: "10.1.0.2", port: 5000 };
@@ -133,7 +132,9 @@ test("our dump lists back exactly what we added, with zero counters", async () =
 });
 
 function serviceKeyOf(s: IpvsService): IpvsServiceKey {
-  return "fwmark" in s ? { family: s.family, fwmark: s.fwmark } : { protocol: s.protocol, address: s.address, port: s.port };
+  return "fwmark" in s
+    ? { family: s.family, fwmark: s.fwmark }
+    : { protocol: s.protocol, address: s.address, port: s.port };
 }
 const byAddress = (a: IpvsDest, b: IpvsDest) => a.address.localeCompare(b.address);
 
@@ -170,10 +171,26 @@ test("kernel errors carry the errno name and name the service or real server", a
   await addAll();
   const rejects = (fn: () => Promise<unknown>, errno: string, message: RegExp) =>
     assert.rejects(fn, (err: unknown) => err instanceof IpvsError && err.errno === errno && message.test(err.message));
-  await rejects(() => ipvs.addService(SERVICES[0]!), "EEXIST", /^IPVS addService TCP 10\.1\.0\.1:80: EEXIST \(already exists\)$/);
-  await rejects(() => ipvs.delService({ ...WEB, port: 81 }), "ESRCH", /delService TCP 10\.1\.0\.1:81: ESRCH \(no such virtual service\)/);
-  await rejects(() => ipvs.addService(service({ ...WEB, port: 82 }, "nosuch")), "ENOENT", /addService TCP 10\.1\.0\.1:82: ENOENT \(scheduler/);
-  await rejects(() => ipvs.delDest(WEB, { address: "192.168.10.99", port: 80 }), "ENOENT", /delDest TCP 10\.1\.0\.1:80 -> 192\.168\.10\.99:80: ENOENT/);
+  await rejects(
+    () => ipvs.addService(SERVICES[0]!),
+    "EEXIST",
+    /^IPVS addService TCP 10\.1\.0\.1:80: EEXIST \(already exists\)$/,
+  );
+  await rejects(
+    () => ipvs.delService({ ...WEB, port: 81 }),
+    "ESRCH",
+    /delService TCP 10\.1\.0\.1:81: ESRCH \(no such virtual service\)/,
+  );
+  await rejects(
+    () => ipvs.addService(service({ ...WEB, port: 82 }, "nosuch")),
+    "ENOENT",
+    /addService TCP 10\.1\.0\.1:82: ENOENT \(scheduler/,
+  );
+  await rejects(
+    () => ipvs.delDest(WEB, { address: "192.168.10.99", port: 80 }),
+    "ENOENT",
+    /delDest TCP 10\.1\.0\.1:80 -> 192\.168\.10\.99:80: ENOENT/,
+  );
   await rejects(() => ipvs.addDest(MARK, DESTS[4]![1]), "EEXIST", /addDest FWM 7 -> 192\.168\.10\.31:0: EEXIST/);
 });
 
@@ -184,10 +201,21 @@ test("timeouts, version and the sync daemon", async () => {
   await ipvs.setTimeouts({ tcp: 0, tcpFin: 0, udp: 60 }); // 0 = unchanged
   assert.equal(ipvsadm("-L", "--timeout"), "Timeout (tcp tcpfin udp): 900 120 60\n");
 
-  const daemon = { state: "backup", ifname: "lo", syncId: 9, syncMaxLen: 1400, mcastGroup: "239.1.2.3", mcastPort: 8850, mcastTtl: 2 } as const;
+  const daemon = {
+    state: "backup",
+    ifname: "lo",
+    syncId: 9,
+    syncMaxLen: 1400,
+    mcastGroup: "239.1.2.3",
+    mcastPort: 8850,
+    mcastTtl: 2,
+  } as const;
   await ipvs.startDaemon(daemon);
   assert.deepEqual(await ipvs.listDaemons(), [daemon]);
-  assert.equal(ipvsadm("-L", "--daemon"), "backup sync daemon (mcast=lo, syncid=9, maxlen=1400, group=239.1.2.3, port=8850, ttl=2)\n");
+  assert.equal(
+    ipvsadm("-L", "--daemon"),
+    "backup sync daemon (mcast=lo, syncid=9, maxlen=1400, group=239.1.2.3, port=8850, ttl=2)\n",
+  );
   await ipvs.stopDaemon("backup");
   assert.deepEqual(await ipvs.listDaemons(), []);
 });
@@ -203,7 +231,11 @@ test("counters: a connection through a virtual service shows in the dump (a loca
     await ipvs.addDest(vs, dest("10.1.0.9", 7001, "nat", 1));
     assert.equal(await fetchLine("10.1.0.9", 7000), "hello");
     // the kernel sums its per-CPU counters into what it reports every 2 s (the rate estimator's tick)
-    const info = await poll(async () => (await ipvs.listServices())[0], (i) => i?.stats.conns === 1n, 5000);
+    const info = await poll(
+      async () => (await ipvs.listServices())[0],
+      (i) => i?.stats.conns === 1n,
+      5000,
+    );
     assert.ok(info && info.stats.inPkts > 0n && info.stats.inBytes > 0n, `counters: ${String(info?.stats.inBytes)}`);
     const [real] = await ipvs.listDests(vs);
     assert.deepEqual(real?.dest, dest("10.1.0.9", 7001, "nat", 1)); // Linux 6.1 keeps "nat" for a local real server

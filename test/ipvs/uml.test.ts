@@ -27,7 +27,9 @@ test("the *.uml.ts files exist", () => assert.ok(files.length > 0, `no *.uml.ts 
 for (const file of files) {
   test(`inside user-mode Linux: ${file}`, { skip, timeout: FILE_LIMIT_MS + 30_000 }, async (t) => {
     const r = await runInUml({ files: [`${here}${file}`], timeoutMs: FILE_LIMIT_MS });
-    t.diagnostic(`UML ${file}: job ${r.timings.jobMs ?? "?"} ms of a ${FILE_LIMIT_MS} ms limit; ${JSON.stringify(r.timings)}`);
+    t.diagnostic(
+      `UML ${file}: job ${r.timings.jobMs ?? "?"} ms of a ${FILE_LIMIT_MS} ms limit; ${JSON.stringify(r.timings)}`,
+    );
     assert.equal(r.code, 0, `${file} failed inside UML (exit ${r.code}):\n${r.output}`);
   });
 }

@@ -30,45 +30,65 @@ function startAgentWithKeepalivedConf(host: Host, text: string): Watched {
   const file = join(stateDir(host, "agent"), "keepalived.conf");
   writeFileSync(file, text);
   const cmd = `mount -t tmpfs lvs-run /run && exec "$0" "$@"`;
-  return new Watched(host.spawn("sh", ["-c", cmd, process.execPath, ...AGENT_TSX, "run", "--keepalived-conf", file], { cwd: REPO }));
+  return new Watched(
+    host.spawn("sh", ["-c", cmd, process.execPath, ...AGENT_TSX, "run", "--keepalived-conf", file], { cwd: REPO }),
+  );
 }
 
 function agentEntered(w: Watched, state: string, timeoutMs: number, from = 0) {
-  return w.waitLine((l) => l.text.includes('"event":"vrrp.transition"') && l.text.includes('"instance":"VI_1"') && l.text.includes(`"to":"${state}"`), timeoutMs, `agent VI_1 -> ${state}`, from);
+  return w.waitLine(
+    (l) =>
+      l.text.includes('"event":"vrrp.transition"') &&
+      l.text.includes('"instance":"VI_1"') &&
+      l.text.includes(`"to":"${state}"`),
+    timeoutMs,
+    `agent VI_1 -> ${state}`,
+    from,
+  );
 }
 
 const hasKeepalived = !spawnSync("keepalived", ["--version"]).error;
 
-test("seed 001: lvs-agent --keepalived-conf (master) and keepalived (slave) elect and fail over", { skip: !isRoot ? "needs root" : !hasKeepalived ? "keepalived not installed" : false, timeout: 60_000 }, async () => {
-  const lab = Lab.create([
-    { name: "d1", addr: `${NET}.11/24` },
-    { name: "d2", addr: `${NET}.12/24` },
-  ]);
-  try {
-    const [d1, d2] = [lab.host("d1"), lab.host("d2")];
-    const nginx = join(stateDir(d1, "nginx"), "nginx");
-    copyFileSync("/usr/bin/sleep", nginx);
-    d1.spawn(nginx, ["120"]);
+test(
+  "seed 001: lvs-agent --keepalived-conf (master) and keepalived (slave) elect and fail over",
+  { skip: !isRoot ? "needs root" : !hasKeepalived ? "keepalived not installed" : false, timeout: 60_000 },
+  async () => {
+    const lab = Lab.create([
+      { name: "d1", addr: `${NET}.11/24` },
+      { name: "d2", addr: `${NET}.12/24` },
+    ]);
+    try {
+      const [d1, d2] = [lab.host("d1"), lab.host("d2")];
+      const nginx = join(stateDir(d1, "nginx"), "nginx");
+      copyFileSync("/usr/bin/sleep", nginx);
+      d1.spawn(nginx, ["120"]);
 
-    const master = labConf("keepalived-master.conf");
-    const agent = startAgentWithKeepalivedConf(d1, master.slice(0, master.indexOf("# 配置keepalive")));
-    await agentEntered(agent, "MASTER", 15_000);
-    // keepalived resolves a script's symlinks and runs Debian's pidof (-> killall5) as killall5, which
-    // always fails (acassen/keepalived#1367): the slave checks with pgrep instead. lvs-agent runs the
-    // seed's `pidof nginx` as written.
-    const slave = labConf("keepalived-slave.conf").replace('script "pidof nginx"', 'script "/usr/bin/pgrep -x nginx"');
-    const keepalived = startKeepalived(d2, slave);
-    await keepalived.waitState("VI_1", "BACKUP", 15_000);
-    // Past keepalived's Master_Down_Interval (3 x 1 s + skew): it hears the agent's adverts.
-    await new Promise((r) => setTimeout(r, 4000));
-    assert.ok(!keepalived.lines.some((l) => l.text.includes("Entering MASTER STATE")), "keepalived became MASTER beside the agent");
-    assert.ok(d1.hasAddr(VIP) && !d2.hasAddr(VIP), "the VIP is on the agent's host only");
+      const master = labConf("keepalived-master.conf");
+      const agent = startAgentWithKeepalivedConf(d1, master.slice(0, master.indexOf("# 配置keepalive")));
+      await agentEntered(agent, "MASTER", 15_000);
+      // keepalived resolves a script's symlinks and runs Debian's pidof (-> killall5) as killall5, which
+      // always fails (acassen/keepalived#1367): the slave checks with pgrep instead. lvs-agent runs the
+      // seed's `pidof nginx` as written.
+      const slave = labConf("keepalived-slave.conf").replace(
+        'script "pidof nginx"',
+        'script "/usr/bin/pgrep -x nginx"',
+      );
+      const keepalived = startKeepalived(d2, slave);
+      await keepalived.waitState("VI_1", "BACKUP", 15_000);
+      // Past keepalived's Master_Down_Interval (3 x 1 s + skew): it hears the agent's adverts.
+      await new Promise((r) => setTimeout(r, 4000));
+      assert.ok(
+        !keepalived.lines.some((l) => l.text.includes("Entering MASTER STATE")),
+        "keepalived became MASTER beside the agent",
+      );
+      assert.ok(d1.hasAddr(VIP) && !d2.hasAddr(VIP), "the VIP is on the agent's host only");
 
-    const from = keepalived.lines.length;
-    agent.signal("SIGTERM");
-    await keepalived.waitState("VI_1", "MASTER", 5000, from);
-    await waitFor(() => d2.hasAddr(VIP) && !d1.hasAddr(VIP), 3000, "the VIP moves to keepalived's host");
-  } finally {
-    lab.destroy();
-  }
-});
+      const from = keepalived.lines.length;
+      agent.signal("SIGTERM");
+      await keepalived.waitState("VI_1", "MASTER", 5000, from);
+      await waitFor(() => d2.hasAddr(VIP) && !d1.hasAddr(VIP), 3000, "the VIP moves to keepalived's host");
+    } finally {
+      lab.destroy();
+    }
+  },
+);

@@ -41,7 +41,10 @@ const hasKeepalived = !spawnSync("keepalived", ["--version"]).error;
 const skip = !isRoot ? "needs root" : !hasKeepalived ? "keepalived not installed" : false;
 
 function configTest(ns: string, file: string): string[] {
-  const r = spawnSync("ip", ["netns", "exec", ns, "keepalived", "-t", "-f", file], { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync("ip", ["netns", "exec", ns, "keepalived", "-t", "-f", file], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   return `${r.stdout}${r.stderr}`.split("\n").filter((l) => l.trim() !== "");
 }
 
@@ -63,26 +66,37 @@ function notedAsIgnoredByKeepalived(file: string): string[] {
   });
 }
 
-test("keepalived -t: the fixtures are keepalived configs; it ignores exactly the keywords we note", { skip, timeout: 60_000 }, (t) => {
-  const help = spawnSync("keepalived", ["--help"], { encoding: "utf8" });
-  if (!/--config-test/.test(help.stdout + help.stderr)) return t.skip("this keepalived has no -t (--config-test)");
-  const lab = Lab.create([{ name: "d1", addr: "10.64.0.11/24" }]);
-  try {
-    const d1 = lab.host("d1");
-    d1.exec("ip", ["link", "add", "ens33", "type", "veth", "peer", "name", "ens33p"]);
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".conf") && !f.includes("flattened"));
-    assert.deepEqual(files.sort(), Object.keys(EXPECTED).sort(), "every multi-line fixture has its expectations");
-    for (const f of files) {
-      const path = join(FIXTURES, f);
-      const said = configTest(d1.ns, path);
-      const unknown = unknownKeywords(said);
-      t.diagnostic(`${f}: keepalived ignores ${unknown.join(", ") || "nothing"}`);
-      assert.deepEqual(unknown, notedAsIgnoredByKeepalived(path), `${f}: keywords keepalived ignores vs our notes`);
-      assert.deepEqual(said.filter((l) => !/Unknown keyword/.test(l)), EXPECTED[f], `${f}: everything else keepalived says`);
+test(
+  "keepalived -t: the fixtures are keepalived configs; it ignores exactly the keywords we note",
+  { skip, timeout: 60_000 },
+  (t) => {
+    const help = spawnSync("keepalived", ["--help"], { encoding: "utf8" });
+    if (!/--config-test/.test(help.stdout + help.stderr)) return t.skip("this keepalived has no -t (--config-test)");
+    const lab = Lab.create([{ name: "d1", addr: "10.64.0.11/24" }]);
+    try {
+      const d1 = lab.host("d1");
+      d1.exec("ip", ["link", "add", "ens33", "type", "veth", "peer", "name", "ens33p"]);
+      const files = readdirSync(FIXTURES).filter((f) => f.endsWith(".conf") && !f.includes("flattened"));
+      assert.deepEqual(files.sort(), Object.keys(EXPECTED).sort(), "every multi-line fixture has its expectations");
+      for (const f of files) {
+        const path = join(FIXTURES, f);
+        const said = configTest(d1.ns, path);
+        const unknown = unknownKeywords(said);
+        t.diagnostic(`${f}: keepalived ignores ${unknown.join(", ") || "nothing"}`);
+        assert.deepEqual(unknown, notedAsIgnoredByKeepalived(path), `${f}: keywords keepalived ignores vs our notes`);
+        assert.deepEqual(
+          said.filter((l) => !/Unknown keyword/.test(l)),
+          EXPECTED[f],
+          `${f}: everything else keepalived says`,
+        );
+      }
+      const flat = configTest(d1.ns, join(FIXTURES, "keepalived-slave.flattened.conf"));
+      assert.ok(
+        flat.includes("(VI_1) the virtual router id must be set"),
+        `keepalived misreads the one-line seed:\n${flat.join("\n")}`,
+      );
+    } finally {
+      lab.destroy();
     }
-    const flat = configTest(d1.ns, join(FIXTURES, "keepalived-slave.flattened.conf"));
-    assert.ok(flat.includes("(VI_1) the virtual router id must be set"), `keepalived misreads the one-line seed:\n${flat.join("\n")}`);
-  } finally {
-    lab.destroy();
-  }
-});
+  },
+);

@@ -24,7 +24,8 @@ before(async () => {
 
 after(() => lab?.destroy());
 
-const ping = (h: Host, ip: string) => h.exec("ping", ["-c", "1", "-W", "1", ip], { allowFail: true }).includes(" 0% packet loss");
+const ping = (h: Host, ip: string) =>
+  h.exec("ping", ["-c", "1", "-W", "1", ip], { allowFail: true }).includes(" 0% packet loss");
 
 test("add, list, idempotent add, neighbour reaches the VIP", async () => {
   assert.equal(await da.call("addAddress", { ifname: "eth0", cidr: VIP24 }), "added");
@@ -33,11 +34,14 @@ test("add, list, idempotent add, neighbour reaches the VIP", async () => {
   // primary) comes before the /24 VIP (a secondary of the host's own address).
   const listed = await da.call<Cidrs>("listAddresses", { ifname: "eth0" });
   assert.deepEqual(listed.map((c) => `${c.address}/${c.prefix}`).sort(), a.ip4Addrs().sort(), "`ip addr` agrees");
-  assert.deepEqual([...listed].sort((x, y) => x.address.localeCompare(y.address)), [
-    { address: `${net}.1`, prefix: 24 },
-    { address: `${net}.100`, prefix: 24 },
-    { address: `${net}.101`, prefix: 32 },
-  ]);
+  assert.deepEqual(
+    [...listed].sort((x, y) => x.address.localeCompare(y.address)),
+    [
+      { address: `${net}.1`, prefix: 24 },
+      { address: `${net}.100`, prefix: 24 },
+      { address: `${net}.101`, prefix: 32 },
+    ],
+  );
   assert.equal(await da.call("addAddress", { ifname: "eth0", cidr: VIP24 }), "exists");
   assert.equal(await da.call("addAddress", { ifname: "eth0", cidr: VIP32 }), "exists");
   assert.ok(ping(n, `${net}.100`), "neighbour pings the /24 VIP");
@@ -54,8 +58,12 @@ test("delete, then delete again is absent", async () => {
 });
 
 test("a missing interface or a malformed CIDR is a clear error", async () => {
-  await assert.rejects(da.call("addAddress", { ifname: "eth9", cidr: VIP32 }), { message: "interface eth9 does not exist" });
-  await assert.rejects(da.call("deleteAddress", { ifname: "eth9", cidr: VIP32 }), { message: "interface eth9 does not exist" });
+  await assert.rejects(da.call("addAddress", { ifname: "eth9", cidr: VIP32 }), {
+    message: "interface eth9 does not exist",
+  });
+  await assert.rejects(da.call("deleteAddress", { ifname: "eth9", cidr: VIP32 }), {
+    message: "interface eth9 does not exist",
+  });
   await assert.rejects(da.call("listAddresses", { ifname: "eth9" }), { message: "interface eth9 does not exist" });
   await assert.rejects(da.call("addAddress", { ifname: "eth0", cidr: `${net}.300/24` }), /not an IPv4 address/);
 });

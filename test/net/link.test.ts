@@ -35,7 +35,10 @@ async function timeToReport(ifname: string, running: boolean, change: () => void
   const already = da.events.length;
   const t0 = Date.now();
   change();
-  const ev = await da.waitEvent((e) => da.events.indexOf(e) >= already && e.event === "link" && e.ifname === ifname && e.running === running, 2000);
+  const ev = await da.waitEvent(
+    (e) => da.events.indexOf(e) >= already && e.event === "link" && e.ifname === ifname && e.running === running,
+    2000,
+  );
   return ev.t - t0;
 }
 

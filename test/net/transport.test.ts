@@ -98,7 +98,10 @@ test("a link flap: sending while down fails clearly, and the group membership su
   c.linkSet("down");
   try {
     // ENETUNREACH, not ENETDOWN: with the device down its routes are gone, so the lookup fails first.
-    await assert.rejects(dc.call("send", { name: "main", hex: pkt("d0d0d0d0", c.ip) }), /sending VRRP on eth0 to 224\.0\.0\.18 failed: sendto on eth0 failed: ENETUNREACH \(network is unreachable\)/);
+    await assert.rejects(
+      dc.call("send", { name: "main", hex: pkt("d0d0d0d0", c.ip) }),
+      /sending VRRP on eth0 to 224\.0\.0\.18 failed: sendto on eth0 failed: ENETUNREACH \(network is unreachable\)/,
+    );
   } finally {
     c.linkSet("up");
   }

@@ -13,7 +13,12 @@ let tmp = "";
 let installed = "";
 
 const run = (cmd: string, args: string[], cwd: string, timeout = 60_000) =>
-  spawnSync(cmd, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, npm_config_update_notifier: "false" } });
+  spawnSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    timeout,
+    env: { ...process.env, npm_config_update_notifier: "false" },
+  });
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), "lvs-package-test-"));
@@ -23,10 +28,23 @@ before(() => {
   assert.ok(tarball, `npm pack left no tarball in ${tmp}`);
   installed = join(tmp, "project");
   spawnSync("mkdir", [installed]);
-  writeFileSync(join(installed, "package.json"), JSON.stringify({ name: "user-project", version: "1.0.0", private: true }));
-  const install = run("npm", ["install", join(tmp, tarball), "--prefer-offline", "--no-audit", "--no-fund"], installed, 300_000);
+  writeFileSync(
+    join(installed, "package.json"),
+    JSON.stringify({ name: "user-project", version: "1.0.0", private: true }),
+  );
+  const install = run(
+    "npm",
+    ["install", join(tmp, tarball), "--prefer-offline", "--no-audit", "--no-fund"],
+    installed,
+    300_000,
+  );
   assert.equal(install.status, 0, `npm install of the packed tarball failed:\n${install.stderr}`);
-  writeFileSync(join(tmp, "agent.json"), JSON.stringify({ instances: { VI_1: { interface: "eth0", vrid: 7, virtualAddresses: [{ address: "10.9.0.1/24" }] } } }));
+  writeFileSync(
+    join(tmp, "agent.json"),
+    JSON.stringify({
+      instances: { VI_1: { interface: "eth0", vrid: 7, virtualAddresses: [{ address: "10.9.0.1/24" }] } },
+    }),
+  );
 });
 
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,7 +67,9 @@ function assertCheckStillValidates(lvsAgent: string, cwd: string): void {
   const good = run(lvsAgent, ["check", "--config", join(tmp, "agent.json")], cwd);
   assert.equal(good.status, 0, `${lvsAgent} check: ${good.stderr}`);
   assert.match(good.stdout, /configuration valid: 1 instance\(s\) from 1 file\(s\)/);
-  assert.deepEqual(good.stderr.split("\n").filter(Boolean), ["lvs-agent: the check command is deprecated, use lvs-agent validate (same options)"]);
+  assert.deepEqual(good.stderr.split("\n").filter(Boolean), [
+    "lvs-agent: the check command is deprecated, use lvs-agent validate (same options)",
+  ]);
   const bad = run(lvsAgent, ["check", "--config", join(tmp, "missing.json")], cwd);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^lvs-agent: the check command is deprecated, use lvs-agent validate/);

@@ -24,7 +24,12 @@ before(() => {
   packages = buildPackages();
   dir = mkdtempSync(join(tmpdir(), "lvs-user-package-"));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "lvs-user", private: true, type: "module" }));
-  writeFileSync(join(dir, "Pulumi.yaml"), ["name: lvs-user", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.ts", ""].join("\n"));
+  writeFileSync(
+    join(dir, "Pulumi.yaml"),
+    ["name: lvs-user", "runtime:", "  name: nodejs", "  options:", "    typescript: false", "main: index.ts", ""].join(
+      "\n",
+    ),
+  );
   mkdirSync(join(dir, ".state"));
   installSdk(dir, packages.sdk);
 });
@@ -45,12 +50,27 @@ const env = (): NodeJS.ProcessEnv => ({
 });
 
 function pulumi(...args: string[]): { code: number; out: string } {
-  const r = spawnSync(join(PULUMI_ROOT, "bin/pulumi"), [...args, "--cwd", dir, "--non-interactive"], { encoding: "utf8", env: env(), timeout: 300_000 });
+  const r = spawnSync(join(PULUMI_ROOT, "bin/pulumi"), [...args, "--cwd", dir, "--non-interactive"], {
+    encoding: "utf8",
+    env: env(),
+    timeout: 300_000,
+  });
   return { code: r.status ?? 1, out: `${r.stdout}\n${r.stderr}` };
 }
 
 function tsc(file: string): { code: number; out: string } {
-  const args = [join(dir, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", file];
+  const args = [
+    join(dir, "node_modules/typescript/bin/tsc"),
+    "--noEmit",
+    "--strict",
+    "--module",
+    "nodenext",
+    "--moduleResolution",
+    "nodenext",
+    "--target",
+    "es2022",
+    file,
+  ];
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
   return { code: r.status ?? 1, out: r.stdout + r.stderr };
 }
@@ -72,31 +92,54 @@ test("the plugin tarball holds the launcher, the one-file provider and the x64 a
   const listed = spawnSync("tar", ["-tzf", packages.plugin], { encoding: "utf8" }).stdout.split("\n");
   assert.ok(listed.includes("./pulumi-resource-lvs"), listed.join(" "));
   assert.ok(listed.includes("./pulumi-resource-lvs.mjs"));
-  assert.ok(listed.some((f) => /^\.\/agent-bundles\/lvs-agent-[\d.]+-node[\d.]+-linux-x64\.tar\.gz$/.test(f)), listed.join(" "));
+  assert.ok(
+    listed.some((f) => /^\.\/agent-bundles\/lvs-agent-[\d.]+-node[\d.]+-linux-x64\.tar\.gz$/.test(f)),
+    listed.join(" "),
+  );
   assert.ok(!listed.some((f) => f.includes("node_modules")), "the provider is one file: no node_modules");
 });
 
 test("the SDK package: compiled JS and .d.ts that typecheck a program and refuse a wrong field", { skip }, () => {
-  const pkg = JSON.parse(readFileSync(join(dir, "node_modules/@pulumi/lvs/package.json"), "utf8")) as { pulumi: unknown; exports: unknown };
-  assert.deepEqual(pkg.pulumi, { resource: true, name: "lvs", version: PACKAGE_VERSION }, "names the plugin the program needs");
+  const pkg = JSON.parse(readFileSync(join(dir, "node_modules/@pulumi/lvs/package.json"), "utf8")) as {
+    pulumi: unknown;
+    exports: unknown;
+  };
+  assert.deepEqual(
+    pkg.pulumi,
+    { resource: true, name: "lvs", version: PACKAGE_VERSION },
+    "names the plugin the program needs",
+  );
   const files = readdirSync(join(dir, "node_modules/@pulumi/lvs/bin/sdk"));
   assert.ok(files.includes("index.js") && files.includes("index.d.ts"), files.join(" "));
   assert.ok(!files.some((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "no TypeScript source shipped");
   writeFileSync(join(dir, "index.ts"), PROGRAM);
   const good = tsc("index.ts");
   assert.equal(good.code, 0, good.out);
-  writeFileSync(join(dir, "bad.ts"), 'import * as lvs from "@pulumi/lvs";\nnew lvs.RealServer("x", { address: "192.0.2.21", arpIgnor: 1 });\n');
+  writeFileSync(
+    join(dir, "bad.ts"),
+    'import * as lvs from "@pulumi/lvs";\nnew lvs.RealServer("x", { address: "192.0.2.21", arpIgnor: 1 });\n',
+  );
   const bad = tsc("bad.ts");
   assert.notEqual(bad.code, 0);
-  assert.match(bad.out, /bad\.ts\(2,\d+\): error TS2561: .*'arpIgnor' does not exist.*Did you mean to write 'arpIgnore'\?/);
+  assert.match(
+    bad.out,
+    /bad\.ts\(2,\d+\): error TS2561: .*'arpIgnor' does not exist.*Did you mean to write 'arpIgnore'\?/,
+  );
 });
 
 test("pulumi plugin install --file, then pulumi preview of a program on both packages", { skip }, () => {
   const installed = pulumi(...pluginInstallArgs(packages.plugin));
   assert.equal(installed.code, 0, installed.out);
   const listed = pulumi("plugin", "ls", "--json");
-  const plugins = JSON.parse(listed.out.slice(0, listed.out.lastIndexOf("]") + 1)) as Array<{ name: string; kind: string; version: string }>;
-  assert.ok(plugins.some((p) => p.name === "lvs" && p.kind === "resource" && p.version === PACKAGE_VERSION), listed.out);
+  const plugins = JSON.parse(listed.out.slice(0, listed.out.lastIndexOf("]") + 1)) as Array<{
+    name: string;
+    kind: string;
+    version: string;
+  }>;
+  assert.ok(
+    plugins.some((p) => p.name === "lvs" && p.kind === "resource" && p.version === PACKAGE_VERSION),
+    listed.out,
+  );
   assert.equal(pulumi("stack", "init", "dev").code, 0);
   writeFileSync(join(dir, "index.ts"), PROGRAM);
   const preview = pulumi("preview", "--diff");
@@ -113,7 +156,10 @@ test("the launcher says what node it needs when it cannot find one", { skip }, (
   const root = join(dir, "plugin-unpacked");
   mkdirSync(root);
   spawnSync("tar", ["-xzf", packages.plugin, "-C", root]);
-  const r = spawnSync(join(root, "pulumi-resource-lvs"), [], { encoding: "utf8", env: { ...process.env, LVS_PROVIDER_NODE: "/bin/false" } });
+  const r = spawnSync(join(root, "pulumi-resource-lvs"), [], {
+    encoding: "utf8",
+    env: { ...process.env, LVS_PROVIDER_NODE: "/bin/false" },
+  });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /needs Node\.js 20 or newer as "node" on PATH \(or LVS_PROVIDER_NODE=/);
 });

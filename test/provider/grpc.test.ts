@@ -5,7 +5,11 @@ import { readFileSync } from "node:fs";
 import { Plugin, isSecret, secret } from "./helpers/plugin.ts";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-const conn = (host: string) => ({ host, privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----", insecureIgnoreHostKey: true });
+const conn = (host: string) => ({
+  host,
+  privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+  insecureIgnoreHostKey: true,
+});
 const vip = () => ({
   interface: "eth0",
   vrid: 51,
@@ -34,10 +38,19 @@ describe("plugin start-up", () => {
   });
 
   it("GetSchema returns provider/schema.json with the four resources", async () => {
-    const schema = JSON.parse(await plugin.getSchema()) as { name: string; resources: Record<string, unknown>; types: Record<string, { properties: Record<string, { secret?: boolean }> }> };
+    const schema = JSON.parse(await plugin.getSchema()) as {
+      name: string;
+      resources: Record<string, unknown>;
+      types: Record<string, { properties: Record<string, { secret?: boolean }> }>;
+    };
     assert.deepEqual(schema, JSON.parse(readFileSync(new URL("../../provider/schema.json", import.meta.url), "utf8")));
     assert.equal(schema.name, "lvs");
-    assert.deepEqual(Object.keys(schema.resources).sort(), ["lvs:index:Director", "lvs:index:RealServer", "lvs:index:Vip", "lvs:index:VirtualServer"]);
+    assert.deepEqual(Object.keys(schema.resources).sort(), [
+      "lvs:index:Director",
+      "lvs:index:RealServer",
+      "lvs:index:Vip",
+      "lvs:index:VirtualServer",
+    ]);
     assert.equal(schema.types["lvs:index:Connection"]?.properties.privateKey?.secret, true);
   });
 });
@@ -58,7 +71,16 @@ describe("Check", () => {
     };
     const { failures } = await plugin.check("Vip", "web", bad);
     const props = failures.map((f) => f.property).sort();
-    assert.deepEqual(props, ["addresses[0]", "addresses[1]", "addresses[2]", "auth", "directors[0].priority", "directors[1].priority", "prio", "vrid"]);
+    assert.deepEqual(props, [
+      "addresses[0]",
+      "addresses[1]",
+      "addresses[2]",
+      "auth",
+      "directors[0].priority",
+      "directors[1].priority",
+      "prio",
+      "vrid",
+    ]);
     const reason = (p: string) => failures.find((f) => f.property === p)!.reason;
     assert.match(reason("addresses[1]"), /outside the interface's subnet 10\.0\.0\.0\/24/);
     assert.match(reason("auth"), /VRRPv2 only/);
@@ -67,34 +89,60 @@ describe("Check", () => {
   });
 
   it("reports VirtualServer port and scheduler problems, listing the schedulers", async () => {
-    const { failures } = await plugin.check("VirtualServer", "web", { directors: [conn("10.0.0.2")], address: "10.0.0.100", port: 70000, scheduler: "roundrobin" });
+    const { failures } = await plugin.check("VirtualServer", "web", {
+      directors: [conn("10.0.0.2")],
+      address: "10.0.0.100",
+      port: 70000,
+      scheduler: "roundrobin",
+    });
     assert.deepEqual(failures.map((f) => f.property).sort(), ["port", "scheduler"]);
-    assert.match(failures.find((f) => f.property === "scheduler")!.reason, /rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos/);
+    assert.match(
+      failures.find((f) => f.property === "scheduler")!.reason,
+      /rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos/,
+    );
   });
 
   it("the agent's own rules apply to the planned fragment (a service needs address and port, or a fwmark)", async () => {
-    const { failures } = await plugin.check("VirtualServer", "web", { directors: [conn("10.0.0.2")], address: "10.0.0.100" });
+    const { failures } = await plugin.check("VirtualServer", "web", {
+      directors: [conn("10.0.0.2")],
+      address: "10.0.0.100",
+    });
     assert.equal(failures.length, 1);
     assert.match(failures[0]!.reason, /needs address and port/);
   });
 
   it("a Vip's track script the agent would refuse is named by its trackScripts field, once for all directors", async () => {
     const member = (host: string) => ({ connection: conn(host), sourceIp: host });
-    const inputs = { interface: "eth0", vrid: 51, addresses: ["10.0.0.100/24"], directors: [member("10.0.0.2"), member("10.0.0.3")], trackScripts: { chk_nginx: { script: "pidof nginx" } } };
+    const inputs = {
+      interface: "eth0",
+      vrid: 51,
+      addresses: ["10.0.0.100/24"],
+      directors: [member("10.0.0.2"), member("10.0.0.3")],
+      trackScripts: { chk_nginx: { script: "pidof nginx" } },
+    };
     const { failures } = await plugin.check("Vip", "web", inputs);
-    assert.deepEqual(failures.map((f) => f.property), ["trackScripts.chk_nginx.script"]);
+    assert.deepEqual(
+      failures.map((f) => f.property),
+      ["trackScripts.chk_nginx.script"],
+    );
     assert.match(failures[0]!.reason, /absolute path/);
   });
 
   it("a DR RealServer to prepare needs a connection", async () => {
     const { failures } = await plugin.check("RealServer", "web1", { address: "10.0.0.11", vips: ["10.0.0.100"] });
-    assert.deepEqual(failures.map((f) => f.property), ["connection"]);
+    assert.deepEqual(
+      failures.map((f) => f.property),
+      ["connection"],
+    );
     const ok = await plugin.check("RealServer", "web1", { address: "10.0.0.11", vips: ["10.0.0.100"], prepare: false });
     assert.deepEqual(ok.failures, []);
   });
 
   it("a Director reports connection and sysctl problems together", async () => {
-    const { failures } = await plugin.check("Director", "d1", { connection: { host: "10.0.0.2", password: "hunter22" }, sysctls: { "net.ipv4.bogus": 1 } });
+    const { failures } = await plugin.check("Director", "d1", {
+      connection: { host: "10.0.0.2", password: "hunter22" },
+      sysctls: { "net.ipv4.bogus": 1 },
+    });
     assert.deepEqual(failures.map((f) => f.property).sort(), ["connection.hostKey", 'sysctls["net.ipv4.bogus"]']);
   });
 
@@ -114,14 +162,24 @@ describe("Check", () => {
     const withUnknown = await plugin.check("Vip", "web", { ...vip(), vrid: UNKNOWN });
     assert.deepEqual(withUnknown.failures, []);
     const stillBad = await plugin.check("Vip", "web", { ...vip(), vrid: UNKNOWN, interface: "has space" });
-    assert.deepEqual(stillBad.failures.map((f) => f.property), ["interface"]);
+    assert.deepEqual(
+      stillBad.failures.map((f) => f.property),
+      ["interface"],
+    );
   });
 });
 
 describe("secrets", () => {
   it("an input sent secret comes back secret; credentials are secret even when sent plain", async () => {
     const v = vip();
-    const news = { ...v, interface: secret("eth1"), directors: [{ ...v.directors[0]!, connection: { ...conn("10.0.0.2"), privateKey: secret("KEY-TEXT") } }, v.directors[1]!] };
+    const news = {
+      ...v,
+      interface: secret("eth1"),
+      directors: [
+        { ...v.directors[0]!, connection: { ...conn("10.0.0.2"), privateKey: secret("KEY-TEXT") } },
+        v.directors[1]!,
+      ],
+    };
     const { inputs, failures } = await plugin.check("Vip", "web", news);
     assert.deepEqual(failures, []);
     assert.ok(isSecret(inputs.interface));
@@ -158,9 +216,19 @@ describe("Diff", () => {
     const iface = await plugin.diff("Vip", "x", base, await checked("Vip", { ...vip(), interface: "eth1" }));
     assert.deepEqual(iface.replaces, ["interface"]);
     const v = vip();
-    const prio = await plugin.diff("Vip", "x", base, await checked("Vip", { ...v, directors: [{ ...v.directors[0]!, priority: 120 }, v.directors[1]!] }));
+    const prio = await plugin.diff(
+      "Vip",
+      "x",
+      base,
+      await checked("Vip", { ...v, directors: [{ ...v.directors[0]!, priority: 120 }, v.directors[1]!] }),
+    );
     assert.deepEqual([prio.changes, prio.replaces, prio.deleteBeforeReplace], ["some", [], false]);
-    const addr = await plugin.diff("Vip", "x", base, await checked("Vip", { ...vip(), addresses: ["10.0.0.100/24", "10.0.0.101/24"] }));
+    const addr = await plugin.diff(
+      "Vip",
+      "x",
+      base,
+      await checked("Vip", { ...vip(), addresses: ["10.0.0.100/24", "10.0.0.101/24"] }),
+    );
     assert.deepEqual([addr.changes, addr.replaces], ["some", []]);
   });
 
@@ -168,19 +236,40 @@ describe("Diff", () => {
     const base = await checked("Director", { connection: conn("10.0.0.2") });
     const moved = await plugin.diff("Director", "x", base, await checked("Director", { connection: conn("10.0.0.9") }));
     assert.deepEqual([moved.changes, moved.replaces], ["some", ["connection"]]);
-    const rekeyed = await plugin.diff("Director", "x", base, await checked("Director", { connection: { ...conn("10.0.0.2"), privateKey: secret("NEW") } }));
+    const rekeyed = await plugin.diff(
+      "Director",
+      "x",
+      base,
+      await checked("Director", { connection: { ...conn("10.0.0.2"), privateKey: secret("NEW") } }),
+    );
     assert.deepEqual([rekeyed.changes, rekeyed.replaces], ["some", []]);
     // The state holds the key wrapped as a secret; the same key sent in the clear is no change.
     const again = await checked("Director", { connection: conn("10.0.0.2") });
     assert.ok(isSecret((base.connection as Record<string, unknown>).privateKey));
-    assert.equal((await plugin.diff("Director", "x", base, { ...again, connection: { ...(again.connection as object), privateKey: conn("").privateKey } })).changes, "none");
+    assert.equal(
+      (
+        await plugin.diff("Director", "x", base, {
+          ...again,
+          connection: { ...(again.connection as object), privateKey: conn("").privateKey },
+        })
+      ).changes,
+      "none",
+    );
   });
 
   it("VirtualServer: the service address replaces, the scheduler updates", async () => {
     const vs = { directors: [conn("10.0.0.2")], address: "10.0.0.100", port: 80 };
     const base = await checked("VirtualServer", vs);
-    assert.deepEqual((await plugin.diff("VirtualServer", "x", base, await checked("VirtualServer", { ...vs, port: 443 }))).replaces, ["port"]);
-    const sched = await plugin.diff("VirtualServer", "x", base, await checked("VirtualServer", { ...vs, scheduler: "mh" }));
+    assert.deepEqual(
+      (await plugin.diff("VirtualServer", "x", base, await checked("VirtualServer", { ...vs, port: 443 }))).replaces,
+      ["port"],
+    );
+    const sched = await plugin.diff(
+      "VirtualServer",
+      "x",
+      base,
+      await checked("VirtualServer", { ...vs, scheduler: "mh" }),
+    );
     assert.deepEqual([sched.changes, sched.replaces], ["some", []]);
   });
 

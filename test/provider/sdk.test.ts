@@ -12,7 +12,14 @@ const registered: Array<{ type: string; name: string; inputs: Record<string, unk
 
 before(() => {
   pulumi.runtime.setAllConfig(
-    { "lvs-example:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----", "lvs-example:hostKeys": JSON.stringify(Object.fromEntries(["10.0.0.2", "10.0.0.3", "10.0.0.11", "10.0.0.12"].map((h) => [h, `SHA256:${"A".repeat(43)}`]))) },
+    {
+      "lvs-example:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----",
+      "lvs-example:hostKeys": JSON.stringify(
+        Object.fromEntries(
+          ["10.0.0.2", "10.0.0.3", "10.0.0.11", "10.0.0.12"].map((h) => [h, `SHA256:${"A".repeat(43)}`]),
+        ),
+      ),
+    },
     ["lvs-example:sshPrivateKey"],
   );
   return pulumi.runtime.setMocks(
@@ -20,8 +27,15 @@ before(() => {
       async newResource(args) {
         const urn = `urn:pulumi:test::lvs-example::${args.type}::${args.name}`;
         const checked = await provider.check(urn, args.inputs);
-        if (checked.failures?.length) throw new Error(`${args.type} ${args.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-        registered.push({ type: args.type, name: args.name, inputs: unwrapSecrets(checked.inputs).value as Record<string, unknown> });
+        if (checked.failures?.length)
+          throw new Error(
+            `${args.type} ${args.name}: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`,
+          );
+        registered.push({
+          type: args.type,
+          name: args.name,
+          inputs: unwrapSecrets(checked.inputs).value as Record<string, unknown>,
+        });
         return { id: `${args.name}-id`, state: outputsFor(args.type, checked.inputs) };
       },
       call: () => ({}),
@@ -47,11 +61,24 @@ describe("the example program (examples/pulumi-dr) under mocks", () => {
     const backend = await value(program.realServers[0]!.backend);
     assert.deepEqual([backend.address, backend.weight, backend.forwarding], ["10.0.0.11", 1, "DR"]);
     const pool = await value(program.http.realServers);
-    assert.deepEqual(pool.map((r) => r.address), ["10.0.0.11", "10.0.0.12"]);
-    assert.equal(pool[0]!.healthCheck && pool[0]!.healthCheck !== "none" ? pool[0]!.healthCheck.type : undefined, "http");
+    assert.deepEqual(
+      pool.map((r) => r.address),
+      ["10.0.0.11", "10.0.0.12"],
+    );
+    assert.equal(
+      pool[0]!.healthCheck && pool[0]!.healthCheck !== "none" ? pool[0]!.healthCheck.type : undefined,
+      "http",
+    );
 
     const types = registered.map((r) => r.type).sort();
-    assert.deepEqual(types, ["lvs:index:Director", "lvs:index:Director", "lvs:index:RealServer", "lvs:index:RealServer", "lvs:index:Vip", "lvs:index:VirtualServer"]);
+    assert.deepEqual(types, [
+      "lvs:index:Director",
+      "lvs:index:Director",
+      "lvs:index:RealServer",
+      "lvs:index:RealServer",
+      "lvs:index:Vip",
+      "lvs:index:VirtualServer",
+    ]);
   });
 
   it("the SSH key stays secret in the outputs", async () => {

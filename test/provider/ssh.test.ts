@@ -84,8 +84,10 @@ const viaJump = (extra: Record<string, unknown> = {}) => connTo(target, { jumpHo
 async function connect(conn: object): Promise<number> {
   return (await client.ok<{ handle: number }>({ op: "connect", conn })).handle;
 }
-const call = (handle: number, method: string, ...args: unknown[]) => client.request({ op: "call", handle, method, args });
-const callOk = <T = unknown>(handle: number, method: string, ...args: unknown[]) => client.ok<T>({ op: "call", handle, method, args });
+const call = (handle: number, method: string, ...args: unknown[]) =>
+  client.request({ op: "call", handle, method, args });
+const callOk = <T = unknown>(handle: number, method: string, ...args: unknown[]) =>
+  client.ok<T>({ op: "call", handle, method, args });
 
 before(async () => {
   if (!isRoot) return;
@@ -112,137 +114,206 @@ after(async () => {
 
 const skip = !isRoot && "needs root for network namespaces";
 
-test("key auth with a pinned fingerprint: commands run on the host, with stdin, exit code and stderr", { skip }, async (t) => {
-  const h = await connect(connTo(jump));
-  const r = await callOk<{ code: number; stdout: string; stderr: string }>(h, "exec", "ip -4 -br addr show dev eth0; id -un; cat; echo oops >&2; exit 3", { stdin: "piped in\n" });
-  assert.equal(r.code, 3);
-  assert.match(r.stdout, new RegExp(`^eth0@\\S+ +UP +${jump.address.replace(/\./g, "\\.")}/24 *\nroot\npiped in\n$`));
-  assert.equal(r.stderr, "oops\n");
-  const failed = await call(h, "check", "ls /nonexistent-lvst");
-  assert.match(failed.error!, new RegExp(`^"ls /nonexistent-lvst" exited 2 on ${label(jump)}: ls: cannot access '/nonexistent-lvst': No such file or directory$`));
-  await callOk(h, "close");
-  // The pin may also be the host's public key line, as known_hosts or a .pub file holds it.
-  const byLine = await connect(connTo(jump, { hostKey: jump.hostPublicKey }));
-  const timed = await call(byLine, "exec", "true");
-  t.diagnostic(`exec round trip: ${timed.ms} ms`);
-  await callOk(byLine, "close");
-  // Pinning skipped only when asked for in so many words.
-  await callOk(await connect({ ...connTo(jump), hostKey: undefined, insecureIgnoreHostKey: true }), "close");
-});
+test(
+  "key auth with a pinned fingerprint: commands run on the host, with stdin, exit code and stderr",
+  { skip },
+  async (t) => {
+    const h = await connect(connTo(jump));
+    const r = await callOk<{ code: number; stdout: string; stderr: string }>(
+      h,
+      "exec",
+      "ip -4 -br addr show dev eth0; id -un; cat; echo oops >&2; exit 3",
+      { stdin: "piped in\n" },
+    );
+    assert.equal(r.code, 3);
+    assert.match(r.stdout, new RegExp(`^eth0@\\S+ +UP +${jump.address.replace(/\./g, "\\.")}/24 *\nroot\npiped in\n$`));
+    assert.equal(r.stderr, "oops\n");
+    const failed = await call(h, "check", "ls /nonexistent-lvst");
+    assert.match(
+      failed.error!,
+      new RegExp(
+        `^"ls /nonexistent-lvst" exited 2 on ${label(jump)}: ls: cannot access '/nonexistent-lvst': No such file or directory$`,
+      ),
+    );
+    await callOk(h, "close");
+    // The pin may also be the host's public key line, as known_hosts or a .pub file holds it.
+    const byLine = await connect(connTo(jump, { hostKey: jump.hostPublicKey }));
+    const timed = await call(byLine, "exec", "true");
+    t.diagnostic(`exec round trip: ${timed.ms} ms`);
+    await callOk(byLine, "close");
+    // Pinning skipped only when asked for in so many words.
+    await callOk(await connect({ ...connTo(jump), hostKey: undefined, insecureIgnoreHostKey: true }), "close");
+  },
+);
 
 test("a server with two host keys: an RSA key line pin makes it present the RSA key", { skip }, async () => {
   const rsa = jump.rsaHost!;
   await callOk(await connect(connTo(jump, { hostKey: rsa.publicKey })), "close");
   // A fingerprint names no key type: the server presents its ed25519 key, and the RSA pin fails.
   const byFp = await client.fails({ op: "connect", conn: connTo(jump, { hostKey: rsa.fingerprint }) });
-  assert.equal(byFp.error, `host key mismatch for ${label(jump)}: expected ${rsa.fingerprint}, got ${jump.hostKeyFingerprint}`);
+  assert.equal(
+    byFp.error,
+    `host key mismatch for ${label(jump)}: expected ${rsa.fingerprint}, got ${jump.hostKeyFingerprint}`,
+  );
 });
 
-test("writeFile replaces a file atomically, with its mode; readFile reads it back, absent is undefined", { skip }, async (t) => {
-  const h = await connect(connTo(jump));
-  const dir = `${jump.dir}/files`;
-  await callOk(h, "check", `mkdir -p ${dir}`);
-  const path = `${dir}/agent.json`;
-  await callOk(h, "writeFile", path, '{"a": "it\'s $HOME"}\n', 0o600);
-  assert.equal(await callOk(h, "readFile", path), '{"a": "it\'s $HOME"}\n');
-  assert.equal(await callOk(h, "check", `stat -c %a ${path}`), "600\n");
-  assert.equal(await callOk(h, "readFile", `${dir}/absent`), null);
-  const missing = await call(h, "writeFile", `${dir}/no/such/dir/x`, "x", 0o644);
-  assert.match(missing.error!, new RegExp(`^could not write ${dir}/no/such/dir/x on ${label(jump)}: mktemp: failed to create file`));
-  const relative = await call(h, "readFile", "etc/passwd");
-  assert.equal(relative.error, `path must be absolute: "etc/passwd" (on ${label(jump)})`);
+test(
+  "writeFile replaces a file atomically, with its mode; readFile reads it back, absent is undefined",
+  { skip },
+  async (t) => {
+    const h = await connect(connTo(jump));
+    const dir = `${jump.dir}/files`;
+    await callOk(h, "check", `mkdir -p ${dir}`);
+    const path = `${dir}/agent.json`;
+    await callOk(h, "writeFile", path, '{"a": "it\'s $HOME"}\n', 0o600);
+    assert.equal(await callOk(h, "readFile", path), '{"a": "it\'s $HOME"}\n');
+    assert.equal(await callOk(h, "check", `stat -c %a ${path}`), "600\n");
+    assert.equal(await callOk(h, "readFile", `${dir}/absent`), null);
+    const missing = await call(h, "writeFile", `${dir}/no/such/dir/x`, "x", 0o644);
+    assert.match(
+      missing.error!,
+      new RegExp(`^could not write ${dir}/no/such/dir/x on ${label(jump)}: mktemp: failed to create file`),
+    );
+    const relative = await call(h, "readFile", "etc/passwd");
+    assert.equal(relative.error, `path must be absolute: "etc/passwd" (on ${label(jump)})`);
 
-  // A reader on the host hashes the file in a loop while it is rewritten 20 times, alternating two
-  // 512 KiB contents: every read must be one of the two whole contents, never a mix or a prefix.
-  const A = `${"a".repeat(512 * 1024 - 1)}\n`;
-  const B = `${"b".repeat(512 * 1024 - 1)}\n`;
-  const md5 = (s: string) => createHash("md5").update(s).digest("hex");
-  await callOk(h, "writeFile", path, A, 0o644);
-  const reader = new Watched(jump.host.spawn("sh", ["-c", `while :; do md5sum < ${path}; done`]));
-  await reader.waitLine(() => true, 5000, "first read");
-  const t0 = Date.now();
-  for (let i = 0; i < 20; i++) await callOk(h, "writeFile", path, i % 2 ? A : B, 0o644);
-  t.diagnostic(`20 writes of 512 KiB: ${Date.now() - t0} ms`);
-  reader.signal("SIGKILL");
-  await reader.exited();
-  const hashes = new Set(reader.lines.map((l) => l.text.split(" ")[0]));
-  assert.ok(reader.lines.length >= 20, `only ${reader.lines.length} reads`);
-  assert.deepEqual([...hashes].filter((x) => x !== md5(A) && x !== md5(B)), [], "a reader saw a partial file");
-  assert.deepEqual((await callOk<string>(h, "check", `ls -A ${dir}`)).trim().split("\n"), ["agent.json"], "no temp files left");
-  await callOk(h, "close");
-});
+    // A reader on the host hashes the file in a loop while it is rewritten 20 times, alternating two
+    // 512 KiB contents: every read must be one of the two whole contents, never a mix or a prefix.
+    const A = `${"a".repeat(512 * 1024 - 1)}\n`;
+    const B = `${"b".repeat(512 * 1024 - 1)}\n`;
+    const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+    await callOk(h, "writeFile", path, A, 0o644);
+    const reader = new Watched(jump.host.spawn("sh", ["-c", `while :; do md5sum < ${path}; done`]));
+    await reader.waitLine(() => true, 5000, "first read");
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) await callOk(h, "writeFile", path, i % 2 ? A : B, 0o644);
+    t.diagnostic(`20 writes of 512 KiB: ${Date.now() - t0} ms`);
+    reader.signal("SIGKILL");
+    await reader.exited();
+    const hashes = new Set(reader.lines.map((l) => l.text.split(" ")[0]));
+    assert.ok(reader.lines.length >= 20, `only ${reader.lines.length} reads`);
+    assert.deepEqual(
+      [...hashes].filter((x) => x !== md5(A) && x !== md5(B)),
+      [],
+      "a reader saw a partial file",
+    );
+    assert.deepEqual(
+      (await callOk<string>(h, "check", `ls -A ${dir}`)).trim().split("\n"),
+      ["agent.json"],
+      "no temp files left",
+    );
+    await callOk(h, "close");
+  },
+);
 
-test("one operation, one connection per host: 30 steps on a host listed twice make one SSH connection", { skip }, async (t) => {
-  const before = jump.connections().length;
-  const steps = Array.from({ length: 30 }, (_, i) => {
-    const host = i % 2;
-    if (i % 3 === 0) return { host, name: `write ${i}`, method: "writeFile", args: [`${jump.dir}/op-${i}`, `step ${i}`, 0o644] };
-    if (i % 3 === 1) return { host, name: `read ${i}`, method: "readFile", args: [`${jump.dir}/op-${i - 1}`] };
-    return { host, name: `exec ${i}`, method: "check", args: [`echo ${i}`] };
-  });
-  const r = await client.request({ op: "operation", conns: [connTo(jump), connTo(jump)], steps });
-  assert.ok(r.ok, r.error);
-  const results = r.result as unknown[];
-  assert.equal(results[1], "step 0");
-  assert.equal(results[2], "2\n");
-  const fresh = jump.connections().slice(before);
-  assert.deepEqual(fresh, [`${net}.2`], "exactly one TCP connection from the client");
-  // ...and it was closed at the end of the operation.
-  await jump.log.waitLine((l) => /^Disconnected from user root /.test(l.text), 5000, "sshd sees the disconnect");
-  t.diagnostic(`operation with 30 steps: ${r.ms} ms`);
-});
+test(
+  "one operation, one connection per host: 30 steps on a host listed twice make one SSH connection",
+  { skip },
+  async (t) => {
+    const before = jump.connections().length;
+    const steps = Array.from({ length: 30 }, (_, i) => {
+      const host = i % 2;
+      if (i % 3 === 0)
+        return { host, name: `write ${i}`, method: "writeFile", args: [`${jump.dir}/op-${i}`, `step ${i}`, 0o644] };
+      if (i % 3 === 1) return { host, name: `read ${i}`, method: "readFile", args: [`${jump.dir}/op-${i - 1}`] };
+      return { host, name: `exec ${i}`, method: "check", args: [`echo ${i}`] };
+    });
+    const r = await client.request({ op: "operation", conns: [connTo(jump), connTo(jump)], steps });
+    assert.ok(r.ok, r.error);
+    const results = r.result as unknown[];
+    assert.equal(results[1], "step 0");
+    assert.equal(results[2], "2\n");
+    const fresh = jump.connections().slice(before);
+    assert.deepEqual(fresh, [`${net}.2`], "exactly one TCP connection from the client");
+    // ...and it was closed at the end of the operation.
+    await jump.log.waitLine((l) => /^Disconnected from user root /.test(l.text), 5000, "sshd sees the disconnect");
+    t.diagnostic(`operation with 30 steps: ${r.ms} ms`);
+  },
+);
 
-test("jump host: the target is reached only through the jump, one jump connection for two targets", { skip }, async () => {
-  const direct = await client.fails({ op: "connect", conn: connTo(target, { connectTimeout: 1 }) });
-  assert.equal(direct.error, `no SSH session with ${label(target)} within 1 s (handshake timed out)`);
+test(
+  "jump host: the target is reached only through the jump, one jump connection for two targets",
+  { skip },
+  async () => {
+    const direct = await client.fails({ op: "connect", conn: connTo(target, { connectTimeout: 1 }) });
+    assert.equal(direct.error, `no SSH session with ${label(target)} within 1 s (handshake timed out)`);
 
-  const h = await connect(viaJump());
-  assert.equal(await callOk(h, "check", "ip -4 -br addr show dev eth0 | awk '{print $3}'"), `${target.address}/24\n`);
-  await callOk(h, "close");
-  assert.equal(target.connections().at(-1), jump.address, "the target's sshd saw the jump host as the client");
+    const h = await connect(viaJump());
+    assert.equal(await callOk(h, "check", "ip -4 -br addr show dev eth0 | awk '{print $3}'"), `${target.address}/24\n`);
+    await callOk(h, "close");
+    assert.equal(target.connections().at(-1), jump.address, "the target's sshd saw the jump host as the client");
 
-  const [jumpBefore, targetBefore] = [jump.connections().length, target.connections().length];
-  const steps = [0, 1].map((host) => ({ host, name: "who", method: "check", args: ["id -un"] }));
-  const users = await client.ok({ op: "operation", conns: [viaJump(), viaJump({ user: "lvst" })], steps });
-  assert.deepEqual(users, ["root\n", "lvst\n"]);
-  assert.equal(jump.connections().length - jumpBefore, 1, "one connection to the jump");
-  assert.equal(target.connections().length - targetBefore, 2, "one per user on the target");
-});
+    const [jumpBefore, targetBefore] = [jump.connections().length, target.connections().length];
+    const steps = [0, 1].map((host) => ({ host, name: "who", method: "check", args: ["id -un"] }));
+    const users = await client.ok({ op: "operation", conns: [viaJump(), viaJump({ user: "lvst" })], steps });
+    assert.deepEqual(users, ["root\n", "lvst\n"]);
+    assert.equal(jump.connections().length - jumpBefore, 1, "one connection to the jump");
+    assert.equal(target.connections().length - targetBefore, 2, "one per user on the target");
+  },
+);
 
 test("a wrong host key is refused before authenticating, naming the host and both fingerprints", { skip }, async () => {
   const accepted = () => jump.log.lines.filter((l) => /^(Accepted|Postponed) /.test(l.text)).length;
   const acceptedBefore = accepted();
   const wrong = await client.fails({ op: "connect", conn: connTo(jump, { hostKey: target.hostKeyFingerprint }) });
-  assert.equal(wrong.error, `host key mismatch for ${label(jump)}: expected ${target.hostKeyFingerprint}, got ${jump.hostKeyFingerprint}`);
+  assert.equal(
+    wrong.error,
+    `host key mismatch for ${label(jump)}: expected ${target.hostKeyFingerprint}, got ${jump.hostKeyFingerprint}`,
+  );
   assert.equal(accepted(), acceptedBefore, "no key was offered to a host that failed its pin");
 
   const behind = await client.fails({ op: "connect", conn: viaJump({ hostKey: jump.hostPublicKey }) });
-  assert.equal(behind.error, `host key mismatch for ${label(target)} (via jump ${label(jump)}): expected ${jump.hostKeyFingerprint}, got ${target.hostKeyFingerprint}`);
+  assert.equal(
+    behind.error,
+    `host key mismatch for ${label(target)} (via jump ${label(jump)}): expected ${jump.hostKeyFingerprint}, got ${target.hostKeyFingerprint}`,
+  );
 
-  const op = await client.fails({ op: "operation", conns: [connTo(jump, { hostKey: target.hostKeyFingerprint })], steps: [] });
-  assert.equal(op.error, `host ${jump.address}: step 'connect': host key mismatch for ${label(jump)}: expected ${target.hostKeyFingerprint}, got ${jump.hostKeyFingerprint}`);
+  const op = await client.fails({
+    op: "operation",
+    conns: [connTo(jump, { hostKey: target.hostKeyFingerprint })],
+    steps: [],
+  });
+  assert.equal(
+    op.error,
+    `host ${jump.address}: step 'connect': host key mismatch for ${label(jump)}: expected ${target.hostKeyFingerprint}, got ${jump.hostKeyFingerprint}`,
+  );
 });
 
 test("unreachable hosts fail within connectTimeout, naming the host and the step", { skip }, async (t) => {
   const op = (conn: object) => client.fails({ op: "operation", conns: [conn], steps: [] });
-  const within = (r: Reply, lo: number, hi: number) => assert.ok(r.ms >= lo && r.ms <= hi, `took ${r.ms} ms, expected ${lo}-${hi}`);
+  const within = (r: Reply, lo: number, hi: number) =>
+    assert.ok(r.ms >= lo && r.ms <= hi, `took ${r.ms} ms, expected ${lo}-${hi}`);
 
   const dropped = await op(connTo(target, { connectTimeout: 1 }));
-  assert.equal(dropped.error, `host ${target.address}: step 'connect': no SSH session with ${label(target)} within 1 s (handshake timed out)`);
+  assert.equal(
+    dropped.error,
+    `host ${target.address}: step 'connect': no SSH session with ${label(target)} within 1 s (handshake timed out)`,
+  );
   within(dropped, 950, 1500);
 
   const nobody = await op({ ...connTo(jump), host: NOBODY, connectTimeout: 1.5 });
-  assert.equal(nobody.error, `host ${NOBODY}: step 'connect': no SSH session with ${NOBODY}:22 within 1.5 s (handshake timed out)`);
+  assert.equal(
+    nobody.error,
+    `host ${NOBODY}: step 'connect': no SSH session with ${NOBODY}:22 within 1.5 s (handshake timed out)`,
+  );
   within(nobody, 1450, 2000);
 
   const refused = await op(connTo(jump, { port: 2999 }));
-  assert.equal(refused.error, `host ${jump.address}: step 'connect': cannot reach ${jump.address}:2999: connection refused (ECONNREFUSED)`);
+  assert.equal(
+    refused.error,
+    `host ${jump.address}: step 'connect': cannot reach ${jump.address}:2999: connection refused (ECONNREFUSED)`,
+  );
   within(refused, 0, 500);
 
   const behindJump = await op(connTo(jump, { host: NOBODY, connectTimeout: 1, jumpHost: connTo(jump) }));
-  assert.equal(behindJump.error, `host ${NOBODY}: step 'connect': no tunnel to ${NOBODY}:22 through jump ${label(jump)} within 1 s`);
+  assert.equal(
+    behindJump.error,
+    `host ${NOBODY}: step 'connect': no tunnel to ${NOBODY}:22 through jump ${label(jump)} within 1 s`,
+  );
   within(behindJump, 950, 1600);
-  t.diagnostic(`dropped ${dropped.ms} ms, no host ${nobody.ms} ms, refused ${refused.ms} ms, behind jump ${behindJump.ms} ms`);
+  t.diagnostic(
+    `dropped ${dropped.ms} ms, no host ${nobody.ms} ms, refused ${refused.ms} ms, behind jump ${behindJump.ms} ms`,
+  );
 });
 
 /** PIDs on this machine whose command line is exactly argv. */
@@ -260,46 +331,67 @@ function pidsRunning(argv: string[]): number[] {
     .map(Number);
 }
 
-test("commandTimeout ends a hung command; timeout on the host kills it; the session stays usable", { skip }, async () => {
-  const h = await connect(connTo(jump, { commandTimeout: 0.5 }));
-  const hung = await call(h, "exec", "sleep 31.7");
-  assert.equal(hung.error, `"sleep 31.7" on ${label(jump)}: timed out after 0.5 s`);
-  assert.ok(hung.ms >= 480 && hung.ms < 10_000, `took ${hung.ms} ms`);
-  assert.equal(await callOk(h, "check", "echo still here"), "still here\n");
-  const deadline = Date.now() + 3000;
-  while (pidsRunning(["sleep", "31.7"]).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(pidsRunning(["sleep", "31.7"]), [], "the remote command was killed");
-  await callOk(h, "close");
-});
+test(
+  "commandTimeout ends a hung command; timeout on the host kills it; the session stays usable",
+  { skip },
+  async () => {
+    const h = await connect(connTo(jump, { commandTimeout: 0.5 }));
+    const hung = await call(h, "exec", "sleep 31.7");
+    assert.equal(hung.error, `"sleep 31.7" on ${label(jump)}: timed out after 0.5 s`);
+    assert.ok(hung.ms >= 480 && hung.ms < 10_000, `took ${hung.ms} ms`);
+    assert.equal(await callOk(h, "check", "echo still here"), "still here\n");
+    const deadline = Date.now() + 3000;
+    while (pidsRunning(["sleep", "31.7"]).length > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(pidsRunning(["sleep", "31.7"]), [], "the remote command was killed");
+    await callOk(h, "close");
+  },
+);
 
 const noSudo = !sudoInstalled && "sudo is not installed on this machine (apt-get install sudo)";
 
-test("sudo: a sudoer runs privileged commands and writes root-owned files; a refused sudo names host and step", { skip: skip || noSudo }, async () => {
-  const h = await connect(connTo(jump, { user: "lvsudo", sudo: true }));
-  assert.equal(await callOk(h, "check", "id -u"), "0\n");
-  assert.equal(await callOk(h, "check", "id -un", { sudo: false }), "lvsudo\n");
-  const path = `${jump.dir}/by-sudo.conf`; // the directory is root's, mode 755: only root may write
-  await callOk(h, "writeFile", path, "x\n", 0o640);
-  assert.equal(await callOk(h, "check", `stat -c '%U %a' ${path}`), "root 640\n");
-  assert.equal(await callOk(h, "readFile", path), "x\n");
-  await callOk(h, "close");
+test(
+  "sudo: a sudoer runs privileged commands and writes root-owned files; a refused sudo names host and step",
+  { skip: skip || noSudo },
+  async () => {
+    const h = await connect(connTo(jump, { user: "lvsudo", sudo: true }));
+    assert.equal(await callOk(h, "check", "id -u"), "0\n");
+    assert.equal(await callOk(h, "check", "id -un", { sudo: false }), "lvsudo\n");
+    const path = `${jump.dir}/by-sudo.conf`; // the directory is root's, mode 755: only root may write
+    await callOk(h, "writeFile", path, "x\n", 0o640);
+    assert.equal(await callOk(h, "check", `stat -c '%U %a' ${path}`), "root 640\n");
+    assert.equal(await callOk(h, "readFile", path), "x\n");
+    await callOk(h, "close");
 
-  const steps = [{ host: 0, name: "install agent", method: "check", args: ["true"] }];
-  const refused = await client.fails({ op: "operation", conns: [connTo(jump, { user: "lvst", sudo: true })], steps });
-  assert.equal(refused.error, `host ${jump.address}: step 'install agent': sudo refused on ${label(jump)} for user 'lvst': sudo: a password is required`);
-});
+    const steps = [{ host: 0, name: "install agent", method: "check", args: ["true"] }];
+    const refused = await client.fails({ op: "operation", conns: [connTo(jump, { user: "lvst", sudo: true })], steps });
+    assert.equal(
+      refused.error,
+      `host ${jump.address}: step 'install agent': sudo refused on ${label(jump)} for user 'lvst': sudo: a password is required`,
+    );
+  },
+);
 
 test("password auth; failed authentication names the user and host, and never a secret", { skip }, async () => {
   const h = await connect({ host: jump.address, user: "lvst", password: PASSWORD, hostKey: jump.hostKeyFingerprint });
   assert.equal(await callOk(h, "check", "id -un"), "lvst\n");
   await callOk(h, "close");
 
-  const wrongPw = await client.fails({ op: "connect", conn: { host: jump.address, user: "lvst", password: `${PASSWORD}x`, hostKey: jump.hostKeyFingerprint } });
+  const wrongPw = await client.fails({
+    op: "connect",
+    conn: { host: jump.address, user: "lvst", password: `${PASSWORD}x`, hostKey: jump.hostKeyFingerprint },
+  });
   assert.equal(wrongPw.error, `authentication failed for user 'lvst' on ${label(jump)} (tried password)`);
   // root may not log in with a password (PermitRootLogin prohibit-password), and a key not authorized fails too.
-  const rootPw = await client.fails({ op: "connect", conn: { host: jump.address, password: PASSWORD, hostKey: jump.hostKeyFingerprint } });
+  const rootPw = await client.fails({
+    op: "connect",
+    conn: { host: jump.address, password: PASSWORD, hostKey: jump.hostKeyFingerprint },
+  });
   assert.equal(rootPw.error, `authentication failed for user 'root' on ${label(jump)} (tried password)`);
-  const otherKey = await client.fails({ op: "connect", conn: connTo(jump, { privateKey: target.clientKey.privateKey }) });
+  const otherKey = await client.fails({
+    op: "connect",
+    conn: connTo(jump, { privateKey: target.clientKey.privateKey }),
+  });
   assert.equal(otherKey.error, `authentication failed for user 'root' on ${label(jump)} (tried publickey)`);
 
   const lines = jump.clientKey.privateKey.split("\n");
@@ -307,7 +399,11 @@ test("password auth; failed authentication names the user and host, and never a 
   const badKey = await client.fails({ op: "connect", conn: connTo(jump, { privateKey: mangled, password: PASSWORD }) });
   assert.match(badKey.error, new RegExp(`^SSH connection to ${label(jump)} failed: `));
   for (const r of [wrongPw, rootPw, otherKey, badKey]) {
-    for (const secret of [PASSWORD, ...lines.filter((l) => l.length > 20), ...mangled.split("\n").filter((l) => l.length > 20)]) {
+    for (const secret of [
+      PASSWORD,
+      ...lines.filter((l) => l.length > 20),
+      ...mangled.split("\n").filter((l) => l.length > 20),
+    ]) {
       assert.ok(!r.error.includes(secret), `secret in: ${r.error}`);
     }
   }
@@ -340,7 +436,11 @@ test("setup costs (diagnostic)", { skip }, async (t: TestContext) => {
   const s = await startSshd(lab.host("cli"), { port: 2200 });
   const started = Date.now() - t0;
   await s.stop();
-  assert.deepEqual(readdirSync("/tmp").filter((n) => n === s.dir.slice(5)), [], "sshd's directory is removed on stop");
+  assert.deepEqual(
+    readdirSync("/tmp").filter((n) => n === s.dir.slice(5)),
+    [],
+    "sshd's directory is removed on stop",
+  );
   const c = Date.now();
   const h = await client.request({ op: "connect", conn: connTo(jump) });
   t.diagnostic(`startSshd ${started} ms; connect ${h.ms} ms (measured in the client), ${Date.now() - c} ms round trip`);

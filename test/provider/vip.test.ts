@@ -8,7 +8,18 @@ import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isRoot, waitFor } from "../helpers/netns.ts";
-import { agentCli, agentOf, connectionOf, fragment, modeOf, reloads, ResourceClient, startDirectorLab, type Director, type DirectorLab } from "./helpers/directors.ts";
+import {
+  agentCli,
+  agentOf,
+  connectionOf,
+  fragment,
+  modeOf,
+  reloads,
+  ResourceClient,
+  startDirectorLab,
+  type Director,
+  type DirectorLab,
+} from "./helpers/directors.ts";
 import { isSecret, secret } from "./helpers/plugin.ts";
 
 type Obj = Record<string, unknown>;
@@ -33,7 +44,12 @@ after(async () => {
 });
 
 const VIP = () => `${t.net}.100`;
-const member = (d: Director, priority: number): Obj => ({ connection: connectionOf(d), priority, sourceIp: d.host.ip, ...agentOf(d) });
+const member = (d: Director, priority: number): Obj => ({
+  connection: connectionOf(d),
+  priority,
+  sourceIp: d.host.ip,
+  ...agentOf(d),
+});
 const inputs = (p1 = 150, p2 = 100, extra: Obj = {}): Obj => ({
   interface: "eth0",
   vrid: 51,
@@ -48,23 +64,27 @@ const holds = (d: Director, address = VIP()) => d.host.hasAddr(address);
 type DirectorStatus = { host: string; state?: string; error?: string };
 const states = (props: Obj) => (props.directorStatus as DirectorStatus[]).map((d) => d.state ?? d.error);
 
-test("create: both directors get the fragment, the higher priority becomes MASTER and holds the VIP", { skip }, async () => {
-  const news = await vip.check(inputs());
-  const from = [t.d1.agent.lines.length, t.d2.agent.lines.length];
-  const created = await vip.create(news);
-  ({ id } = created);
-  state = created.outs;
-  assert.equal(id, "vip-web");
-  assert.ok(isSecret((state.auth as Obj).password), "the VRRP password stays secret in the state");
-  for (const d of [t.d1, t.d2]) {
-    assert.equal(JSON.parse(fragment(d, FILE)!).instances.web.auth.password, PASSWORD);
-    assert.equal(modeOf(d, FILE), 0o600, "a fragment holding a password is readable by root only");
-  }
-  await t.d1.agent.waitState("web", "MASTER", 10_000, from[0]);
-  await t.d2.agent.waitState("web", "BACKUP", 10_000, from[1]);
-  await waitFor(() => holds(t.d1), 3000, "the VIP on d1");
-  assert.equal(holds(t.d2), false);
-});
+test(
+  "create: both directors get the fragment, the higher priority becomes MASTER and holds the VIP",
+  { skip },
+  async () => {
+    const news = await vip.check(inputs());
+    const from = [t.d1.agent.lines.length, t.d2.agent.lines.length];
+    const created = await vip.create(news);
+    ({ id } = created);
+    state = created.outs;
+    assert.equal(id, "vip-web");
+    assert.ok(isSecret((state.auth as Obj).password), "the VRRP password stays secret in the state");
+    for (const d of [t.d1, t.d2]) {
+      assert.equal(JSON.parse(fragment(d, FILE)!).instances.web.auth.password, PASSWORD);
+      assert.equal(modeOf(d, FILE), 0o600, "a fragment holding a password is readable by root only");
+    }
+    await t.d1.agent.waitState("web", "MASTER", 10_000, from[0]);
+    await t.d2.agent.waitState("web", "BACKUP", 10_000, from[1]);
+    await waitFor(() => holds(t.d1), 3000, "the VIP on d1");
+    assert.equal(holds(t.d2), false);
+  },
+);
 
 test("read: each director's live state and the master, and no drift", { skip }, async () => {
   const r = await vip.read(id, state);
@@ -82,7 +102,10 @@ test("a hand edit of a fragment is drift in read; an update writes the planned f
   edited.instances.web.priority = 200;
   writeFileSync(join(t.d2.confDir, FILE), JSON.stringify(edited));
   const r = await vip.read(id, state);
-  assert.deepEqual((r.props.directors as Array<{ priority: number }>).map((d) => d.priority), [150, 200]);
+  assert.deepEqual(
+    (r.props.directors as Array<{ priority: number }>).map((d) => d.priority),
+    [150, 200],
+  );
   const news = await vip.check(inputs());
   const diff = await vip.diff(r.props, news);
   assert.equal(diff.changes, "some");
@@ -95,7 +118,11 @@ test("a hand edit of a fragment is drift in read; an update writes the planned f
 
   writeFileSync(join(t.d1.confDir, FILE), "{ not json");
   const broken = await vip.read(id, state);
-  assert.deepEqual((broken.props.directors as Array<{ connection: Obj }>).map((d) => d.connection.host), [t.d2.sshd.address], "an unreadable fragment leaves its director out");
+  assert.deepEqual(
+    (broken.props.directors as Array<{ connection: Obj }>).map((d) => d.connection.host),
+    [t.d2.sshd.address],
+    "an unreadable fragment leaves its director out",
+  );
   assert.equal((await vip.diff(broken.props, news)).changes, "some");
   state = await vip.update(id, broken.props, news);
   assert.deepEqual(JSON.parse(fragment(t.d1, FILE)!).instances.web.priority, 150);
@@ -109,7 +136,11 @@ test("update priorities: only the changed director reloads, and the master moves
   const reloaded = [reloads(t.d1), reloads(t.d2)];
   const from = t.d2.agent.lines.length;
   state = await vip.update(id, state, news);
-  assert.deepEqual([reloads(t.d1) - reloaded[0]!, reloads(t.d2) - reloaded[1]!], [1, 0], "d2's fragment did not change: no write, no reload");
+  assert.deepEqual(
+    [reloads(t.d1) - reloaded[0]!, reloads(t.d2) - reloaded[1]!],
+    [1, 0],
+    "d2's fragment did not change: no write, no reload",
+  );
   await t.d2.agent.waitState("web", "MASTER", 10_000, from);
   await waitFor(() => holds(t.d2) && !holds(t.d1), 3000, "the VIP moved to d2");
   const r = await vip.read(id, state);
@@ -117,37 +148,57 @@ test("update priorities: only the changed director reloads, and the master moves
   state = r.props;
 });
 
-test("an update the agent rejects fails naming the host, and both directors keep the old config", { skip }, async (ctx) => {
-  // d2 runs a second instance, configured by hand, holding .200: a Vip taking .200 too is refused there.
-  const other = join(t.d2.confDir, "50-other.json");
-  const taken = `${t.net}.200`;
-  writeFileSync(other, JSON.stringify({ instances: { other: { interface: "eth0", vrid: 60, priority: 100, virtualAddresses: [{ address: `${taken}/32` }] } } }));
-  try {
-    const from = t.d2.agent.lines.length;
-    assert.equal(agentCli(t.d2, "reload").code, 0);
-    await t.d2.agent.waitState("other", "MASTER", 10_000, from);
-    const before = [fragment(t.d1, FILE), fragment(t.d2, FILE)];
-    const reloaded = [reloads(t.d1), reloads(t.d2)];
-    const news = await vip.check(inputs(50, 100, { addresses: [`${VIP()}/24`, `${taken}/24`] }));
-    const message = await vip.failure(vip.update(id, state, news));
-    ctx.diagnostic(message);
+test(
+  "an update the agent rejects fails naming the host, and both directors keep the old config",
+  { skip },
+  async (ctx) => {
+    // d2 runs a second instance, configured by hand, holding .200: a Vip taking .200 too is refused there.
+    const other = join(t.d2.confDir, "50-other.json");
+    const taken = `${t.net}.200`;
+    writeFileSync(
+      other,
+      JSON.stringify({
+        instances: {
+          other: { interface: "eth0", vrid: 60, priority: 100, virtualAddresses: [{ address: `${taken}/32` }] },
+        },
+      }),
+    );
+    try {
+      const from = t.d2.agent.lines.length;
+      assert.equal(agentCli(t.d2, "reload").code, 0);
+      await t.d2.agent.waitState("other", "MASTER", 10_000, from);
+      const before = [fragment(t.d1, FILE), fragment(t.d2, FILE)];
+      const reloaded = [reloads(t.d1), reloads(t.d2)];
+      const news = await vip.check(inputs(50, 100, { addresses: [`${VIP()}/24`, `${taken}/24`] }));
+      const message = await vip.failure(vip.update(id, state, news));
+      ctx.diagnostic(message);
 
-    assert.match(message, new RegExp(`host ${t.d2.sshd.address}: step 'lvs-agent reload': .*${taken.replace(/\./g, "\\.")}`));
-    assert.match(message, /already/, "the agent's own words");
-    assert.match(message, new RegExp(`restored on .*${t.d1.sshd.address}`));
-    for (const s of [PASSWORD, t.d1.sshd.clientKey.privateKey.split("\n")[1]!]) assert.equal(message.includes(s), false, "no secret in the error");
-    assert.deepEqual([fragment(t.d1, FILE), fragment(t.d2, FILE)], before, "both fragments restored");
-    assert.equal(reloads(t.d1) - reloaded[0]!, 2, "d1 took the new fragment, then the old one back");
-    assert.equal(reloads(t.d2) - reloaded[1]!, 1, "d2 refused it and kept running its config: no second reload");
-    const running = JSON.parse(agentCli(t.d1, "status", "--json").out) as { instances: Array<{ name: string; vips: string[]; priority: number }> };
-    assert.deepEqual(running.instances.map((i) => [i.name, i.priority]), [["web", 50]]);
-    assert.equal(holds(t.d1, taken), false);
-    assert.ok(holds(t.d2) && holds(t.d2, taken), "d2 still holds the Vip's address and its own instance's");
-  } finally {
-    rmSync(other);
-    assert.equal(agentCli(t.d2, "reload").code, 0);
-  }
-});
+      assert.match(
+        message,
+        new RegExp(`host ${t.d2.sshd.address}: step 'lvs-agent reload': .*${taken.replace(/\./g, "\\.")}`),
+      );
+      assert.match(message, /already/, "the agent's own words");
+      assert.match(message, new RegExp(`restored on .*${t.d1.sshd.address}`));
+      for (const s of [PASSWORD, t.d1.sshd.clientKey.privateKey.split("\n")[1]!])
+        assert.equal(message.includes(s), false, "no secret in the error");
+      assert.deepEqual([fragment(t.d1, FILE), fragment(t.d2, FILE)], before, "both fragments restored");
+      assert.equal(reloads(t.d1) - reloaded[0]!, 2, "d1 took the new fragment, then the old one back");
+      assert.equal(reloads(t.d2) - reloaded[1]!, 1, "d2 refused it and kept running its config: no second reload");
+      const running = JSON.parse(agentCli(t.d1, "status", "--json").out) as {
+        instances: Array<{ name: string; vips: string[]; priority: number }>;
+      };
+      assert.deepEqual(
+        running.instances.map((i) => [i.name, i.priority]),
+        [["web", 50]],
+      );
+      assert.equal(holds(t.d1, taken), false);
+      assert.ok(holds(t.d2) && holds(t.d2, taken), "d2 still holds the Vip's address and its own instance's");
+    } finally {
+      rmSync(other);
+      assert.equal(agentCli(t.d2, "reload").code, 0);
+    }
+  },
+);
 
 test("a second update with nothing changed writes nothing and reloads no agent", { skip }, async () => {
   const news = await vip.check(inputs(50, 100));
@@ -176,61 +227,97 @@ test("the plugin's log names hosts and files, never the password or the key", { 
   assert.equal(t.plugin.stderr.includes(t.d1.sshd.clientKey.privateKey.split("\n")[1]!), false);
 });
 
-test("two Vips created at once that cannot both run (one address): one is created, the other fails with the agent's words and leaves nothing", { skip }, async () => {
-  // Each alone is valid (Check passes); together the agents refuse the second holder of .201. Both
-  // operations write their fragment and reload on the same two directors at the same moment: without a
-  // per-director lock one's reload can see the other's file and both fail, or one is rolled back by the other.
-  const shared = `${t.net}.201/24`;
-  const clients = ["race-a", "race-b"].map((n) => new ResourceClient(t.plugin, "Vip", n));
-  const news = await Promise.all(clients.map((c, i) => c.check(inputs(150, 100, { vrid: 70 + i, addresses: [shared] }))));
-  const results = await Promise.allSettled(clients.map((c, i) => c.create(news[i]!)));
-  const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
-  assert.equal(won.length, 1, `exactly one created: ${results.map((r) => (r.status === "fulfilled" ? "created" : String(r.reason).slice(0, 300))).join(" | ")}`);
-  const [w, l] = [won[0]!, 1 - won[0]!];
-  assert.match(String((results[l] as PromiseRejectedResult).reason), /step 'lvs-agent reload': .*already/);
-  for (const d of [t.d1, t.d2]) {
-    assert.ok(fragment(d, `vip-race-${"ab"[w]}.json`) !== undefined && fragment(d, `vip-race-${"ab"[l]}.json`) === undefined, "only the winner's fragment");
-    const running = JSON.parse(agentCli(d, "status", "--json").out) as { instances: Array<{ name: string }> };
-    assert.deepEqual(running.instances.map((i) => i.name), [`race-${"ab"[w]}`]);
-  }
-  const created = (results[w] as PromiseFulfilledResult<{ id: string; outs: Obj }>).value;
-  await clients[w]!.delete(created.id, created.outs);
-});
+test(
+  "two Vips created at once that cannot both run (one address): one is created, the other fails with the agent's words and leaves nothing",
+  { skip },
+  async () => {
+    // Each alone is valid (Check passes); together the agents refuse the second holder of .201. Both
+    // operations write their fragment and reload on the same two directors at the same moment: without a
+    // per-director lock one's reload can see the other's file and both fail, or one is rolled back by the other.
+    const shared = `${t.net}.201/24`;
+    const clients = ["race-a", "race-b"].map((n) => new ResourceClient(t.plugin, "Vip", n));
+    const news = await Promise.all(
+      clients.map((c, i) => c.check(inputs(150, 100, { vrid: 70 + i, addresses: [shared] }))),
+    );
+    const results = await Promise.allSettled(clients.map((c, i) => c.create(news[i]!)));
+    const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+    assert.equal(
+      won.length,
+      1,
+      `exactly one created: ${results.map((r) => (r.status === "fulfilled" ? "created" : String(r.reason).slice(0, 300))).join(" | ")}`,
+    );
+    const [w, l] = [won[0]!, 1 - won[0]!];
+    assert.match(String((results[l] as PromiseRejectedResult).reason), /step 'lvs-agent reload': .*already/);
+    for (const d of [t.d1, t.d2]) {
+      assert.ok(
+        fragment(d, `vip-race-${"ab"[w]}.json`) !== undefined && fragment(d, `vip-race-${"ab"[l]}.json`) === undefined,
+        "only the winner's fragment",
+      );
+      const running = JSON.parse(agentCli(d, "status", "--json").out) as { instances: Array<{ name: string }> };
+      assert.deepEqual(
+        running.instances.map((i) => i.name),
+        [`race-${"ab"[w]}`],
+      );
+    }
+    const created = (results[w] as PromiseFulfilledResult<{ id: string; outs: Obj }>).value;
+    await clients[w]!.delete(created.id, created.outs);
+  },
+);
 
-test("a Vip's track script runs on each director: failing on the master puts it in FAULT and the VIP moves", { skip }, async () => {
-  // The script (run as nobody, no shell) succeeds while this director's namespace has interface lvsok.
-  for (const d of [t.d1, t.d2]) d.host.exec("ip", ["link", "add", "lvsok", "type", "veth", "peer", "name", "lvsok-peer"]);
-  const c = new ResourceClient(t.plugin, "Vip", "tracked");
-  const address = `${t.net}.204`;
-  const check = { script: "/usr/sbin/ip link show lvsok", interval: 0.5 };
-  const created = await c.create(await c.check(inputs(150, 100, { vrid: 82, addresses: [`${address}/24`], trackScripts: { lvsok: check } })));
-  try {
-    await waitFor(() => holds(t.d1, address), 5000, "d1 (150) to take the VIP");
-    const from = t.d1.agent.lines.length;
-    t.d1.host.exec("ip", ["link", "del", "lvsok"]);
-    await t.d1.agent.waitState("tracked", "FAULT", 5000, from);
-    await waitFor(() => holds(t.d2, address) && !holds(t.d1, address), 5000, "the VIP to move to d2");
-  } finally {
+test(
+  "a Vip's track script runs on each director: failing on the master puts it in FAULT and the VIP moves",
+  { skip },
+  async () => {
+    // The script (run as nobody, no shell) succeeds while this director's namespace has interface lvsok.
+    for (const d of [t.d1, t.d2])
+      d.host.exec("ip", ["link", "add", "lvsok", "type", "veth", "peer", "name", "lvsok-peer"]);
+    const c = new ResourceClient(t.plugin, "Vip", "tracked");
+    const address = `${t.net}.204`;
+    const check = { script: "/usr/sbin/ip link show lvsok", interval: 0.5 };
+    const created = await c.create(
+      await c.check(inputs(150, 100, { vrid: 82, addresses: [`${address}/24`], trackScripts: { lvsok: check } })),
+    );
+    try {
+      await waitFor(() => holds(t.d1, address), 5000, "d1 (150) to take the VIP");
+      const from = t.d1.agent.lines.length;
+      t.d1.host.exec("ip", ["link", "del", "lvsok"]);
+      await t.d1.agent.waitState("tracked", "FAULT", 5000, from);
+      await waitFor(() => holds(t.d2, address) && !holds(t.d1, address), 5000, "the VIP to move to d2");
+    } finally {
+      await c.delete(created.id, created.outs);
+      t.d2.host.exec("ip", ["link", "del", "lvsok"]);
+    }
+  },
+);
+
+test(
+  "delete with one director's agent stopped: its fragment is removed all the same (nothing to reload there), the other reloads",
+  { skip },
+  async () => {
+    const c = new ResourceClient(t.plugin, "Vip", "idle");
+    const created = await c.create(await c.check(inputs(150, 100, { vrid: 80, addresses: [`${t.net}.202/24`] })));
+    await waitFor(() => holds(t.d1, `${t.net}.202`), 5000, "d1 to take the VIP");
+    t.d2.agent.signal("SIGTERM");
+    assert.equal(await t.d2.agent.exited(5000), 0);
+    const reloaded = reloads(t.d1);
     await c.delete(created.id, created.outs);
-    t.d2.host.exec("ip", ["link", "del", "lvsok"]);
-  }
-});
-
-test("delete with one director's agent stopped: its fragment is removed all the same (nothing to reload there), the other reloads", { skip }, async () => {
-  const c = new ResourceClient(t.plugin, "Vip", "idle");
-  const created = await c.create(await c.check(inputs(150, 100, { vrid: 80, addresses: [`${t.net}.202/24`] })));
-  await waitFor(() => holds(t.d1, `${t.net}.202`), 5000, "d1 to take the VIP");
-  t.d2.agent.signal("SIGTERM");
-  assert.equal(await t.d2.agent.exited(5000), 0);
-  const reloaded = reloads(t.d1);
-  await c.delete(created.id, created.outs);
-  assert.deepEqual([fragment(t.d1, "vip-idle.json"), fragment(t.d2, "vip-idle.json")], [undefined, undefined]);
-  assert.equal(reloads(t.d1) - reloaded, 1);
-  await waitFor(() => !holds(t.d1, `${t.net}.202`), 5000, "d1 to drop the VIP");
-  assert.match(t.plugin.stderr, new RegExp(`lvs: ${t.d2.sshd.address}: vip \\S*idle: no agent running there: nothing to reload`));
-  // An update (not a removal) still needs the agent's verdict: with d2's agent stopped it fails, naming d2.
-  const again = new ResourceClient(t.plugin, "Vip", "idle2");
-  const message = await again.failure(again.create(await again.check(inputs(150, 100, { vrid: 81, addresses: [`${t.net}.203/24`] }))));
-  assert.match(message, new RegExp(`host ${t.d2.sshd.address}: step 'lvs-agent reload': .*cannot reach lvs-agent`));
-  assert.deepEqual([fragment(t.d1, "vip-idle2.json"), fragment(t.d2, "vip-idle2.json")], [undefined, undefined], "nothing half-applied");
-});
+    assert.deepEqual([fragment(t.d1, "vip-idle.json"), fragment(t.d2, "vip-idle.json")], [undefined, undefined]);
+    assert.equal(reloads(t.d1) - reloaded, 1);
+    await waitFor(() => !holds(t.d1, `${t.net}.202`), 5000, "d1 to drop the VIP");
+    assert.match(
+      t.plugin.stderr,
+      new RegExp(`lvs: ${t.d2.sshd.address}: vip \\S*idle: no agent running there: nothing to reload`),
+    );
+    // An update (not a removal) still needs the agent's verdict: with d2's agent stopped it fails, naming d2.
+    const again = new ResourceClient(t.plugin, "Vip", "idle2");
+    const message = await again.failure(
+      again.create(await again.check(inputs(150, 100, { vrid: 81, addresses: [`${t.net}.203/24`] }))),
+    );
+    assert.match(message, new RegExp(`host ${t.d2.sshd.address}: step 'lvs-agent reload': .*cannot reach lvs-agent`));
+    assert.deepEqual(
+      [fragment(t.d1, "vip-idle2.json"), fragment(t.d2, "vip-idle2.json")],
+      [undefined, undefined],
+      "nothing half-applied",
+    );
+  },
+);

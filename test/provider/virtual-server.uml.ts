@@ -31,7 +31,9 @@ before(async () => {
     { name: "rs1", addr: `${RS1}/24` },
     { name: "rs2", addr: `${RS2}/24` },
   ]);
-  lab.host("rs1").spawn(process.execPath, ["-e", `require("node:net").createServer((s) => s.end()).listen(80, "${RS1}")`]);
+  lab
+    .host("rs1")
+    .spawn(process.execPath, ["-e", `require("node:net").createServer((s) => s.end()).listen(80, "${RS1}")`]);
   [sshd, agent] = await Promise.all([startSshd(lab.host("d1")), startAgent(lab.host("d1"), {})]);
   await agent.ready();
   plugin = await Plugin.start(120_000, { host: lab.host("control") });
@@ -71,10 +73,13 @@ const inputs = (weight = 3): Obj => ({
 /** ipvsadm -Ln's real servers of the service: address:port -> weight. */
 function kernelTable(): Record<string, number> {
   const out = ipvsadm(lab.host("d1"), "-Ln", "-t", `${VIP}:80`);
-  return Object.fromEntries([...out.matchAll(/->\s+(\d+\.\d+\.\d+\.\d+:\d+)\s+\S+\s+(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  return Object.fromEntries(
+    [...out.matchAll(/->\s+(\d+\.\d+\.\d+\.\d+:\d+)\s+\S+\s+(\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+  );
 }
 
-const destinations = (props: Obj): Destination[] => (props.directorStatus as Array<{ destinations?: Destination[] }>)[0]?.destinations ?? [];
+const destinations = (props: Obj): Destination[] =>
+  (props.directorStatus as Array<{ destinations?: Destination[] }>)[0]?.destinations ?? [];
 const asTable = (ds: Destination[]) => Object.fromEntries(ds.map((d) => [`${d.address}:${d.port}`, d.weight]));
 
 let state: Obj = {};
@@ -82,13 +87,20 @@ let state: Obj = {};
 test("create programs the service; read's live table is the kernel's, with each real server's health", async () => {
   const news = await vs.check(inputs());
   state = (await vs.create(news)).outs;
-  await waitFor(async () => {
-    const dests = (await agent.status()).virtualServers?.find((v) => v.name === "web")?.dests ?? [];
-    return dests.length === 2 && dests.every((d) => d.health !== "unknown");
-  }, 20_000, "both real servers checked");
+  await waitFor(
+    async () => {
+      const dests = (await agent.status()).virtualServers?.find((v) => v.name === "web")?.dests ?? [];
+      return dests.length === 2 && dests.every((d) => d.health !== "unknown");
+    },
+    20_000,
+    "both real servers checked",
+  );
   const live = (await vs.read("vs-web", state)).props;
   const seen = destinations(live).map((d) => [d.address, d.weight, d.health]);
-  assert.deepEqual(seen.sort(), [[RS1, 3, "up"], [RS2, 0, "down"]]);
+  assert.deepEqual(seen.sort(), [
+    [RS1, 3, "up"],
+    [RS2, 0, "down"],
+  ]);
   assert.deepEqual(asTable(destinations(live)), kernelTable());
   assert.equal((await vs.diff(live, news)).changes, "none");
   state = live;

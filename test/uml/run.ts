@@ -70,7 +70,14 @@ const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
  * The kernel command line (test/uml/README.md, "How a run goes"). Unknown KEY=VALUE arguments reach init as environment
  * variables; values must not contain spaces, so the cwd and argv travel base64-encoded.
  */
-export function umlKernelArgs(o: { memMb: number; runDir: string; cwd: string; argv: string[]; jobTimeoutS: number; init?: string }): string[] {
+export function umlKernelArgs(o: {
+  memMb: number;
+  runDir: string;
+  cwd: string;
+  argv: string[];
+  jobTimeoutS: number;
+  init?: string;
+}): string[] {
   if (/\s/.test(o.runDir)) throw new Error(`run directory must not contain whitespace: ${o.runDir}`);
   if (o.argv.some((a) => a.includes("\n"))) throw new Error("job arguments must not contain newlines");
   return [
@@ -101,10 +108,20 @@ export function jobTimeoutS(timeoutMs: number): number {
 
 /** "init 1.71\nready 1.80\n..." (guest uptime in seconds) -> boot/setup/job durations in ms. */
 export function parseTimings(text: string): Pick<UmlTimings, "bootMs" | "setupMs" | "jobMs"> {
-  const at = new Map(text.trim().split("\n").map((l) => l.split(" ") as [string, string]).map(([k, v]) => [k, Number(v) * 1000]));
+  const at = new Map(
+    text
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ") as [string, string])
+      .map(([k, v]) => [k, Number(v) * 1000]),
+  );
   const span = (a: string, b: string) => (at.has(a) && at.has(b) ? Math.round(at.get(b)! - at.get(a)!) : undefined);
   const init = at.get("init");
-  return { bootMs: init === undefined ? undefined : Math.round(init), setupMs: span("init", "ready"), jobMs: span("ready", "done") };
+  return {
+    bootMs: init === undefined ? undefined : Math.round(init),
+    setupMs: span("init", "ready"),
+    jobMs: span("ready", "done"),
+  };
 }
 
 /**
@@ -201,7 +218,9 @@ function outcome(runDir: string, run: Boot, timeoutMs: number): Pick<UmlRunResul
   const exit = readIfExists(join(runDir, "exit-code"));
   if (exit !== undefined && !run.timedOut) return { code: Number(exit.trim()), output };
   const why = run.timedOut ? `timed out after ${timeoutMs} ms and was stopped` : "ended without an exit code";
-  const amx = /ptrace set fp regs failed/.test(run.console) ? "\n(the xstate shim was not in place: is `cc` installed?)" : "";
+  const amx = /ptrace set fp regs failed/.test(run.console)
+    ? "\n(the xstate shim was not in place: is `cc` installed?)"
+    : "";
   return {
     code: run.timedOut ? EXIT_TIMEOUT : EXIT_NO_RESULT,
     output: `${output}\n--- UML ${why}; kernel console (tail):\n${run.console}${amx}`,
@@ -219,7 +238,14 @@ export async function runInUml(opts: UmlRunOptions): Promise<UmlRunResult> {
     const shim = buildShim(runDir);
     const prepareMs = Date.now() - t0;
     const jobLimit = jobTimeoutS(opts.timeoutMs);
-    const args = umlKernelArgs({ memMb: opts.memMb ?? 1024, runDir, cwd: REPO, argv, jobTimeoutS: jobLimit, init: opts.init });
+    const args = umlKernelArgs({
+      memMb: opts.memMb ?? 1024,
+      runDir,
+      cwd: REPO,
+      argv,
+      jobTimeoutS: jobLimit,
+      init: opts.init,
+    });
     const run = await boot(kernel, args, { ...process.env, ...(shim ? { LD_PRELOAD: shim } : {}) }, opts.timeoutMs);
     const timings = { prepareMs, umlWallMs: run.wallMs, ...parseTimings(readIfExists(join(runDir, "timings")) ?? "") };
     return { ...outcome(runDir, run, opts.timeoutMs), timings, runDir, umlPid: run.pid };

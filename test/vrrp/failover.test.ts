@@ -56,7 +56,10 @@ function labFor(n: number): Lab {
 }
 
 function holders(lab: Lab, n: number): string[] {
-  return [...Array(n).keys()].map((i) => lab.host(`d${i + 1}`)).filter((h) => h.hasAddr(VIP)).map((h) => h.name);
+  return [...Array(n).keys()]
+    .map((i) => lab.host(`d${i + 1}`))
+    .filter((h) => h.hasAddr(VIP))
+    .map((h) => h.name);
 }
 
 async function clientSeesMaster(client: Host, master: Host): Promise<void> {
@@ -88,7 +91,11 @@ for (const v of VARIANTS) {
         // The crashed director's agent comes back: it clears the stale VIPs, then preempts.
         const a2 = startAgent(d1, config(v, 0, 200));
         const mark2 = b.lines.length;
-        await a2.waitLine((l) => l.text.includes("removed virtual addresses left by an earlier run"), 5000, "stale VIP clean-up");
+        await a2.waitLine(
+          (l) => l.text.includes("removed virtual addresses left by an earlier run"),
+          5000,
+          "stale VIP clean-up",
+        );
         await a2.waitState("VI_1", "MASTER", takeoverMs(v) + 2000);
         await b.waitState("VI_1", "BACKUP", 5000, mark2);
         await waitFor(() => !d2.hasAddr(VIP), 2000, "d2 to give the VIP up");
@@ -145,7 +152,10 @@ describe("three agents", { timeout: 90_000 }, () => {
       await p150.waitState("VI_1", "MASTER", takeoverMs(v), mark150);
       // The lowest stays backup: its longer Skew_Time lets the 150 win first.
       await new Promise((r) => setTimeout(r, 1000));
-      assert.ok(!p50.lines.slice(mark50).some((l) => l.text.includes('"to":"MASTER"')), "priority 50 must not become master");
+      assert.ok(
+        !p50.lines.slice(mark50).some((l) => l.text.includes('"to":"MASTER"')),
+        "priority 50 must not become master",
+      );
       assert.ok(lab.host("d3").hasAddr(VIP) === false);
     } finally {
       lab.destroy();
@@ -156,7 +166,10 @@ describe("three agents", { timeout: 90_000 }, () => {
     const lab = labFor(3);
     try {
       // Cut VRRP between all routers (as a switch blocking multicast would): every one becomes master.
-      const block = (h: Host) => h.exec("nft", ["-f", "-"], { input: "table ip vrrpcut { chain in { type filter hook input priority 0; ip protocol 112 drop; }; }\n" });
+      const block = (h: Host) =>
+        h.exec("nft", ["-f", "-"], {
+          input: "table ip vrrpcut { chain in { type filter hook input priority 0; ip protocol 112 drop; }; }\n",
+        });
       const hosts = [0, 1, 2].map((i) => lab.host(`d${i + 1}`));
       hosts.forEach(block);
       const peers = hosts.map((h, i) => startAgent(h, config(v, i, 100)));

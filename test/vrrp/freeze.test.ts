@@ -19,7 +19,14 @@ const MASTER_DOWN_MS = 361;
 function config(priority: number): AgentConfigInput {
   return {
     instances: {
-      VI_1: { interface: "eth0", vrid: 63, priority, version: 3, advertInterval: ADVERT, virtualAddresses: [{ address: `${VIP}/24` }] },
+      VI_1: {
+        interface: "eth0",
+        vrid: 63,
+        priority,
+        version: 3,
+        advertInterval: ADVERT,
+        virtualAddresses: [{ address: `${VIP}/24` }],
+      },
     },
   };
 }
@@ -29,7 +36,10 @@ function transitionsTo(p: Peer, to: string): number {
 }
 
 function replies(w: Watched, from = 0): Reply[] {
-  return w.lines.slice(from).map(parseReply).filter((r): r is Reply => r !== undefined);
+  return w.lines
+    .slice(from)
+    .map(parseReply)
+    .filter((r): r is Reply => r !== undefined);
 }
 
 function setUp() {
@@ -61,9 +71,20 @@ describe("agents frozen with SIGSTOP/SIGCONT", { timeout: 180_000 }, () => {
         await freeze(backup, ms);
         // Long enough for a takeover to show: the woken backup's timer is long past due.
         await new Promise((r) => setTimeout(r, 3 * MASTER_DOWN_MS));
-        assert.equal(transitionsTo(backup, "MASTER"), 0, `the backup took over after a ${ms} ms freeze:\n${backup.lines.slice(-5).map((l) => l.text).join("\n")}`);
+        assert.equal(
+          transitionsTo(backup, "MASTER"),
+          0,
+          `the backup took over after a ${ms} ms freeze:\n${backup.lines
+            .slice(-5)
+            .map((l) => l.text)
+            .join("\n")}`,
+        );
       }
-      assert.equal(transitionsTo(master, "BACKUP"), 1, "the master never stepped down (its one BACKUP was at start-up)");
+      assert.equal(
+        transitionsTo(master, "BACKUP"),
+        1,
+        "the master never stepped down (its one BACKUP was at start-up)",
+      );
       assert.ok(!t.d2.hasAddr(VIP), "the backup holds no VIP");
       const rs = replies(prober.proc);
       assert.ok(rs.length > 100, `the client got ${rs.length} replies`);
@@ -87,16 +108,28 @@ describe("agents frozen with SIGSTOP/SIGCONT", { timeout: 180_000 }, () => {
       await backup.waitState("VI_1", "MASTER", 5000, freezeStarted);
       await backup.waitState("VI_1", "BACKUP", 5000, freezeStarted);
       const back = await prober.firstReplyFrom("d1", resumedAt, 10_000);
-      tc.diagnostic(`the client's first reply from d1 came ${(back.t - resumedAt).toFixed(0)} ms after the master woke`);
+      tc.diagnostic(
+        `the client's first reply from d1 came ${(back.t - resumedAt).toFixed(0)} ms after the master woke`,
+      );
       // Without gratuitous ARP the client keeps d2's MAC until its neighbour entry fails: 2.2 s when
       // measured before the fix, 4-11 ms after it.
-      assert.ok(back.t - resumedAt < 1000, `the client came back to d1 ${(back.t - resumedAt).toFixed(0)} ms after the master woke`);
+      assert.ok(
+        back.t - resumedAt < 1000,
+        `the client came back to d1 ${(back.t - resumedAt).toFixed(0)} ms after the master woke`,
+      );
       await waitFor(() => !t.d2.hasAddr(VIP), 3000, "the VIP off d2");
       assert.ok(t.d1.hasAddr(VIP), "the VIP on d1");
-      assert.equal(transitionsTo(master, "BACKUP"), 1, "the higher-priority master never stepped down (its one BACKUP was at start-up)");
+      assert.equal(
+        transitionsTo(master, "BACKUP"),
+        1,
+        "the higher-priority master never stepped down (its one BACKUP was at start-up)",
+      );
       const after = (await scrape(t.d1)).get("lvs_vrrp_master_reasserts_total", { instance: "VI_1" }) ?? 0;
       assert.ok(after > before, `reasserts ${before} -> ${after}`);
-      assert.ok(master.lines.some((l) => l.text.includes('"vrrp.reassert"')), "the reassert is logged");
+      assert.ok(
+        master.lines.some((l) => l.text.includes('"vrrp.reassert"')),
+        "the reassert is logged",
+      );
       const late = replies(prober.proc, from).filter((r) => r.t > back.t);
       assert.ok(late.length > 0 && late.every((r) => r.from === "d1"), "after that, only d1 answers");
     } finally {

@@ -24,7 +24,14 @@ const MDI_MS = masterDownMs(ADVERT, BACKUP_PRIO);
 function config(priority: number): AgentConfigInput {
   return {
     instances: {
-      VI_1: { interface: "eth0", vrid: 68, priority, version: 3, advertInterval: ADVERT, virtualAddresses: [{ address: `${VIP}/24` }] },
+      VI_1: {
+        interface: "eth0",
+        vrid: 68,
+        priority,
+        version: 3,
+        advertInterval: ADVERT,
+        virtualAddresses: [{ address: `${VIP}/24` }],
+      },
     },
   };
 }
@@ -59,13 +66,22 @@ async function setUp() {
 }
 
 /** The backup's takeovers since `from` against what the adverts it got allow; a message for a failure. */
-function checkTakeovers(backup: Peer, from: number, b: TakeoverBounds): { takeovers: number; ok: boolean; why: string } {
+function checkTakeovers(
+  backup: Peer,
+  from: number,
+  b: TakeoverBounds,
+): { takeovers: number; ok: boolean; why: string } {
   const takeovers = transitions(backup, from).filter((s) => s === "MASTER").length;
   const gaps = b.overMdi.map((g) => g.toFixed(0)).join(", ") || "none";
   const why =
     `the backup took over ${takeovers} times; the adverts it got allow ${b.min} to ${b.max} ` +
     `(gaps over ${MDI_MS.toFixed(0)} ms: ${gaps}; longest gap ${b.maxGapMs.toFixed(0)} ms). Its log:\n` +
-    backup.lines.slice(from).filter((l) => l.text.includes('"vrrp.')).map((l) => l.text).slice(-10).join("\n");
+    backup.lines
+      .slice(from)
+      .filter((l) => l.text.includes('"vrrp.'))
+      .map((l) => l.text)
+      .slice(-10)
+      .join("\n");
   return { takeovers, ok: takeovers >= b.min && takeovers <= b.max, why };
 }
 
@@ -93,9 +109,14 @@ describe("agents under random VRRP loss (VRRPv3, 0.1 s adverts)", { timeout: 120
       const { dropped, passed } = await loss.settled();
       const adverts = loss.delivered().filter((a) => a.src === t.d1.ip);
       assert.equal(adverts.length, passed, "every advert past the loss rule came from the master");
-      const bounds = takeoverBounds(adverts.map((a) => a.t), MDI_MS);
+      const bounds = takeoverBounds(
+        adverts.map((a) => a.t),
+        MDI_MS,
+      );
       const r = checkTakeovers(t.backup, mb, bounds);
-      tc.diagnostic(`dropped ${dropped} of ${dropped + passed} adverts; longest gap ${bounds.maxGapMs.toFixed(0)} ms; takeovers ${r.takeovers} (allowed ${bounds.min}-${bounds.max})`);
+      tc.diagnostic(
+        `dropped ${dropped} of ${dropped + passed} adverts; longest gap ${bounds.maxGapMs.toFixed(0)} ms; takeovers ${r.takeovers} (allowed ${bounds.min}-${bounds.max})`,
+      );
       assert.ok(dropped > 0, "the loss rule dropped nothing: the test would pass vacuously");
       assert.ok(r.ok, r.why);
       assert.deepEqual(transitions(t.master, mm), [], "the master (priority 150) never changed state");
@@ -124,12 +145,21 @@ describe("agents under random VRRP loss (VRRPv3, 0.1 s adverts)", { timeout: 120
       const tEnd = nowMs();
       await l1.settled();
       const { dropped, passed } = await l2.settled();
-      const bounds = takeoverBounds(l2.delivered().filter((a) => a.src === t.d1.ip).map((a) => a.t), MDI_MS);
+      const bounds = takeoverBounds(
+        l2
+          .delivered()
+          .filter((a) => a.src === t.d1.ip)
+          .map((a) => a.t),
+        MDI_MS,
+      );
       const r = checkTakeovers(t.backup, mb, bounds);
       const [w1, w2] = t.watches as [VipWatch, VipWatch];
       const dual = bothHold(w1.events(), w2.events(), tOn, tEnd);
-      const show = dual.map((d) => `${(d.start - tOn).toFixed(0)}+${(d.end - d.start).toFixed(0)}`).join(", ") || "none";
-      tc.diagnostic(`backup: dropped ${dropped} of ${dropped + passed} adverts, takeovers ${r.takeovers} (allowed ${bounds.min}-${bounds.max}); dual master (ms from loss on + ms): ${show}; loss off at +${(tOff - tOn).toFixed(0)}`);
+      const show =
+        dual.map((d) => `${(d.start - tOn).toFixed(0)}+${(d.end - d.start).toFixed(0)}`).join(", ") || "none";
+      tc.diagnostic(
+        `backup: dropped ${dropped} of ${dropped + passed} adverts, takeovers ${r.takeovers} (allowed ${bounds.min}-${bounds.max}); dual master (ms from loss on + ms): ${show}; loss off at +${(tOff - tOn).toFixed(0)}`,
+      );
       assert.ok(dropped > 0, "the loss rule dropped nothing: the test would pass vacuously");
       assert.ok(r.ok, r.why);
       assert.deepEqual(transitions(t.master, mm), [], "the master (priority 150) never changed state");
@@ -137,7 +167,10 @@ describe("agents under random VRRP loss (VRRPv3, 0.1 s adverts)", { timeout: 120
       // delete the address) after the loss stopped: the VIP on d1 throughout, and off d2 from then on.
       const late = dual.filter((d) => d.end > tOff + settleMs);
       assert.deepEqual(late, [], `both held the VIP later than ${settleMs.toFixed(0)} ms after the loss stopped`);
-      assert.ok(w1.events().every((e) => e.holds), "the master never gave the VIP up");
+      assert.ok(
+        w1.events().every((e) => e.holds),
+        "the master never gave the VIP up",
+      );
       assert.ok(w1.holds() && !w2.holds(), "at the end only the master holds the VIP");
       assert.ok(!w2.events().some((e) => e.t > tOff + settleMs), "the backup's VIP stayed away after that");
       assert.equal(transitions(t.backup, mb).at(-1) ?? "BACKUP", "BACKUP", "the backup ends as BACKUP");
@@ -167,13 +200,23 @@ describe("agents under random VRRP loss (VRRPv3, 0.1 s adverts)", { timeout: 120
       await sleep(settleMs + 1000);
       const dual = bothHold(w1.events(), w2.events(), tOn, nowMs());
       const ended = dual.find((d) => d.start < tOff && d.end > tOff)?.end;
-      tc.diagnostic(`the dual master ended ${ended === undefined ? "?" : (ended - tOff).toFixed(0)} ms after the loss stopped`);
+      tc.diagnostic(
+        `the dual master ended ${ended === undefined ? "?" : (ended - tOff).toFixed(0)} ms after the loss stopped`,
+      );
       assert.ok(loss.counters().dropped > 0, "the loss rule dropped nothing");
       assert.ok(ended !== undefined, "two masters when the loss stopped");
       assert.ok(ended - tOff <= settleMs, `both held the VIP ${(ended - tOff).toFixed(0)} ms after the loss stopped`);
-      assert.deepEqual(dual.filter((d) => d.end > tOff + settleMs), [], "no dual master after that");
+      assert.deepEqual(
+        dual.filter((d) => d.end > tOff + settleMs),
+        [],
+        "no dual master after that",
+      );
       assert.deepEqual(transitions(t.master, mm), [], "the master (priority 150) never changed state");
-      assert.deepEqual(transitions(t.backup, mb), ["MASTER", "BACKUP"], "the backup took over once and stepped down once");
+      assert.deepEqual(
+        transitions(t.backup, mb),
+        ["MASTER", "BACKUP"],
+        "the backup took over once and stepped down once",
+      );
       assert.ok(w1.holds() && !w2.holds(), "at the end only the master holds the VIP");
     } finally {
       loss.remove();

@@ -143,7 +143,12 @@ function wireTimes(t: Setup, h: Host, offset = realtimeOffset()): number[] {
  * One partition and heal, aiming the heal at the window where `want`'s advert crosses first. Asserts what
  * must hold whichever crossed first; returns which did, and whether both rules were surely gone by then.
  */
-async function partitionAndHeal(tc: TestContext, t: Setup, want: First, attempt: number): Promise<{ first: First; clean: boolean }> {
+async function partitionAndHeal(
+  tc: TestContext,
+  t: Setup,
+  want: First,
+  attempt: number,
+): Promise<{ first: First; clean: boolean }> {
   const [mm, mb] = [t.master.lines.length, t.backup.lines.length];
   const dropped0 = [t.l1.counters().dropped, t.l2.counters().dropped];
   const tPart = nowMs();
@@ -151,7 +156,11 @@ async function partitionAndHeal(tc: TestContext, t: Setup, want: First, attempt:
   const took = await t.backup.waitState("VI_1", "MASTER", 5000, mb);
   await waitFor(() => t.w1.holds() && t.w2.holds(), 2000, "both directors holding the VIP");
   // d2's gratuitous ARP crossed (only VRRP is dropped): the client's entry moved to d2.
-  await waitFor(() => neighEvents(t.neigh).some((e) => e.t > tPart && e.mac === t.d2.mac), 2000, "the client's entry for the VIP -> d2's MAC");
+  await waitFor(
+    () => neighEvents(t.neigh).some((e) => e.t > tPart && e.mac === t.d2.mac),
+    2000,
+    "the client's entry for the VIP -> d2's MAC",
+  );
   await t.prober.firstReplyFrom("d2", took.t, 2000);
   await sleep(took.t + PARTITION_MS - nowMs());
   assert.deepEqual(transitions(t.master, mm), [], "d1 stayed MASTER through the partition");
@@ -159,7 +168,10 @@ async function partitionAndHeal(tc: TestContext, t: Setup, want: First, attempt:
   assert.ok(t.w1.holds() && t.w2.holds(), "both directors hold the VIP during the partition");
   assert.equal(t.client.neighbourMac(VIP), t.d2.mac, "the client is on d2's MAC before the heal");
   const dropped = [t.l1.counters().dropped - dropped0[0]!, t.l2.counters().dropped - dropped0[1]!];
-  assert.ok(dropped.every((d) => d > 0), `VRRP dropped in d1/d2: ${dropped.join("/")}`);
+  assert.ok(
+    dropped.every((d) => d > 0),
+    `VRRP dropped in d1/d2: ${dropped.join("/")}`,
+  );
 
   // Heal just after the other's advert (dropped): the whole window up to want's next one is left for
   // the heal to land (a few ms on an idle machine, up to some 40 ms on a loaded one).
@@ -176,11 +188,18 @@ async function partitionAndHeal(tc: TestContext, t: Setup, want: First, attempt:
   const offset = realtimeOffset();
   const down = await t.backup.waitState("VI_1", "BACKUP", 2000, hb);
   const vipGone = await waitFor(() => t.w2.events().find((e) => !e.holds && e.t > h0), 2000, "the VIP leaving d2");
-  const onD1 = await waitFor(() => neighEvents(t.neigh).find((e) => e.t > h0 && e.mac === t.d1.mac), 3000, "the client's entry for the VIP -> d1's MAC").catch(() => undefined);
+  const onD1 = await waitFor(
+    () => neighEvents(t.neigh).find((e) => e.t > h0 && e.mac === t.d1.mac),
+    3000,
+    "the client's entry for the VIP -> d1's MAC",
+  ).catch(() => undefined);
   await sleep(300);
   // Who crossed first, from the client's capture (kernel timestamps: the frame reaches the other director
   // in the same instant). An advert before h0 met a rule, one after h1 none; in between it is not known.
-  const [d1After, d2After] = [t.d1, t.d2].map((h) => wireTimes(t, h, offset).filter((x) => x >= h0)) as [number[], number[]];
+  const [d1After, d2After] = [t.d1, t.d2].map((h) => wireTimes(t, h, offset).filter((x) => x >= h0)) as [
+    number[],
+    number[],
+  ];
   const [w1, w2] = [d1After[0], d2After[0]];
   const first: First = w2 !== undefined && (w1 === undefined || w2 < w1) ? "d2" : "d1";
   const clean = Math.min(w1 ?? Infinity, w2 ?? Infinity) >= h1;
@@ -198,14 +217,23 @@ async function partitionAndHeal(tc: TestContext, t: Setup, want: First, attempt:
   // d2 stepped down at d1's first advert to reach it (d1's own, or its answer to d2's), not at a later
   // one, and advertised no more.
   assert.ok(down.t >= w1 - 1, `d2 stepped down ${(w1 - down.t).toFixed(1)} ms before d1 advertised after the heal`);
-  assert.ok(down.t - a12 < HEAL_MARGIN_MS, `d2 stepped down ${(down.t - a12).toFixed(1)} ms after d1's first advert surely reached it`);
-  assert.ok(d2After.every((x) => x < down.t + 1), `d2 advertised after stepping down: ${d2After.map(ms).join(", ")} ms`);
+  assert.ok(
+    down.t - a12 < HEAL_MARGIN_MS,
+    `d2 stepped down ${(down.t - a12).toFixed(1)} ms after d1's first advert surely reached it`,
+  );
+  assert.ok(
+    d2After.every((x) => x < down.t + 1),
+    `d2 advertised after stepping down: ${d2After.map(ms).join(", ")} ms`,
+  );
   const bound = ADVERT_MS + HEAL_MARGIN_MS;
   assert.ok(down.t - h1 < bound, `d2 BACKUP ${(down.t - h1).toFixed(1)} ms after the heal`);
   assert.ok(vipGone.t - h1 < bound, `the VIP left d2 ${(vipGone.t - h1).toFixed(1)} ms after the heal`);
   assert.deepEqual(transitions(t.master, hm), [], "d1 stayed MASTER at the heal");
   assert.deepEqual(transitions(t.backup, hb), ["BACKUP"], "d2 stepped down once");
-  assert.ok(t.w1.events().every((e) => e.holds) && t.w1.holds() && !t.w2.holds(), "d1 kept the VIP and only d1 holds it after the heal");
+  assert.ok(
+    t.w1.events().every((e) => e.holds) && t.w1.holds() && !t.w2.holds(),
+    "d1 kept the VIP and only d1 holds it after the heal",
+  );
   assert.ok(
     onD1 !== undefined && onD1.t - h1 < bound,
     `the client's entry for the VIP ${onD1 ? `moved to d1 only ${(onD1.t - h1).toFixed(0)} ms` : "was still on d2's MAC 3 s"} after the heal ` +
@@ -224,7 +252,9 @@ async function healWith(tc: TestContext, want: First): Promise<void> {
       got.push(`${r.first}${r.clean ? "" : " (before both rules were gone)"}`);
       if (r.first === want && r.clean) return;
     }
-    assert.fail(`no heal in ${MAX_ATTEMPTS} had ${want}'s advert crossing first after both rules were gone: ${got.join(", ")}`);
+    assert.fail(
+      `no heal in ${MAX_ATTEMPTS} had ${want}'s advert crossing first after both rules were gone: ${got.join(", ")}`,
+    );
   } finally {
     t.l1.remove();
     t.l2.remove();

@@ -9,7 +9,17 @@ test("smoke: two agents elect the higher priority", { timeout: 30_000 }, async (
     { name: "d2", addr: "10.61.0.12/24" },
   ]);
   try {
-    const inst = (priority: number) => ({ instances: { VI_1: { interface: "eth0", vrid: 51, priority, advertInterval: 0.1, virtualAddresses: [{ address: "10.61.0.100/24" }] } } });
+    const inst = (priority: number) => ({
+      instances: {
+        VI_1: {
+          interface: "eth0",
+          vrid: 51,
+          priority,
+          advertInterval: 0.1,
+          virtualAddresses: [{ address: "10.61.0.100/24" }],
+        },
+      },
+    });
     const a = startAgent(lab.host("d1"), inst(200));
     const b = startAgent(lab.host("d2"), inst(100));
     await a.waitState("VI_1", "MASTER", 10_000);

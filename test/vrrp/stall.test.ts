@@ -67,7 +67,12 @@ async function stall(p: Peer, ms: number): Promise<Stall> {
   writeFileSync(join(stateDir(p.host, "agent"), "stall-ms"), String(ms));
   const from = p.lines.length;
   p.signal("SIGUSR2");
-  const l = await p.waitLine((x) => x.text.includes('"event":"test.stall"'), ms + 10_000, `${p.host.name} stalled ${ms} ms`, from);
+  const l = await p.waitLine(
+    (x) => x.text.includes('"event":"test.stall"'),
+    ms + 10_000,
+    `${p.host.name} stalled ${ms} ms`,
+    from,
+  );
   const s = JSON.parse(l.text) as Stall;
   assert.ok(s.end - s.begin >= ms, `${p.host.name} stalled ${(s.end - s.begin).toFixed(0)} ms, not ${ms}`);
   return s;
@@ -145,10 +150,22 @@ describe("agents whose event loop is blocked (busy-wait, VRRPv3)", { timeout: 90
         const queued = advertTimes(t, t.d1, offset).filter((x) => x > s.begin && x < s.end).length;
         const read = (await metric(t.d2, "lvs_vrrp_adverts_received_total")) - before;
         const took = transitions(t.backup, from).filter((x) => x === "MASTER").length;
-        tc.diagnostic(`backup stalled ${ms} ms (${(s.end - s.begin).toFixed(1)} measured; Master_Down_Interval ${mdi.toFixed(0)} ms): the master sent ${queued} adverts meanwhile, the backup read ${read} by ${(3 * mdi).toFixed(0)} ms after; takeovers ${took}`);
-        assert.equal(took, 0, `the backup took over after a ${ms} ms stall:\n${t.backup.lines.slice(from).map((l) => l.text).join("\n")}`);
+        tc.diagnostic(
+          `backup stalled ${ms} ms (${(s.end - s.begin).toFixed(1)} measured; Master_Down_Interval ${mdi.toFixed(0)} ms): the master sent ${queued} adverts meanwhile, the backup read ${read} by ${(3 * mdi).toFixed(0)} ms after; takeovers ${took}`,
+        );
+        assert.equal(
+          took,
+          0,
+          `the backup took over after a ${ms} ms stall:\n${t.backup.lines
+            .slice(from)
+            .map((l) => l.text)
+            .join("\n")}`,
+        );
         assert.ok(read >= queued, `the backup read ${read} adverts, fewer than the ${queued} sent during its stall`);
-        assert.ok(ms < mdi || queued >= Math.floor(ms / ADVERT_MS) - 1, `only ${queued} adverts during a ${ms} ms stall: the master was not advertising`);
+        assert.ok(
+          ms < mdi || queued >= Math.floor(ms / ADVERT_MS) - 1,
+          `only ${queued} adverts during a ${ms} ms stall: the master was not advertising`,
+        );
       }
       assert.deepEqual(t.w2.events(), [], "the backup never held the VIP");
       assert.ok(t.w1.holds(), "the master holds the VIP");
@@ -172,18 +189,33 @@ describe("agents whose event loop is blocked (busy-wait, VRRPv3)", { timeout: 90
         // The worst phase: the stall begins 50 ms before the master's next advert is due (counted from a
         // fresh one: the first advert after a stall is late, the ones after it are back on their schedule).
         const t0 = nowMs();
-        const last = await waitFor(() => advertTimes(t, t.d1, realtimeOffset()).find((x) => x > t0), 2 * ADVERT_MS, "an advert from the master");
+        const last = await waitFor(
+          () => advertTimes(t, t.d1, realtimeOffset()).find((x) => x > t0),
+          2 * ADVERT_MS,
+          "an advert from the master",
+        );
         await sleep(last + ADVERT_MS - 50 - nowMs());
         const offBefore = realtimeOffset();
         const s = await stall(t.master, ms);
         // The master's next advert: at once if its Adver_Timer came due during the stall, else on time.
-        const next = await waitFor(() => advertTimes(t, t.d1, realtimeOffset()).find((x) => x > s.end), 2 * ADVERT_MS, "the master's first advert after the stall");
+        const next = await waitFor(
+          () => advertTimes(t, t.d1, realtimeOffset()).find((x) => x > s.end),
+          2 * ADVERT_MS,
+          "the master's first advert after the stall",
+        );
         await sleep(200);
-        const prev = advertTimes(t, t.d1, offBefore).filter((x) => x < s.begin).at(-1)!;
+        const prev = advertTimes(t, t.d1, offBefore)
+          .filter((x) => x < s.begin)
+          .at(-1)!;
         const gap = next - prev;
         gaps.push(`${ms} ms stall ${(s.begin - prev).toFixed(0)} ms after an advert: gap ${gap.toFixed(0)} ms`);
-        tc.diagnostic(`master stalled ${ms} ms (${(s.end - s.begin).toFixed(1)} measured) ${(s.begin - prev).toFixed(0)} ms after its last advert: the backup went ${gap.toFixed(0)} ms without one (Master_Down_Interval ${mdi.toFixed(0)} ms)`);
-        assert.ok(gap < mdi, `a ${gap.toFixed(0)} ms gap: the stall should not have been able to make one over ${mdi.toFixed(0)} ms`);
+        tc.diagnostic(
+          `master stalled ${ms} ms (${(s.end - s.begin).toFixed(1)} measured) ${(s.begin - prev).toFixed(0)} ms after its last advert: the backup went ${gap.toFixed(0)} ms without one (Master_Down_Interval ${mdi.toFixed(0)} ms)`,
+        );
+        assert.ok(
+          gap < mdi,
+          `a ${gap.toFixed(0)} ms gap: the stall should not have been able to make one over ${mdi.toFixed(0)} ms`,
+        );
         assert.deepEqual(transitions(t.backup, from), [], `the backup changed state after a ${ms} ms master stall`);
         assert.deepEqual(t.w2.events(), [], "the backup never held the VIP");
       }
@@ -194,13 +226,28 @@ describe("agents whose event loop is blocked (busy-wait, VRRPv3)", { timeout: 90
       const reassertsBefore = await metric(t.d1, "lvs_vrrp_master_reasserts_total");
       const offBefore = realtimeOffset();
       const s = await stall(t.master, 4000);
-      const prev = advertTimes(t, t.d1, offBefore).filter((x) => x < s.begin).at(-1)!;
+      const prev = advertTimes(t, t.d1, offBefore)
+        .filter((x) => x < s.begin)
+        .at(-1)!;
       const took = await t.backup.waitState("VI_1", "MASTER", 1000, mb);
-      const reassert = await t.master.waitLine((l) => l.text.includes('"vrrp.reassert"'), 3000, "the master's reassert", mm);
+      const reassert = await t.master.waitLine(
+        (l) => l.text.includes('"vrrp.reassert"'),
+        3000,
+        "the master's reassert",
+        mm,
+      );
       const down = await t.backup.waitState("VI_1", "BACKUP", 3000, mb);
-      const vipOff = await waitFor(() => t.w2.events().find((e) => !e.holds && e.t > took.t), 3000, "the VIP leaving d2");
+      const vipOff = await waitFor(
+        () => t.w2.events().find((e) => !e.holds && e.t > took.t),
+        3000,
+        "the VIP leaving d2",
+      );
       const toD2 = neighEvents(t.neigh).find((e) => e.t > s.begin && e.mac === t.d2.mac);
-      const toD1 = await waitFor(() => neighEvents(t.neigh).find((e) => e.t > s.end && e.mac === t.d1.mac), 3000, "the client's entry for the VIP -> d1's MAC");
+      const toD1 = await waitFor(
+        () => neighEvents(t.neigh).find((e) => e.t > s.end && e.mac === t.d1.mac),
+        3000,
+        "the client's entry for the VIP -> d1's MAC",
+      );
       const reply = await firstReplyFrom(t.prober, "d1", s.end);
       const reasserts = (await metric(t.d1, "lvs_vrrp_master_reasserts_total")) - reassertsBefore;
       const w = (x: number) => `${(x - s.end).toFixed(1)}`;
@@ -214,16 +261,32 @@ describe("agents whose event loop is blocked (busy-wait, VRRPv3)", { timeout: 90
           `stalls over ${(mdi - ADVERT_MS).toFixed(0)} ms at worst (the stall begins just before an advert is due), over ${mdi.toFixed(0)} ms at best. Seen: ${gaps.join("; ")}; 4000 ms stall: takeover`,
       );
       assert.ok(took.t > s.begin && took.t < s.end, "the backup took over during the stall");
-      assert.ok(Math.abs(took.t - prev - mdi) < 200, `the backup took over ${(took.t - prev).toFixed(0)} ms after the master's last advert, not Master_Down_Interval`);
-      assert.ok(toD2 !== undefined && toD2.t < s.end, "the client followed the backup's gratuitous ARP during the stall");
+      assert.ok(
+        Math.abs(took.t - prev - mdi) < 200,
+        `the backup took over ${(took.t - prev).toFixed(0)} ms after the master's last advert, not Master_Down_Interval`,
+      );
+      assert.ok(
+        toD2 !== undefined && toD2.t < s.end,
+        "the client followed the backup's gratuitous ARP during the stall",
+      );
       assert.deepEqual(transitions(t.master, mm), [], "the master never left MASTER");
       assert.ok(t.w1.events().every((e) => e.holds) && t.w1.holds(), "the master kept the VIP throughout");
       assert.ok(reasserts >= 1, `reasserts counted: ${reasserts}`);
-      assert.deepEqual(transitions(t.backup, mb), ["MASTER", "BACKUP"], "the backup took over once and stepped down once");
+      assert.deepEqual(
+        transitions(t.backup, mb),
+        ["MASTER", "BACKUP"],
+        "the backup took over once and stepped down once",
+      );
       // The woken master answers the advert queued for it at once: within a few ms of its wake, not an interval.
       assert.ok(down.t - s.end < ADVERT_MS / 2, `the backup stepped down ${w(down.t)} ms after the master woke`);
-      assert.ok(toD1.t - s.end < ADVERT_MS / 2, `the client came back to d1's MAC ${w(toD1.t)} ms after the master woke`);
-      assert.ok(!t.w2.holds() && t.client.neighbourMac(VIP) === t.d1.mac, "at the end only d1 holds the VIP, and the client is on its MAC");
+      assert.ok(
+        toD1.t - s.end < ADVERT_MS / 2,
+        `the client came back to d1's MAC ${w(toD1.t)} ms after the master woke`,
+      );
+      assert.ok(
+        !t.w2.holds() && t.client.neighbourMac(VIP) === t.d1.mac,
+        "at the end only d1 holds the VIP, and the client is on its MAC",
+      );
     } finally {
       t.lab.destroy();
     }

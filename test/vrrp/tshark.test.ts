@@ -47,21 +47,49 @@ function instances(priority: number, peer: Host): Record<string, VrrpInstanceInp
 }
 
 const FIELDS = [
-  "frame.time_relative", "ip.src", "ip.dst", "ip.ttl", "vrrp.version", "vrrp.type", "vrrp.virt_rtr_id", "vrrp.prio",
-  "vrrp.addr_count", "vrrp.ip_addr", "vrrp.checksum.status", "vrrp.auth_type", "vrrp.auth_string", "vrrp.adver_int",
-  "vrrp.short_adver_int", "_ws.malformed", "_ws.expert",
+  "frame.time_relative",
+  "ip.src",
+  "ip.dst",
+  "ip.ttl",
+  "vrrp.version",
+  "vrrp.type",
+  "vrrp.virt_rtr_id",
+  "vrrp.prio",
+  "vrrp.addr_count",
+  "vrrp.ip_addr",
+  "vrrp.checksum.status",
+  "vrrp.auth_type",
+  "vrrp.auth_string",
+  "vrrp.adver_int",
+  "vrrp.short_adver_int",
+  "_ws.malformed",
+  "_ws.expert",
 ] as const;
 type Field = (typeof FIELDS)[number];
 type Row = Record<Field, string>;
 
 /** Every IP protocol 112 packet in the capture, decoded by tshark. */
 function decode(file: string): Row[] {
-  const args = ["-r", file, "-o", "vrrp.v3_checksum_as_in_v2:FALSE", "-Y", "ip.proto == 112", "-T", "fields", "-E", "occurrence=a"];
+  const args = [
+    "-r",
+    file,
+    "-o",
+    "vrrp.v3_checksum_as_in_v2:FALSE",
+    "-Y",
+    "ip.proto == 112",
+    "-T",
+    "fields",
+    "-E",
+    "occurrence=a",
+  ];
   const out = run("tshark", [...args, ...FIELDS.flatMap((f) => ["-e", f])]);
-  return out.split("\n").filter(Boolean).map((line) => {
-    const cols = line.split("\t");
-    return Object.fromEntries(FIELDS.map((f, i) => [f, cols[i] ?? ""])) as Row;
-  });
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const cols = line.split("\t");
+      return Object.fromEntries(FIELDS.map((f, i) => [f, cols[i] ?? ""])) as Row;
+    });
 }
 
 async function startCapture(host: Host, file: string): Promise<Watched> {
@@ -94,7 +122,9 @@ function checkRow(r: Row, e: Expect, from: Host, to: Host): void {
 /** d1 (200) advertises, says priority 0 when it leaves, then d2 (100) advertises; nothing else. */
 function checkInstance(rows: Row[], e: Expect, d1: Host, d2: Host): string {
   const mine = rows.filter((r) => r["vrrp.virt_rtr_id"] === String(e.vrid));
-  const seq = mine.map((r) => `${r["ip.src"] === d1.ip ? "d1" : r["ip.src"] === d2.ip ? "d2" : r["ip.src"]}:${r["vrrp.prio"]}`);
+  const seq = mine.map(
+    (r) => `${r["ip.src"] === d1.ip ? "d1" : r["ip.src"] === d2.ip ? "d2" : r["ip.src"]}:${r["vrrp.prio"]}`,
+  );
   for (const r of mine) checkRow(r, e, r["ip.src"] === d1.ip ? d1 : d2, r["ip.src"] === d1.ip ? d2 : d1);
   // Collapse repeats: the order of who said what must be d1 at 200, d1 at 0, d2 at 100.
   const phases = seq.filter((s, i) => s !== seq[i - 1]);
@@ -102,7 +132,10 @@ function checkInstance(rows: Row[], e: Expect, d1: Host, d2: Host): string {
   assert.ok(seq.filter((s) => s === "d1:200").length >= 3, `VRID ${e.vrid}: too few adverts from d1`);
   const at = (s: string) => Number(mine[seq.indexOf(s)]!["frame.time_relative"]) * 1000;
   const gap = at("d2:100") - at("d1:0");
-  assert.ok(gap >= e.skewMs - 5 && gap < e.skewMs + 250, `VRID ${e.vrid}: d2 took over ${gap.toFixed(0)} ms after priority 0, Skew_Time is ${e.skewMs} ms`);
+  assert.ok(
+    gap >= e.skewMs - 5 && gap < e.skewMs + 250,
+    `VRID ${e.vrid}: d2 took over ${gap.toFixed(0)} ms after priority 0, Skew_Time is ${e.skewMs} ms`,
+  );
   return `VRID ${e.vrid}: ${mine.length} packets, d2's first advert ${gap.toFixed(0)} ms after d1's priority 0`;
 }
 
@@ -129,29 +162,33 @@ async function waitAll(peers: Peer[], fn: (p: Peer, name: string) => Promise<unk
   await Promise.all(peers.flatMap((p) => ["V3", "V2"].map((name) => fn(p, name))));
 }
 
-test("tshark decodes every advert of our v3 multicast and v2 PASS unicast instances, with Good checksums and priority 0 at SIGTERM", {
-  skip: !isRoot ? "needs root" : spawnSync("tshark", ["--version"]).error ? "tshark not installed" : false,
-  timeout: 60_000,
-}, async (t) => {
-  const lab = Lab.create([
-    { name: "d1", addr: `${NET}.11/24` },
-    { name: "d2", addr: `${NET}.12/24` },
-  ]);
-  const dir = mkdtempSync(join(tmpdir(), "lvs-tshark-"));
-  let passed = false;
-  try {
-    const file = join(dir, "vrrp.pcapng");
-    await runScenario(lab, file);
-    const rows = decode(file);
-    t.diagnostic(`${rows.length} VRRP packets captured`);
-    const known = rows.filter((r) => r["vrrp.virt_rtr_id"] === "31" || r["vrrp.virt_rtr_id"] === "21");
-    assert.equal(known.length, rows.length, "every protocol-112 packet decodes as VRRP of one of our VRIDs");
-    for (const e of [V3, V2]) t.diagnostic(checkInstance(rows, e, lab.host("d1"), lab.host("d2")));
-    passed = true;
-  } finally {
-    lab.destroy();
-    // A failed run keeps its capture for a look with tshark or wireshark.
-    if (passed) rmSync(dir, { recursive: true, force: true });
-    else t.diagnostic(`capture kept in ${dir}`);
-  }
-});
+test(
+  "tshark decodes every advert of our v3 multicast and v2 PASS unicast instances, with Good checksums and priority 0 at SIGTERM",
+  {
+    skip: !isRoot ? "needs root" : spawnSync("tshark", ["--version"]).error ? "tshark not installed" : false,
+    timeout: 60_000,
+  },
+  async (t) => {
+    const lab = Lab.create([
+      { name: "d1", addr: `${NET}.11/24` },
+      { name: "d2", addr: `${NET}.12/24` },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "lvs-tshark-"));
+    let passed = false;
+    try {
+      const file = join(dir, "vrrp.pcapng");
+      await runScenario(lab, file);
+      const rows = decode(file);
+      t.diagnostic(`${rows.length} VRRP packets captured`);
+      const known = rows.filter((r) => r["vrrp.virt_rtr_id"] === "31" || r["vrrp.virt_rtr_id"] === "21");
+      assert.equal(known.length, rows.length, "every protocol-112 packet decodes as VRRP of one of our VRIDs");
+      for (const e of [V3, V2]) t.diagnostic(checkInstance(rows, e, lab.host("d1"), lab.host("d2")));
+      passed = true;
+    } finally {
+      lab.destroy();
+      // A failed run keeps its capture for a look with tshark or wireshark.
+      if (passed) rmSync(dir, { recursive: true, force: true });
+      else t.diagnostic(`capture kept in ${dir}`);
+    }
+  },
+);

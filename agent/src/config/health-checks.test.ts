@@ -13,13 +13,33 @@ function problems(input: unknown): string[] {
 
 test("each type gets keepalived's defaults", () => {
   const tcp = validateHealthCheck({ type: "tcp" });
-  assert.deepEqual(tcp, { ok: true, config: { type: "tcp", interval: 6, retries: 1, delayBeforeRetry: 1, rise: 1, fall: 1, warmup: 0, connectTimeout: 5 } });
+  assert.deepEqual(tcp, {
+    ok: true,
+    config: {
+      type: "tcp",
+      interval: 6,
+      retries: 1,
+      delayBeforeRetry: 1,
+      rise: 1,
+      fall: 1,
+      warmup: 0,
+      connectTimeout: 5,
+    },
+  });
   const https = HealthCheck.parse({ type: "https", host: "www.example.com" });
   assert.equal(https.type, "https");
   if (https.type !== "https") return;
-  assert.deepEqual([https.path, https.statusCodes, https.verifyTls, https.method, https.sni], ["/", ["200-299"], false, "GET", undefined]);
+  assert.deepEqual(
+    [https.path, https.statusCodes, https.verifyTls, https.method, https.sni],
+    ["/", ["200-299"], false, "GET", undefined],
+  );
   const script = HealthCheck.parse({ type: "script", script: "/usr/local/bin/chk --fast" });
-  assert.ok(script.type === "script" && script.user === "nobody" && script.dynamicWeight === false && script.timeout === undefined);
+  assert.ok(
+    script.type === "script" &&
+      script.user === "nobody" &&
+      script.dynamicWeight === false &&
+      script.timeout === undefined,
+  );
 });
 
 test("fractional intervals are allowed", () => {
@@ -37,13 +57,16 @@ test("status codes and ranges parse within 100-599", () => {
 });
 
 test("every problem at once, each with its path", () => {
-  assert.deepEqual(problems({ type: "http", statusCodes: [200, "600-700", 99], digest: "abc", port: 70000, path: "index.html" }), [
-    "digest: must be an MD5 digest: 32 hex digits (as printed by genhash or md5sum)",
-    "path: must start with / and contain no spaces",
-    "port: Too big: expected number to be <=65535",
-    'statusCodes[1]: "600-700" is not a valid status range',
-    "statusCodes[2]: 99 is not a valid status code (100-599)",
-  ]);
+  assert.deepEqual(
+    problems({ type: "http", statusCodes: [200, "600-700", 99], digest: "abc", port: 70000, path: "index.html" }),
+    [
+      "digest: must be an MD5 digest: 32 hex digits (as printed by genhash or md5sum)",
+      "path: must start with / and contain no spaces",
+      "port: Too big: expected number to be <=65535",
+      'statusCodes[1]: "600-700" is not a valid status range',
+      "statusCodes[2]: 99 is not a valid status code (100-599)",
+    ],
+  );
 });
 
 test("cross-field rules run even when other fields fail", () => {
@@ -66,7 +89,12 @@ test("unknown fields are errors, not silently ignored", () => {
 test("type must be one of the four", () => {
   assert.deepEqual(problems({ type: "udp" }), ['type: must be "tcp", "http", "https" or "script"']);
   assert.deepEqual(problems({}), ['type: must be "tcp", "http", "https" or "script"']);
-  for (const bad of [5, null, [], "tcp"]) assert.deepEqual(problems(bad), ['must be an object with type "tcp", "http", "https" or "script"'], JSON.stringify(bad));
+  for (const bad of [5, null, [], "tcp"])
+    assert.deepEqual(
+      problems(bad),
+      ['must be an object with type "tcp", "http", "https" or "script"'],
+      JSON.stringify(bad),
+    );
 });
 
 test("https names and scripts", () => {
@@ -80,12 +108,20 @@ test("https names and scripts", () => {
     "timeout: Too small: expected number to be >0",
     "user: must not be root: check scripts run unprivileged",
   ]);
-  assert.deepEqual(problems({ type: "tcp", bindTo: "10.0.0.300", rise: 0 }), ["bindTo: must be an IPv4 address", "rise: Too small: expected number to be >=1"]);
+  assert.deepEqual(problems({ type: "tcp", bindTo: "10.0.0.300", rise: 0 }), [
+    "bindTo: must be an IPv4 address",
+    "rise: Too small: expected number to be >=1",
+  ]);
 });
 
 test("embedded in a larger schema, problems keep their full path", () => {
-  const Outer = z.object({ realServers: z.array(z.object({ healthCheck: z.union([HealthCheck, z.literal("none")]).optional() })) });
+  const Outer = z.object({
+    realServers: z.array(z.object({ healthCheck: z.union([HealthCheck, z.literal("none")]).optional() })),
+  });
   assert.ok(Outer.safeParse({ realServers: [{ healthCheck: "none" }, {}] }).success);
   const r = Outer.safeParse({ realServers: [{ healthCheck: { type: "http", statusCodes: [200, "600-700"] } }] });
-  assert.deepEqual(r.error?.issues.map((i) => [i.path.join("."), i.message]), [["realServers.0.healthCheck.statusCodes.1", '"600-700" is not a valid status range']]);
+  assert.deepEqual(
+    r.error?.issues.map((i) => [i.path.join("."), i.message]),
+    [["realServers.0.healthCheck.statusCodes.1", '"600-700" is not a valid status range']],
+  );
 });

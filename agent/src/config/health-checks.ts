@@ -18,7 +18,10 @@ const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 add
 function strict<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
-    error: (iss) => (iss.code === "unrecognized_keys" ? `unknown field${iss.keys.length > 1 ? "s" : ""} ${iss.keys.join(", ")} (known: ${known})` : undefined),
+    error: (iss) =>
+      iss.code === "unrecognized_keys"
+        ? `unknown field${iss.keys.length > 1 ? "s" : ""} ${iss.keys.join(", ")} (known: ${known})`
+        : undefined,
   });
 }
 
@@ -56,13 +59,20 @@ export const StatusCode = z.union([z.number(), z.string()]).superRefine((v, ctx)
 });
 
 /** A Host header value: a name or IPv4 address with an optional :port, nothing that could split a header. */
-const hostHeader = z.string().regex(/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/, "must be a host name or address with an optional :port");
-const md5Hex = z.string().regex(/^[0-9a-fA-F]{32}$/, "must be an MD5 digest: 32 hex digits (as printed by genhash or md5sum)");
+const hostHeader = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/, "must be a host name or address with an optional :port");
+const md5Hex = z
+  .string()
+  .regex(/^[0-9a-fA-F]{32}$/, "must be an MD5 digest: 32 hex digits (as printed by genhash or md5sum)");
 
 const httpFields = {
   ...common,
   ...connecting,
-  path: z.string().regex(/^\/\S*$/, "must start with / and contain no spaces").default("/"),
+  path: z
+    .string()
+    .regex(/^\/\S*$/, "must start with / and contain no spaces")
+    .default("/"),
   /** accepted status codes and ranges (keepalived status_code) */
   statusCodes: z.array(StatusCode).min(1).default(["200-299"]),
   /** MD5 of the response body, hex (keepalived digest); absent: the body is not compared */
@@ -95,7 +105,11 @@ export const ScriptHealthCheck = strict({
   /** absolute path of an executable and its arguments, split on spaces, no shell (keepalived misc_path) */
   script: z.string().regex(/^\s*\//, "must start with the absolute path of an executable"),
   /** the unprivileged user it runs as (never root) */
-  user: z.string().min(1).refine((u) => u !== "root", { message: "must not be root: check scripts run unprivileged" }).default("nobody"),
+  user: z
+    .string()
+    .min(1)
+    .refine((u) => u !== "root", { message: "must not be root: check scripts run unprivileged" })
+    .default("nobody"),
   /** seconds before a run is killed and counts as failed (keepalived misc_timeout); default: interval */
   timeout: positiveSeconds(3600).optional(),
   /** exit 0 up, 1 down, 2-255 up with weight = code - 2 (keepalived misc_dynamic) */
@@ -109,9 +123,12 @@ export const HealthCheck = z
     // An object with a bad type (the issue sits at .type), or no object at all.
     error: (iss) => (isObject(iss.input) ? `must be ${KINDS}` : `must be an object with type ${KINDS}`),
   })
-  .superRefine((value, ctx) => {
-    for (const p of crossFieldProblems(value)) ctx.addIssue({ code: "custom", message: p.message, path: p.path });
-  }, { when: () => true });
+  .superRefine(
+    (value, ctx) => {
+      for (const p of crossFieldProblems(value)) ctx.addIssue({ code: "custom", message: p.message, path: p.path });
+    },
+    { when: () => true },
+  );
 
 export type StatusCodeSpec = z.infer<typeof StatusCode>;
 export type TcpHealthCheckConfig = z.infer<typeof TcpHealthCheck>;
@@ -128,7 +145,12 @@ export type StatusRange = readonly [low: number, high: number];
 
 /** [low, high] for 200, "200" or "200-299"; undefined unless both ends are HTTP codes 100-599, low <= high. Pure. */
 export function parseStatusRange(spec: unknown): StatusRange | undefined {
-  const m = typeof spec === "number" ? [String(spec), String(spec)] : typeof spec === "string" ? /^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$/.exec(spec)?.slice(1) : undefined;
+  const m =
+    typeof spec === "number"
+      ? [String(spec), String(spec)]
+      : typeof spec === "string"
+        ? /^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$/.exec(spec)?.slice(1)
+        : undefined;
   if (!m) return undefined;
   const low = Number(m[0]);
   const high = Number(m[1] ?? m[0]);
@@ -159,7 +181,8 @@ function overlappingStatusCodes(list: unknown): Problem[] {
     const range = parseStatusRange(spec);
     if (!range) return;
     const earlier = seen.find((s) => range[0] <= s.range[1] && s.range[0] <= range[1]);
-    if (earlier) out.push({ path: ["statusCodes", i], message: `${JSON.stringify(spec)} overlaps statusCodes[${earlier.i}]` });
+    if (earlier)
+      out.push({ path: ["statusCodes", i], message: `${JSON.stringify(spec)} overlaps statusCodes[${earlier.i}]` });
     seen.push({ range, i });
   });
   return out;

@@ -34,13 +34,22 @@ export const VirtualServer = z.object({
   protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
   fwmark: z.number().int().min(1).max(0xffffffff).optional(),
   /** any scheduler module the kernel has: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos */
-  scheduler: z.string().regex(/^[a-z0-9_]{1,15}$/, "must be a scheduler name such as rr, wrr, wlc, sh or mh").default("wlc"),
+  scheduler: z
+    .string()
+    .regex(/^[a-z0-9_]{1,15}$/, "must be a scheduler name such as rr, wrr, wlc, sh or mh")
+    .default("wlc"),
   forwarding: Forwarding.default("DR"),
   /** client affinity (ipvsadm -p / keepalived persistence_timeout), seconds */
-  persistence: z.object({ timeout: z.number().int().min(1).max(31_536_000), netmask: z.number().int().min(0).max(32).default(32) }).optional(),
+  persistence: z
+    .object({ timeout: z.number().int().min(1).max(31_536_000), netmask: z.number().int().min(0).max(32).default(32) })
+    .optional(),
   /** sh/mh scheduler flags and one-packet scheduling for UDP */
   flags: z
-    .object({ onePacket: z.boolean().default(false), fallback: z.boolean().default(false), port: z.boolean().default(false) })
+    .object({
+      onePacket: z.boolean().default(false),
+      fallback: z.boolean().default(false),
+      port: z.boolean().default(false),
+    })
     .default({ onePacket: false, fallback: false, port: false }),
   /** the check for real servers that name none */
   healthCheck: HealthCheck.optional(),
@@ -57,7 +66,10 @@ export const VirtualServer = z.object({
 });
 
 /** Director sysctls, applied by the agent (see agent/src/net/sysctl.ts for the table of known keys). */
-export const DirectorSysctls = z.record(z.string().regex(/^[a-z0-9_.\-/]+$/, "must be a sysctl name like net.ipv4.ip_forward"), z.union([z.number(), z.string()]));
+export const DirectorSysctls = z.record(
+  z.string().regex(/^[a-z0-9_.\-/]+$/, "must be a sysctl name like net.ipv4.ip_forward"),
+  z.union([z.number(), z.string()]),
+);
 
 export const SyncDaemon = z.object({
   /** interface the sync multicast goes out on */

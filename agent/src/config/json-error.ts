@@ -56,8 +56,13 @@ class Scanner {
     if (c === "[") return this.array();
     if (c === '"') return this.string();
     if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.number();
-    for (const word of ["true", "false", "null"]) if (this.s.startsWith(word, this.i)) return void (this.i += word.length);
-    this.fail(c === undefined ? "unexpected end of input: expected a value" : "expected a value (object, array, string, number, true, false or null)");
+    for (const word of ["true", "false", "null"])
+      if (this.s.startsWith(word, this.i)) return void (this.i += word.length);
+    this.fail(
+      c === undefined
+        ? "unexpected end of input: expected a value"
+        : "expected a value (object, array, string, number, true, false or null)",
+    );
   }
 
   private object(): void {

@@ -24,7 +24,10 @@ async function confd(files: Record<string, unknown>): Promise<string> {
 }
 
 const vi = (vrid: number, vip: string, over: Record<string, unknown> = {}) => ({
-  interface: "eth0", vrid, virtualAddresses: [{ address: vip }], ...over,
+  interface: "eth0",
+  vrid,
+  virtualAddresses: [{ address: vip }],
+  ...over,
 });
 
 async function problemsOf(dir: string): Promise<string[]> {
@@ -43,7 +46,10 @@ test("fragments merge by key, in name order, and only *.json counts", async () =
   });
   const r = await loadConfigDir(dir);
   assert.ok(r.ok, JSON.stringify(r));
-  assert.deepEqual(r.sources, ["10-global.json", "20-web.json", "30-db.json"].map((f) => join(dir, f)));
+  assert.deepEqual(
+    r.sources,
+    ["10-global.json", "20-web.json", "30-db.json"].map((f) => join(dir, f)),
+  );
   assert.deepEqual(Object.keys(r.config.instances).sort(), ["VI_DB", "VI_WEB"]);
   assert.equal(r.config.global.metricsListen, "");
   assert.equal(r.config.instances.VI_DB?.trackScripts[0]?.name, "chk");
@@ -108,7 +114,9 @@ test("validation problems are prefixed with the fragment they come from, all at 
   const dir = await confd({
     "10-global.json": { global: { statusSocket: "relative.sock" }, scripts: { chk: { script: "/bin/true", rise: 0 } } },
     "20-web.json": { instances: { VI_WEB: vi(300, "10.0.0.100", { trackScripts: [{ name: "nope" }] }) } },
-    "30-db.json": { instances: { VI_DB: vi(52, "10.0.0.100", { version: 3, auth: { type: "PASS", password: "pw" } }) } },
+    "30-db.json": {
+      instances: { VI_DB: vi(52, "10.0.0.100", { version: 3, auth: { type: "PASS", password: "pw" } }) },
+    },
     "40-bad.json": "{",
   });
   assert.deepEqual(await problemsOf(dir), [
@@ -116,7 +124,7 @@ test("validation problems are prefixed with the fragment they come from, all at 
     "10-global.json: global.statusSocket: must be an absolute path",
     "30-db.json: instances.VI_DB.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
     "30-db.json: instances.VI_DB.virtualAddresses[0].address: 10.0.0.100 is already a virtual address of instance VI_WEB",
-    "20-web.json: instances.VI_WEB.trackScripts[0].name: no script \"nope\" is defined under scripts",
+    '20-web.json: instances.VI_WEB.trackScripts[0].name: no script "nope" is defined under scripts',
     "20-web.json: instances.VI_WEB.vrid: must be 1-255",
     "10-global.json: scripts.chk.rise: must be at least 1",
   ]);
@@ -126,7 +134,10 @@ test("IPVS sections: virtual servers from several fragments, sysctls and the syn
   const vs = (address: string) => ({ address, port: 80, realServers: [{ address: "10.0.1.1" }] });
   const dir = await confd({
     "10-vrrp.json": { instances: { VI_1: vi(1, "10.0.0.1") }, sysctls: { "net.ipv4.ip_forward": 1 } },
-    "20-web.json": { virtualServers: { web: vs("10.0.0.1") }, syncDaemon: { interface: "eth0", followInstance: "VI_1" } },
+    "20-web.json": {
+      virtualServers: { web: vs("10.0.0.1") },
+      syncDaemon: { interface: "eth0", followInstance: "VI_1" },
+    },
     "30-api.json": { virtualServers: { api: vs("10.0.0.2") }, sysctls: { "net.ipv4.ip_forward": 1 } },
   });
   const r = await loadConfigDir(dir);
@@ -136,17 +147,29 @@ test("IPVS sections: virtual servers from several fragments, sysctls and the syn
   assert.deepEqual(r.config.sysctls, { "net.ipv4.ip_forward": 1 });
   const none = await loadConfigDir(await confd({ "a.json": { instances: { VI_1: vi(1, "10.0.0.1") } } }));
   assert.ok(none.ok && none.config.syncDaemon === undefined);
-  const twice = await confd({ "a.json": { virtualServers: { web: vs("10.0.0.1") } }, "b.json": { virtualServers: { web: vs("10.0.0.2") } } });
+  const twice = await confd({
+    "a.json": { virtualServers: { web: vs("10.0.0.1") } },
+    "b.json": { virtualServers: { web: vs("10.0.0.2") } },
+  });
   assert.deepEqual(await problemsOf(twice), ['virtual server "web" is defined in both a.json and b.json']);
 });
 
 test("a single file", async () => {
-  const dir = await confd({ "agent.json": { instances: { VI_1: vi(1, "10.0.0.1") } }, "bad.json": { instances: { VI_1: vi(0, "10.0.0.1") } } });
+  const dir = await confd({
+    "agent.json": { instances: { VI_1: vi(1, "10.0.0.1") } },
+    "bad.json": { instances: { VI_1: vi(0, "10.0.0.1") } },
+  });
   const ok = await loadConfigFile(join(dir, "agent.json"));
   assert.ok(ok.ok);
   assert.deepEqual(ok.sources, [join(dir, "agent.json")]);
-  assert.deepEqual(await loadConfigFile(join(dir, "bad.json")), { ok: false, problems: [`${join(dir, "bad.json")}: instances.VI_1.vrid: must be 1-255`] });
-  assert.deepEqual(await loadConfigFile(join(dir, "none.json")), { ok: false, problems: [`${join(dir, "none.json")}: cannot read: ENOENT`] });
+  assert.deepEqual(await loadConfigFile(join(dir, "bad.json")), {
+    ok: false,
+    problems: [`${join(dir, "bad.json")}: instances.VI_1.vrid: must be 1-255`],
+  });
+  assert.deepEqual(await loadConfigFile(join(dir, "none.json")), {
+    ok: false,
+    problems: [`${join(dir, "none.json")}: cannot read: ENOENT`],
+  });
 });
 
 test("a byte-order mark is tolerated", async () => {

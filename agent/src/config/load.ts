@@ -36,7 +36,9 @@ export async function loadConfigDir(dir: string): Promise<LoadResult> {
   let names: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
-    names = entries.filter((e) => !e.isDirectory() && e.name.endsWith(".json") && !e.name.startsWith(".")).map((e) => e.name);
+    names = entries
+      .filter((e) => !e.isDirectory() && e.name.endsWith(".json") && !e.name.startsWith("."))
+      .map((e) => e.name);
   } catch (err) {
     return { ok: false, problems: [`${dir}: cannot read directory: ${errorCode(err)}`] };
   }
@@ -64,17 +66,21 @@ async function readFragment(path: string, label: string): Promise<ReadOutcome> {
     data = JSON.parse(text);
   } catch {
     const at = locateJsonError(text);
-    return { problems: [at ? `${label}:${at.line}:${at.column}: invalid JSON: ${at.reason}` : `${label}: invalid JSON`] };
+    return {
+      problems: [at ? `${label}:${at.line}:${at.column}: invalid JSON: ${at.reason}` : `${label}: invalid JSON`],
+    };
   }
   return validateShape(data, path, label);
 }
 
 /** A fragment holds only the known sections, each an object; anything else is named with its file. */
 function validateShape(data: unknown, path: string, label: string): ReadOutcome {
-  if (!isObject(data)) return { problems: [`${label}: must be a JSON object with any of ${SECTION_LIST.replace(" or ", " and/or ")}`] };
+  if (!isObject(data))
+    return { problems: [`${label}: must be a JSON object with any of ${SECTION_LIST.replace(" or ", " and/or ")}`] };
   const problems: string[] = [];
   for (const [key, value] of Object.entries(data)) {
-    if (!(SECTIONS as readonly string[]).includes(key)) problems.push(`${label}: ${key}: unknown section (expected ${SECTION_LIST})`);
+    if (!(SECTIONS as readonly string[]).includes(key))
+      problems.push(`${label}: ${key}: unknown section (expected ${SECTION_LIST})`);
     else if (!isObject(value)) problems.push(`${label}: ${key}: must be an object`);
   }
   return problems.length > 0 ? { problems } : { fragment: { label, path, data: data as Fragment["data"] } };
@@ -111,7 +117,8 @@ function merge(fragments: Fragment[]): { merged: Obj; owners: Owners; conflicts:
       }
     }
   }
-  for (const section of OPTIONAL) if (owners[section].size === 0) delete (merged as Partial<Record<Section, Obj>>)[section];
+  for (const section of OPTIONAL)
+    if (owners[section].size === 0) delete (merged as Partial<Record<Section, Obj>>)[section];
   return { merged, owners, conflicts };
 }
 
@@ -125,7 +132,10 @@ function conflictMessage(section: Section, key: string, first: string, second: s
 /** Prefixes a problem with the fragment its path leads into, when one does. */
 function attribute(p: Problem, owners: Owners): string {
   const [section, key] = p.path;
-  const owner = (SECTIONS as readonly unknown[]).includes(section) && typeof key === "string" ? owners[section as Section].get(key) : undefined;
+  const owner =
+    (SECTIONS as readonly unknown[]).includes(section) && typeof key === "string"
+      ? owners[section as Section].get(key)
+      : undefined;
   return owner ? `${owner}: ${formatProblem(p)}` : formatProblem(p);
 }
 

@@ -103,7 +103,11 @@ export const GlobalSettings = z.object({
    * periodic pass; as with keepalived, a hand edit stays until the next reload or health change
    * (`lvs-agent status` shows it, and the provider's refresh reports it as drift).
    */
-  ipvsReconcileInterval: z.number().max(3600).refine((v) => v === 0 || v >= 0.1, "must be 0 (repair on reload only) or 0.1 to 3600 seconds").default(5),
+  ipvsReconcileInterval: z
+    .number()
+    .max(3600)
+    .refine((v) => v === 0 || v >= 0.1, "must be 0 (repair on reload only) or 0.1 to 3600 seconds")
+    .default(5),
   /** where the agent keeps state across restarts (services it owns) */
   stateDir: z.string().default("/run/lvs-agent"),
 });

@@ -33,9 +33,9 @@ test("every IPVS problem at once, each naming the service", () => {
     syncDaemon: { interface: "eth0", followInstance: "VI_9" },
   });
   assert.deepEqual(got, [
-    "syncDaemon.followInstance: no VRRP instance \"VI_9\" under instances",
-    "sysctls[\"kernel.panic\"]: not a setting the agent manages (known: net.ipv4.ip_forward, net.ipv4.vs.conn_reuse_mode, net.ipv4.vs.expire_nodest_conn, net.ipv4.vs.expire_quiescent_template, net.ipv4.vs.sloppy_tcp, net.ipv4.vs.sloppy_sctp, net.ipv4.vs.conntrack, net.ipv4.vs.snat_reroute, net.ipv4.vs.schedule_icmp, net.ipv4.vs.pmtu_disc, net.ipv4.vs.sync_version, net.ipv4.conf.all.send_redirects, net.ipv4.conf.default.send_redirects)",
-    "sysctls[\"net.ipv4.ip_forward\"]: must be one of 0, 1 (NAT forwarding: replies from real servers are routed back through the director)",
+    'syncDaemon.followInstance: no VRRP instance "VI_9" under instances',
+    'sysctls["kernel.panic"]: not a setting the agent manages (known: net.ipv4.ip_forward, net.ipv4.vs.conn_reuse_mode, net.ipv4.vs.expire_nodest_conn, net.ipv4.vs.expire_quiescent_template, net.ipv4.vs.sloppy_tcp, net.ipv4.vs.sloppy_sctp, net.ipv4.vs.conntrack, net.ipv4.vs.snat_reroute, net.ipv4.vs.schedule_icmp, net.ipv4.vs.pmtu_disc, net.ipv4.vs.sync_version, net.ipv4.conf.all.send_redirects, net.ipv4.conf.default.send_redirects)',
+    'sysctls["net.ipv4.ip_forward"]: must be one of 0, 1 (NAT forwarding: replies from real servers are routed back through the director)',
     "virtualServers.both: give either fwmark or address and port, not both",
     "virtualServers.fw.realServers[0].healthCheck: a fwmark service's real server needs a port (or healthCheck.port) to check",
     "virtualServers.none: needs address and port (or a fwmark)",

@@ -18,7 +18,8 @@ function serviceKey(vs: Obj): string | undefined {
 
 function shapeRules(vs: Obj, at: (...p: PathSegment[]) => PathSegment[]): Problem[] {
   const hasAddr = vs.address !== undefined || vs.port !== undefined;
-  if (vs.fwmark !== undefined && hasAddr) return [{ path: at(), message: "give either fwmark or address and port, not both" }];
+  if (vs.fwmark !== undefined && hasAddr)
+    return [{ path: at(), message: "give either fwmark or address and port, not both" }];
   if (vs.fwmark === undefined && (vs.address === undefined || vs.port === undefined)) {
     return [{ path: at(), message: "needs address and port (or a fwmark)" }];
   }
@@ -34,11 +35,15 @@ function realServerRules(vs: Obj, at: (...p: PathSegment[]) => PathSegment[]): P
     const port = typeof rs.port === "number" ? rs.port : vs.port;
     const key = `${rs.address}:${port ?? 0}`;
     const first = seen.get(key);
-    if (first !== undefined) out.push({ path: at("realServers", i), message: `${key} is already realServers[${first}]` });
+    if (first !== undefined)
+      out.push({ path: at("realServers", i), message: `${key} is already realServers[${first}]` });
     else seen.set(key, i);
     const check = rs.healthCheck ?? vs.healthCheck;
     if (isObject(check) && check.type !== "script" && port === undefined && check.port === undefined) {
-      out.push({ path: at("realServers", i, "healthCheck"), message: "a fwmark service's real server needs a port (or healthCheck.port) to check" });
+      out.push({
+        path: at("realServers", i, "healthCheck"),
+        message: "a fwmark service's real server needs a port (or healthCheck.port) to check",
+      });
     }
   });
   return out;
@@ -58,11 +63,15 @@ export function ipvsProblems(input: Obj, instances: Obj): Problem[] {
     else if (key) services.set(key, name);
   }
   if (isObject(input.sysctls)) {
-    for (const p of sysctlProblems(input.sysctls as Record<string, number | string>)) out.push({ path: ["sysctls", p.key], message: p.message });
+    for (const p of sysctlProblems(input.sysctls as Record<string, number | string>))
+      out.push({ path: ["sysctls", p.key], message: p.message });
   }
   const sync = input.syncDaemon;
   if (isObject(sync) && typeof sync.followInstance === "string" && !(sync.followInstance in instances)) {
-    out.push({ path: ["syncDaemon", "followInstance"], message: `no VRRP instance "${sync.followInstance}" under instances` });
+    out.push({
+      path: ["syncDaemon", "followInstance"],
+      message: `no VRRP instance "${sync.followInstance}" under instances`,
+    });
   }
   return out;
 }

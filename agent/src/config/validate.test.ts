@@ -4,7 +4,10 @@ import { formatPath, validateConfig } from "./validate.ts";
 
 /** A valid instance to start from; tests override one thing at a time. */
 const vi = (over: Record<string, unknown> = {}) => ({
-  interface: "eth0", vrid: 51, virtualAddresses: [{ address: "10.0.0.100/24" }], ...over,
+  interface: "eth0",
+  vrid: 51,
+  virtualAddresses: [{ address: "10.0.0.100/24" }],
+  ...over,
 });
 
 function problems(input: unknown): string[] {
@@ -19,35 +22,56 @@ test("a minimal config is valid and gets its defaults", () => {
   assert.equal(r.config.instances.VI_1?.version, 3);
   assert.equal(r.config.instances.VI_1?.priority, 100);
   assert.equal(r.config.global.statusSocket, "/run/lvs-agent/agent.sock");
-  assert.deepEqual(validateConfig({}), { ok: true, config: { global: r.config.global, instances: {}, scripts: {}, virtualServers: {}, sysctls: {} } });
+  assert.deepEqual(validateConfig({}), {
+    ok: true,
+    config: { global: r.config.global, instances: {}, scripts: {}, virtualServers: {}, sysctls: {} },
+  });
 });
 
 test("not an object at all", () => {
   for (const bad of [null, [], "x", 3]) {
-    assert.deepEqual(problems(bad), ["the configuration must be a JSON object with instances, virtualServers, scripts and/or global"]);
+    assert.deepEqual(problems(bad), [
+      "the configuration must be a JSON object with instances, virtualServers, scripts and/or global",
+    ]);
   }
 });
 
 test("schema problems name their path, one message each", () => {
   assert.deepEqual(problems({ instances: { VI_1: vi({ vrid: 300 }) } }), ["instances.VI_1.vrid: must be 1-255"]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ vrid: 0 }) } }), ["instances.VI_1.vrid: must be 1-255"]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ priority: 1.5 }) } }), ["instances.VI_1.priority: must be a whole number 1-255"]);
+  assert.deepEqual(problems({ instances: { VI_1: vi({ priority: 1.5 }) } }), [
+    "instances.VI_1.priority: must be a whole number 1-255",
+  ]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ version: 4 }) } }), ["instances.VI_1.version: must be 2 or 3"]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ interface: undefined }) } }), ["instances.VI_1.interface: is required"]);
+  assert.deepEqual(problems({ instances: { VI_1: vi({ interface: undefined }) } }), [
+    "instances.VI_1.interface: is required",
+  ]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ interface: "a very long ifname" }) } }), [
     "instances.VI_1.interface: must be an interface name (1-15 characters, no spaces or /)",
   ]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ virtualAddresses: [] }) } }), ["instances.VI_1.virtualAddresses: must have at least 1 entry"]);
+  assert.deepEqual(problems({ instances: { VI_1: vi({ virtualAddresses: [] }) } }), [
+    "instances.VI_1.virtualAddresses: must have at least 1 entry",
+  ]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ virtualAddresses: [{ address: "10.0.0.300" }] }) } }), [
     "instances.VI_1.virtualAddresses[0].address: must be an IPv4 address with an optional /prefix",
   ]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ preempt: "yes" }) } }), ["instances.VI_1.preempt: must be true or false"]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ trackScripts: [{ name: "s", weight: 300 }] }) }, scripts: { s: { script: "/bin/true" } } }), [
-    "instances.VI_1.trackScripts[0].weight: must be from -254 to 254",
+  assert.deepEqual(problems({ instances: { VI_1: vi({ preempt: "yes" }) } }), [
+    "instances.VI_1.preempt: must be true or false",
   ]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ advertInterval: 0 }) } }), ["instances.VI_1.advertInterval: must be greater than 0"]);
+  assert.deepEqual(
+    problems({
+      instances: { VI_1: vi({ trackScripts: [{ name: "s", weight: 300 }] }) },
+      scripts: { s: { script: "/bin/true" } },
+    }),
+    ["instances.VI_1.trackScripts[0].weight: must be from -254 to 254"],
+  );
+  assert.deepEqual(problems({ instances: { VI_1: vi({ advertInterval: 0 }) } }), [
+    "instances.VI_1.advertInterval: must be greater than 0",
+  ]);
   assert.deepEqual(problems({ instances: { VI_1: 5 } }), ["instances.VI_1: must be an object"]);
-  assert.deepEqual(problems({ scripts: { s: { script: "/bin/true", rise: 0 } } }), ["scripts.s.rise: must be at least 1"]);
+  assert.deepEqual(problems({ scripts: { s: { script: "/bin/true", rise: 0 } } }), [
+    "scripts.s.rise: must be at least 1",
+  ]);
   assert.deepEqual(problems({ scripts: { s: { script: "" } } }), ["scripts.s.script: must not be empty"]);
 });
 
@@ -59,33 +83,55 @@ test("unknown fields are errors, with a guess when one is close", () => {
   assert.deepEqual(problems({ instances: { VI_1: vi({ garp: { count: 3, bogus: 1 } }) } }), [
     "instances.VI_1.garp.bogus: unknown field (known: count, intervalMs, repeatDelay, refresh)",
   ]);
-  assert.deepEqual(problems({ vrrp: {} }), ["vrrp: unknown field (known: global, instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts)"]);
+  assert.deepEqual(problems({ vrrp: {} }), [
+    "vrrp: unknown field (known: global, instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts)",
+  ]);
 });
 
 test("auth is VRRPv2 only", () => {
   const auth = { type: "PASS", password: "s3cret" };
-  assert.deepEqual(problems({ instances: { VI_1: vi({ auth }) } }), ["instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it)"]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ auth, version: 3 }) } }), ["instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it)"]);
+  assert.deepEqual(problems({ instances: { VI_1: vi({ auth }) } }), [
+    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
+  ]);
+  assert.deepEqual(problems({ instances: { VI_1: vi({ auth, version: 3 }) } }), [
+    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
+  ]);
   assert.ok(validateConfig({ instances: { VI_1: vi({ auth, version: 2 }) } }).ok);
 });
 
 test("advert interval per version", () => {
   const v2 = "VRRPv2 advertises in whole seconds: must be a whole number 1-255";
   const v3 = "VRRPv3 advertises in centiseconds: must be a multiple of 0.01 within 0.01-40.95";
-  for (const bad of [0.5, 256, 1.5]) assert.deepEqual(problems({ instances: { VI_1: vi({ version: 2, advertInterval: bad }) } }), [`instances.VI_1.advertInterval: ${v2}`], String(bad));
-  for (const ok of [1, 255]) assert.ok(validateConfig({ instances: { VI_1: vi({ version: 2, advertInterval: ok }) } }).ok, String(ok));
-  for (const bad of [0.001, 0.015, 41, 40.96]) assert.deepEqual(problems({ instances: { VI_1: vi({ advertInterval: bad }) } }), [`instances.VI_1.advertInterval: ${v3}`], String(bad));
+  for (const bad of [0.5, 256, 1.5])
+    assert.deepEqual(
+      problems({ instances: { VI_1: vi({ version: 2, advertInterval: bad }) } }),
+      [`instances.VI_1.advertInterval: ${v2}`],
+      String(bad),
+    );
+  for (const ok of [1, 255])
+    assert.ok(validateConfig({ instances: { VI_1: vi({ version: 2, advertInterval: ok }) } }).ok, String(ok));
+  for (const bad of [0.001, 0.015, 41, 40.96])
+    assert.deepEqual(
+      problems({ instances: { VI_1: vi({ advertInterval: bad }) } }),
+      [`instances.VI_1.advertInterval: ${v3}`],
+      String(bad),
+    );
   // 0.07 * 100 is 7.000000000000001 in floating point: still a whole number of centiseconds.
-  for (const ok of [0.01, 0.07, 0.29, 1, 40.95]) assert.ok(validateConfig({ instances: { VI_1: vi({ advertInterval: ok }) } }).ok, String(ok));
+  for (const ok of [0.01, 0.07, 0.29, 1, 40.95])
+    assert.ok(validateConfig({ instances: { VI_1: vi({ advertInterval: ok }) } }).ok, String(ok));
 });
 
 test("track script references must exist", () => {
   assert.deepEqual(problems({ instances: { VI_1: vi({ trackScripts: [{ name: "chk" }] }) } }), [
     'instances.VI_1.trackScripts[0].name: no script "chk" is defined under scripts',
   ]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ trackScripts: [{ name: "chk" }, { name: "other" }] }) }, scripts: { chk: { script: "/bin/true" } } }), [
-    'instances.VI_1.trackScripts[1].name: no script "other" is defined under scripts',
-  ]);
+  assert.deepEqual(
+    problems({
+      instances: { VI_1: vi({ trackScripts: [{ name: "chk" }, { name: "other" }] }) },
+      scripts: { chk: { script: "/bin/true" } },
+    }),
+    ['instances.VI_1.trackScripts[1].name: no script "other" is defined under scripts'],
+  );
   assert.deepEqual(problems({ instances: { VI_1: vi({ trackInterfaces: [{ name: "eth 1" }] }) } }), [
     "instances.VI_1.trackInterfaces[0].name: must be an interface name (1-15 characters, no spaces or /)",
   ]);
@@ -95,23 +141,32 @@ test("a vrid twice on one interface; fine on another interface", () => {
   assert.deepEqual(problems({ instances: { A: vi(), B: vi({ virtualAddresses: [{ address: "10.0.0.101" }] }) } }), [
     "instances.B.vrid: vrid 51 is already used on eth0 by instance A",
   ]);
-  assert.ok(validateConfig({ instances: { A: vi(), B: vi({ interface: "eth1", virtualAddresses: [{ address: "10.0.0.101" }] }) } }).ok);
+  assert.ok(
+    validateConfig({
+      instances: { A: vi(), B: vi({ interface: "eth1", virtualAddresses: [{ address: "10.0.0.101" }] }) },
+    }).ok,
+  );
 });
 
 test("a virtual address in two instances, or twice in one", () => {
-  assert.deepEqual(problems({ instances: { A: vi(), B: vi({ vrid: 52, virtualAddresses: [{ address: "10.0.0.100/32" }] }) } }), [
-    "instances.B.virtualAddresses[0].address: 10.0.0.100 is already a virtual address of instance A",
-  ]);
-  assert.deepEqual(problems({ instances: { A: vi({ virtualAddresses: [{ address: "10.0.0.1" }, { address: "10.0.0.1/24" }] }) } }), [
-    "instances.A.virtualAddresses[1].address: 10.0.0.1 is listed twice",
-  ]);
+  assert.deepEqual(
+    problems({ instances: { A: vi(), B: vi({ vrid: 52, virtualAddresses: [{ address: "10.0.0.100/32" }] }) } }),
+    ["instances.B.virtualAddresses[0].address: 10.0.0.100 is already a virtual address of instance A"],
+  );
+  assert.deepEqual(
+    problems({ instances: { A: vi({ virtualAddresses: [{ address: "10.0.0.1" }, { address: "10.0.0.1/24" }] }) } }),
+    ["instances.A.virtualAddresses[1].address: 10.0.0.1 is listed twice"],
+  );
 });
 
 test("unicast peers must not include the source address or repeat", () => {
-  assert.deepEqual(problems({ instances: { A: vi({ sourceIp: "10.0.0.1", unicastPeers: ["10.0.0.2", "10.0.0.1", "10.0.0.2"] }) } }), [
-    "instances.A.unicastPeers[1]: must not be the instance's own sourceIp",
-    "instances.A.unicastPeers[2]: 10.0.0.2 is listed twice",
-  ]);
+  assert.deepEqual(
+    problems({ instances: { A: vi({ sourceIp: "10.0.0.1", unicastPeers: ["10.0.0.2", "10.0.0.1", "10.0.0.2"] }) } }),
+    [
+      "instances.A.unicastPeers[1]: must not be the instance's own sourceIp",
+      "instances.A.unicastPeers[2]: 10.0.0.2 is listed twice",
+    ],
+  );
 });
 
 test("priority 255 (the address owner) is allowed", () => {
@@ -119,16 +174,19 @@ test("priority 255 (the address owner) is allowed", () => {
 });
 
 test("commands are absolute paths and nothing runs as root", () => {
-  assert.deepEqual(problems({
-    instances: { A: vi({ notify: { master: "notify.sh master" } }) },
-    scripts: { s: { script: "check.sh", user: "root" } },
-    global: { scriptUser: "root" },
-  }), [
-    "global.scriptUser: must not be root: scripts and hooks run unprivileged",
-    "instances.A.notify.master: must start with the absolute path of an executable",
-    "scripts.s.script: must start with the absolute path of an executable",
-    "scripts.s.user: must not be root: scripts and hooks run unprivileged",
-  ]);
+  assert.deepEqual(
+    problems({
+      instances: { A: vi({ notify: { master: "notify.sh master" } }) },
+      scripts: { s: { script: "check.sh", user: "root" } },
+      global: { scriptUser: "root" },
+    }),
+    [
+      "global.scriptUser: must not be root: scripts and hooks run unprivileged",
+      "instances.A.notify.master: must start with the absolute path of an executable",
+      "scripts.s.script: must start with the absolute path of an executable",
+      "scripts.s.user: must not be root: scripts and hooks run unprivileged",
+    ],
+  );
 });
 
 test("global settings", () => {
@@ -144,7 +202,10 @@ test("global settings", () => {
 });
 
 test("scripts without a user run as global.scriptUser", () => {
-  const r = validateConfig({ scripts: { a: { script: "/bin/true" }, b: { script: "/bin/true", user: "daemon" } }, global: { scriptUser: "lvs" } });
+  const r = validateConfig({
+    scripts: { a: { script: "/bin/true" }, b: { script: "/bin/true", user: "daemon" } },
+    global: { scriptUser: "lvs" },
+  });
   assert.ok(r.ok);
   assert.equal(r.config.scripts.a?.user, "lvs");
   assert.equal(r.config.scripts.b?.user, "daemon");
@@ -156,7 +217,13 @@ test("scripts without a user run as global.scriptUser", () => {
 test("every problem at once: schema, unknown fields and cross-field rules together", () => {
   const got = problems({
     instances: {
-      VI_1: vi({ vrid: 300, version: 3, auth: { type: "PASS", password: "hunter2" }, advert_int: 1, trackScripts: [{ name: "missing" }] }),
+      VI_1: vi({
+        vrid: 300,
+        version: 3,
+        auth: { type: "PASS", password: "hunter2" },
+        advert_int: 1,
+        trackScripts: [{ name: "missing" }],
+      }),
       VI_2: vi({ vrid: 7, version: 2, advertInterval: 0.5, virtualAddresses: [{ address: "10.0.0.100" }] }),
       VI_3: vi({ vrid: 7 }),
     },
@@ -180,7 +247,12 @@ test("a password never appears in any problem", () => {
   const got = problems({
     instances: {
       A: vi({ version: 3, auth: { type: "MD5", password: secrets[0] } }),
-      B: vi({ vrid: 2, version: 2, auth: { type: "PASS", password: secrets[1], extra: secrets[1] }, virtualAddresses: [{ address: "10.0.0.5" }] }),
+      B: vi({
+        vrid: 2,
+        version: 2,
+        auth: { type: "PASS", password: secrets[1], extra: secrets[1] },
+        virtualAddresses: [{ address: "10.0.0.5" }],
+      }),
       C: vi({ vrid: 3, auth: secrets[1], virtualAddresses: [{ address: "10.0.0.6" }] }),
     },
   });

@@ -22,7 +22,15 @@ export function validateConfig(input: unknown): ValidateResult {
 
 /** Structured form for the loader, which maps each path back to the fragment file it came from. */
 export function checkConfig(input: unknown): { config?: AgentConfigT; problems: Problem[] } {
-  if (!isObject(input)) return { problems: [{ path: [], message: "the configuration must be a JSON object with instances, virtualServers, scripts and/or global" }] };
+  if (!isObject(input))
+    return {
+      problems: [
+        {
+          path: [],
+          message: "the configuration must be a JSON object with instances, virtualServers, scripts and/or global",
+        },
+      ],
+    };
   const parsed = AgentConfig.safeParse(input, { error: messageFor });
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.map(toSegment), message: i.message }))),
@@ -34,7 +42,9 @@ export function checkConfig(input: unknown): { config?: AgentConfigT; problems: 
 }
 
 function sortByPath(problems: Problem[]): Problem[] {
-  return problems.sort((a, b) => (formatPath(a.path) < formatPath(b.path) ? -1 : formatPath(a.path) > formatPath(b.path) ? 1 : 0));
+  return problems.sort((a, b) =>
+    formatPath(a.path) < formatPath(b.path) ? -1 : formatPath(a.path) > formatPath(b.path) ? 1 : 0,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -62,14 +72,20 @@ function messageFor(iss: RawIssue): string | undefined {
 }
 
 function typeNoun(expected: string): string {
-  const nouns: Record<string, string> = { object: "an object", array: "an array", boolean: "true or false", record: "an object" };
+  const nouns: Record<string, string> = {
+    object: "an object",
+    array: "an array",
+    boolean: "true or false",
+    record: "an object",
+  };
   return nouns[expected] ?? `a ${expected}`;
 }
 
 /** "must be 1-255" from the bounds the schema declares, or the one-sided form. */
 function numberRange(iss: RawIssue, whole: boolean): string {
   const s = iss.schema instanceof z.ZodNumber ? iss.schema : undefined;
-  const bounded = (v: number | null | undefined): v is number => typeof v === "number" && Math.abs(v) < Number.MAX_SAFE_INTEGER;
+  const bounded = (v: number | null | undefined): v is number =>
+    typeof v === "number" && Math.abs(v) < Number.MAX_SAFE_INTEGER;
   const [min, max] = [s?.minValue, s?.maxValue];
   const prefix = whole ? "a whole number " : "";
   if (bounded(min) && bounded(max)) return `must be ${prefix}${min < 0 ? `from ${min} to ${max}` : `${min}-${max}`}`;
@@ -86,8 +102,10 @@ function sizeMessage(iss: Extract<RawIssue, { code: "too_small" | "too_big" }>):
   const small = iss.code === "too_small";
   const bound = Number(small ? iss.minimum : iss.maximum);
   if (iss.origin === "number") return numberRange(iss, false);
-  if (iss.origin === "string") return small && bound === 1 ? "must not be empty" : `must be ${small ? "at least" : "at most"} ${bound} characters`;
-  if (iss.origin === "array") return `must have ${small ? "at least" : "at most"} ${bound} ${bound === 1 ? "entry" : "entries"}`;
+  if (iss.origin === "string")
+    return small && bound === 1 ? "must not be empty" : `must be ${small ? "at least" : "at most"} ${bound} characters`;
+  if (iss.origin === "array")
+    return `must have ${small ? "at least" : "at most"} ${bound} ${bound === 1 ? "entry" : "entries"}`;
   return undefined;
 }
 
@@ -127,7 +145,9 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 function unknownFieldMessage(key: string, known: string[]): string {
   const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
-  const guess = known.find((k) => norm(k).startsWith(norm(key)) || norm(key).startsWith(norm(k)) || editDistance(norm(k), norm(key)) <= 2);
+  const guess = known.find(
+    (k) => norm(k).startsWith(norm(key)) || norm(key).startsWith(norm(k)) || editDistance(norm(k), norm(key)) <= 2,
+  );
   return guess ? `unknown field (did you mean "${guess}"?)` : `unknown field (known: ${known.join(", ")})`;
 }
 
@@ -189,10 +209,16 @@ function versionRules(inst: Obj, at: At): Problem[] {
   const interval = orDefault(inst, instanceShape, "advertInterval");
   if (typeof interval !== "number" || !(interval > 0)) return out;
   if (version === 2 && !(Number.isInteger(interval) && interval <= 255)) {
-    out.push({ path: at("advertInterval"), message: "VRRPv2 advertises in whole seconds: must be a whole number 1-255" });
+    out.push({
+      path: at("advertInterval"),
+      message: "VRRPv2 advertises in whole seconds: must be a whole number 1-255",
+    });
   }
   if (version === 3 && !isCentiseconds(interval)) {
-    out.push({ path: at("advertInterval"), message: "VRRPv3 advertises in centiseconds: must be a multiple of 0.01 within 0.01-40.95" });
+    out.push({
+      path: at("advertInterval"),
+      message: "VRRPv3 advertises in centiseconds: must be a multiple of 0.01 within 0.01-40.95",
+    });
   }
   return out;
 }
@@ -213,7 +239,11 @@ function trackRules(inst: Obj, scripts: Obj | undefined, at: At): Problem[] {
   eachEntry(inst.trackInterfaces, (ref, i) => {
     if (typeof ref.name !== "string" || ref.name === "") return;
     const res = VrrpInstance.shape.interface.safeParse(ref.name);
-    if (!res.success) out.push({ path: at("trackInterfaces", i, "name"), message: res.error.issues[0]?.message ?? "must be an interface name" });
+    if (!res.success)
+      out.push({
+        path: at("trackInterfaces", i, "name"),
+        message: res.error.issues[0]?.message ?? "must be an interface name",
+      });
   });
   return out;
 }
@@ -223,7 +253,8 @@ function peerRules(inst: Obj, at: At): Problem[] {
   const seen = new Set<unknown>();
   return inst.unicastPeers.flatMap((peer: unknown, i) => {
     if (typeof peer !== "string") return [];
-    if (peer === inst.sourceIp) return [{ path: at("unicastPeers", i), message: "must not be the instance's own sourceIp" }];
+    if (peer === inst.sourceIp)
+      return [{ path: at("unicastPeers", i), message: "must not be the instance's own sourceIp" }];
     if (seen.has(peer)) return [{ path: at("unicastPeers", i), message: `${peer} is listed twice` }];
     seen.add(peer);
     return [];
@@ -257,13 +288,20 @@ function globalRules(global: unknown): Problem[] {
   if (!isObject(global)) return [];
   const out = userRule(global.scriptUser, ["global", "scriptUser"]);
   const sock = global.statusSocket;
-  if (typeof sock === "string" && !sock.startsWith("/")) out.push({ path: ["global", "statusSocket"], message: "must be an absolute path" });
+  if (typeof sock === "string" && !sock.startsWith("/"))
+    out.push({ path: ["global", "statusSocket"], message: "must be an absolute path" });
   if (typeof sock === "string" && Buffer.byteLength(sock) > UNIX_PATH_MAX) {
-    out.push({ path: ["global", "statusSocket"], message: `must be at most ${UNIX_PATH_MAX} bytes (the unix socket path limit)` });
+    out.push({
+      path: ["global", "statusSocket"],
+      message: `must be at most ${UNIX_PATH_MAX} bytes (the unix socket path limit)`,
+    });
   }
   const listen = global.metricsListen;
   if (typeof listen === "string" && listen !== "" && !((parseListen(listen)?.port ?? 0) > 0)) {
-    out.push({ path: ["global", "metricsListen"], message: 'must be host:port (e.g. 127.0.0.1:9572), or "" to disable' });
+    out.push({
+      path: ["global", "metricsListen"],
+      message: 'must be host:port (e.g. 127.0.0.1:9572), or "" to disable',
+    });
   }
   return out;
 }
@@ -283,7 +321,9 @@ class Claims {
   vrid(name: string, inst: Obj, at: At): Problem[] {
     if (typeof inst.interface !== "string" || typeof inst.vrid !== "number") return [];
     const owner = this.claim(this.vrids, `${inst.interface}/${inst.vrid}`, name);
-    return owner ? [{ path: at("vrid"), message: `vrid ${inst.vrid} is already used on ${inst.interface} by instance ${owner}` }] : [];
+    return owner
+      ? [{ path: at("vrid"), message: `vrid ${inst.vrid} is already used on ${inst.interface} by instance ${owner}` }]
+      : [];
   }
 
   vips(name: string, inst: Obj, at: At): Problem[] {
@@ -293,7 +333,11 @@ class Claims {
       const ip = vip.address.split("/")[0] ?? "";
       const owner = this.claim(this.addresses, ip, name);
       if (owner === name) out.push({ path: at("virtualAddresses", i, "address"), message: `${ip} is listed twice` });
-      else if (owner) out.push({ path: at("virtualAddresses", i, "address"), message: `${ip} is already a virtual address of instance ${owner}` });
+      else if (owner)
+        out.push({
+          path: at("virtualAddresses", i, "address"),
+          message: `${ip} is already a virtual address of instance ${owner}`,
+        });
     });
     return out;
   }

@@ -62,7 +62,15 @@ test("an abort ends the pause between attempts at once", async () => {
 async function drive(cfg: HealthCheckConfig, results: Attempt[], n: number, initialUp?: boolean) {
   const changes: Array<[boolean, number | undefined]> = [];
   const seen: HealthResult[] = [];
-  const hc = new HealthChecker({ cfg, target, probe: scripted(results), initialUp, log: quiet, onChange: (up, r) => changes.push([up, r.weight]), onResult: (r) => seen.push(r) });
+  const hc = new HealthChecker({
+    cfg,
+    target,
+    probe: scripted(results),
+    initialUp,
+    log: quiet,
+    onChange: (up, r) => changes.push([up, r.weight]),
+    onResult: (r) => seen.push(r),
+  });
   hc.start();
   while (seen.length < n) await sleep(5);
   await hc.stop();
@@ -72,7 +80,11 @@ async function drive(cfg: HealthCheckConfig, results: Attempt[], n: number, init
 test("rise and fall debounce the results; the first result decides", async () => {
   const cfg = tcp({ interval: 0.01, rise: 2, fall: 3, retries: 0 });
   const { changes, hc } = await drive(cfg, [UP, DOWN, DOWN, UP, DOWN, DOWN, DOWN, UP, UP], 9);
-  assert.deepEqual(changes, [[true, undefined], [false, undefined], [true, undefined]]);
+  assert.deepEqual(changes, [
+    [true, undefined],
+    [false, undefined],
+    [true, undefined],
+  ]);
   assert.equal(hc.up, true);
   assert.equal(hc.last?.ok, true);
 });
@@ -86,10 +98,21 @@ test("initialUp: no change reported while the results agree", async () => {
 });
 
 test("dynamic weight: reported when it changes, kept over exit 0, restored on coming back up", async () => {
-  const cfg = HealthCheck.parse({ type: "script", script: "/bin/true", dynamicWeight: true, interval: 0.01, retries: 0 });
+  const cfg = HealthCheck.parse({
+    type: "script",
+    script: "/bin/true",
+    dynamicWeight: true,
+    interval: 0.01,
+    retries: 0,
+  });
   const w = (weight: number): Attempt => ({ ok: true, detail: `w${weight}`, weight });
   const { changes, seen } = await drive(cfg, [w(10), UP, w(10), w(20), DOWN, UP], 6);
-  assert.deepEqual(changes, [[true, 10], [true, 20], [false, undefined], [true, 20]]);
+  assert.deepEqual(changes, [
+    [true, 10],
+    [true, 20],
+    [false, undefined],
+    [true, 20],
+  ]);
   assert.equal(seen[1]?.weight, 10, "an exit 0 carries the last dynamic weight");
 });
 
@@ -113,10 +136,12 @@ test("checks never overlap, even when one outlasts the interval", async () => {
 test("stop aborts the check in progress and drops its result", async () => {
   let aborted = false;
   const probe: Probe = (signal) =>
-    new Promise((resolve) => signal?.addEventListener("abort", () => {
-      aborted = true;
-      resolve(DOWN);
-    }));
+    new Promise((resolve) =>
+      signal?.addEventListener("abort", () => {
+        aborted = true;
+        resolve(DOWN);
+      }),
+    );
   const changes: boolean[] = [];
   const hc = new HealthChecker({ cfg: tcp(), target, probe, log: quiet, onChange: (up) => changes.push(up) });
   hc.start();
@@ -131,7 +156,14 @@ test("stop aborts the check in progress and drops its result", async () => {
 
 test("warmup delays the first check by random * warmup", async () => {
   const probe = scripted([UP]);
-  const hc = new HealthChecker({ cfg: tcp({ warmup: 1 }), target, probe, random: () => 0.3, log: quiet, onChange: () => {} });
+  const hc = new HealthChecker({
+    cfg: tcp({ warmup: 1 }),
+    target,
+    probe,
+    random: () => 0.3,
+    log: quiet,
+    onChange: () => {},
+  });
   const t0 = performance.now();
   hc.start();
   while (probe.calls === 0) await sleep(2);

@@ -14,22 +14,41 @@ import { tcpConnect } from "./tcp.ts";
 /** The attempt function for cfg and target, with everything that does not change per run prepared once. */
 export function probeFor(cfg: HealthCheckConfig, target: HealthTarget): Probe {
   if (cfg.type === "script") {
-    const p = { command: cfg.script, user: cfg.user, timeoutMs: (cfg.timeout ?? cfg.interval) * 1000, dynamicWeight: cfg.dynamicWeight };
+    const p = {
+      command: cfg.script,
+      user: cfg.user,
+      timeoutMs: (cfg.timeout ?? cfg.interval) * 1000,
+      dynamicWeight: cfg.dynamicWeight,
+    };
     return (signal) => runScript(p, signal);
   }
-  const ep: Endpoint = { address: target.address, port: cfg.port ?? target.port, localAddress: cfg.bindTo, timeoutMs: cfg.connectTimeout * 1000 };
+  const ep: Endpoint = {
+    address: target.address,
+    port: cfg.port ?? target.port,
+    localAddress: cfg.bindTo,
+    timeoutMs: cfg.connectTimeout * 1000,
+  };
   if (cfg.type === "tcp") return (signal) => tcpConnect(ep, signal);
   const p: HttpProbe = {
-    ...ep, tls: cfg.type === "https", path: cfg.path, host: cfg.host,
+    ...ep,
+    tls: cfg.type === "https",
+    path: cfg.path,
+    host: cfg.host,
     servername: cfg.type === "https" ? serverName(cfg.host, cfg.sni) : "",
     verifyTls: cfg.type === "https" && cfg.verifyTls,
-    digest: cfg.digest?.toLowerCase(), statusOk: statusMatcher(cfg.statusCodes), statusText: cfg.statusCodes.join(", "),
+    digest: cfg.digest?.toLowerCase(),
+    statusOk: statusMatcher(cfg.statusCodes),
+    statusText: cfg.statusCodes.join(", "),
   };
   return (signal) => httpGet(p, signal);
 }
 
 /** Attempts until one succeeds or 1 + retries have failed, pausing delayBeforeRetry between them. */
-export async function runAttempts(probe: Probe, cfg: Pick<HealthCheckConfig, "retries" | "delayBeforeRetry">, signal?: AbortSignal): Promise<HealthResult> {
+export async function runAttempts(
+  probe: Probe,
+  cfg: Pick<HealthCheckConfig, "retries" | "delayBeforeRetry">,
+  signal?: AbortSignal,
+): Promise<HealthResult> {
   const t0 = performance.now();
   const attempts = attemptsOf(cfg.retries);
   for (let i = 1; ; i++) {
@@ -45,7 +64,11 @@ export async function runAttempts(probe: Probe, cfg: Pick<HealthCheckConfig, "re
 }
 
 /** One health check of target, including its retries. */
-export function runHealthCheckOnce(cfg: HealthCheckConfig, target: HealthTarget, signal?: AbortSignal): Promise<HealthResult> {
+export function runHealthCheckOnce(
+  cfg: HealthCheckConfig,
+  target: HealthTarget,
+  signal?: AbortSignal,
+): Promise<HealthResult> {
   return runAttempts(probeFor(cfg, target), cfg, signal);
 }
 
@@ -101,7 +124,10 @@ export class HealthChecker {
     this.state = opts.initialUp === undefined ? INITIAL_HYSTERESIS : { up: opts.initialUp, against: 0 };
     this.probe = opts.probe ?? probeFor(cfg, target);
     this.gridMs = timerGridMs(cfg.interval);
-    this.log = (opts.log ?? defaultLog).child({ check: cfg.type, target: `${target.address}:${cfg.type === "script" ? target.port : (cfg.port ?? target.port)}` });
+    this.log = (opts.log ?? defaultLog).child({
+      check: cfg.type,
+      target: `${target.address}:${cfg.type === "script" ? target.port : (cfg.port ?? target.port)}`,
+    });
   }
 
   /** The debounced state; undefined before the first result (unless initialUp). */
@@ -165,7 +191,12 @@ export class HealthChecker {
     if (up === before && !reweighted) return;
     this.reportedWeight = up ? r.weight : this.reportedWeight;
     // debug: the IPVS manager logs the change with the real server's name.
-    this.log.debug(up === before ? "real server weight changed" : `real server ${up ? "up" : "down"}`, { event: "check.change", up, detail: r.detail, weight: r.weight });
+    this.log.debug(up === before ? "real server weight changed" : `real server ${up ? "up" : "down"}`, {
+      event: "check.change",
+      up,
+      detail: r.detail,
+      weight: r.weight,
+    });
     this.opts.onChange(up, r);
   }
 

@@ -43,7 +43,11 @@ const UP: Attempt = Object.freeze({ ok: true, detail: "ok" });
 export function httpGet(p: HttpProbe, signal?: AbortSignal): Promise<Attempt> {
   return new Promise((resolve) => {
     const req = (p.tls ? httpsRequest : httpRequest)({
-      host: p.address, port: p.port, path: p.path, method: "GET", localAddress: p.localAddress,
+      host: p.address,
+      port: p.port,
+      path: p.path,
+      method: "GET",
+      localAddress: p.localAddress,
       // A fresh connection per check, like keepalived: a kept-alive socket would hide a server that no
       // longer accepts connections.
       agent: false,
@@ -61,7 +65,10 @@ export function httpGet(p: HttpProbe, signal?: AbortSignal): Promise<Attempt> {
     };
     const onAbort = (): void => finish({ ok: false, detail: "aborted" });
     // The timeout covers the whole exchange: a server that accepts and then never answers is down.
-    const timer = setTimeout(() => finish({ ok: false, detail: `no complete response within ${p.timeoutMs} ms` }), p.timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, detail: `no complete response within ${p.timeoutMs} ms` }),
+      p.timeoutMs,
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
     // Stays attached after finish(): destroying an unanswered request emits "socket hang up".
     req.on("error", (err) => finish({ ok: false, detail: errorDetail(err) }));

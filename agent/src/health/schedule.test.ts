@@ -3,11 +3,26 @@ import assert from "node:assert/strict";
 import { alignDelayMs, attemptsOf, nextDelayMs, timerGridMs, warmupDelayMs } from "./schedule.ts";
 
 test("warmup: uniform over [0, warmup) seconds, none when 0", () => {
-  assert.equal(warmupDelayMs(0, () => 0.99), 0);
-  assert.equal(warmupDelayMs(10, () => 0), 0);
-  assert.equal(warmupDelayMs(10, () => 0.5), 5000);
-  assert.equal(warmupDelayMs(10, () => 0.9999), 9999);
-  assert.equal(warmupDelayMs(0.5, () => 0.5), 250);
+  assert.equal(
+    warmupDelayMs(0, () => 0.99),
+    0,
+  );
+  assert.equal(
+    warmupDelayMs(10, () => 0),
+    0,
+  );
+  assert.equal(
+    warmupDelayMs(10, () => 0.5),
+    5000,
+  );
+  assert.equal(
+    warmupDelayMs(10, () => 0.9999),
+    9999,
+  );
+  assert.equal(
+    warmupDelayMs(0.5, () => 0.5),
+    250,
+  );
 });
 
 test("warmup spreads a thousand first checks evenly", () => {

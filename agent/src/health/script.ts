@@ -18,7 +18,8 @@ export function scriptVerdict(r: RunResult, dynamicWeight: boolean, timeoutMs: n
   if (r.code === null) return { ok: false, detail: `killed by ${r.signal ?? "a signal"}` };
   const stderr = r.stderr.trim() ? `: ${r.stderr.trim().split("\n")[0]}` : "";
   if (r.code === 0) return { ok: true, detail: "exit 0" };
-  if (dynamicWeight && r.code >= 2 && r.code <= 255) return { ok: true, detail: `exit ${r.code}: weight ${r.code - 2}`, weight: r.code - 2 };
+  if (dynamicWeight && r.code >= 2 && r.code <= 255)
+    return { ok: true, detail: `exit ${r.code}: weight ${r.code - 2}`, weight: r.code - 2 };
   return { ok: false, detail: `exit ${r.code}${stderr}` };
 }
 

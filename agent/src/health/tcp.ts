@@ -24,7 +24,10 @@ export function tcpConnect(ep: Endpoint, signal?: AbortSignal): Promise<Attempt>
     const onConnect = (): void => finish(CONNECTED);
     const onError = (err: Error): void => finish({ ok: false, detail: errorDetail(err) });
     const onAbort = (): void => finish(ABORTED);
-    const timer = setTimeout(() => finish({ ok: false, detail: `no connection within ${ep.timeoutMs} ms` }), ep.timeoutMs);
+    const timer = setTimeout(
+      () => finish({ ok: false, detail: `no connection within ${ep.timeoutMs} ms` }),
+      ep.timeoutMs,
+    );
     sock.once("connect", onConnect);
     sock.once("error", onError);
     signal?.addEventListener("abort", onAbort, { once: true });

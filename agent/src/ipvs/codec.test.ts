@@ -56,7 +56,9 @@ function onlySent(args: string): Captured {
   return msg;
 }
 function received(args: string, cmd: number): Buffer[] {
-  return CAPTURE.get(args)!.filter((m) => m.dir === "recv" && m.bytes[0] === cmd).map((m) => m.bytes.subarray(4));
+  return CAPTURE.get(args)!
+    .filter((m) => m.dir === "recv" && m.bytes[0] === cmd)
+    .map((m) => m.bytes.subarray(4));
 }
 
 const NLM_F_DUMP = 0x300;
@@ -65,7 +67,8 @@ const wire = (r: IpvsRequest) => Buffer.concat([genlHeader(r.cmd), r.attrs]);
 /** Top-level attributes as raw TLVs (header included), to compare parts of a message byte for byte. */
 function tlvs(buf: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let off = 0; off < buf.length; off += (buf.readUInt16LE(off) + 3) & ~3) out.push(buf.subarray(off, off + buf.readUInt16LE(off)));
+  for (let off = 0; off < buf.length; off += (buf.readUInt16LE(off) + 3) & ~3)
+    out.push(buf.subarray(off, off + buf.readUInt16LE(off)));
   return out;
 }
 const attrsOf = (msg: Buffer) => tlvs(msg.subarray(4));
@@ -92,18 +95,31 @@ const FWM9V6: IpvsServiceKey = { family: "inet6", fwmark: 9 };
 
 const ADDED: [args: string, service: IpvsService][] = [
   ["-A -t 10.0.0.1:80 -s rr", svc(TCP80, "rr")],
-  ["-A -u 10.0.0.1:53 -s wrr -p 300 -M 255.255.255.0", svc(UDP53, "wrr", { flags: flags({ persistent: true }), timeout: 300, netmask: 24 })],
+  [
+    "-A -u 10.0.0.1:53 -s wrr -p 300 -M 255.255.255.0",
+    svc(UDP53, "wrr", { flags: flags({ persistent: true }), timeout: 300, netmask: 24 }),
+  ],
   ["-A -f 7 -s sh -b sh-fallback,sh-port", svc(FWM7, "sh", { flags: flags({ schedFlag1: true, schedFlag2: true }) })],
   ["-A --sctp-service 10.0.0.2:5000 -s mh -b mh-port", svc(SCTP5000, "mh", { flags: flags({ schedFlag2: true }) })],
   ["-A -u 10.0.0.3:4500 -s lc -o", svc(UDP4500, "lc", { flags: flags({ onePacket: true }) })],
-  ["-A -u 10.0.0.4:5060 -s rr -p 60 --pe sip", svc(SIP, "rr", { flags: flags({ persistent: true }), timeout: 60, pe: "sip" })],
+  [
+    "-A -u 10.0.0.4:5060 -s rr -p 60 --pe sip",
+    svc(SIP, "rr", { flags: flags({ persistent: true }), timeout: 60, pe: "sip" }),
+  ],
   ["-A -t [2001:db8::1]:443 -s dh", svc(V6, "dh", { netmask: 128 })],
-  ["-A -f 9 -6 -s rr -p 120 -M 64", svc(FWM9V6, "rr", { flags: flags({ persistent: true }), timeout: 120, netmask: 64 })],
+  [
+    "-A -f 9 -6 -s rr -p 120 -M 64",
+    svc(FWM9V6, "rr", { flags: flags({ persistent: true }), timeout: 120, netmask: 64 }),
+  ],
 ];
 const EDITED_TCP80 = svc(TCP80, "wlc", { flags: flags({ persistent: true }), timeout: 60 });
 
 const DESTS: [args: string, key: IpvsServiceKey, dest: IpvsDest][] = [
-  ["-a -t 10.0.0.1:80 -r 192.168.1.10:8080 -m -w 3 -x 100 -y 10", TCP80, dest("192.168.1.10", 8080, "nat", 3, { upperThreshold: 100, lowerThreshold: 10 })],
+  [
+    "-a -t 10.0.0.1:80 -r 192.168.1.10:8080 -m -w 3 -x 100 -y 10",
+    TCP80,
+    dest("192.168.1.10", 8080, "nat", 3, { upperThreshold: 100, lowerThreshold: 10 }),
+  ],
   ["-a -t 10.0.0.1:80 -r 192.168.1.11:80 -g", TCP80, dest("192.168.1.11", 80, "dr", 1)],
   [
     "-a -t 10.0.0.1:80 -r 192.168.1.12:80 -i --tun-type gue --tun-port 6080 --tun-csum",
@@ -150,7 +166,11 @@ test("NEW_DEST and SET_DEST: the dest attribute is byte-identical, the service i
     const [ourService, ourDest, ...extra] = attrsOf(wire(ours));
     assert.equal(extra.length, 0);
     assert.equal(ourDest!.toString("hex"), attrsOf(theirs)[1]!.toString("hex"), `dest attribute of ${args}`);
-    assert.equal(ourService!.toString("hex"), attrsOf(keyRequestOf(key).bytes)[0]!.toString("hex"), `service of ${args}`);
+    assert.equal(
+      ourService!.toString("hex"),
+      attrsOf(keyRequestOf(key).bytes)[0]!.toString("hex"),
+      `service of ${args}`,
+    );
   }
 });
 
@@ -169,22 +189,35 @@ test("DEL_SERVICE and DEL_DEST carry the keys ipvsadm sends (it adds unused attr
 test("config, daemon, zero and flush requests are byte-identical", () => {
   assertSameRequest(ipvsRequest.setConfig({ tcp: 900, tcpFin: 120, udp: 300 }), onlySent("--set 900 120 300"));
   assertSameRequest(ipvsRequest.getConfig(), onlySent("-L --timeout"));
-  assertSameRequest(ipvsRequest.newDaemon({ state: "master", ifname: "lo", syncId: 5 }), onlySent("--start-daemon master --mcast-interface lo --syncid 5"));
+  assertSameRequest(
+    ipvsRequest.newDaemon({ state: "master", ifname: "lo", syncId: 5 }),
+    onlySent("--start-daemon master --mcast-interface lo --syncid 5"),
+  );
   assertSameRequest(ipvsRequest.getDaemons(), onlySent("-L --daemon"));
   assertSameRequest(ipvsRequest.zero(), onlySent("-Z"));
   assertSameRequest(ipvsRequest.flush(), onlySent("-C"));
-  assertSameRequest(ipvsRequest.getInfo(), CAPTURE.get("-C")!.find((m) => m.dir === "send")!);
+  assertSameRequest(
+    ipvsRequest.getInfo(),
+    CAPTURE.get("-C")!.find((m) => m.dir === "send")!,
+  );
   // ipvsadm also sends an empty interface and syncid 0; the kernel reads only the state
   const stop = onlySent("--stop-daemon master").bytes;
-  assert.deepEqual(children(attrsOf(wire(ipvsRequest.delDaemon("master")))[0]!), children(attrsOf(stop)[0]!).slice(0, 1));
+  assert.deepEqual(
+    children(attrsOf(wire(ipvsRequest.delDaemon("master")))[0]!),
+    children(attrsOf(stop)[0]!).slice(0, 1),
+  );
 });
 
 // ---------------------------------------------------------------- kernel dumps, decoded
 
 test("the kernel's service dump decodes to what was added (and edited), HASHED left out", () => {
-  const expected = [...ADDED.map(([, s]) => s).filter((s) => describeService(s) !== describeService(TCP80)), EDITED_TCP80];
+  const expected = [
+    ...ADDED.map(([, s]) => s).filter((s) => describeService(s) !== describeService(TCP80)),
+    EDITED_TCP80,
+  ];
   const decoded = received("-Ln", IPVS_CMD.NEW_SERVICE).map((m) => decodeService(m));
-  const byName = (list: IpvsService[]) => [...list].sort((a, b) => describeService(a).localeCompare(describeService(b)));
+  const byName = (list: IpvsService[]) =>
+    [...list].sort((a, b) => describeService(a).localeCompare(describeService(b)));
   assert.deepEqual(byName(decoded.map((d) => d.service)), byName(expected));
   for (const d of decoded) assert.equal(d.stats.conns, 0n);
 });
@@ -194,11 +227,16 @@ test("the kernel's dest dumps decode to what was added, tunnel settings included
   const decoded = received("-Ln", IPVS_CMD.NEW_DEST).map((m) => decodeDest(m));
   const byAddr = (list: IpvsDest[]) => [...list].sort((a, b) => a.address.localeCompare(b.address));
   assert.deepEqual(byAddr(decoded.map((d) => d.dest)), byAddr(expected));
-  for (const d of decoded) assert.deepEqual([d.activeConns, d.inactConns, d.persistConns, d.stats.inBytes], [0, 0, 0, 0n]);
+  for (const d of decoded)
+    assert.deepEqual([d.activeConns, d.inactConns, d.persistConns, d.stats.inBytes], [0, 0, 0, 0n]);
 });
 
 test("timeouts, info and sync daemon replies decode", () => {
-  assert.deepEqual(decodeTimeouts(received("-L --timeout", IPVS_CMD.SET_CONFIG)[0]!), { tcp: 900, tcpFin: 120, udp: 300 });
+  assert.deepEqual(decodeTimeouts(received("-L --timeout", IPVS_CMD.SET_CONFIG)[0]!), {
+    tcp: 900,
+    tcpFin: 120,
+    udp: 300,
+  });
   assert.deepEqual(decodeInfo(received("-Ln", IPVS_CMD.SET_INFO)[0]!), { version: "1.2.1", connTableSize: 4096 });
   assert.deepEqual(decodeDaemon(received("-L --daemon", IPVS_CMD.NEW_DAEMON)[0]!), {
     state: "master",
@@ -220,7 +258,11 @@ test("64-bit counters come from IPVS_SVC_ATTR_STATS64, beyond 2^53 exactly", () 
     b.writeBigUInt64LE(v, 4);
     return b;
   };
-  const stats64 = Buffer.concat([Buffer.from([8 + 4 + 12, 0, 12, 0]), Buffer.from([8, 0, 1, 0, 3, 0, 0, 0]), u64(4, big)]);
+  const stats64 = Buffer.concat([
+    Buffer.from([8 + 4 + 12, 0, 12, 0]),
+    Buffer.from([8, 0, 1, 0, 3, 0, 0, 0]),
+    u64(4, big),
+  ]);
   const service = attrsOf(wire(ipvsRequest.newService(svc(TCP80, "rr"))))[0]!;
   const withStats = Buffer.concat([service, stats64]);
   withStats.writeUInt16LE(service.length + stats64.length, 0);
@@ -241,7 +283,15 @@ test("our own requests decode back to the same service and dest", () => {
 
 test("sync daemon options round-trip, the IPv6 group in its own attribute", () => {
   const daemons = [
-    { state: "backup", ifname: "eth1", syncId: 200, syncMaxLen: 1400, mcastGroup: "239.1.2.3", mcastPort: 8850, mcastTtl: 2 },
+    {
+      state: "backup",
+      ifname: "eth1",
+      syncId: 200,
+      syncMaxLen: 1400,
+      mcastGroup: "239.1.2.3",
+      mcastPort: 8850,
+      mcastTtl: 2,
+    },
     { state: "master", ifname: "eth0", syncId: 1, mcastGroup: "ff02::1:3" },
   ] as const;
   for (const d of daemons) assert.deepEqual(decodeDaemon(ipvsRequest.newDaemon(d).attrs), d);

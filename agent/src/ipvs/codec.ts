@@ -36,32 +36,97 @@ export const IPVS_GENL_NAME = "IPVS";
 export const IPVS_GENL_VERSION = 1;
 
 export const IPVS_CMD = {
-  NEW_SERVICE: 1, SET_SERVICE: 2, DEL_SERVICE: 3, GET_SERVICE: 4,
-  NEW_DEST: 5, SET_DEST: 6, DEL_DEST: 7, GET_DEST: 8,
-  NEW_DAEMON: 9, DEL_DAEMON: 10, GET_DAEMON: 11,
-  SET_CONFIG: 12, GET_CONFIG: 13, SET_INFO: 14, GET_INFO: 15,
-  ZERO: 16, FLUSH: 17,
+  NEW_SERVICE: 1,
+  SET_SERVICE: 2,
+  DEL_SERVICE: 3,
+  GET_SERVICE: 4,
+  NEW_DEST: 5,
+  SET_DEST: 6,
+  DEL_DEST: 7,
+  GET_DEST: 8,
+  NEW_DAEMON: 9,
+  DEL_DAEMON: 10,
+  GET_DAEMON: 11,
+  SET_CONFIG: 12,
+  GET_CONFIG: 13,
+  SET_INFO: 14,
+  GET_INFO: 15,
+  ZERO: 16,
+  FLUSH: 17,
 } as const;
 export type IpvsCmd = (typeof IPVS_CMD)[keyof typeof IPVS_CMD];
 
-export const IPVS_CMD_ATTR = { SERVICE: 1, DEST: 2, DAEMON: 3, TIMEOUT_TCP: 4, TIMEOUT_TCP_FIN: 5, TIMEOUT_UDP: 6 } as const;
+export const IPVS_CMD_ATTR = {
+  SERVICE: 1,
+  DEST: 2,
+  DAEMON: 3,
+  TIMEOUT_TCP: 4,
+  TIMEOUT_TCP_FIN: 5,
+  TIMEOUT_UDP: 6,
+} as const;
 export const IPVS_SVC_ATTR = {
-  AF: 1, PROTOCOL: 2, ADDR: 3, PORT: 4, FWMARK: 5, SCHED_NAME: 6, FLAGS: 7, TIMEOUT: 8, NETMASK: 9,
-  STATS: 10, PE_NAME: 11, STATS64: 12,
+  AF: 1,
+  PROTOCOL: 2,
+  ADDR: 3,
+  PORT: 4,
+  FWMARK: 5,
+  SCHED_NAME: 6,
+  FLAGS: 7,
+  TIMEOUT: 8,
+  NETMASK: 9,
+  STATS: 10,
+  PE_NAME: 11,
+  STATS64: 12,
 } as const;
 export const IPVS_DEST_ATTR = {
-  ADDR: 1, PORT: 2, FWD_METHOD: 3, WEIGHT: 4, U_THRESH: 5, L_THRESH: 6, ACTIVE_CONNS: 7, INACT_CONNS: 8,
-  PERSIST_CONNS: 9, STATS: 10, ADDR_FAMILY: 11, STATS64: 12, TUN_TYPE: 13, TUN_PORT: 14, TUN_FLAGS: 15,
+  ADDR: 1,
+  PORT: 2,
+  FWD_METHOD: 3,
+  WEIGHT: 4,
+  U_THRESH: 5,
+  L_THRESH: 6,
+  ACTIVE_CONNS: 7,
+  INACT_CONNS: 8,
+  PERSIST_CONNS: 9,
+  STATS: 10,
+  ADDR_FAMILY: 11,
+  STATS64: 12,
+  TUN_TYPE: 13,
+  TUN_PORT: 14,
+  TUN_FLAGS: 15,
 } as const;
 export const IPVS_DAEMON_ATTR = {
-  STATE: 1, MCAST_IFN: 2, SYNC_ID: 3, SYNC_MAXLEN: 4, MCAST_GROUP: 5, MCAST_GROUP6: 6, MCAST_PORT: 7, MCAST_TTL: 8,
+  STATE: 1,
+  MCAST_IFN: 2,
+  SYNC_ID: 3,
+  SYNC_MAXLEN: 4,
+  MCAST_GROUP: 5,
+  MCAST_GROUP6: 6,
+  MCAST_PORT: 7,
+  MCAST_TTL: 8,
 } as const;
 export const IPVS_STATS_ATTR = {
-  CONNS: 1, INPKTS: 2, OUTPKTS: 3, INBYTES: 4, OUTBYTES: 5, CPS: 6, INPPS: 7, OUTPPS: 8, INBPS: 9, OUTBPS: 10,
+  CONNS: 1,
+  INPKTS: 2,
+  OUTPKTS: 3,
+  INBYTES: 4,
+  OUTBYTES: 5,
+  CPS: 6,
+  INPPS: 7,
+  OUTPPS: 8,
+  INBPS: 9,
+  OUTBPS: 10,
 } as const;
 export const IPVS_INFO_ATTR = { VERSION: 1, CONN_TAB_SIZE: 2 } as const;
 
-export const IP_VS_SVC_F = { PERSISTENT: 0x1, HASHED: 0x2, ONEPACKET: 0x4, SCHED1: 0x8, SCHED2: 0x10, SCHED3: 0x20 } as const;
+export const IP_VS_SVC_F = {
+  PERSISTENT: 0x1,
+  HASHED: 0x2,
+  ONEPACKET: 0x4,
+  SCHED1: 0x8,
+  SCHED2: 0x10,
+  SCHED3: 0x20,
+} as const;
 export const IP_VS_CONN_F_FWD_MASK = 0x7;
 export const IP_VS_STATE = { NONE: 0, MASTER: 1, BACKUP: 2 } as const;
 const AF_INET = 2;
@@ -80,7 +145,8 @@ function need(attrs: Map<number, Buffer>, type: number, what: string): Buffer {
   return v;
 }
 const getUint = (a: Map<number, Buffer>, type: number, what: string) => readUint(need(a, type, what), what);
-const getStr = (a: Map<number, Buffer>, type: number, what: string) => need(a, type, what).toString("utf8").replace(/\0.*$/s, "");
+const getStr = (a: Map<number, Buffer>, type: number, what: string) =>
+  need(a, type, what).toString("utf8").replace(/\0.*$/s, "");
 
 /** Optional model fields are left out rather than set to undefined, so decoded values deep-equal inputs. */
 function withoutUndefined<T extends object>(o: T): T {
@@ -146,7 +212,8 @@ export function canonicalAddress(address: string): string {
 }
 
 function checkInt(v: number, min: number, max: number, what: string): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new IpvsCodecError(`${what} must be an integer in ${min}..${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new IpvsCodecError(`${what} must be an integer in ${min}..${max}, got ${v}`);
   return v;
 }
 const checkPort = (port: number) => checkInt(port, 0, 0xffff, "port");
@@ -172,7 +239,8 @@ export function describeService(key: IpvsServiceKey): string {
   if ("fwmark" in key) return `FWM ${key.fwmark}${key.family === "inet6" ? " IPv6" : ""}`;
   return `${key.protocol.toUpperCase()} ${hostPort(key.address, key.port)}`;
 }
-export const hostPort = (address: string, port: number) => (isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`);
+export const hostPort = (address: string, port: number) =>
+  isIPv6(address) ? `[${address}]:${port}` : `${address}:${port}`;
 
 function serviceKeyAttrs(key: IpvsServiceKey): Buffer[] {
   const af = u16(IPVS_SVC_ATTR.AF, afNumber(serviceFamily(key)));
@@ -214,7 +282,8 @@ function flagsBytes(flags: IpvsServiceFlags): Buffer {
 }
 
 function checkScheduler(name: string, what: string): string {
-  if (!/^[a-z0-9_]+$/.test(name) || name.length >= IPVS_SCHEDNAME_MAXLEN) throw new IpvsCodecError(`bad ${what} name "${name}"`);
+  if (!/^[a-z0-9_]+$/.test(name) || name.length >= IPVS_SCHEDNAME_MAXLEN)
+    throw new IpvsCodecError(`bad ${what} name "${name}"`);
   return name;
 }
 
@@ -276,7 +345,9 @@ export function decodeService(payload: Buffer): IpvsServiceInfo {
   const key = decodeServiceKey(a);
   // HASHED is the kernel's own bookkeeping (set on every listed service), not configuration
   const bits = need(a, IPVS_SVC_ATTR.FLAGS, "service flags").readUInt32LE(0);
-  const flags = Object.fromEntries(FLAG_BITS.map(([name, bit]) => [name, (bits & bit) !== 0])) as unknown as IpvsServiceFlags;
+  const flags = Object.fromEntries(
+    FLAG_BITS.map(([name, bit]) => [name, (bits & bit) !== 0]),
+  ) as unknown as IpvsServiceFlags;
   const service: IpvsService = withoutUndefined({
     ...key,
     scheduler: getStr(a, IPVS_SVC_ATTR.SCHED_NAME, "scheduler"),
@@ -366,9 +437,11 @@ export function decodeDest(payload: Buffer, serviceFamily: IpvsFamily = "inet"):
 const DAEMON_STATES = { master: IP_VS_STATE.MASTER, backup: IP_VS_STATE.BACKUP } as const;
 
 export function daemonAttr(d: IpvsDaemon): Buffer {
-  if (d.ifname.length === 0 || d.ifname.length >= IP_VS_IFNAME_MAXLEN) throw new IpvsCodecError(`bad interface name "${d.ifname}"`);
+  if (d.ifname.length === 0 || d.ifname.length >= IP_VS_IFNAME_MAXLEN)
+    throw new IpvsCodecError(`bad interface name "${d.ifname}"`);
   const optional: Buffer[] = [];
-  if (d.syncMaxLen !== undefined) optional.push(u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN, checkInt(d.syncMaxLen, 0, 0xffff, "sync_maxlen")));
+  if (d.syncMaxLen !== undefined)
+    optional.push(u16(IPVS_DAEMON_ATTR.SYNC_MAXLEN, checkInt(d.syncMaxLen, 0, 0xffff, "sync_maxlen")));
   if (d.mcastGroup !== undefined) {
     const v6 = familyOf(d.mcastGroup) === "inet6";
     const bytes = encodeInetAddr(d.mcastGroup).subarray(0, v6 ? 16 : 4);
@@ -376,7 +449,8 @@ export function daemonAttr(d: IpvsDaemon): Buffer {
   }
   // host order, unlike every other port here (the kernel's default 8848 arrives as 90 22)
   if (d.mcastPort !== undefined) optional.push(u16(IPVS_DAEMON_ATTR.MCAST_PORT, checkPort(d.mcastPort)));
-  if (d.mcastTtl !== undefined) optional.push(u8(IPVS_DAEMON_ATTR.MCAST_TTL, checkInt(d.mcastTtl, 1, 255, "mcast_ttl")));
+  if (d.mcastTtl !== undefined)
+    optional.push(u8(IPVS_DAEMON_ATTR.MCAST_TTL, checkInt(d.mcastTtl, 1, 255, "mcast_ttl")));
   return nest(IPVS_CMD_ATTR.DAEMON, [
     u32(IPVS_DAEMON_ATTR.STATE, DAEMON_STATES[d.state]),
     str(IPVS_DAEMON_ATTR.MCAST_IFN, d.ifname),
@@ -388,7 +462,8 @@ export function daemonAttr(d: IpvsDaemon): Buffer {
 export function decodeDaemon(payload: Buffer): IpvsDaemon {
   const a = parseAttrs(need(parseAttrs(payload), IPVS_CMD_ATTR.DAEMON, "IPVS_CMD_ATTR_DAEMON"));
   const stateNumber = getUint(a, IPVS_DAEMON_ATTR.STATE, "daemon state");
-  const state = stateNumber === IP_VS_STATE.MASTER ? "master" : stateNumber === IP_VS_STATE.BACKUP ? "backup" : undefined;
+  const state =
+    stateNumber === IP_VS_STATE.MASTER ? "master" : stateNumber === IP_VS_STATE.BACKUP ? "backup" : undefined;
   if (!state) throw new IpvsCodecError(`unknown daemon state ${stateNumber}`);
   const group4 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP);
   const group6 = a.get(IPVS_DAEMON_ATTR.MCAST_GROUP6);
@@ -427,7 +502,10 @@ export function decodeTimeouts(payload: Buffer): IpvsTimeouts {
 export function decodeInfo(payload: Buffer): IpvsInfo {
   const a = parseAttrs(payload);
   const v = getUint(a, IPVS_INFO_ATTR.VERSION, "version");
-  return { version: `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`, connTableSize: getUint(a, IPVS_INFO_ATTR.CONN_TAB_SIZE, "size") };
+  return {
+    version: `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`,
+    connTableSize: getUint(a, IPVS_INFO_ATTR.CONN_TAB_SIZE, "size"),
+  };
 }
 
 // ---------------------------------------------------------------- requests

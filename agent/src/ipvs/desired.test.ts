@@ -37,19 +37,28 @@ test("service fields map from keepalived-style config", () => {
     timeout: 50,
     netmask: 24,
   });
-  assert.deepEqual(desiredService("fw", vs({ address: undefined, port: undefined, fwmark: 7 }), new Map()).service.timeout, 0);
+  assert.deepEqual(
+    desiredService("fw", vs({ address: undefined, port: undefined, fwmark: 7 }), new Map()).service.timeout,
+    0,
+  );
 });
 
 test("healthy servers are in with their weights; failed ones are removed", () => {
   const v = vs();
   const d = desiredService("web", v, health(v, { up: true }, { up: false }));
-  assert.deepEqual(d.dests.map((x) => [x.address, x.port, x.weight, x.fwd]), [["10.0.1.1", 80, 2, "dr"]]);
+  assert.deepEqual(
+    d.dests.map((x) => [x.address, x.port, x.weight, x.fwd]),
+    [["10.0.1.1", 80, 2, "dr"]],
+  );
 });
 
 test("inhibitOnFailure keeps a failed server at weight 0", () => {
   const v = vs({ inhibitOnFailure: true });
   const d = desiredService("web", v, health(v, { up: true }, { up: false }));
-  assert.deepEqual(d.dests.map((x) => x.weight), [2, 0]);
+  assert.deepEqual(
+    d.dests.map((x) => x.weight),
+    [2, 0],
+  );
 });
 
 test("unknown health counts as up, unless alpha", () => {
@@ -60,32 +69,50 @@ test("unknown health counts as up, unless alpha", () => {
 test("a dynamic weight from the check replaces the configured one", () => {
   const v = vs();
   const d = desiredService("web", v, health(v, { up: true, weight: 9 }, { up: true }));
-  assert.deepEqual(d.dests.map((x) => x.weight), [9, 3]);
+  assert.deepEqual(
+    d.dests.map((x) => x.weight),
+    [9, 3],
+  );
 });
 
 test("the sorry server serves when none is live, and when quorum is lost", () => {
   const sorry = { sorryServer: { address: "10.0.2.1", port: 8080 } };
   const v = vs(sorry);
   const none = desiredService("web", v, health(v, { up: false }, { up: false }));
-  assert.deepEqual(none.dests.map((x) => `${x.address}:${x.port}/${x.weight}`), ["10.0.2.1:8080/1"]);
+  assert.deepEqual(
+    none.dests.map((x) => `${x.address}:${x.port}/${x.weight}`),
+    ["10.0.2.1:8080/1"],
+  );
   const q = vs({ ...sorry, quorum: 4 });
   const lost = desiredService("web", q, health(q, { up: false }, { up: true }));
   assert.equal(lost.quorumLost, true);
-  assert.deepEqual(lost.dests.map((x) => x.address), ["10.0.2.1"]);
+  assert.deepEqual(
+    lost.dests.map((x) => x.address),
+    ["10.0.2.1"],
+  );
   const kept = desiredService("web", q, health(q, { up: true }, { up: true }));
   assert.equal(kept.quorumLost, false);
   assert.equal(kept.dests.length, 2);
 });
 
 test("per-server forwarding and 'none' checks", () => {
-  const v = vs({ forwarding: "NAT", realServers: [{ address: "10.0.1.1", port: 8080, forwarding: "TUN", healthCheck: "none" }] });
+  const v = vs({
+    forwarding: "NAT",
+    realServers: [{ address: "10.0.1.1", port: 8080, forwarding: "TUN", healthCheck: "none" }],
+  });
   const d = desiredService("web", v, new Map([[id(v, 0), { up: false }]]));
-  assert.deepEqual(d.dests.map((x) => [x.port, x.fwd]), [[8080, "tun"]]);
+  assert.deepEqual(
+    d.dests.map((x) => [x.port, x.fwd]),
+    [[8080, "tun"]],
+  );
 });
 
 test("draining servers stay at weight 0 beside the configured ones", () => {
   const v = vs();
   const gone = { address: "10.0.1.9", port: 80, fwd: "dr" as const, weight: 5, upperThreshold: 0, lowerThreshold: 0 };
   const [t] = desiredTable({ web: v }, new Map(), new Map([["web", [gone]]]));
-  assert.deepEqual(t!.dests.map((x) => `${x.address}/${x.weight}`), ["10.0.1.1/2", "10.0.1.2/3", "10.0.1.9/0"]);
+  assert.deepEqual(
+    t!.dests.map((x) => `${x.address}/${x.weight}`),
+    ["10.0.1.1/2", "10.0.1.2/3", "10.0.1.9/0"],
+  );
 });

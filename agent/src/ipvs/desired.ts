@@ -62,7 +62,11 @@ export function isLive(vs: VirtualServerConfig, rs: RealServerConfig, h: Health 
   return h?.up ?? !vs.alpha;
 }
 
-function liveDests(name: string, vs: VirtualServerConfig, health: ReadonlyMap<string, Health>): { dests: IpvsDest[]; liveWeight: number } {
+function liveDests(
+  name: string,
+  vs: VirtualServerConfig,
+  health: ReadonlyMap<string, Health>,
+): { dests: IpvsDest[]; liveWeight: number } {
   const dests: IpvsDest[] = [];
   let liveWeight = 0;
   for (const rs of vs.realServers) {
@@ -79,11 +83,21 @@ function liveDests(name: string, vs: VirtualServerConfig, health: ReadonlyMap<st
 function sorryDest(vs: VirtualServerConfig): IpvsDest[] {
   const s = vs.sorryServer;
   if (!s) return [];
-  return [destOf(vs, { address: s.address, port: s.port, forwarding: s.forwarding, weight: 1, upperThreshold: 0, lowerThreshold: 0 }, 1)];
+  return [
+    destOf(
+      vs,
+      { address: s.address, port: s.port, forwarding: s.forwarding, weight: 1, upperThreshold: 0, lowerThreshold: 0 },
+      1,
+    ),
+  ];
 }
 
 /** One virtual server's desired service and destinations. */
-export function desiredService(name: string, vs: VirtualServerConfig, health: ReadonlyMap<string, Health>): VirtualService & { quorumLost: boolean } {
+export function desiredService(
+  name: string,
+  vs: VirtualServerConfig,
+  health: ReadonlyMap<string, Health>,
+): VirtualService & { quorumLost: boolean } {
   const { dests, liveWeight } = liveDests(name, vs, health);
   const quorumLost = vs.quorum !== undefined && liveWeight < vs.quorum;
   const noneLive = liveWeight === 0 && !dests.some((d) => d.weight > 0);
@@ -103,7 +117,9 @@ export function desiredTable(
   return Object.entries(vss).map(([name, vs]) => {
     const d = desiredService(name, vs, health);
     const present = new Set(d.dests.map((x) => `${x.address}:${x.port}`));
-    const extra = (draining.get(name) ?? []).filter((x) => !present.has(`${x.address}:${x.port}`)).map((x) => ({ ...x, weight: 0 }));
+    const extra = (draining.get(name) ?? [])
+      .filter((x) => !present.has(`${x.address}:${x.port}`))
+      .map((x) => ({ ...x, weight: 0 }));
     return { service: d.service, dests: [...d.dests, ...extra] };
   });
 }

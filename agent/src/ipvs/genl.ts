@@ -81,7 +81,11 @@ export class IpvsClient {
   static async open(): Promise<IpvsClient> {
     const sock = createGenericNetlink();
     try {
-      const [family] = await sock.ctrlRequest(genl.Commands.GET_FAMILY, { familyName: IPVS_GENL_NAME }, { timeout: REQUEST_TIMEOUT_MS });
+      const [family] = await sock.ctrlRequest(
+        genl.Commands.GET_FAMILY,
+        { familyName: IPVS_GENL_NAME },
+        { timeout: REQUEST_TIMEOUT_MS },
+      );
       if (family?.familyId === undefined) throw new Error("generic netlink controller answered without a family id");
       return new IpvsClient(sock, family.familyId);
     } catch (err) {
@@ -96,7 +100,9 @@ export class IpvsClient {
 
   private exec(op: string, subject: string, req: IpvsRequest): Promise<GenericNetlinkMessage[]> {
     const options = { flags: req.dump ? FlagsGet.DUMP : 0, timeout: REQUEST_TIMEOUT_MS };
-    const task = this.queue.then(() => this.sock.request(this.familyId, req.cmd, IPVS_GENL_VERSION, req.attrs, options));
+    const task = this.queue.then(() =>
+      this.sock.request(this.familyId, req.cmd, IPVS_GENL_VERSION, req.attrs, options),
+    );
     this.queue = task.catch(() => undefined);
     return task.then(
       ([msgs]) => msgs,
@@ -121,7 +127,12 @@ export class IpvsClient {
   /** One service with its counters, or undefined when the kernel has no such service. */
   async getService(k: IpvsServiceKey): Promise<IpvsServiceInfo | undefined> {
     try {
-      const [payload] = await this.query("getService", describeService(k), ipvsRequest.getService(k), IPVS_CMD.NEW_SERVICE);
+      const [payload] = await this.query(
+        "getService",
+        describeService(k),
+        ipvsRequest.getService(k),
+        IPVS_CMD.NEW_SERVICE,
+      );
       return payload && decodeService(payload);
     } catch (err) {
       if (err instanceof IpvsError && err.errno === "ESRCH") return undefined;
@@ -130,7 +141,9 @@ export class IpvsClient {
   }
   /** Every virtual service in this network namespace, with counters. */
   async listServices(): Promise<IpvsServiceInfo[]> {
-    return (await this.query("listServices", "", ipvsRequest.getServices(), IPVS_CMD.NEW_SERVICE)).map((p) => decodeService(p));
+    return (await this.query("listServices", "", ipvsRequest.getServices(), IPVS_CMD.NEW_SERVICE)).map((p) =>
+      decodeService(p),
+    );
   }
 
   async addDest(k: IpvsServiceKey, d: IpvsDest): Promise<void> {
@@ -178,6 +191,8 @@ export class IpvsClient {
     await this.exec("stopDaemon", state, ipvsRequest.delDaemon(state));
   }
   async listDaemons(): Promise<IpvsDaemon[]> {
-    return (await this.query("listDaemons", "", ipvsRequest.getDaemons(), IPVS_CMD.NEW_DAEMON)).map((p) => decodeDaemon(p));
+    return (await this.query("listDaemons", "", ipvsRequest.getDaemons(), IPVS_CMD.NEW_DAEMON)).map((p) =>
+      decodeDaemon(p),
+    );
   }
 }

@@ -63,7 +63,12 @@ export class HealthSet {
       log: this.log,
       onChange: (up, r) => {
         this.last.set(w.id, r);
-        this.log.info(up ? "real server up" : "real server down", { event: "check.change", server: w.id, up, detail: r.detail });
+        this.log.info(up ? "real server up" : "real server down", {
+          event: "check.change",
+          server: w.id,
+          up,
+          detail: r.detail,
+        });
         this.onHealth(w.id, { up, weight: r.weight });
       },
     });
@@ -73,7 +78,12 @@ export class HealthSet {
 
   /** Health as status shows it: up/down/unknown with the last result's detail. */
   states(): Map<string, { up?: boolean; detail?: string; ms?: number }> {
-    return new Map([...this.entries].map(([id, e]) => [id, { up: e.checker.up, detail: e.checker.last?.detail, ms: e.checker.last?.ms }]));
+    return new Map(
+      [...this.entries].map(([id, e]) => [
+        id,
+        { up: e.checker.up, detail: e.checker.last?.detail, ms: e.checker.last?.ms },
+      ]),
+    );
   }
 
   async stop(): Promise<void> {

@@ -11,7 +11,18 @@ import type { IpvsDest, IpvsDestInfo, IpvsServiceInfo, IpvsServiceKey } from "./
 import { IpvsManager, type IpvsKernel } from "./manager.ts";
 import { destId, serviceId, type VirtualService } from "./reconcile.ts";
 
-const ZERO = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
+const ZERO = {
+  conns: 0n,
+  inPkts: 0n,
+  outPkts: 0n,
+  inBytes: 0n,
+  outBytes: 0n,
+  cps: 0n,
+  inPps: 0n,
+  outPps: 0n,
+  inBps: 0n,
+  outBps: 0n,
+};
 
 class TableKernel implements IpvsKernel {
   table = new Map<string, VirtualService>();
@@ -21,23 +32,55 @@ class TableKernel implements IpvsKernel {
     return [...this.table.values()].map((v) => ({ service: structuredClone(v.service), stats: ZERO }));
   }
   async listDests(key: IpvsServiceKey): Promise<IpvsDestInfo[]> {
-    return (this.table.get(serviceId(key))?.dests ?? []).map((d) => ({ dest: { ...d }, activeConns: this.conns.get(destId(d)) ?? 0, inactConns: 0, persistConns: 0, stats: ZERO }));
+    return (this.table.get(serviceId(key))?.dests ?? []).map((d) => ({
+      dest: { ...d },
+      activeConns: this.conns.get(destId(d)) ?? 0,
+      inactConns: 0,
+      persistConns: 0,
+      stats: ZERO,
+    }));
   }
   private svc(key: IpvsServiceKey): VirtualService {
     const v = this.table.get(serviceId(key));
     if (!v) throw new Error("ENOENT");
     return v;
   }
-  async addService(s: VirtualService["service"]) { this.writes++; this.table.set(serviceId(s), { service: s, dests: [] }); }
-  async editService(s: VirtualService["service"]) { this.writes++; this.svc(s).service = s; }
-  async delService(k: IpvsServiceKey) { this.writes++; this.table.delete(serviceId(k)); }
-  async addDest(k: IpvsServiceKey, d: IpvsDest) { this.writes++; this.svc(k).dests.push(d); }
-  async editDest(k: IpvsServiceKey, d: IpvsDest) { this.writes++; const v = this.svc(k); v.dests = v.dests.map((x) => (destId(x) === destId(d) ? d : x)); }
-  async delDest(k: IpvsServiceKey, d: { address: string; port: number }) { this.writes++; const v = this.svc(k); v.dests = v.dests.filter((x) => destId(x) !== destId(d)); }
+  async addService(s: VirtualService["service"]) {
+    this.writes++;
+    this.table.set(serviceId(s), { service: s, dests: [] });
+  }
+  async editService(s: VirtualService["service"]) {
+    this.writes++;
+    this.svc(s).service = s;
+  }
+  async delService(k: IpvsServiceKey) {
+    this.writes++;
+    this.table.delete(serviceId(k));
+  }
+  async addDest(k: IpvsServiceKey, d: IpvsDest) {
+    this.writes++;
+    this.svc(k).dests.push(d);
+  }
+  async editDest(k: IpvsServiceKey, d: IpvsDest) {
+    this.writes++;
+    const v = this.svc(k);
+    v.dests = v.dests.map((x) => (destId(x) === destId(d) ? d : x));
+  }
+  async delDest(k: IpvsServiceKey, d: { address: string; port: number }) {
+    this.writes++;
+    const v = this.svc(k);
+    v.dests = v.dests.filter((x) => destId(x) !== destId(d));
+  }
 }
 
 const web = (rs: string[], over: object = {}) =>
-  VirtualServer.parse({ address: "10.0.0.100", port: 80, scheduler: "rr", realServers: rs.map((a) => ({ address: a })), ...over });
+  VirtualServer.parse({
+    address: "10.0.0.100",
+    port: 80,
+    scheduler: "rr",
+    realServers: rs.map((a) => ({ address: a })),
+    ...over,
+  });
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "ipvsmgr-"));
@@ -56,7 +99,10 @@ test("first apply writes the table; a second pass writes nothing", async () => {
     assert.equal(r1.ops.length, 3);
     assert.equal(r1.drift, false);
     // status right after the first apply already shows the real servers just added
-    assert.deepEqual(m.stats.get("web")?.map((d) => destId(d.dest)), ["10.0.1.1:80", "10.0.1.2:80"]);
+    assert.deepEqual(
+      m.stats.get("web")?.map((d) => destId(d.dest)),
+      ["10.0.1.1:80", "10.0.1.2:80"],
+    );
     const before = s.kernel.writes;
     const r2 = await m.reconcile();
     assert.deepEqual(r2.ops, []);
@@ -86,11 +132,26 @@ test("a service dropped from the config while the agent was down is removed on t
   try {
     await s.mk().start({ web: web(["10.0.1.1"]), api: web(["10.0.1.1"], { port: 81 }) });
     const flags = { persistent: false, onePacket: false, schedFlag1: false, schedFlag2: false, schedFlag3: false };
-    const foreign = { protocol: "tcp" as const, address: "10.9.9.9", port: 1, scheduler: "rr", flags, timeout: 0, netmask: 32 };
+    const foreign = {
+      protocol: "tcp" as const,
+      address: "10.9.9.9",
+      port: 1,
+      scheduler: "rr",
+      flags,
+      timeout: 0,
+      netmask: 32,
+    };
     s.kernel.table.set(serviceId(foreign), { service: foreign, dests: [] });
     const r = await s.mk().start({ web: web(["10.0.1.1"]) });
-    assert.deepEqual(r.ops.map((o) => o.op), ["delService"]);
-    assert.deepEqual([...s.kernel.table.keys()].sort(), ["tcp 10.0.0.100:80", "tcp 10.9.9.9:1"], "a foreign service is left alone");
+    assert.deepEqual(
+      r.ops.map((o) => o.op),
+      ["delService"],
+    );
+    assert.deepEqual(
+      [...s.kernel.table.keys()].sort(),
+      ["tcp 10.0.0.100:80", "tcp 10.9.9.9:1"],
+      "a foreign service is left alone",
+    );
   } finally {
     s.done();
   }
@@ -121,7 +182,12 @@ test("the periodic pass follows a new period (a reload that changes ipvsReconcil
     let listed = 0;
     const list = s.kernel.listServices.bind(s.kernel);
     s.kernel.listServices = () => (listed++, list());
-    const m = new IpvsManager({ kernel: s.kernel, log: createLogger({ write: () => undefined }), stateFile: join(s.dir, "o.json"), periodMs: 1000 });
+    const m = new IpvsManager({
+      kernel: s.kernel,
+      log: createLogger({ write: () => undefined }),
+      stateFile: join(s.dir, "o.json"),
+      periodMs: 1000,
+    });
     await m.start({ web: web(["10.0.1.1"]) });
     const passesAfter = async (ms: number) => {
       const from = listed;

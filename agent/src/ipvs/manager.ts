@@ -9,7 +9,15 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { VirtualServerConfig } from "../config/ipvs.ts";
 import type { Logger } from "../log.ts";
-import type { IpvsDest, IpvsDestInfo, IpvsDestKey, IpvsService, IpvsServiceInfo, IpvsServiceKey, IpvsStats } from "./codec.ts";
+import type {
+  IpvsDest,
+  IpvsDestInfo,
+  IpvsDestKey,
+  IpvsService,
+  IpvsServiceInfo,
+  IpvsServiceKey,
+  IpvsStats,
+} from "./codec.ts";
 import { desiredTable, serviceKeyOf, type Health } from "./desired.ts";
 import { destId, ownedAfter, reconcile, serviceId, type IpvsOp, type VirtualService } from "./reconcile.ts";
 
@@ -43,7 +51,18 @@ export interface ManagerOptions {
   onReport?: (r: ReconcileReport) => void;
 }
 
-const ZERO_STATS: IpvsStats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
+const ZERO_STATS: IpvsStats = {
+  conns: 0n,
+  inPkts: 0n,
+  outPkts: 0n,
+  inBytes: 0n,
+  outBytes: 0n,
+  cps: 0n,
+  inPps: 0n,
+  outPps: 0n,
+  inBps: 0n,
+  outBps: 0n,
+};
 
 interface Draining {
   dest: IpvsDest;
@@ -145,7 +164,9 @@ export class IpvsManager {
 
   private noteWanted(desired: VirtualService[]): void {
     const names = new Map(Object.entries(this.vss).map(([n, vs]) => [serviceId(serviceKeyOf(vs)), n]));
-    this.wanted = new Map(desired.map((v) => [names.get(serviceId(v.service)) ?? "", new Map(v.dests.map((d) => [destId(d), d.weight]))]));
+    this.wanted = new Map(
+      desired.map((v) => [names.get(serviceId(v.service)) ?? "", new Map(v.dests.map((d) => [destId(d), d.weight]))]),
+    );
   }
 
   /** One pass; concurrent calls coalesce into at most one more pass after the running one. */
@@ -172,7 +193,10 @@ export class IpvsManager {
         const conns = this.connsOf(name, id);
         if (now >= d.until || conns === 0) m.delete(id);
       }
-      out.set(name, [...m.values()].map((d) => d.dest));
+      out.set(
+        name,
+        [...m.values()].map((d) => d.dest),
+      );
     }
     return out;
   }
@@ -231,7 +255,13 @@ export class IpvsManager {
       const name = names.get(serviceId(v.service));
       if (!name) continue;
       const before = new Map((this.lastStats.get(name) ?? []).map((d) => [destId(d.dest), d]));
-      next.set(name, v.dests.map((dest) => ({ ...(before.get(destId(dest)) ?? { activeConns: 0, inactConns: 0, persistConns: 0, stats: ZERO_STATS }), dest })));
+      next.set(
+        name,
+        v.dests.map((dest) => ({
+          ...(before.get(destId(dest)) ?? { activeConns: 0, inactConns: 0, persistConns: 0, stats: ZERO_STATS }),
+          dest,
+        })),
+      );
     }
     return next;
   }
@@ -256,7 +286,8 @@ export class IpvsManager {
 
   private log(r: ReconcileReport): void {
     const log = this.opts.log;
-    if (r.errors.length) log.error("IPVS reconcile failed in part", { event: "ipvs.reconcile", errors: r.errors, writes: r.ops.length });
+    if (r.errors.length)
+      log.error("IPVS reconcile failed in part", { event: "ipvs.reconcile", errors: r.errors, writes: r.ops.length });
     if (r.ops.length === 0) return;
     const ops = r.ops.map(describeOp);
     if (r.drift) log.warn("IPVS drift repaired (the kernel table was changed by hand)", { event: "ipvs.drift", ops });

@@ -27,18 +27,38 @@ function fixed(size: number, write: (b: Buffer) => void): Buffer {
   write(b);
   return b;
 }
-export const u8 = (type: number, v: number) => nla(type, fixed(1, (b) => b.writeUInt8(v)));
-export const u16 = (type: number, v: number) => nla(type, fixed(2, (b) => b.writeUInt16LE(v)));
-export const be16 = (type: number, v: number) => nla(type, fixed(2, (b) => b.writeUInt16BE(v)));
-export const u32 = (type: number, v: number) => nla(type, fixed(4, (b) => b.writeUInt32LE(v)));
-export const be32 = (type: number, v: number) => nla(type, fixed(4, (b) => b.writeUInt32BE(v)));
+export const u8 = (type: number, v: number) =>
+  nla(
+    type,
+    fixed(1, (b) => b.writeUInt8(v)),
+  );
+export const u16 = (type: number, v: number) =>
+  nla(
+    type,
+    fixed(2, (b) => b.writeUInt16LE(v)),
+  );
+export const be16 = (type: number, v: number) =>
+  nla(
+    type,
+    fixed(2, (b) => b.writeUInt16BE(v)),
+  );
+export const u32 = (type: number, v: number) =>
+  nla(
+    type,
+    fixed(4, (b) => b.writeUInt32LE(v)),
+  );
+export const be32 = (type: number, v: number) =>
+  nla(
+    type,
+    fixed(4, (b) => b.writeUInt32BE(v)),
+  );
 /** NLA_NUL_STRING */
 export const str = (type: number, s: string) => nla(type, Buffer.from(`${s}\0`, "utf8"));
 
 /** Attributes by type, flags masked off; the last of a type wins, as in the kernel's nla_parse. */
 export function parseAttrs(buf: Buffer): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
-  for (let off = 0; off + NLA_HDRLEN <= buf.length; ) {
+  for (let off = 0; off + NLA_HDRLEN <= buf.length;) {
     const len = buf.readUInt16LE(off);
     if (len < NLA_HDRLEN || off + len > buf.length) throw new NlaError(`malformed attribute at offset ${off}`);
     out.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + NLA_HDRLEN, off + len));

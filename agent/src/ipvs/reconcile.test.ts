@@ -6,7 +6,16 @@ import { ownedAfter, reconcile, serviceId, type VirtualService } from "./reconci
 const flags = { persistent: false, onePacket: false, schedFlag1: false, schedFlag2: false, schedFlag3: false };
 
 function svc(port: number, over: Partial<IpvsService> = {}): IpvsService {
-  return { protocol: "tcp", address: "10.0.0.100", port, scheduler: "wrr", flags, timeout: 0, netmask: 32, ...over } as IpvsService;
+  return {
+    protocol: "tcp",
+    address: "10.0.0.100",
+    port,
+    scheduler: "wrr",
+    flags,
+    timeout: 0,
+    netmask: 32,
+    ...over,
+  } as IpvsService;
 }
 
 function dest(last: number, over: Partial<IpvsDest> = {}): IpvsDest {
@@ -19,7 +28,10 @@ function vs(s: IpvsService, ...dests: IpvsDest[]): VirtualService {
 
 test("an empty kernel gets every service and destination added", () => {
   const ops = reconcile([vs(svc(80), dest(1), dest(2))], []);
-  assert.deepEqual(ops.map((o) => o.op), ["addService", "addDest", "addDest"]);
+  assert.deepEqual(
+    ops.map((o) => o.op),
+    ["addService", "addDest", "addDest"],
+  );
 });
 
 test("equal tables give no operations", () => {
@@ -49,13 +61,20 @@ test("service settings changes are edits, not delete+add (connections survive)",
 test("services not ours are left alone; ours that left the config are deleted", () => {
   const foreign = vs(svc(8080), dest(9));
   const stale = vs(svc(81), dest(1));
-  const ops = reconcile([vs(svc(80), dest(1))], [vs(svc(80), dest(1)), foreign, stale], new Set([serviceId(stale.service)]));
+  const ops = reconcile(
+    [vs(svc(80), dest(1))],
+    [vs(svc(80), dest(1)), foreign, stale],
+    new Set([serviceId(stale.service)]),
+  );
   assert.deepEqual(ops, [{ op: "delService", key: stale.service }]);
 });
 
 test("removed destinations are deleted before new ones are added", () => {
   const ops = reconcile([vs(svc(80), dest(3))], [vs(svc(80), dest(1))]);
-  assert.deepEqual(ops.map((o) => o.op), ["delDest", "addDest"]);
+  assert.deepEqual(
+    ops.map((o) => o.op),
+    ["delDest", "addDest"],
+  );
 });
 
 test("forwarding method, thresholds and tunnel settings are compared", () => {
@@ -69,13 +88,22 @@ test("forwarding method, thresholds and tunnel settings are compared", () => {
 });
 
 test("fwmark services are keyed by mark and family", () => {
-  const fw = (mark: number): IpvsService => ({ family: "inet", fwmark: mark, scheduler: "rr", flags, timeout: 0, netmask: 32 });
+  const fw = (mark: number): IpvsService => ({
+    family: "inet",
+    fwmark: mark,
+    scheduler: "rr",
+    flags,
+    timeout: 0,
+    netmask: 32,
+  });
   assert.equal(serviceId(fw(7)), "fwm inet 7");
   assert.deepEqual(reconcile([vs(fw(7), dest(1))], [vs(fw(7), dest(1))]), []);
   assert.equal(reconcile([vs(fw(8), dest(1))], [vs(fw(7), dest(1))])[0]?.op, "addService");
 });
 
 test("a no-op reconcile of 1,000 services x 10 destinations is cheap and empty", () => {
-  const t = Array.from({ length: 1000 }, (_, i) => vs(svc(1000 + i), ...Array.from({ length: 10 }, (_, j) => dest(j + 1))));
+  const t = Array.from({ length: 1000 }, (_, i) =>
+    vs(svc(1000 + i), ...Array.from({ length: 10 }, (_, j) => dest(j + 1))),
+  );
   assert.deepEqual(reconcile(t, structuredClone(t), ownedAfter(t)), []);
 });

@@ -44,7 +44,8 @@ function sameService(a: IpvsService, b: IpvsService): boolean {
 }
 
 function sameDest(a: IpvsDest, b: IpvsDest): boolean {
-  const tunnel = (d: IpvsDest) => (d.fwd === "tun" && d.tunnel ? `${d.tunnel.type}/${d.tunnel.port}/${d.tunnel.checksum}` : "");
+  const tunnel = (d: IpvsDest) =>
+    d.fwd === "tun" && d.tunnel ? `${d.tunnel.type}/${d.tunnel.port}/${d.tunnel.checksum}` : "";
   return (
     a.fwd === b.fwd &&
     a.weight === b.weight &&
@@ -63,7 +64,8 @@ function diffDests(key: IpvsServiceKey, want: IpvsDest[], have: IpvsDest[]): Ipv
   const wantById = byId(want, destId);
   const ops: IpvsOp[] = [];
   // Deletions first: a service at its upper threshold should lose the old server before gaining a new one.
-  for (const [id, d] of haveById) if (!wantById.has(id)) ops.push({ op: "delDest", key, dest: { address: d.address, port: d.port } });
+  for (const [id, d] of haveById)
+    if (!wantById.has(id)) ops.push({ op: "delDest", key, dest: { address: d.address, port: d.port } });
   for (const [id, d] of wantById) {
     const cur = haveById.get(id);
     if (!cur) ops.push({ op: "addDest", key, dest: d });
@@ -77,7 +79,11 @@ function diffDests(key: IpvsServiceKey, want: IpvsDest[], have: IpvsDest[]): Ipv
  * @param kernel  what a dump of the kernel returned
  * @param owned   ids (serviceId) of services we created earlier and may delete; desired ones are owned too
  */
-export function reconcile(desired: VirtualService[], kernel: VirtualService[], owned: ReadonlySet<string> = new Set()): IpvsOp[] {
+export function reconcile(
+  desired: VirtualService[],
+  kernel: VirtualService[],
+  owned: ReadonlySet<string> = new Set(),
+): IpvsOp[] {
   const want = byId(desired, (v) => serviceId(v.service));
   const have = byId(kernel, (v) => serviceId(v.service));
   const ops: IpvsOp[] = [];

@@ -50,7 +50,9 @@ function needsIpvs(cfg: AgentConfig): boolean {
 
 /** NAT needs forwarding on: derived here so users cannot forget it. */
 function sysctlsFor(cfg: AgentConfig): Record<string, number | string> {
-  const nat = Object.values(cfg.virtualServers).some((vs) => vs.forwarding === "NAT" || vs.realServers.some((r) => r.forwarding === "NAT"));
+  const nat = Object.values(cfg.virtualServers).some(
+    (vs) => vs.forwarding === "NAT" || vs.realServers.some((r) => r.forwarding === "NAT"),
+  );
   return nat ? { "net.ipv4.ip_forward": 1, ...cfg.sysctls } : cfg.sysctls;
 }
 
@@ -80,7 +82,9 @@ export class IpvsRuntime {
     const problems: string[] = [];
     for (const [name, vs] of Object.entries(cfg.virtualServers)) {
       if (!(await ensureScheduler(vs.scheduler))) {
-        problems.push(`virtualServers.${name}.scheduler: the kernel has no IPVS scheduler "${vs.scheduler}" (module ip_vs_${vs.scheduler})`);
+        problems.push(
+          `virtualServers.${name}.scheduler: the kernel has no IPVS scheduler "${vs.scheduler}" (module ip_vs_${vs.scheduler})`,
+        );
       }
     }
     return problems;
@@ -144,7 +148,8 @@ export class IpvsRuntime {
     const sync = this.cfg.syncDaemon;
     try {
       const plan = await applySync(this.client, sync, sync ? this.vrrp.get(sync.followInstance) : undefined);
-      if (plan.start || plan.stop.length) this.log.info("IPVS sync daemon", { event: "ipvs.sync", started: plan.start?.state, stopped: plan.stop });
+      if (plan.start || plan.stop.length)
+        this.log.info("IPVS sync daemon", { event: "ipvs.sync", started: plan.start?.state, stopped: plan.stop });
     } catch (err) {
       this.log.error("IPVS sync daemon change failed", { event: "ipvs.sync", error: (err as Error).message });
     }

@@ -4,7 +4,8 @@
 
 export type IpvsFamily = "inet" | "inet6";
 export type IpvsProtocol = "tcp" | "udp" | "sctp";
-export type IpvsServiceKey = { protocol: IpvsProtocol; address: string; port: number } | { family: IpvsFamily; fwmark: number };
+export type IpvsServiceKey =
+  { protocol: IpvsProtocol; address: string; port: number } | { family: IpvsFamily; fwmark: number };
 
 export interface IpvsServiceFlags {
   /** IP_VS_SVC_F_PERSISTENT (ipvsadm -p): clients stick to a real server for `timeout` seconds */

@@ -6,7 +6,15 @@ import { convertFiles, problemsOf as problems } from "./test-helpers.ts";
 
 const lines = (...l: string[]) => l.join("\n") + "\n";
 
-const VALID_INSTANCE = ["vrrp_instance VI_1 {", "  interface eth0", "  virtual_router_id 1", "  virtual_ipaddress {", "    10.0.0.100/24", "  }", "}"];
+const VALID_INSTANCE = [
+  "vrrp_instance VI_1 {",
+  "  interface eth0",
+  "  virtual_router_id 1",
+  "  virtual_ipaddress {",
+  "    10.0.0.100/24",
+  "  }",
+  "}",
+];
 
 test("every problem at once, in file order, each naming its keyword and line", () => {
   const text = lines(
@@ -85,21 +93,37 @@ test("every problem at once, in file order, each naming its keyword and line", (
     "keepalived.conf:47: a second checker (TCP_CHECK at line 43): lvs-agent runs one health check per real server",
     "keepalived.conf:51: unsupported keyword 'virtual_server_group' at the top level",
   ]);
-  assert.deepEqual(r.notes, ["keepalived.conf:3: 'smtp_server' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored"]);
+  assert.deepEqual(r.notes, [
+    "keepalived.conf:3: 'smtp_server' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored",
+  ]);
   assert.ok(!problems(r).join("\n").includes("secret"), "an auth_pass never appears in a message");
 });
 
 test("a problem in an included file names that file and its line; a global default names global_defs", () => {
   const r = convertFiles({
-    "/etc/keepalived/keepalived.conf": lines("global_defs {", "  vrrp_garp_master_repeat 0", "}", "include conf.d/vi.conf"),
-    "/etc/keepalived/conf.d/vi.conf": lines(...VALID_INSTANCE.slice(0, 3), "  advert_int 0.5", "  smtp_alert", ...VALID_INSTANCE.slice(3), "bogus_section {", "}"),
+    "/etc/keepalived/keepalived.conf": lines(
+      "global_defs {",
+      "  vrrp_garp_master_repeat 0",
+      "}",
+      "include conf.d/vi.conf",
+    ),
+    "/etc/keepalived/conf.d/vi.conf": lines(
+      ...VALID_INSTANCE.slice(0, 3),
+      "  advert_int 0.5",
+      "  smtp_alert",
+      ...VALID_INSTANCE.slice(3),
+      "bogus_section {",
+      "}",
+    ),
   });
   assert.deepEqual(problems(r), [
     "/etc/keepalived/keepalived.conf:2: vrrp_garp_master_repeat: must be 1-100 (lvs-agent instances.VI_1.garp.count)",
     "/etc/keepalived/conf.d/vi.conf:4: advert_int: VRRPv2 advertises in whole seconds: must be a whole number 1-255 (lvs-agent instances.VI_1.advertInterval)",
     "/etc/keepalived/conf.d/vi.conf:10: unsupported keyword 'bogus_section' at the top level",
   ]);
-  assert.deepEqual(r.notes, ["/etc/keepalived/conf.d/vi.conf:5: 'smtp_alert' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored"]);
+  assert.deepEqual(r.notes, [
+    "/etc/keepalived/conf.d/vi.conf:5: 'smtp_alert' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored",
+  ]);
 });
 
 test("syntax problems: braces, quotes, argument counts, blocks where none belong, duplicates", () => {
@@ -129,21 +153,46 @@ test("syntax problems: braces, quotes, argument counts, blocks where none belong
 });
 
 test("the one-line rule: a keyword's arguments end at the next keyword of its block, and only there", () => {
-  const one = lines('vrrp_script chk { script "/bin/true" interval 3 weight -20 } vrrp_instance VI_1 { interface eth0 virtual_router_id 7 priority 90 nopreempt track_script { chk } virtual_ipaddress { 10.0.0.9/24 dev eth0 } }');
+  const one = lines(
+    'vrrp_script chk { script "/bin/true" interval 3 weight -20 } vrrp_instance VI_1 { interface eth0 virtual_router_id 7 priority 90 nopreempt track_script { chk } virtual_ipaddress { 10.0.0.9/24 dev eth0 } }',
+  );
   const r = convertFiles({ "k.conf": one });
   if (!r.ok) assert.fail(r.problems.join("\n"));
-  assert.deepEqual(r.config.scripts.chk, { script: "/bin/true", interval: 3, weight: -20, rise: 1, fall: 1, user: "nobody" });
+  assert.deepEqual(r.config.scripts.chk, {
+    script: "/bin/true",
+    interval: 3,
+    weight: -20,
+    rise: 1,
+    fall: 1,
+    user: "nobody",
+  });
   const vi = r.config.instances.VI_1!;
-  assert.deepEqual([vi.vrid, vi.priority, vi.preempt, vi.trackScripts, vi.virtualAddresses], [7, 90, false, [{ name: "chk" }], [{ address: "10.0.0.9/24", device: "eth0" }]]);
+  assert.deepEqual(
+    [vi.vrid, vi.priority, vi.preempt, vi.trackScripts, vi.virtualAddresses],
+    [7, 90, false, [{ name: "chk" }], [{ address: "10.0.0.9/24", device: "eth0" }]],
+  );
   // An unknown word is an argument of the keyword before it, so the keyword complains about its arguments.
-  assert.deepEqual(problems(convertFiles({ "k.conf": lines("vrrp_instance VI_1 { interface eth0 virtual_router_id 7 priorty 90 virtual_ipaddress { 10.0.0.9 } }") })), [
-    "k.conf:1: 'virtual_router_id' takes 1 argument, got 3",
-    "k.conf:1: vrrp_instance VI_1 has no virtual_router_id",
-  ]);
+  assert.deepEqual(
+    problems(
+      convertFiles({
+        "k.conf": lines(
+          "vrrp_instance VI_1 { interface eth0 virtual_router_id 7 priorty 90 virtual_ipaddress { 10.0.0.9 } }",
+        ),
+      }),
+    ),
+    ["k.conf:1: 'virtual_router_id' takes 1 argument, got 3", "k.conf:1: vrrp_instance VI_1 has no virtual_router_id"],
+  );
 });
 
 test("a setting given twice is an error at the second (keepalived silently keeps the last)", () => {
-  const text = lines(...VALID_INSTANCE.slice(0, 3), "  priority 100", "  unicast_src_ip 10.0.0.1", "  mcast_src_ip 10.0.0.2", "  priority 90", ...VALID_INSTANCE.slice(3));
+  const text = lines(
+    ...VALID_INSTANCE.slice(0, 3),
+    "  priority 100",
+    "  unicast_src_ip 10.0.0.1",
+    "  mcast_src_ip 10.0.0.2",
+    "  priority 90",
+    ...VALID_INSTANCE.slice(3),
+  );
   assert.deepEqual(problems(convertFiles({ "k.conf": text })), [
     "k.conf:6: 'mcast_src_ip' sets what 'unicast_src_ip' at line 5 already set",
     "k.conf:7: 'priority' sets what line 4 already set",

@@ -4,13 +4,25 @@ import assert from "node:assert/strict";
 import { okConfig, problemsOf } from "./test-helpers.ts";
 import type { AgentConfig } from "../config/schema.ts";
 
-const vsOf = (c: AgentConfig, name: string) => c.virtualServers[name] ?? assert.fail(`no virtual server ${name}: ${Object.keys(c.virtualServers).join(", ")}`);
+const vsOf = (c: AgentConfig, name: string) =>
+  c.virtualServers[name] ?? assert.fail(`no virtual server ${name}: ${Object.keys(c.virtualServers).join(", ")}`);
 
 test("keepalived's defaults where lvs-agent's differ: NAT, delay_loop 60 with warmup up to it", () => {
-  const c = okConfig("virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }\n real_server 10.0.1.2 8080 {\n }\n}").config;
+  const c = okConfig(
+    "virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 8080 {\n  TCP_CHECK {\n  }\n }\n real_server 10.0.1.2 8080 {\n }\n}",
+  ).config;
   const vs = vsOf(c, "10.0.0.1:80");
   assert.deepEqual([vs.forwarding, vs.scheduler, vs.persistence], ["NAT", "wlc", undefined]);
-  assert.deepEqual(vs.realServers[0]!.healthCheck, { type: "tcp", interval: 60, warmup: 60, retries: 1, delayBeforeRetry: 1, connectTimeout: 5, rise: 1, fall: 1 });
+  assert.deepEqual(vs.realServers[0]!.healthCheck, {
+    type: "tcp",
+    interval: 60,
+    warmup: 60,
+    retries: 1,
+    delayBeforeRetry: 1,
+    connectTimeout: 5,
+    rise: 1,
+    fall: 1,
+  });
   assert.equal(vs.realServers[1]!.healthCheck, undefined, "no checker: always in service, as in keepalived");
 });
 
@@ -45,13 +57,35 @@ virtual_server fwmark 7 {
   assert.deepEqual(
     { ...vs, realServers: undefined },
     {
-      address: "10.0.0.1", port: 53, protocol: "UDP", scheduler: "sh", forwarding: "DR", flags: { port: true, fallback: true, onePacket: true },
-      persistence: { timeout: 360, netmask: 24 }, sorryServer: { address: "10.0.2.1", port: 53, forwarding: "NAT" }, quorum: 2, alpha: true,
-      inhibitOnFailure: true, drain: 0, realServers: undefined,
+      address: "10.0.0.1",
+      port: 53,
+      protocol: "UDP",
+      scheduler: "sh",
+      forwarding: "DR",
+      flags: { port: true, fallback: true, onePacket: true },
+      persistence: { timeout: 360, netmask: 24 },
+      sorryServer: { address: "10.0.2.1", port: 53, forwarding: "NAT" },
+      quorum: 2,
+      alpha: true,
+      inhibitOnFailure: true,
+      drain: 0,
+      realServers: undefined,
     },
   );
-  assert.deepEqual(vs.realServers, [{ address: "10.0.1.1", port: 53, weight: 3, upperThreshold: 100, lowerThreshold: 10, forwarding: "TUN", inhibitOnFailure: false }]);
-  assert.deepEqual(vsOf(c, "fwmark-7").realServers, [{ address: "10.0.1.1", weight: 1, upperThreshold: 0, lowerThreshold: 0 }]);
+  assert.deepEqual(vs.realServers, [
+    {
+      address: "10.0.1.1",
+      port: 53,
+      weight: 3,
+      upperThreshold: 100,
+      lowerThreshold: 10,
+      forwarding: "TUN",
+      inhibitOnFailure: false,
+    },
+  ]);
+  assert.deepEqual(vsOf(c, "fwmark-7").realServers, [
+    { address: "10.0.1.1", weight: 1, upperThreshold: 0, lowerThreshold: 0 },
+  ]);
 });
 
 test("checker options layer: virtual server, then real server, then the checker itself", () => {
@@ -84,12 +118,36 @@ test("checker options layer: virtual server, then real server, then the checker 
 }`).config;
   const [a, b] = vsOf(c, "10.0.0.1:443").realServers;
   assert.deepEqual(a!.healthCheck, {
-    type: "https", interval: 10, warmup: 10, connectTimeout: 4, retries: 5, delayBeforeRetry: 7, host: "www.example.org", path: "/healthz",
-    statusCodes: ["200", "204", "300-399"], digest: "9b3a0c85a887a256d6939da88aabd8cd", bindTo: "10.0.0.2", method: "GET", rise: 1, fall: 1, verifyTls: false,
+    type: "https",
+    interval: 10,
+    warmup: 10,
+    connectTimeout: 4,
+    retries: 5,
+    delayBeforeRetry: 7,
+    host: "www.example.org",
+    path: "/healthz",
+    statusCodes: ["200", "204", "300-399"],
+    digest: "9b3a0c85a887a256d6939da88aabd8cd",
+    bindTo: "10.0.0.2",
+    method: "GET",
+    rise: 1,
+    fall: 1,
+    verifyTls: false,
   });
   assert.deepEqual(b!.healthCheck, {
-    type: "http", interval: 10, warmup: 0, connectTimeout: 4, retries: 2, delayBeforeRetry: 3, host: "api.example.org", path: "/", port: 8080,
-    statusCodes: ["200-299"], method: "GET", rise: 1, fall: 1,
+    type: "http",
+    interval: 10,
+    warmup: 0,
+    connectTimeout: 4,
+    retries: 2,
+    delayBeforeRetry: 3,
+    host: "api.example.org",
+    path: "/",
+    port: 8080,
+    statusCodes: ["200-299"],
+    method: "GET",
+    rise: 1,
+    fall: 1,
   });
 });
 
@@ -106,7 +164,17 @@ test("MISC_CHECK: a script with arguments, keepalived's retry 0, no connection o
  }
 }`).config;
   assert.deepEqual(vsOf(c, "10.0.0.1:25").realServers[0]!.healthCheck, {
-    type: "script", script: "/usr/bin/true --smtp 10.0.1.1", timeout: 5, dynamicWeight: true, user: "nobody", interval: 60, warmup: 60, retries: 0, delayBeforeRetry: 1, rise: 1, fall: 1,
+    type: "script",
+    script: "/usr/bin/true --smtp 10.0.1.1",
+    timeout: 5,
+    dynamicWeight: true,
+    user: "nobody",
+    interval: 60,
+    warmup: 60,
+    retries: 0,
+    delayBeforeRetry: 1,
+    rise: 1,
+    fall: 1,
   });
 });
 

@@ -6,7 +6,20 @@ import { isIPv4 } from "node:net";
 import type { AgentConfigInput } from "../config/schema.ts";
 import type { Token } from "./lexer.ts";
 import { splitLine, type Statement } from "./parser.ts";
-import { block, flag, layered, noted, num, put, str, value, type Cx, type Draft, type Entry, type Table } from "./cx.ts";
+import {
+  block,
+  flag,
+  layered,
+  noted,
+  num,
+  put,
+  str,
+  value,
+  type Cx,
+  type Draft,
+  type Entry,
+  type Table,
+} from "./cx.ts";
 
 type VsInput = Required<AgentConfigInput>["virtualServers"][string];
 type RsInput = NonNullable<VsInput["realServers"]>[number];
@@ -63,7 +76,8 @@ export interface VirtualServerDraft extends Draft<VsInput> {
 
 // --- options a virtual server, a real server and a checker share ----------------------------------
 
-const NB_GET_RETRY = "is keepalived 1.x's name for retry: keepalived 2.x no longer knows it and ignores it (checking with retry 1); lvs-agent applies it as retry";
+const NB_GET_RETRY =
+  "is keepalived 1.x's name for retry: keepalived 2.x no longer knows it and ignores it (checking with retry 1); lvs-agent applies it as retry";
 
 /** Checker options on their own draft (the checker's, or the layer of a real or virtual server). */
 function timing(): Table<Draft<HealthCheckFields>> {
@@ -80,12 +94,22 @@ function timing(): Table<Draft<HealthCheckFields>> {
 }
 
 function connecting(): Table<Draft<HealthCheckFields>> {
-  return { ...timing(), connect_timeout: num("connectTimeout"), connect_port: num("port", { int: true }), bindto: str("bindTo") };
+  return {
+    ...timing(),
+    connect_timeout: num("connectTimeout"),
+    connect_port: num("port", { int: true }),
+    bindto: str("bindTo"),
+  };
 }
 
 /** The same table applied to the `layer` of a virtual or real server. */
 function onLayer<D extends { layer: Draft<HealthCheckFields> }>(table: Table<Draft<HealthCheckFields>>): Table<D> {
-  return Object.fromEntries(Object.entries(table).map(([k, e]) => [k, { kind: e.kind, run: (st, d, cx) => e.run(st, d.layer, cx) } satisfies Entry<D>]));
+  return Object.fromEntries(
+    Object.entries(table).map(([k, e]) => [
+      k,
+      { kind: e.kind, run: (st, d, cx) => e.run(st, d.layer, cx) } satisfies Entry<D>,
+    ]),
+  );
 }
 
 const LAYER = { ...connecting(), virtualhost: str<HealthCheckFields>("host") };
@@ -98,7 +122,8 @@ const HTTP_GET: Table<HealthCheckDraft> = {
   ...connecting(),
   virtualhost: str("host"),
   url: block((st, d, cx) => {
-    if (Object.hasOwn(d.v, "path")) return cx.error(st.keyword, "a second url: lvs-agent checks one url per HTTP_GET/SSL_GET");
+    if (Object.hasOwn(d.v, "path"))
+      return cx.error(st.keyword, "a second url: lvs-agent checks one url per HTTP_GET/SSL_GET");
     d.v.path = "/";
     cx.walk(st.block ?? [], URL, d, "url");
   }),
@@ -108,7 +133,15 @@ const URL: Table<HealthCheckDraft> = {
   path: str("path"),
   digest: str("digest"),
   virtualhost: str("host"),
-  status_code: value((st, d, cx) => put(d, "statusCodes", cx.args(st, 1, Infinity)?.map((t) => t.text), st, cx)),
+  status_code: value((st, d, cx) =>
+    put(
+      d,
+      "statusCodes",
+      cx.args(st, 1, Infinity)?.map((t) => t.text),
+      st,
+      cx,
+    ),
+  ),
 };
 
 const MISC_CHECK: Table<HealthCheckDraft> = {
@@ -118,7 +151,8 @@ const MISC_CHECK: Table<HealthCheckDraft> = {
   misc_dynamic: flag("dynamicWeight"),
   user: value((st, d, cx) => {
     const a = cx.args(st, 1, 2);
-    if (a?.[1]) cx.note(a[1], `user: the group '${a[1].text}' is not applied: the script runs with the user's own group`);
+    if (a?.[1])
+      cx.note(a[1], `user: the group '${a[1].text}' is not applied: the script runs with the user's own group`);
     put(d, "user", a?.[0]!.text, st, cx);
   }),
 };
@@ -133,7 +167,11 @@ const CHECKERS: Record<string, { kind: HealthCheckKind; table: Table<HealthCheck
 function checker(name: string): Entry<RealServerDraft> {
   const { kind, table } = CHECKERS[name]!;
   return block((st, rs, cx) => {
-    if (rs.healthCheck) return cx.error(st.keyword, `a second checker (${rs.healthCheck.at.text} at line ${rs.healthCheck.at.line}): lvs-agent runs one health check per real server`);
+    if (rs.healthCheck)
+      return cx.error(
+        st.keyword,
+        `a second checker (${rs.healthCheck.at.text} at line ${rs.healthCheck.at.line}): lvs-agent runs one health check per real server`,
+      );
     rs.healthCheck = { kind, at: st.keyword, path: [...rs.path, "healthCheck"], v: {} };
     cx.locate(rs.healthCheck.path, st.keyword, name);
     cx.walk(st.block ?? [], table, rs.healthCheck, name);
@@ -174,19 +212,27 @@ export const VIRTUAL_SERVER: Table<V> = {
   persistence_timeout: value((st, d, cx) => {
     const a = cx.args(st, 0, 1);
     // keepalived: "persistence_timeout [<INTEGER>] ... default 6 minutes"
-    if (a) Object.assign(d.persistence, { timeout: a[0] ? cx.numberAt(a[0], "persistence_timeout") : 360, at: st.keyword });
+    if (a)
+      Object.assign(d.persistence, { timeout: a[0] ? cx.numberAt(a[0], "persistence_timeout") : 360, at: st.keyword });
   }),
   persistence_granularity: value((st, d, cx) => {
     const mask = cx.word(st);
     const prefix = mask === undefined ? undefined : maskPrefix(mask);
-    if (mask !== undefined && prefix === undefined) cx.error(st.args[0]!, `persistence_granularity needs a netmask such as 255.255.255.0, got '${mask}'`);
+    if (mask !== undefined && prefix === undefined)
+      cx.error(st.args[0]!, `persistence_granularity needs a netmask such as 255.255.255.0, got '${mask}'`);
     if (prefix !== undefined) d.persistence.netmask = prefix;
     cx.locate([...d.path, "persistence", "netmask"], st.keyword, st.keyword.text);
   }),
   sorry_server: value((st, d, cx) => {
     const a = cx.args(st, 1, 2);
     if (!a) return;
-    put(d, "sorryServer", { ...d.v.sorryServer, address: a[0]!.text, ...(a[1] ? { port: cx.numberAt(a[1], "sorry_server port") } : {}) }, st, cx);
+    put(
+      d,
+      "sorryServer",
+      { ...d.v.sorryServer, address: a[0]!.text, ...(a[1] ? { port: cx.numberAt(a[1], "sorry_server port") } : {}) },
+      st,
+      cx,
+    );
   }),
   sorry_server_lvs_method: value((st, d, cx) => {
     const m = cx.choice(st, ["NAT", "DR", "TUN"]);
@@ -209,7 +255,10 @@ export const VIRTUAL_SERVER: Table<V> = {
 
 function maskPrefix(mask: string): number | undefined {
   if (!isIPv4(mask)) return undefined;
-  const bits = mask.split(".").map((o) => Number(o).toString(2).padStart(8, "0")).join("");
+  const bits = mask
+    .split(".")
+    .map((o) => Number(o).toString(2).padStart(8, "0"))
+    .join("");
   return /^1*0*$/.test(bits) ? bits.replace(/0/g, "").length : undefined;
 }
 
@@ -217,7 +266,12 @@ function realServer(st: Statement, vs: V, cx: Cx): void {
   const a = cx.args(st, 1, 2);
   if (!a) return;
   const i = vs.realServers.length;
-  const rs: RealServerDraft = { at: st.keyword, path: [...vs.path, "realServers", i], v: { address: a[0]!.text }, layer: { path: [...vs.path, "realServers", i, "~healthCheck"], v: {} } };
+  const rs: RealServerDraft = {
+    at: st.keyword,
+    path: [...vs.path, "realServers", i],
+    v: { address: a[0]!.text },
+    layer: { path: [...vs.path, "realServers", i, "~healthCheck"], v: {} },
+  };
   cx.locate(rs.path, st.keyword, `real_server ${a.map((t) => t.text).join(" ")}`);
   if (a[1]) put(rs, "port", cx.numberAt(a[1], "real_server port"), st, cx);
   cx.walk(st.block ?? [], REAL_SERVER, rs, "real_server");
@@ -229,13 +283,25 @@ export function readVirtualServer(st: Statement, cx: Cx): V | undefined {
   const a = cx.args(st, 2);
   if (!a) return undefined;
   const [first, second] = [a[0]!, a[1]!];
-  if (first.text === "group") return void cx.error(first, "virtual_server group is not supported: give each virtual server on its own");
-  const v: Partial<VsInput> = first.text === "fwmark" ? { fwmark: cx.numberAt(second, "fwmark") } : { address: first.text, port: cx.numberAt(second, "virtual_server port") };
+  if (first.text === "group")
+    return void cx.error(first, "virtual_server group is not supported: give each virtual server on its own");
+  const v: Partial<VsInput> =
+    first.text === "fwmark"
+      ? { fwmark: cx.numberAt(second, "fwmark") }
+      : { address: first.text, port: cx.numberAt(second, "virtual_server port") };
   // The name includes the protocol, so read it before the block is walked and located under the name.
   const known = (w: string) => Object.hasOwn(VIRTUAL_SERVER, w);
-  const proto = (st.block ?? []).flatMap((s) => splitLine(s, known)).find((s) => s.keyword.text === "protocol")?.args[0]?.text;
+  const proto = (st.block ?? []).flatMap((s) => splitLine(s, known)).find((s) => s.keyword.text === "protocol")
+    ?.args[0]?.text;
   const path = ["virtualServers", virtualServerName({ ...v, protocol: proto?.toUpperCase() as VsInput["protocol"] })];
-  const vs: V = { at: st.keyword, path, v, layer: { path: [...path, "~healthCheck"], v: {} }, persistence: {}, realServers: [] };
+  const vs: V = {
+    at: st.keyword,
+    path,
+    v,
+    layer: { path: [...path, "~healthCheck"], v: {} },
+    persistence: {},
+    realServers: [],
+  };
   cx.locate(path, st.keyword, `virtual_server ${a.map((t) => t.text).join(" ")}`);
   for (const key of Object.keys(v)) cx.locate([...path, key], st.keyword, "virtual_server");
   cx.walk(st.block ?? [], VIRTUAL_SERVER, vs, "virtual_server");
@@ -257,7 +323,10 @@ export function finishVirtualServer(vs: V, cx: Cx): VsInput {
     out.persistence = p.netmask === undefined ? { timeout: p.timeout } : { timeout: p.timeout, netmask: p.netmask };
     if (p.at) cx.locate([...vs.path, "persistence", "timeout"], p.at, "persistence_timeout");
   } else if (p.netmask !== undefined) {
-    cx.error(cx.origin([...vs.path, "persistence", "netmask"])!.origin, "persistence_granularity needs persistence_timeout");
+    cx.error(
+      cx.origin([...vs.path, "persistence", "netmask"])!.origin,
+      "persistence_granularity needs persistence_timeout",
+    );
   }
   out.realServers = vs.realServers.map((rs) => finishRealServer(rs, vs, cx));
   return out;
@@ -269,7 +338,9 @@ function finishRealServer(rs: RealServerDraft, vs: V, cx: Cx): RsInput {
   const path = rs.healthCheck.path;
   const kind = rs.healthCheck.kind;
   const merged = layered(cx, path, [vs.layer, rs.layer, rs.healthCheck]);
-  const fields: Partial<HealthCheckFields> = Object.fromEntries(FIELDS[kind].flatMap((k) => (merged[k] === undefined ? [] : [[k, merged[k]]])));
+  const fields: Partial<HealthCheckFields> = Object.fromEntries(
+    FIELDS[kind].flatMap((k) => (merged[k] === undefined ? [] : [[k, merged[k]]])),
+  );
   const interval = fields.interval ?? 60;
   const defaults: Partial<HealthCheckFields> = { interval, warmup: interval };
   if (kind === "http" || kind === "https") defaults.delayBeforeRetry = 3;

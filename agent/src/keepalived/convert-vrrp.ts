@@ -42,7 +42,11 @@ export interface InstanceDraft extends Draft<InstanceInput> {
 const GLOBAL_GARP = "~vrrp_garp";
 
 export function newGlobalDefs(): GlobalDefs {
-  return { global: { path: ["global"], v: {} }, garp: { path: [GLOBAL_GARP], v: {} }, timeouts: { path: ["ipvsTimeouts"], v: {} } };
+  return {
+    global: { path: ["global"], v: {} },
+    garp: { path: [GLOBAL_GARP], v: {} },
+    timeouts: { path: ["ipvsTimeouts"], v: {} },
+  };
 }
 
 export function newInstance(name: string, at: Token): InstanceDraft {
@@ -52,7 +56,8 @@ export function newInstance(name: string, at: Token): InstanceDraft {
 
 // --- global_defs ---------------------------------------------------------------------------------
 
-const EMAIL = "configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored";
+const EMAIL =
+  "configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored";
 
 const garpTable = <D extends { garp: Draft<GarpInput> }>(prefix: string): Table<D> => {
   const on = (e: ReturnType<typeof num<GarpInput>>) => value<D>((st, d, cx) => e.run(st, d.garp, cx));
@@ -70,7 +75,11 @@ export const GLOBAL_DEFS: Table<GlobalDefs> = {
   router_id: value((st, d, cx) => put(d.global, "routerId", cx.word(st), st, cx)),
   script_user: value((st, d, cx) => {
     const a = cx.args(st, 1, 2);
-    if (a?.[1]) cx.note(a[1], `script_user: the group '${a[1].text}' is not applied: scripts and hooks run with the user's own group`);
+    if (a?.[1])
+      cx.note(
+        a[1],
+        `script_user: the group '${a[1].text}' is not applied: scripts and hooks run with the user's own group`,
+      );
     put(d.global, "scriptUser", a?.[0]!.text, st, cx);
   }),
   vrrp_version: value((st, d, cx) => {
@@ -84,17 +93,26 @@ export const GLOBAL_DEFS: Table<GlobalDefs> = {
     put(d.garp, "count", 1, st, cx);
     put(d.garp, "repeatDelay", 0, st, cx);
   }),
-  vrrp_strict: value((st, _d, cx) =>
-    cx.error(st.keyword, STRICT),
-  ),
+  vrrp_strict: value((st, _d, cx) => cx.error(st.keyword, STRICT)),
   enable_script_security: noted("is accepted: lvs-agent never runs scripts or hooks as root"),
   lvs_sync_daemon: value(syncDaemon),
   lvs_timeouts: value(lvsTimeouts),
-  vrrp_skip_check_adv_addr: noted("only makes keepalived skip re-checking adverts from the same master; lvs-agent checks every advert; ignored"),
+  vrrp_skip_check_adv_addr: noted(
+    "only makes keepalived skip re-checking adverts from the same master; lvs-agent checks every advert; ignored",
+  ),
   vrrp_gna_interval: noted("applies to IPv6 neighbour advertisements; lvs-agent's VIPs are IPv4; ignored"),
   notification_email: noted(EMAIL, "block"),
   ...Object.fromEntries(
-    ["notification_email_from", "smtp_server", "smtp_helo_name", "smtp_connect_timeout", "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "no_email_faults"].map((k) => [k, noted<GlobalDefs>(EMAIL)]),
+    [
+      "notification_email_from",
+      "smtp_server",
+      "smtp_helo_name",
+      "smtp_connect_timeout",
+      "smtp_alert",
+      "smtp_alert_vrrp",
+      "smtp_alert_checker",
+      "no_email_faults",
+    ].map((k) => [k, noted<GlobalDefs>(EMAIL)]),
   ),
 };
 
@@ -108,9 +126,17 @@ function syncDaemon(st: Statement, d: GlobalDefs, cx: Cx): void {
     if (t.text === "id") spec.id = cx.numberAt(a[++i] ?? t, "id");
     else if (t.text === "inst") spec.instance = a[++i]?.text;
     else if (i === 1) spec.instance = t.text;
-    else return cx.error(t, `lvs_sync_daemon: '${t.text}' is not supported (supported: INTERFACE [inst] VRRP_INSTANCE [id SYNC_ID])`);
+    else
+      return cx.error(
+        t,
+        `lvs_sync_daemon: '${t.text}' is not supported (supported: INTERFACE [inst] VRRP_INSTANCE [id SYNC_ID])`,
+      );
   }
-  if (!spec.instance) return cx.error(st.keyword, "lvs_sync_daemon needs the VRRP instance whose state it follows (lvs-agent does not run both sync daemons at once)");
+  if (!spec.instance)
+    return cx.error(
+      st.keyword,
+      "lvs_sync_daemon needs the VRRP instance whose state it follows (lvs-agent does not run both sync daemons at once)",
+    );
   d.sync = spec;
 }
 
@@ -140,7 +166,8 @@ export const VRRP_SCRIPT: Table<Draft<ScriptInput>> = {
   fall: num("fall", { int: true }),
   user: value((st, d, cx) => {
     const a = cx.args(st, 1, 2);
-    if (a?.[1]) cx.note(a[1], `user: the group '${a[1].text}' is not applied: the script runs with the user's own group`);
+    if (a?.[1])
+      cx.note(a[1], `user: the group '${a[1].text}' is not applied: the script runs with the user's own group`);
     put(d, "user", a?.[0]!.text, st, cx);
   }),
 };
@@ -152,7 +179,11 @@ type I = InstanceDraft;
 export const VRRP_INSTANCE: Table<I> = {
   state: value((st, _d, cx) => {
     const s = cx.choice(st, ["MASTER", "BACKUP"]);
-    if (s) cx.note(st.keyword, `state ${s} is only keepalived's start-up hint; lvs-agent starts as BACKUP (MASTER at once only with priority 255) and elects by priority`);
+    if (s)
+      cx.note(
+        st.keyword,
+        `state ${s} is only keepalived's start-up hint; lvs-agent starts as BACKUP (MASTER at once only with priority 255) and elects by priority`,
+      );
   }),
   interface: str("interface"),
   virtual_router_id: num("vrid", { int: true }),
@@ -196,22 +227,32 @@ function unicastPeers(st: Statement, d: I, cx: Cx): void {
 
 function authentication(st: Statement, d: I, cx: Cx): void {
   const auth: { type?: string; password?: string; at?: Statement } = {};
-  cx.walk(st.block ?? [], {
-    auth_type: value((s) => {
-      const t = cx.choice(s, ["PASS", "AH"]);
-      if (t === "AH") cx.error(s.args[0]!, "auth_type AH (IPsec) is not supported: use PASS, or no authentication");
-      auth.type = t;
-    }),
-    auth_pass: value((s) => {
-      // A word, never quoted back in a message: it is a secret.
-      const p = cx.args(s, 1)?.[0]!.text;
-      if (p !== undefined && p.length > 8) cx.note(s.keyword, "auth_pass: only the first 8 characters are used, as keepalived does (VRRPv2 carries 8 bytes)");
-      auth.password = p?.slice(0, 8);
-      auth.at = s;
-    }),
-  }, d, "authentication");
+  cx.walk(
+    st.block ?? [],
+    {
+      auth_type: value((s) => {
+        const t = cx.choice(s, ["PASS", "AH"]);
+        if (t === "AH") cx.error(s.args[0]!, "auth_type AH (IPsec) is not supported: use PASS, or no authentication");
+        auth.type = t;
+      }),
+      auth_pass: value((s) => {
+        // A word, never quoted back in a message: it is a secret.
+        const p = cx.args(s, 1)?.[0]!.text;
+        if (p !== undefined && p.length > 8)
+          cx.note(
+            s.keyword,
+            "auth_pass: only the first 8 characters are used, as keepalived does (VRRPv2 carries 8 bytes)",
+          );
+        auth.password = p?.slice(0, 8);
+        auth.at = s;
+      }),
+    },
+    d,
+    "authentication",
+  );
   if (auth.type === "AH") return;
-  if (auth.type === undefined || auth.password === undefined) return cx.error(st.keyword, "authentication needs auth_type PASS and auth_pass");
+  if (auth.type === undefined || auth.password === undefined)
+    return cx.error(st.keyword, "authentication needs auth_type PASS and auth_pass");
   put(d, "auth", { type: "PASS", password: auth.password }, st, cx);
   if (auth.at) cx.locate([...d.path, "auth", "password"], auth.at.keyword, "auth_pass");
 }
@@ -222,9 +263,14 @@ function virtualAddresses(st: Statement, d: I, cx: Cx): void {
   for (const item of st.block ?? []) {
     const opts = cx.itemOptions(item, ["dev", "label"], "virtual_ipaddress");
     const label = opts.get("label");
-    if (label) cx.note(label, `virtual_ipaddress: label ${label.text} only names the address for ifconfig; lvs-agent adds it without a label`);
+    if (label)
+      cx.note(
+        label,
+        `virtual_ipaddress: label ${label.text} only names the address for ifconfig; lvs-agent adds it without a label`,
+      );
     const dev = opts.get("dev")?.text;
-    for (const sub of [[], ["address"], ["device"]]) cx.locate([...d.path, "virtualAddresses", vips.length, ...sub], item.keyword, "virtual_ipaddress");
+    for (const sub of [[], ["address"], ["device"]])
+      cx.locate([...d.path, "virtualAddresses", vips.length, ...sub], item.keyword, "virtual_ipaddress");
     vips.push(dev ? { address: item.keyword.text, device: dev } : { address: item.keyword.text });
   }
   put(d, "virtualAddresses", vips, st, cx);
@@ -235,7 +281,8 @@ function trackRefs(st: Statement, d: I, cx: Cx, key: "trackInterfaces" | "trackS
   const refs: { name: string; weight?: number }[] = [];
   for (const item of st.block ?? []) {
     const w = cx.itemOptions(item, ["weight"], st.keyword.text).get("weight");
-    for (const sub of [[], ["name"], ["weight"]]) cx.locate([...d.path, key, refs.length, ...sub], item.keyword, st.keyword.text);
+    for (const sub of [[], ["name"], ["weight"]])
+      cx.locate([...d.path, key, refs.length, ...sub], item.keyword, st.keyword.text);
     const weight = cx.numberAt(w, "weight");
     refs.push(weight === undefined ? { name: item.keyword.text } : { name: item.keyword.text, weight });
   }
@@ -246,7 +293,8 @@ function trackRefs(st: Statement, d: I, cx: Cx, key: "trackInterfaces" | "trackS
 function notify(st: Statement, d: I, cx: Cx, hook: keyof NonNullable<InstanceInput["notify"]>): void {
   const a = cx.args(st, 1, 3);
   if (!a) return;
-  if (a[1]) cx.error(a[1], `${st.keyword.text}: a user per hook is not supported; hooks run as global_defs script_user`);
+  if (a[1])
+    cx.error(a[1], `${st.keyword.text}: a user per hook is not supported; hooks run as global_defs script_user`);
   const cmd = cx.command(st, a.slice(0, 1));
   if (cmd === undefined) return;
   d.v.notify = { ...d.v.notify, [hook]: cmd };
@@ -254,7 +302,11 @@ function notify(st: Statement, d: I, cx: Cx, hook: keyof NonNullable<InstanceInp
 }
 
 /** What lvs-agent cannot run an instance without (keepalived: no VIPs only warns). */
-const REQUIRED: [keyof InstanceInput, string][] = [["interface", "interface"], ["vrid", "virtual_router_id"], ["virtualAddresses", "virtual_ipaddress"]];
+const REQUIRED: [keyof InstanceInput, string][] = [
+  ["interface", "interface"],
+  ["vrid", "virtual_router_id"],
+  ["virtualAddresses", "virtual_ipaddress"],
+];
 
 /** The instance as AgentConfig: version and garp settings from global_defs unless set in the instance. */
 export function finishInstance(d: I, g: GlobalDefs, cx: Cx): InstanceInput {

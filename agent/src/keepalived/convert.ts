@@ -9,7 +9,17 @@ import { checkConfig, formatPath, type Problem } from "../config/validate.ts";
 import { diagnostic, type Diagnostic, type Source, type Token } from "./lexer.ts";
 import { parse, type Statement } from "./parser.ts";
 import { block, Cx, type ConvertOptions, type Draft, type Table } from "./cx.ts";
-import { finishInstance, GLOBAL_DEFS, newGlobalDefs, newInstance, VRRP_INSTANCE, VRRP_SCRIPT, type GlobalDefs, type InstanceDraft, type InstanceInput } from "./convert-vrrp.ts";
+import {
+  finishInstance,
+  GLOBAL_DEFS,
+  newGlobalDefs,
+  newInstance,
+  VRRP_INSTANCE,
+  VRRP_SCRIPT,
+  type GlobalDefs,
+  type InstanceDraft,
+  type InstanceInput,
+} from "./convert-vrrp.ts";
 import { finishVirtualServer, readVirtualServer, type VirtualServerDraft } from "./convert-ipvs.ts";
 
 export type { ConvertOptions } from "./cx.ts";
@@ -59,7 +69,8 @@ function named(st: Statement, seen: Map<string, { at: Token }>, cx: Cx): string 
   const name = cx.word(st);
   if (name === undefined) return undefined;
   const first = seen.get(name);
-  if (first) return void cx.error(st.keyword, `${st.keyword.text} ${name} is defined twice (first at ${where(first.at)})`);
+  if (first)
+    return void cx.error(st.keyword, `${st.keyword.text} ${name} is defined twice (first at ${where(first.at)})`);
   return name;
 }
 
@@ -68,7 +79,10 @@ function where(t: { file: string; line: number }): string {
 }
 
 /** keepalived.conf statements as an AgentConfig input (not yet validated), with diagnostics and origins. */
-export function convert(statements: readonly Statement[], options: ConvertOptions = {}): { config: AgentConfigInput; cx: Cx } {
+export function convert(
+  statements: readonly Statement[],
+  options: ConvertOptions = {},
+): { config: AgentConfigInput; cx: Cx } {
   const cx = new Cx(options);
   const d: Drafts = { globals: newGlobalDefs(), scripts: new Map(), instances: new Map(), virtualServers: new Map() };
   cx.walk(statements, TOP, d, "at the top level");
@@ -91,7 +105,12 @@ function syncDaemon(d: Drafts, instances: Record<string, InstanceInput>, cx: Cx)
   const local = [...d.instances.values()].filter((i) => i.syncInterface);
   const specs = [
     ...(d.globals.sync ? [{ ...d.globals.sync, instance: d.globals.sync.instance! }] : []),
-    ...local.map((i) => ({ interface: i.syncInterface!.name, instance: i.name, id: undefined, at: i.syncInterface!.at })),
+    ...local.map((i) => ({
+      interface: i.syncInterface!.name,
+      instance: i.name,
+      id: undefined,
+      at: i.syncInterface!.at,
+    })),
   ];
   const [spec, second] = specs;
   if (!spec) return undefined;
@@ -105,8 +124,7 @@ function syncDaemon(d: Drafts, instances: Record<string, InstanceInput>, cx: Cx)
 // ---------------------------------------------------------------------------------------------------
 
 export type KeepalivedResult =
-  | { ok: true; config: AgentConfig; notes: string[] }
-  | { ok: false; problems: string[]; notes: string[] };
+  { ok: true; config: AgentConfig; notes: string[] } | { ok: false; problems: string[]; notes: string[] };
 
 /** Lexed keepalived.conf (includes expanded) to a validated AgentConfig, or every problem with its file:line. */
 export function keepalivedToAgentConfig(source: Source, options: ConvertOptions = {}): KeepalivedResult {
@@ -117,17 +135,26 @@ export function keepalivedToAgentConfig(source: Source, options: ConvertOptions 
   const validated = checkConfig(config);
   // A value the converter already rejected comes back from validation as missing or invalid: say it once.
   const errorLines = new Set(errors.map(where));
-  const mapped = validated.problems.map((p) => locateProblem(p, cx)).filter((m) => !(m.at && errorLines.has(where(m.at))));
+  const mapped = validated.problems
+    .map((p) => locateProblem(p, cx))
+    .filter((m) => !(m.at && errorLines.has(where(m.at))));
   const order = byPlace(source.files);
-  const problems = [...errors.map((e) => ({ at: e as Diagnostic | undefined, text: format(e) })), ...mapped].sort(order);
-  const notes = diagnostics.filter((x) => x.severity === "note").map((n) => ({ at: n, text: format(n) })).sort(order).map((n) => n.text);
+  const problems = [...errors.map((e) => ({ at: e as Diagnostic | undefined, text: format(e) })), ...mapped].sort(
+    order,
+  );
+  const notes = diagnostics
+    .filter((x) => x.severity === "note")
+    .map((n) => ({ at: n, text: format(n) }))
+    .sort(order)
+    .map((n) => n.text);
   if (problems.length > 0 || !validated.config) return { ok: false, problems: problems.map((s) => s.text), notes };
   return { ok: true, config: validated.config, notes };
 }
 
 /** Sorts messages by file (in the order read) and line; those without a place go last. Stable. */
 function byPlace(files: readonly string[]): (a: { at?: Diagnostic }, b: { at?: Diagnostic }) => number {
-  const rank = (x: { at?: Diagnostic }) => (x.at ? (files.indexOf(x.at.file) + 1 || files.length + 1) * 1e9 + x.at.line : Infinity);
+  const rank = (x: { at?: Diagnostic }) =>
+    x.at ? (files.indexOf(x.at.file) + 1 || files.length + 1) * 1e9 + x.at.line : Infinity;
   return (a, b) => (rank(a) === rank(b) ? 0 : rank(a) < rank(b) ? -1 : 1);
 }
 
@@ -146,5 +173,8 @@ function locateProblem(p: Problem, cx: Cx): { at?: Diagnostic; text: string } {
   if (!found) return { text: `${p.message} (lvs-agent ${path})` };
   const { origin: o, depth } = found;
   const rest = depth < p.path.length ? `${formatPath(p.path.slice(depth)).replace(/^\./, "")} ` : "";
-  return { at: diagnostic(o, "error", p.message), text: `${where(o)}: ${o.what}: ${rest}${p.message} (lvs-agent ${path})` };
+  return {
+    at: diagnostic(o, "error", p.message),
+    text: `${where(o)}: ${o.what}: ${rest}${p.message} (lvs-agent ${path})`,
+  };
 }

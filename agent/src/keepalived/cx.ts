@@ -30,7 +30,10 @@ export type Table<D> = Record<string, Entry<D>>;
 export const value = <D>(run: Handler<D>): Entry<D> => ({ kind: "value", run });
 export const block = <D>(run: Handler<D>): Entry<D> => ({ kind: "block", run });
 /** Accepted and not applied, with a note saying why (a small documented allow-list). */
-export const noted = <D>(why: string, kind: Entry<D>["kind"] = "value"): Entry<D> => ({ kind, run: (st, _d, cx) => cx.note(st.keyword, `'${st.keyword.text}' ${why}`) });
+export const noted = <D>(why: string, kind: Entry<D>["kind"] = "value"): Entry<D> => ({
+  kind,
+  run: (st, _d, cx) => cx.note(st.keyword, `'${st.keyword.text}' ${why}`),
+});
 
 const BOOL: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
 
@@ -76,7 +79,8 @@ export class Cx {
   private dispatch<D>(st: Statement, table: Table<D>, d: D, where: string): void {
     const kw = st.keyword;
     const entry = Object.hasOwn(table, kw.text) && !kw.quoted ? table[kw.text] : undefined;
-    if (!entry) return this.error(kw, `unsupported keyword '${kw.text}' ${where.startsWith("at ") ? where : `in ${where}`}`);
+    if (!entry)
+      return this.error(kw, `unsupported keyword '${kw.text}' ${where.startsWith("at ") ? where : `in ${where}`}`);
     if (entry.kind === "value" && st.block) return this.error(st.open ?? kw, `'${kw.text}' takes no { } block`);
     if (entry.kind === "block" && !st.block) return this.error(kw, `'${kw.text}' needs a { } block`);
     entry.run(st, d, this);
@@ -95,7 +99,10 @@ export class Cx {
   finish(): Diagnostic[] {
     for (const { at, words } of this.splitLines.values()) {
       const list = words.length > 6 ? `${words.slice(0, 6).join(", ")}, ... ${words.length} in all` : words.join(", ");
-      this.note(at, `several keywords on one line (${list}): lvs-agent reads each of them; keepalived itself reads only the first keyword after a line start or a brace and takes the rest as its arguments, so keep one keyword per line if keepalived also reads this file`);
+      this.note(
+        at,
+        `several keywords on one line (${list}): lvs-agent reads each of them; keepalived itself reads only the first keyword after a line start or a brace and takes the rest as its arguments, so keep one keyword per line if keepalived also reads this file`,
+      );
     }
     this.splitLines.clear();
     return this.diagnostics;
@@ -165,7 +172,10 @@ export class Cx {
       const name = a[i]!;
       if (!known.includes(name.text)) {
         // Its value would read as a second unknown option: one error per item.
-        this.error(name, `unsupported option '${name.text}' in ${where}${known.length ? ` (supported: ${known.join(", ")})` : ""}`);
+        this.error(
+          name,
+          `unsupported option '${name.text}' in ${where}${known.length ? ` (supported: ${known.join(", ")})` : ""}`,
+        );
         break;
       } else if (i + 1 >= a.length) this.error(name, `'${name.text}' needs a value in ${where}`);
       else out.set(name.text, a[++i]!);
@@ -179,12 +189,18 @@ export class Cx {
    */
   command(st: Statement, args: Token[] = st.args): string | undefined {
     if (args.length === 0) return void this.error(st.keyword, `'${st.keyword.text}' needs a command`);
-    const line = args.map((a) => a.text).join(" ").trim();
+    const line = args
+      .map((a) => a.text)
+      .join(" ")
+      .trim();
     const [exe = "", ...rest] = line.split(/\s+/);
     if (exe.startsWith("/") || !this.options.resolveCommand) return line;
     const abs = this.options.resolveCommand(exe);
     if (!abs) return line;
-    this.note(st.keyword, `'${st.keyword.text}': ${exe} resolved on PATH to ${abs}, as keepalived does (lvs-agent runs commands without a shell or PATH lookup)`);
+    this.note(
+      st.keyword,
+      `'${st.keyword.text}': ${exe} resolved on PATH to ${abs}, as keepalived does (lvs-agent runs commands without a shell or PATH lookup)`,
+    );
     return [abs, ...rest].join(" ");
   }
 }
@@ -197,13 +213,22 @@ export interface Draft<T> {
 }
 
 /** Sets `key` when `val` is defined, and records where it came from. */
-export function put<T, K extends keyof T & string>(d: Draft<T>, key: K, val: T[K] | undefined, st: Statement, cx: Cx): void {
+export function put<T, K extends keyof T & string>(
+  d: Draft<T>,
+  key: K,
+  val: T[K] | undefined,
+  st: Statement,
+  cx: Cx,
+): void {
   if (val === undefined) return;
   // keepalived lets the last one win; a repeated setting is more often a mistake than meant.
   const prev = d.v[key] !== undefined ? cx.origin([...d.path, key]) : undefined;
   if (prev && prev.depth === d.path.length + 1) {
     const o = prev.origin;
-    return cx.error(st.keyword, `'${st.keyword.text}' sets what ${o.what === st.keyword.text ? "" : `'${o.what}' at `}${o.file === st.keyword.file ? `line ${o.line}` : `${o.file}:${o.line}`} already set`);
+    return cx.error(
+      st.keyword,
+      `'${st.keyword.text}' sets what ${o.what === st.keyword.text ? "" : `'${o.what}' at `}${o.file === st.keyword.file ? `line ${o.line}` : `${o.file}:${o.line}`} already set`,
+    );
   }
   d.v[key] = val;
   cx.locate([...d.path, key], st.keyword, st.keyword.text);

@@ -6,31 +6,67 @@ import { memIo } from "./test-helpers.ts";
 const words = (text: string) => lex(text, "k.conf").tokens.map((t) => t.text);
 
 test("words, braces glued or not, and the line of every token", () => {
-  const { tokens, problems } = lex('vrrp_instance VI_1 {state MASTER\n  priority 150}\n\n}', "k.conf");
+  const { tokens, problems } = lex("vrrp_instance VI_1 {state MASTER\n  priority 150}\n\n}", "k.conf");
   assert.deepEqual(problems, []);
   assert.deepEqual(
     tokens.map((t) => [t.text, t.line, t.bol]),
-    [["vrrp_instance", 1, true], ["VI_1", 1, false], ["{", 1, false], ["state", 1, false], ["MASTER", 1, false], ["priority", 2, true], ["150", 2, false], ["}", 2, false], ["}", 4, true]],
+    [
+      ["vrrp_instance", 1, true],
+      ["VI_1", 1, false],
+      ["{", 1, false],
+      ["state", 1, false],
+      ["MASTER", 1, false],
+      ["priority", 2, true],
+      ["150", 2, false],
+      ["}", 2, false],
+      ["}", 4, true],
+    ],
   );
   assert.ok(tokens.every((t) => t.file === "k.conf"));
 });
 
 test("comments start at # or ! anywhere outside quotes, as in keepalived", () => {
-  assert.deepEqual(words("router_id a # x { y }\n! whole line\nauth_pass ab!cd\ndelay_loop 1#2"), ["router_id", "a", "auth_pass", "ab", "delay_loop", "1"]);
+  assert.deepEqual(words("router_id a # x { y }\n! whole line\nauth_pass ab!cd\ndelay_loop 1#2"), [
+    "router_id",
+    "a",
+    "auth_pass",
+    "ab",
+    "delay_loop",
+    "1",
+  ]);
   assert.deepEqual(words('script "/bin/check #1 !x {}"'), ["script", "/bin/check #1 !x {}"]);
 });
 
 test("quoted strings: one token, quoted, backslash escapes; unterminated is an error on its line", () => {
   const { tokens } = lex('notify "/a b/c.sh \\"x\\" \\\\"', "k.conf");
-  assert.deepEqual(tokens.map((t) => [t.text, t.quoted]), [["notify", false], ['/a b/c.sh "x" \\', true]]);
+  assert.deepEqual(
+    tokens.map((t) => [t.text, t.quoted]),
+    [
+      ["notify", false],
+      ['/a b/c.sh "x" \\', true],
+    ],
+  );
   const bad = lex('ok\nscript "/bin/x\nnext', "k.conf");
-  assert.deepEqual(bad.problems, [{ file: "k.conf", line: 2, severity: "error", message: "unterminated quoted string" }]);
-  assert.deepEqual(bad.tokens.map((t) => t.text), ["ok", "script", "/bin/x", "next"]);
+  assert.deepEqual(bad.problems, [
+    { file: "k.conf", line: 2, severity: "error", message: "unterminated quoted string" },
+  ]);
+  assert.deepEqual(
+    bad.tokens.map((t) => t.text),
+    ["ok", "script", "/bin/x", "next"],
+  );
 });
 
 test("CRLF line ends and a byte-order mark are accepted", () => {
   const { tokens } = lex("\uFEFFa 1\r\nb 2\r\n", "k.conf");
-  assert.deepEqual(tokens.map((t) => [t.text, t.line]), [["a", 1], ["1", 1], ["b", 2], ["2", 2]]);
+  assert.deepEqual(
+    tokens.map((t) => [t.text, t.line]),
+    [
+      ["a", 1],
+      ["1", 1],
+      ["b", 2],
+      ["2", 2],
+    ],
+  );
 });
 
 test("include: relative to the including file, recursive, tokens keep their own file and line", () => {
@@ -42,19 +78,47 @@ test("include: relative to the including file, recursive, tokens keep their own 
   });
   const src = lexFile("/etc/k/keepalived.conf", io);
   assert.deepEqual(src.problems, []);
-  assert.deepEqual(src.files, ["/etc/k/keepalived.conf", "/etc/k/defs.conf", "/etc/k/sub/more.conf", "/etc/other/vs.conf"]);
+  assert.deepEqual(src.files, [
+    "/etc/k/keepalived.conf",
+    "/etc/k/defs.conf",
+    "/etc/k/sub/more.conf",
+    "/etc/other/vs.conf",
+  ]);
   assert.deepEqual(
     src.tokens.map((t) => `${t.file.split("/").pop()}:${t.line}:${t.text}`),
-    ["keepalived.conf:1:global_defs", "keepalived.conf:1:{", "defs.conf:1:router_id", "defs.conf:1:r1", "more.conf:2:vrrp_version", "more.conf:2:3", "keepalived.conf:3:}", "vs.conf:1:virtual_server", "vs.conf:1:10.0.0.1", "vs.conf:1:80", "vs.conf:1:{", "vs.conf:2:}"],
+    [
+      "keepalived.conf:1:global_defs",
+      "keepalived.conf:1:{",
+      "defs.conf:1:router_id",
+      "defs.conf:1:r1",
+      "more.conf:2:vrrp_version",
+      "more.conf:2:3",
+      "keepalived.conf:3:}",
+      "vs.conf:1:virtual_server",
+      "vs.conf:1:10.0.0.1",
+      "vs.conf:1:80",
+      "vs.conf:1:{",
+      "vs.conf:2:}",
+    ],
   );
 });
 
 test("include: a relative entry path stays relative; globs expand in name order; no match is a note", () => {
-  const io = memIo({ "conf/main.conf": "include conf.d/*.conf\ninclude none/*.conf", "conf/conf.d/20-b.conf": "b", "conf/conf.d/10-a.conf": "a", "conf/conf.d/x.txt": "x" });
+  const io = memIo({
+    "conf/main.conf": "include conf.d/*.conf\ninclude none/*.conf",
+    "conf/conf.d/20-b.conf": "b",
+    "conf/conf.d/10-a.conf": "a",
+    "conf/conf.d/x.txt": "x",
+  });
   const src = lexFile("conf/main.conf", io);
-  assert.deepEqual(src.tokens.map((t) => t.text), ["a", "b"]);
+  assert.deepEqual(
+    src.tokens.map((t) => t.text),
+    ["a", "b"],
+  );
   assert.deepEqual(src.files, ["conf/main.conf", "conf/conf.d/10-a.conf", "conf/conf.d/20-b.conf"]);
-  assert.deepEqual(src.problems, [{ file: "conf/main.conf", line: 2, severity: "note", message: "include none/*.conf matches no file" }]);
+  assert.deepEqual(src.problems, [
+    { file: "conf/main.conf", line: 2, severity: "note", message: "include none/*.conf matches no file" },
+  ]);
 });
 
 test("include: missing file, a loop and a bad argument count are errors at the include line", () => {
@@ -62,10 +126,17 @@ test("include: missing file, a loop and a bad argument count are errors at the i
   const src = lexFile("/k/a.conf", io);
   assert.deepEqual(
     src.problems.map((p) => `${p.file}:${p.line}: ${p.message}`),
-    ["/k/a.conf:2: cannot read /k/missing.conf: ENOENT", "/k/b.conf:1: include of /k/a.conf loops (/k/a.conf -> /k/b.conf -> /k/a.conf)", "/k/a.conf:4: 'include' takes one file name, got 0"],
+    [
+      "/k/a.conf:2: cannot read /k/missing.conf: ENOENT",
+      "/k/b.conf:1: include of /k/a.conf loops (/k/a.conf -> /k/b.conf -> /k/a.conf)",
+      "/k/a.conf:4: 'include' takes one file name, got 0",
+    ],
   );
   const none = lexFile("/k/nothing.conf", io);
-  assert.deepEqual(none.problems.map((p) => p.message), ["cannot read /k/nothing.conf: ENOENT"]);
+  assert.deepEqual(
+    none.problems.map((p) => p.message),
+    ["cannot read /k/nothing.conf: ENOENT"],
+  );
   assert.deepEqual(none.files, []);
 });
 

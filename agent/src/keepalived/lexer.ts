@@ -159,7 +159,10 @@ const GLOB = /[*?[]/;
 
 function matchPart(dir: string, part: string, io: IncludeIo): string[] {
   if (!GLOB.test(part)) return [posix.join(dir, part)];
-  const pattern = part.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const pattern = part
+    .replace(/[.+^${}()|\\]/g, "\\$&")
+    .replace(/\*/g, "[^/]*")
+    .replace(/\?/g, "[^/]");
   const re = new RegExp(`^${pattern}$`);
   return io
     .list(dir)

@@ -29,7 +29,12 @@ export function parse(tokens: readonly Token[]): ParseResult {
   return { statements, problems };
 }
 
-function parseBlock(toks: readonly Token[], st: { i: number }, problems: Diagnostic[], open: Statement | undefined): Statement[] {
+function parseBlock(
+  toks: readonly Token[],
+  st: { i: number },
+  problems: Diagnostic[],
+  open: Statement | undefined,
+): Statement[] {
   const body: Statement[] = [];
   while (st.i < toks.length) {
     const t = toks[st.i]!;

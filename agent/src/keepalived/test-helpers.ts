@@ -13,13 +13,20 @@ export function memIo(files: Record<string, string>): IncludeIo {
     },
     list(dir) {
       const prefix = dir === "/" ? "/" : `${dir}/`;
-      return Object.keys(files).filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/")).map((p) => p.slice(prefix.length));
+      return Object.keys(files)
+        .filter((p) => p.startsWith(prefix) && !p.slice(prefix.length).includes("/"))
+        .map((p) => p.slice(prefix.length));
     },
   };
 }
 
 /** What the tests' PATH holds. */
-const PATH: Record<string, string> = { pidof: "/usr/bin/pidof", true: "/usr/bin/true", "check_web.sh": "/usr/local/bin/check_web.sh", notify_it: "/usr/bin/notify_it" };
+const PATH: Record<string, string> = {
+  pidof: "/usr/bin/pidof",
+  true: "/usr/bin/true",
+  "check_web.sh": "/usr/local/bin/check_web.sh",
+  notify_it: "/usr/bin/notify_it",
+};
 
 /** The first file is the entry. */
 export function convertFiles(files: Record<string, string>): KeepalivedResult {

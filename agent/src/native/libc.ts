@@ -13,7 +13,9 @@ export const SOCK_RAW = 3;
 const MSG_DONTWAIT = 0x40;
 
 const cSocket = libc.func("int socket(int domain, int type, int protocol)");
-const cSendto = libc.func("long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)");
+const cSendto = libc.func(
+  "long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)",
+);
 const cClose = libc.func("int close(int fd)");
 const cSetsockopt = libc.func("int setsockopt(int fd, int level, int optname, const void *optval, uint32_t optlen)");
 const cIfNameToIndex = libc.func("unsigned int if_nametoindex(const char *name)");

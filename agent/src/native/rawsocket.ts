@@ -19,7 +19,13 @@ interface NativeRawSocket {
   on(event: "close", listener: () => void): void;
   setOption(level: number, option: number, value: number): void;
   setOption(level: number, option: number, value: Buffer, length: number): void;
-  send(buf: Buffer, offset: number, length: number, address: string, cb: (err: Error | null, bytes: number) => void): void;
+  send(
+    buf: Buffer,
+    offset: number,
+    length: number,
+    address: string,
+    cb: (err: Error | null, bytes: number) => void,
+  ): void;
   close(): void;
   /** raw-socket's receive buffer and native wrap: its JS layer reads through them on readiness. */
   buffer: Buffer;

@@ -9,7 +9,9 @@ const KEEPALIVED_GARP = [
   "0001 0800 06 04 0001", // Ethernet/IPv4, hlen 6, plen 4, op 1 (request)
   "020000aabbcc 0a4d0064", // sender MAC, sender IP = VIP
   "ffffffffffff 0a4d0064", // target MAC broadcast, target IP = VIP
-].join("").replaceAll(" ", "");
+]
+  .join("")
+  .replaceAll(" ", "");
 
 test("gratuitous ARP matches keepalived's frame byte for byte", () => {
   const frame = buildGratuitousArp("02:00:00:aa:bb:cc", "10.77.0.100");
@@ -18,7 +20,10 @@ test("gratuitous ARP matches keepalived's frame byte for byte", () => {
 });
 
 test("MAC case does not matter; malformed MACs and IPs are rejected", () => {
-  assert.deepEqual(buildGratuitousArp("02:00:00:AA:BB:CC", "10.77.0.100"), buildGratuitousArp("02:00:00:aa:bb:cc", "10.77.0.100"));
+  assert.deepEqual(
+    buildGratuitousArp("02:00:00:AA:BB:CC", "10.77.0.100"),
+    buildGratuitousArp("02:00:00:aa:bb:cc", "10.77.0.100"),
+  );
   assert.throws(() => macToBytes("02:00:00:aa:bb"), /not a MAC address/);
   assert.throws(() => buildGratuitousArp("02:00:00:aa:bb:cc", "10.77.0"), /not an IPv4 address/);
 });

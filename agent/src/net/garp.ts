@@ -1,6 +1,15 @@
 // Sends prebuilt Ethernet frames (gratuitous ARP) on one interface through an AF_PACKET socket, which
 // raw-socket cannot open. koffi calls socket()/sendto() directly: no addon to build per Node ABI.
-import { AF_PACKET, SOCK_RAW, closeFd, ifIndex, openSocket, sendTo, writeHostInt32, writeHostUInt16 } from "../native/libc.ts";
+import {
+  AF_PACKET,
+  SOCK_RAW,
+  closeFd,
+  ifIndex,
+  openSocket,
+  sendTo,
+  writeHostInt32,
+  writeHostUInt16,
+} from "../native/libc.ts";
 import { ETH_P_ARP } from "./arp.ts";
 
 /**

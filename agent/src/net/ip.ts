@@ -31,7 +31,7 @@ export function parseCidr(text: string): Cidr {
 /** True when both addresses fall in the same prefix-length network. */
 export function sameSubnet(a: string, b: string, prefix: number): boolean {
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return ((ipToInt(a) & mask) >>> 0) === ((ipToInt(b) & mask) >>> 0);
+  return (ipToInt(a) & mask) >>> 0 === (ipToInt(b) & mask) >>> 0;
 }
 
 /**

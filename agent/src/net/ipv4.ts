@@ -45,11 +45,13 @@ export type Ipv4Parse = { ok: true; header: Ipv4Header; payload: Buffer } | { ok
 
 /** Parse the header a raw socket hands us; payload is bounded by the header's total length. */
 export function parseIpv4(buf: Buffer): Ipv4Parse {
-  if (buf.length < IPV4_HEADER_LEN) return { ok: false, detail: `packet of ${buf.length} bytes is shorter than an IPv4 header` };
+  if (buf.length < IPV4_HEADER_LEN)
+    return { ok: false, detail: `packet of ${buf.length} bytes is shorter than an IPv4 header` };
   const version = buf[0]! >> 4;
   const headerLength = (buf[0]! & 0x0f) * 4;
   if (version !== 4) return { ok: false, detail: `IP version ${version}` };
-  if (headerLength < IPV4_HEADER_LEN || headerLength > buf.length) return { ok: false, detail: `bad IHL ${headerLength}` };
+  if (headerLength < IPV4_HEADER_LEN || headerLength > buf.length)
+    return { ok: false, detail: `bad IHL ${headerLength}` };
   // Linux hands raw sockets the total length in network order; trust the smaller of it and the buffer.
   const totalLength = Math.min(buf.readUInt16BE(2), buf.length);
   if (totalLength < headerLength) return { ok: false, detail: `total length ${totalLength} below header length` };

@@ -52,7 +52,11 @@ export function watchLink(ifname: string, cb: (running: boolean) => void): () =>
     if (changed) cb(running);
   };
   // Queried on the subscribed socket itself, so the reply and the notifications arrive in kernel order.
-  const resync = () => linkByName(ifname, sock).then((l) => report(isRunning(l.data.flags)), () => report(false));
+  const resync = () =>
+    linkByName(ifname, sock).then(
+      (l) => report(isRunning(l.data.flags)),
+      () => report(false),
+    );
   // The raw layer keeps the message type, which tells RTM_DELLINK (interface gone) from RTM_NEWLINK.
   sock.socket.on("message", (msgs) => {
     for (const m of msgs) {

@@ -13,7 +13,10 @@ test("unknown keys and invalid values are named", () => {
 });
 
 test("only differing values are written", () => {
-  const writes = planSysctls({ "net.ipv4.ip_forward": 1, "net.ipv4.vs.sloppy_tcp": 1 }, { "net.ipv4.ip_forward": "1\n", "net.ipv4.vs.sloppy_tcp": "0" });
+  const writes = planSysctls(
+    { "net.ipv4.ip_forward": 1, "net.ipv4.vs.sloppy_tcp": 1 },
+    { "net.ipv4.ip_forward": "1\n", "net.ipv4.vs.sloppy_tcp": "0" },
+  );
   assert.deepEqual(writes, [{ key: "net.ipv4.vs.sloppy_tcp", from: "0", to: "1" }]);
   assert.equal(sysctlPath("net.ipv4.vs.conntrack"), "/proc/sys/net/ipv4/vs/conntrack");
 });

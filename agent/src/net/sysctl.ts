@@ -13,19 +13,43 @@ const BOOL = [0, 1] as const;
 
 /** Director sysctls the agent manages. Keys as `sysctl` names them. */
 export const DIRECTOR_SYSCTLS: Record<string, SysctlSpec> = {
-  "net.ipv4.ip_forward": { why: "NAT forwarding: replies from real servers are routed back through the director", values: BOOL },
-  "net.ipv4.vs.conn_reuse_mode": { why: "reschedule reused source ports (1, default) instead of sticking to a dead real server (0)", values: [0, 1, 2] },
-  "net.ipv4.vs.expire_nodest_conn": { why: "drop connections whose real server was removed instead of blackholing them", values: BOOL },
-  "net.ipv4.vs.expire_quiescent_template": { why: "expire persistence templates of a real server at weight 0", values: BOOL },
-  "net.ipv4.vs.sloppy_tcp": { why: "accept mid-stream TCP after a director failover (with the sync daemon)", values: BOOL },
+  "net.ipv4.ip_forward": {
+    why: "NAT forwarding: replies from real servers are routed back through the director",
+    values: BOOL,
+  },
+  "net.ipv4.vs.conn_reuse_mode": {
+    why: "reschedule reused source ports (1, default) instead of sticking to a dead real server (0)",
+    values: [0, 1, 2],
+  },
+  "net.ipv4.vs.expire_nodest_conn": {
+    why: "drop connections whose real server was removed instead of blackholing them",
+    values: BOOL,
+  },
+  "net.ipv4.vs.expire_quiescent_template": {
+    why: "expire persistence templates of a real server at weight 0",
+    values: BOOL,
+  },
+  "net.ipv4.vs.sloppy_tcp": {
+    why: "accept mid-stream TCP after a director failover (with the sync daemon)",
+    values: BOOL,
+  },
   "net.ipv4.vs.sloppy_sctp": { why: "accept mid-stream SCTP after a director failover", values: BOOL },
-  "net.ipv4.vs.conntrack": { why: "keep netfilter conntrack entries for IPVS connections (needed by some NAT set-ups)", values: BOOL },
+  "net.ipv4.vs.conntrack": {
+    why: "keep netfilter conntrack entries for IPVS connections (needed by some NAT set-ups)",
+    values: BOOL,
+  },
   "net.ipv4.vs.snat_reroute": { why: "route NAT replies by their new source address", values: BOOL },
   "net.ipv4.vs.schedule_icmp": { why: "schedule ICMP to real servers", values: BOOL },
   "net.ipv4.vs.pmtu_disc": { why: "path MTU discovery for tunnelled (TUN) packets", values: BOOL },
   "net.ipv4.vs.sync_version": { why: "connection sync protocol version (1 for current kernels)", values: BOOL },
-  "net.ipv4.conf.all.send_redirects": { why: "NAT directors should not send ICMP redirects to real servers (0)", values: BOOL },
-  "net.ipv4.conf.default.send_redirects": { why: "as conf.all.send_redirects, for interfaces created later", values: BOOL },
+  "net.ipv4.conf.all.send_redirects": {
+    why: "NAT directors should not send ICMP redirects to real servers (0)",
+    values: BOOL,
+  },
+  "net.ipv4.conf.default.send_redirects": {
+    why: "as conf.all.send_redirects, for interfaces created later",
+    values: BOOL,
+  },
 };
 
 export interface SysctlWrite {
@@ -47,13 +71,17 @@ export function sysctlProblems(
   return Object.entries(wanted).flatMap(([key, value]) => {
     const spec = table[key];
     if (!spec) return [{ key, message: `not a setting the agent manages (known: ${Object.keys(table).join(", ")})` }];
-    if (!spec.values.includes(Number(value))) return [{ key, message: `must be one of ${spec.values.join(", ")} (${spec.why})` }];
+    if (!spec.values.includes(Number(value)))
+      return [{ key, message: `must be one of ${spec.values.join(", ")} (${spec.why})` }];
     return [];
   });
 }
 
 /** The writes that bring current to wanted; none when they already agree. */
-export function planSysctls(wanted: Record<string, number | string>, current: Record<string, string | undefined>): SysctlWrite[] {
+export function planSysctls(
+  wanted: Record<string, number | string>,
+  current: Record<string, string | undefined>,
+): SysctlWrite[] {
   return Object.entries(wanted)
     .filter(([key, v]) => current[key]?.trim() !== String(v))
     .map(([key, v]) => ({ key, from: current[key]?.trim(), to: String(v) }));

@@ -3,21 +3,49 @@ import assert from "node:assert/strict";
 import { formatStatusTable, type AgentStatus, type InstanceStatus } from "./format.ts";
 
 const inst = (over: Partial<InstanceStatus>): InstanceStatus => ({
-  name: "VI_1", interface: "eth0", vrid: 51, version: 3, state: "MASTER", priority: 100, effectivePriority: 100,
-  masterIp: "10.0.0.2", advertIntervalCs: 100, masterAdvertIntervalCs: 100, vips: ["10.0.0.100/24"],
-  since: "2024-05-01T10:00:00.000Z", lastTransitionReason: "master down timer expired", faults: [], tracks: [], ...over,
+  name: "VI_1",
+  interface: "eth0",
+  vrid: 51,
+  version: 3,
+  state: "MASTER",
+  priority: 100,
+  effectivePriority: 100,
+  masterIp: "10.0.0.2",
+  advertIntervalCs: 100,
+  masterAdvertIntervalCs: 100,
+  vips: ["10.0.0.100/24"],
+  since: "2024-05-01T10:00:00.000Z",
+  lastTransitionReason: "master down timer expired",
+  faults: [],
+  tracks: [],
+  ...over,
 });
 
 test("a table like `show vrrp`, with details below", () => {
   const status: AgentStatus = {
-    pid: 1234, version: "0.1.0", configSources: ["/etc/lvs-agent/conf.d/10-web.json"],
+    pid: 1234,
+    version: "0.1.0",
+    configSources: ["/etc/lvs-agent/conf.d/10-web.json"],
     instances: [
       inst({}),
       inst({
-        name: "VI_internal", interface: "bond0.100", vrid: 7, version: 2, state: "FAULT", priority: 150, effectivePriority: 130,
-        masterIp: undefined, advertIntervalCs: 50, masterAdvertIntervalCs: 100, vips: ["192.168.1.10", "192.168.1.11"],
-        lastTransitionReason: "", faults: ["track interface eth1 down"],
-        tracks: [{ kind: "interface", name: "eth1", up: false }, { kind: "script", name: "chk_nginx", up: true, weight: -20 }],
+        name: "VI_internal",
+        interface: "bond0.100",
+        vrid: 7,
+        version: 2,
+        state: "FAULT",
+        priority: 150,
+        effectivePriority: 130,
+        masterIp: undefined,
+        advertIntervalCs: 50,
+        masterAdvertIntervalCs: 100,
+        vips: ["192.168.1.10", "192.168.1.11"],
+        lastTransitionReason: "",
+        faults: ["track interface eth1 down"],
+        tracks: [
+          { kind: "interface", name: "eth1", up: false },
+          { kind: "script", name: "chk_nginx", up: true, weight: -20 },
+        ],
       }),
     ],
   };
@@ -48,6 +76,11 @@ test("no instances", () => {
 });
 
 test("no line has trailing blanks", () => {
-  const text = formatStatusTable({ pid: 1, version: "x", configSources: [], instances: [inst({ vips: [] }), inst({ name: "a-much-longer-name" })] });
+  const text = formatStatusTable({
+    pid: 1,
+    version: "x",
+    configSources: [],
+    instances: [inst({ vips: [] }), inst({ name: "a-much-longer-name" })],
+  });
   for (const line of text.split("\n")) assert.equal(line, line.trimEnd());
 });

@@ -49,9 +49,10 @@ const HEADERS = ["Instance", "Interface", "VRID", "Ver", "State", "Priority", "M
 
 export function formatStatusTable(status: AgentStatus): string {
   const head = `lvs-agent ${status.version} (pid ${status.pid}); config: ${status.configSources.join(", ") || "none"}`;
-  const vrrp = status.instances.length === 0
-    ? ["no VRRP instances configured"]
-    : [...table([HEADERS, ...status.instances.map(row)]), "", ...status.instances.flatMap(detailLines)];
+  const vrrp =
+    status.instances.length === 0
+      ? ["no VRRP instances configured"]
+      : [...table([HEADERS, ...status.instances.map(row)]), "", ...status.instances.flatMap(detailLines)];
   return [head, "", ...vrrp, ...ipvsLines(status.virtualServers ?? [])].join("\n") + "\n";
 }
 
@@ -59,7 +60,9 @@ const IPVS_HEADERS = ["  -> real server", "forward", "weight", "health", "active
 
 /** The kernel's weight, and the agent's beside it while they differ (a hand edit not yet repaired). */
 const weightShown = (d: { weight: number; wantedWeight?: number }) =>
-  d.wantedWeight === undefined || d.wantedWeight === d.weight ? String(d.weight) : `${d.weight} (agent sets ${d.wantedWeight})`;
+  d.wantedWeight === undefined || d.wantedWeight === d.weight
+    ? String(d.weight)
+    : `${d.weight} (agent sets ${d.wantedWeight})`;
 
 /** ipvsadm -Ln in spirit, with each real server's health beside its counters. */
 function ipvsLines(vss: VirtualServerStatus[]): string[] {
@@ -68,15 +71,30 @@ function ipvsLines(vss: VirtualServerStatus[]): string[] {
     `${vs.service} ${vs.scheduler} (${vs.name})`,
     ...table([
       IPVS_HEADERS,
-      ...vs.dests.map((d) => [`  -> ${d.address}:${d.port}`, d.forwarding, weightShown(d), d.health, String(d.activeConns), String(d.inactiveConns), String(d.conns)]),
+      ...vs.dests.map((d) => [
+        `  -> ${d.address}:${d.port}`,
+        d.forwarding,
+        weightShown(d),
+        d.health,
+        String(d.activeConns),
+        String(d.inactiveConns),
+        String(d.conns),
+      ]),
     ]),
   ]);
 }
 
 function row(i: InstanceStatus): string[] {
   return [
-    i.name, i.interface, String(i.vrid), `v${i.version}`, i.state,
-    `${i.effectivePriority}/${i.priority}`, i.masterIp ?? "-", advert(i), i.vips.join(",") || "-",
+    i.name,
+    i.interface,
+    String(i.vrid),
+    `v${i.version}`,
+    i.state,
+    `${i.effectivePriority}/${i.priority}`,
+    i.masterIp ?? "-",
+    advert(i),
+    i.vips.join(",") || "-",
   ];
 }
 
@@ -87,7 +105,9 @@ function advert(i: InstanceStatus): string {
 }
 
 function detailLines(i: InstanceStatus): string[] {
-  const lines = [`${i.name}: ${i.state} since ${i.since}${i.lastTransitionReason ? ` (${i.lastTransitionReason})` : ""}`];
+  const lines = [
+    `${i.name}: ${i.state} since ${i.since}${i.lastTransitionReason ? ` (${i.lastTransitionReason})` : ""}`,
+  ];
   for (const f of i.faults) lines.push(`  fault: ${f}`);
   for (const t of i.tracks) {
     const weight = t.weight ? `, weight ${t.weight > 0 ? "+" : ""}${t.weight}` : ", no weight: down means FAULT";

@@ -13,7 +13,11 @@ test("listen addresses", () => {
   }
 });
 
-function get(port: number, path: string, method = "GET"): Promise<{ status: number; type: string | undefined; body: string }> {
+function get(
+  port: number,
+  path: string,
+  method = "GET",
+): Promise<{ status: number; type: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
       let body = "";

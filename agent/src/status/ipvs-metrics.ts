@@ -22,16 +22,32 @@ export class IpvsMetrics {
 
   constructor(r: Registry) {
     const d: DestLabels[] = ["service", "server"];
-    this.reconciles = r.counter("lvs_ipvs_reconciles_total", "IPVS reconcile passes, by result (ok or error).", ["result"]);
+    this.reconciles = r.counter("lvs_ipvs_reconciles_total", "IPVS reconcile passes, by result (ok or error).", [
+      "result",
+    ]);
     this.writes = r.counter("lvs_ipvs_writes_total", "IPVS write operations, by kind.", ["op"]);
     this.driftRepairs = r.counter("lvs_ipvs_drift_repairs_total", "Passes that repaired a table changed by hand.");
-    this.serverUp = r.gauge("lvs_ipvs_real_server_up", "1 when the real server's health check passes (or it has none).", d);
+    this.serverUp = r.gauge(
+      "lvs_ipvs_real_server_up",
+      "1 when the real server's health check passes (or it has none).",
+      d,
+    );
     this.weight = r.gauge("lvs_ipvs_real_server_weight", "Weight of the real server in the kernel.", d);
     this.activeConns = r.gauge("lvs_ipvs_active_connections", "Active connections to the real server.", d);
     this.inactiveConns = r.gauge("lvs_ipvs_inactive_connections", "Inactive connections to the real server.", d);
-    this.conns = r.counter("lvs_ipvs_connections_total", "Connections scheduled to the real server (kernel counter).", d);
-    this.packets = r.counter("lvs_ipvs_packets_total", "Packets to/from the real server (kernel counter).", [...d, "direction"]);
-    this.bytes = r.counter("lvs_ipvs_bytes_total", "Bytes to/from the real server (kernel counter).", [...d, "direction"]);
+    this.conns = r.counter(
+      "lvs_ipvs_connections_total",
+      "Connections scheduled to the real server (kernel counter).",
+      d,
+    );
+    this.packets = r.counter("lvs_ipvs_packets_total", "Packets to/from the real server (kernel counter).", [
+      ...d,
+      "direction",
+    ]);
+    this.bytes = r.counter("lvs_ipvs_bytes_total", "Bytes to/from the real server (kernel counter).", [
+      ...d,
+      "direction",
+    ]);
     this.cps = r.gauge("lvs_ipvs_connections_per_second", "Connection rate (kernel estimator, 2 s).", d);
     this.bps = r.gauge("lvs_ipvs_bytes_per_second", "Byte rate (kernel estimator, 2 s).", [...d, "direction"]);
   }

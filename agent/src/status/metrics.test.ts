@@ -22,7 +22,10 @@ test("an unlabelled metric is exported as 0 before it is touched; a labelled one
   const r = new Registry();
   r.counter("a_total", "A.");
   r.counter("b_total", "B.", ["x"]);
-  assert.equal(r.render(), "# HELP a_total A.\n# TYPE a_total counter\na_total 0\n# HELP b_total B.\n# TYPE b_total counter\n");
+  assert.equal(
+    r.render(),
+    "# HELP a_total A.\n# TYPE a_total counter\na_total 0\n# HELP b_total B.\n# TYPE b_total counter\n",
+  );
 });
 
 test("label values and help text are escaped", () => {
@@ -79,7 +82,8 @@ test("agent metrics: one-hot state, names the dashboards use, forgetting an inst
     'lvs_vrrp_priority{instance="VI_1"} 120',
     'lvs_agent_reloads_total{result="ok"} 1',
     "lvs_agent_config_last_reload_success_timestamp_seconds 0",
-  ]) assert.ok(text.split("\n").includes(line), line);
+  ])
+    assert.ok(text.split("\n").includes(line), line);
   m.reloads.inc({ result: "ok" });
   m.forgetInstance("VI_1");
   assert.ok(!m.render().includes('instance="VI_1"'));
@@ -90,7 +94,8 @@ test("every exposed line is well formed", () => {
   const m = new AgentMetrics();
   m.setState('we"ird\\name', "FAULT");
   m.info.set({ version: "0.1.0" }, 1);
-  const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/;
+  const sample =
+    /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/;
   const lines = m.render().trimEnd().split("\n");
   for (const l of lines) assert.ok(l.startsWith("# HELP ") || l.startsWith("# TYPE ") || sample.test(l), l);
 });

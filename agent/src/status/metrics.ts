@@ -33,7 +33,8 @@ abstract class Metric<L extends string> {
     readonly labelNames: readonly L[],
   ) {
     if (!METRIC_NAME.test(name)) throw new Error(`bad metric name ${name}`);
-    for (const l of labelNames) if (!LABEL_NAME.test(l) || l.startsWith("__")) throw new Error(`bad label name ${l} on ${name}`);
+    for (const l of labelNames)
+      if (!LABEL_NAME.test(l) || l.startsWith("__")) throw new Error(`bad label name ${l} on ${name}`);
   }
 
   /** The current value of one series; undefined when it was never set. */
@@ -53,7 +54,9 @@ abstract class Metric<L extends string> {
     const head = `# HELP ${this.name} ${escapeHelp(this.help)}\n# TYPE ${this.name} ${this.type}\n`;
     // An unlabelled metric is always present (0 until touched) so rate() and alerts see it from start.
     if (this.labelNames.length === 0 && this.series.size === 0) return `${head}${this.name} 0\n`;
-    const lines = [...this.series.values()].map((s) => `${this.name}${this.formatLabels(s.labels)} ${formatValue(s.value)}\n`);
+    const lines = [...this.series.values()].map(
+      (s) => `${this.name}${this.formatLabels(s.labels)} ${formatValue(s.value)}\n`,
+    );
     return head + lines.join("");
   }
 
@@ -135,7 +138,17 @@ export const VRRP_STATES = ["INIT", "BACKUP", "MASTER", "FAULT"] as const;
 export type VrrpState = (typeof VRRP_STATES)[number];
 
 /** Why a received VRRP packet was discarded (RFC 5798 section 7.1's checks, in order). */
-export const DROP_REASONS = ["malformed", "ttl", "version", "type", "checksum", "vrid", "auth", "interval", "addresses"] as const;
+export const DROP_REASONS = [
+  "malformed",
+  "ttl",
+  "version",
+  "type",
+  "checksum",
+  "vrid",
+  "auth",
+  "interval",
+  "addresses",
+] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** The agent's metrics; the agent calls e.g. `metrics.advertsSent.inc({ instance })`. */
@@ -158,22 +171,49 @@ export class AgentMetrics {
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
     const r = registry;
-    this.vrrpState = r.gauge("lvs_vrrp_state", "1 for the instance's current VRRP state, 0 for the others.", ["instance", "state"]);
-    this.transitions = r.counter("lvs_vrrp_transitions_total", "VRRP state transitions, by the state entered.", ["instance", "to"]);
+    this.vrrpState = r.gauge("lvs_vrrp_state", "1 for the instance's current VRRP state, 0 for the others.", [
+      "instance",
+      "state",
+    ]);
+    this.transitions = r.counter("lvs_vrrp_transitions_total", "VRRP state transitions, by the state entered.", [
+      "instance",
+      "to",
+    ]);
     this.advertsSent = r.counter("lvs_vrrp_adverts_sent_total", "VRRP advertisements sent.", ["instance"]);
-    this.advertsReceived = r.counter("lvs_vrrp_adverts_received_total", "Valid VRRP advertisements received.", ["instance"]);
-    this.packetsDropped = r.counter("lvs_vrrp_packets_dropped_total", "Received VRRP packets discarded, by reason.", ["instance", "reason"]);
-    this.priority = r.gauge("lvs_vrrp_priority", "Effective VRRP priority (configured priority adjusted by tracking).", ["instance"]);
-    this.addressMismatch = r.counter("lvs_vrrp_address_mismatch_total", "Advertisements whose virtual addresses differ from ours (misconfigured peer).", ["instance"]);
+    this.advertsReceived = r.counter("lvs_vrrp_adverts_received_total", "Valid VRRP advertisements received.", [
+      "instance",
+    ]);
+    this.packetsDropped = r.counter("lvs_vrrp_packets_dropped_total", "Received VRRP packets discarded, by reason.", [
+      "instance",
+      "reason",
+    ]);
+    this.priority = r.gauge(
+      "lvs_vrrp_priority",
+      "Effective VRRP priority (configured priority adjusted by tracking).",
+      ["instance"],
+    );
+    this.addressMismatch = r.counter(
+      "lvs_vrrp_address_mismatch_total",
+      "Advertisements whose virtual addresses differ from ours (misconfigured peer).",
+      ["instance"],
+    );
     this.garpSent = r.counter("lvs_vrrp_garp_sent_total", "Gratuitous ARPs sent for virtual addresses.", ["instance"]);
     this.reasserts = r.counter(
       "lvs_vrrp_master_reasserts_total",
       "Lower-priority advertisements received as master, each answered with an advertisement (and gratuitous ARP at most once a second).",
       ["instance"],
     );
-    this.trackUp = r.gauge("lvs_track_up", "1 when a tracked interface or script is up, 0 when down.", ["kind", "name"]);
-    this.reloads = r.counter("lvs_agent_reloads_total", "Configuration reloads, by result (ok or rejected).", ["result"]);
-    this.lastReloadSuccess = r.gauge("lvs_agent_config_last_reload_success_timestamp_seconds", "Unix time of the last configuration load that was applied.");
+    this.trackUp = r.gauge("lvs_track_up", "1 when a tracked interface or script is up, 0 when down.", [
+      "kind",
+      "name",
+    ]);
+    this.reloads = r.counter("lvs_agent_reloads_total", "Configuration reloads, by result (ok or rejected).", [
+      "result",
+    ]);
+    this.lastReloadSuccess = r.gauge(
+      "lvs_agent_config_last_reload_success_timestamp_seconds",
+      "Unix time of the last configuration load that was applied.",
+    );
     this.info = r.gauge("lvs_agent_info", "Always 1; labelled with the agent's version.", ["version"]);
   }
 

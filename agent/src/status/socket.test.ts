@@ -41,14 +41,20 @@ function raw(path: string, text: string, n: number): Promise<string[]> {
 
 test("creates a root-only directory and socket; status and reload round trip", async () => {
   const path = join(base, "run", "lvs-agent", "agent.sock");
-  const srv = await startStatusServer(path, handlers({ reload: async () => ({ ok: false, problems: ["a.json: instances.X.vrid: must be 1-255"] }) }));
+  const srv = await startStatusServer(
+    path,
+    handlers({ reload: async () => ({ ok: false, problems: ["a.json: instances.X.vrid: must be 1-255"] }) }),
+  );
   try {
     assert.equal((await stat(join(base, "run", "lvs-agent"))).mode & 0o777, 0o700);
     const st = await stat(path);
     assert.ok(st.isSocket());
     assert.equal(st.mode & 0o777, 0o600);
     assert.deepEqual(await requestStatus(path, "status"), { pid: 42, instances: [] });
-    assert.deepEqual(await requestStatus(path, "reload"), { ok: false, problems: ["a.json: instances.X.vrid: must be 1-255"] });
+    assert.deepEqual(await requestStatus(path, "reload"), {
+      ok: false,
+      problems: ["a.json: instances.X.vrid: must be 1-255"],
+    });
   } finally {
     await srv();
   }
@@ -74,12 +80,15 @@ test("several requests on one connection are answered in order; bad ones get err
   const srv = await startStatusServer(path, handlers({ status: () => ++n }));
   try {
     const lines = await raw(path, '{"cmd":"status"}\n\nnot json\n{"cmd":"shutdown"}\n{"cmd":"status"}\n', 4);
-    assert.deepEqual(lines.map((l) => JSON.parse(l)), [
-      { ok: true, status: 1 },
-      { ok: false, error: "request is not JSON" },
-      { ok: false, error: 'unknown command "shutdown" (expected "status" or "reload")' },
-      { ok: true, status: 2 },
-    ]);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l)),
+      [
+        { ok: true, status: 1 },
+        { ok: false, error: "request is not JSON" },
+        { ok: false, error: 'unknown command "shutdown" (expected "status" or "reload")' },
+        { ok: true, status: 2 },
+      ],
+    );
   } finally {
     await srv();
   }
@@ -87,7 +96,14 @@ test("several requests on one connection are answered in order; bad ones get err
 
 test("a throwing handler is an error reply, and the server keeps serving", async () => {
   const path = join(base, "throw.sock");
-  const srv = await startStatusServer(path, handlers({ reload: async () => { throw new Error("disk on fire"); } }));
+  const srv = await startStatusServer(
+    path,
+    handlers({
+      reload: async () => {
+        throw new Error("disk on fire");
+      },
+    }),
+  );
   try {
     await assert.rejects(requestStatus(path, "reload"), /^Error: lvs-agent: disk on fire$/);
     assert.deepEqual(await requestStatus(path, "status"), { pid: 42, instances: [] });
@@ -100,16 +116,23 @@ test("reloads from two clients run one at a time", async () => {
   const path = join(base, "serial.sock");
   let running = 0;
   let most = 0;
-  const srv = await startStatusServer(path, handlers({
-    reload: async () => {
-      most = Math.max(most, ++running);
-      await new Promise((r) => setTimeout(r, 50));
-      running--;
-      return { ok: true };
-    },
-  }));
+  const srv = await startStatusServer(
+    path,
+    handlers({
+      reload: async () => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 50));
+        running--;
+        return { ok: true };
+      },
+    }),
+  );
   try {
-    const replies = await Promise.all([requestStatus(path, "reload"), requestStatus(path, "reload"), requestStatus(path, "reload")]);
+    const replies = await Promise.all([
+      requestStatus(path, "reload"),
+      requestStatus(path, "reload"),
+      requestStatus(path, "reload"),
+    ]);
     assert.deepEqual(replies, [{ ok: true }, { ok: true }, { ok: true }]);
     assert.equal(most, 1);
   } finally {
@@ -120,7 +143,10 @@ test("reloads from two clients run one at a time", async () => {
 test("a stale socket is replaced; a live one or a regular file is refused", async () => {
   const stale = join(base, "stale.sock");
   // A socket file nobody listens on, as a SIGKILLed agent leaves behind.
-  const py = spawnSync("python3", ["-c", `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`]);
+  const py = spawnSync("python3", [
+    "-c",
+    `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`,
+  ]);
   assert.equal(py.status, 0);
   assert.ok((await stat(stale)).isSocket());
   const srv = await startStatusServer(stale, handlers());

@@ -119,7 +119,11 @@ function serveConnection(sock: Socket, respond: (line: string) => Promise<Status
   });
 }
 
-async function answer(line: string, handlers: StatusHandlers, serialize: <T>(fn: () => Promise<T>) => Promise<T>): Promise<StatusReply> {
+async function answer(
+  line: string,
+  handlers: StatusHandlers,
+  serialize: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<StatusReply> {
   let cmd: unknown;
   try {
     cmd = (JSON.parse(line) as { cmd?: unknown } | null)?.cmd;
@@ -140,7 +144,10 @@ function encode(reply: StatusReply): string {
   try {
     return JSON.stringify(reply);
   } catch (err) {
-    return JSON.stringify({ ok: false, error: `reply not serializable: ${err instanceof Error ? err.message : String(err)}` });
+    return JSON.stringify({
+      ok: false,
+      error: `reply not serializable: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
 }
 
@@ -159,7 +166,11 @@ function serializer(): <T>(fn: () => Promise<T>) => Promise<T> {
  */
 export function requestStatus(path: string, cmd: "status", timeoutMs?: number): Promise<AgentStatus>;
 export function requestStatus(path: string, cmd: "reload", timeoutMs?: number): Promise<ReloadResult>;
-export async function requestStatus(path: string, cmd: StatusCommand, timeoutMs = 30_000): Promise<AgentStatus | ReloadResult> {
+export async function requestStatus(
+  path: string,
+  cmd: StatusCommand,
+  timeoutMs = 30_000,
+): Promise<AgentStatus | ReloadResult> {
   const reply = await exchange(path, cmd, timeoutMs);
   if (reply.error !== undefined) throw new Error(`lvs-agent: ${reply.error}`);
   if (cmd === "status") return reply.status as AgentStatus;
@@ -190,7 +201,10 @@ export function exchange(path: string, cmd: StatusCommand, timeoutMs: number): P
       sock.destroy();
       fn();
     };
-    const timer = setTimeout(() => settle(() => reject(new Error(`no reply from ${path} within ${timeoutMs} ms`))), timeoutMs);
+    const timer = setTimeout(
+      () => settle(() => reject(new Error(`no reply from ${path} within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
     sock.setEncoding("utf8");
     sock.on("connect", () => sock.write(`${JSON.stringify({ cmd })}\n`));
     sock.on("data", (chunk: string) => {

@@ -17,7 +17,12 @@ test("negative weight subtracts while down, nothing while up", () => {
 });
 
 test("weights sum across tracks", () => {
-  const tracks = [{ up: true, weight: 10 }, { up: false, weight: -25 }, { up: true, weight: -5 }, { up: false, weight: 7 }];
+  const tracks = [
+    { up: true, weight: 10 },
+    { up: false, weight: -25 },
+    { up: true, weight: -5 },
+    { up: false, weight: 7 },
+  ];
   assert.deepEqual(effectivePriority(100, tracks), { priority: 85, fault: false });
 });
 

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { nonRootWritable, parsePasswd, splitCommand, unsafeReason, type PathStat } from "./runas.ts";
 
-const PASSWD = "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nbad:x:abc:1::/:/bin/sh\n";
+const PASSWD =
+  "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nbad:x:abc:1::/:/bin/sh\n";
 
 test("passwd lookup", () => {
   assert.deepEqual(parsePasswd(PASSWD, "nobody"), { uid: 65534, gid: 65534 });
@@ -46,5 +47,8 @@ test("a sticky root-owned ancestor like /tmp is fine, a plain world-writable one
   const open = [st("/srv/d", 0o40755), st("/srv", 0o40777), st("/", 0o40755)];
   assert.equal(unsafeReason(st("/srv/d/chk", 0o100755), open), "directory /srv of script /srv/d/chk is world-writable");
   const userOwned = [st("/home/u/bin", 0o40755, 1000), st("/home/u", 0o40755, 1000), st("/", 0o40755)];
-  assert.equal(unsafeReason(st("/home/u/bin/chk", 0o100755), userOwned), "directory /home/u/bin of script /home/u/bin/chk is writable by its owner uid 1000");
+  assert.equal(
+    unsafeReason(st("/home/u/bin/chk", 0o100755), userOwned),
+    "directory /home/u/bin of script /home/u/bin/chk is writable by its owner uid 1000",
+  );
 });

@@ -101,7 +101,10 @@ export async function checkScript(path: string): Promise<string | undefined> {
 
 /** keepalived splits `script "/path arg1 arg2"` on whitespace; so do we (no shell, no quoting). */
 export function splitCommand(command: string): string[] {
-  return command.trim().split(/\s+/).filter((s) => s !== "");
+  return command
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== "");
 }
 
 export interface RunResult {
@@ -133,7 +136,10 @@ const STDERR_KEEP = 1024;
 export function spawnAs(argv: readonly string[], user: RunAsUser, timeoutMs: number): Running {
   const [file = "", ...args] = argv;
   const child = spawn(file, args, {
-    uid: user.uid, gid: user.gid, cwd: "/", detached: true,
+    uid: user.uid,
+    gid: user.gid,
+    cwd: "/",
+    detached: true,
     env: { PATH: SAFE_PATH, HOME: "/", USER: user.name, LOGNAME: user.name },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -175,7 +181,12 @@ function killGroup(pid: number | undefined, fallback: () => void): void {
  * safety check, done on every run so a script made world-writable later stops running. Returns the
  * fault instead when it must not run.
  */
-export async function startScript(command: string, userName: string, extraArgs: readonly string[], timeoutMs: number): Promise<Running | { fault: string }> {
+export async function startScript(
+  command: string,
+  userName: string,
+  extraArgs: readonly string[],
+  timeoutMs: number,
+): Promise<Running | { fault: string }> {
   const argv = splitCommand(command);
   const unsafe = await checkScript(argv[0] ?? "");
   if (unsafe) return { fault: unsafe };

@@ -34,14 +34,18 @@ function runner(over: Partial<TrackScriptConfig> = {}) {
   const changes: boolean[] = [];
   const faults: Array<string | undefined> = [];
   const r = new TrackScriptRunner({
-    name: "chk", config: config(over), log: quiet,
-    onChange: (up) => changes.push(up), onFault: (why) => faults.push(why),
+    name: "chk",
+    config: config(over),
+    log: quiet,
+    onChange: (up) => changes.push(up),
+    onFault: (why) => faults.push(why),
   });
   return { r, changes, faults };
 }
 
 const setFlag = (on: boolean) => (on ? writeFile(join(base, "flag"), "") : rm(join(base, "flag"), { force: true }));
-const runCount = async () => (await readFile(join(out, "runs"), "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+const runCount = async () =>
+  (await readFile(join(out, "runs"), "utf8").catch(() => "")).split("\n").filter(Boolean).length;
 
 test("runs as nobody (uid 65534)", async () => {
   await setFlag(true);

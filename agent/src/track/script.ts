@@ -74,8 +74,10 @@ export class TrackScriptRunner {
     // Killed by stop(): not a result about the service.
     if (this.halted) return this.state.up;
     if (result.timedOut) this.log.warn("track script timed out", { event: "track.script.timeout", timeoutMs });
-    else if (result.error) this.log.warn("track script could not start", { event: "track.script.error", error: result.error });
-    else if (!result.ok) this.log.debug("track script failed", { code: result.code, signal: result.signal, stderr: result.stderr });
+    else if (result.error)
+      this.log.warn("track script could not start", { event: "track.script.error", error: result.error });
+    else if (!result.ok)
+      this.log.debug("track script failed", { code: result.code, signal: result.signal, stderr: result.stderr });
     this.apply(observe(this.state, result.ok, config));
     return this.state.up;
   }

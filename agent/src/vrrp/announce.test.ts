@@ -25,7 +25,10 @@ test("a burst of count rounds intervalMs apart, one frame per VIP, grouped per d
     const { a, sent, tick } = run({ count: 3, intervalMs: 100, repeatDelay: 0, refresh: 0 });
     a.start();
     for (let i = 0; i < 5; i++) tick(100);
-    assert.deepEqual(sent.map((s) => `${s.t}:${s.device}x${s.n}`), ["0:eth0x2", "0:eth1x1", "100:eth0x2", "100:eth1x1", "200:eth0x2", "200:eth1x1"]);
+    assert.deepEqual(
+      sent.map((s) => `${s.t}:${s.device}x${s.n}`),
+      ["0:eth0x2", "0:eth1x1", "100:eth0x2", "100:eth1x1", "200:eth0x2", "200:eth1x1"],
+    );
     a.stop();
   } finally {
     mock.timers.reset();

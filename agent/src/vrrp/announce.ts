@@ -50,7 +50,8 @@ export class Announcer {
   start(): void {
     this.stop();
     this.burst();
-    if (this.settings.repeatDelay > 0) this.timers.push(setTimeout(() => this.burst(), this.settings.repeatDelay * 1000));
+    if (this.settings.repeatDelay > 0)
+      this.timers.push(setTimeout(() => this.burst(), this.settings.repeatDelay * 1000));
     if (this.settings.refresh > 0) this.refresh = setInterval(() => this.sendRound(), this.settings.refresh * 1000);
   }
 

@@ -12,7 +12,14 @@ import {
   type FsmState,
 } from "./fsm.ts";
 
-const base: FsmConfig = { version: 3, priority: 100, advertIntervalCs: 100, preempt: true, preemptDelayMs: 0, primaryIp: "10.0.0.2" };
+const base: FsmConfig = {
+  version: 3,
+  priority: 100,
+  advertIntervalCs: 100,
+  preempt: true,
+  preemptDelayMs: 0,
+  primaryIp: "10.0.0.2",
+};
 
 /** A router driven by a fake clock: events at chosen times, ticks fired exactly at deadlines. */
 class Sim {
@@ -202,12 +209,18 @@ test("a master hearing a lower priority advertises at once and asks for gratuito
   assert.equal(r.s.state, "MASTER");
   r.now = 4100;
   const acts = r.ev({ type: "advert", src: "10.0.0.1", priority: 100, intervalCs: 100 });
-  assert.deepEqual(acts, [{ type: "send", priority: 150 }, { type: "reassert", src: "10.0.0.1", priority: 100 }]);
+  assert.deepEqual(acts, [
+    { type: "send", priority: 150 },
+    { type: "reassert", src: "10.0.0.1", priority: 100 },
+  ]);
   assert.equal(r.s.state, "MASTER");
   assert.equal(r.s.adverTimerAt, 5100);
   // A lower address at equal priority loses the tie the same way.
   const tie = r.ev({ type: "advert", src: "10.0.0.1", priority: 150, intervalCs: 100 });
-  assert.deepEqual(tie.map((a) => a.type), ["send", "reassert"]);
+  assert.deepEqual(
+    tie.map((a) => a.type),
+    ["send", "reassert"],
+  );
 });
 
 test("Adver_Timer counts from the ideal deadline: late ticks do not lower the rate", () => {

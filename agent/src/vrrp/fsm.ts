@@ -191,7 +191,10 @@ function backupOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): vo
   const { s, now } = st;
   if (ev.priority === PRIORITY_STOP) {
     // The master is leaving: take over after Skew_Time rather than a full Master_Down_Interval.
-    st.patch({ masterDownTimerAt: now + skewTimeMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs), masterLeft: true });
+    st.patch({
+      masterDownTimerAt: now + skewTimeMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs),
+      masterLeft: true,
+    });
     return;
   }
   const lower = ev.priority < s.cfg.priority;
@@ -204,7 +207,8 @@ function backupOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): vo
   // has passed since we first saw it; after that we discard its adverts and Master_Down_Timer fires.
   const preemptAt = s.preemptAt ?? now + s.cfg.preemptDelayMs;
   st.patch({ preemptAt });
-  if (now < preemptAt) st.becomeBackup("lower-priority master tolerated (preempt_delay)", learnedInterval(s, ev.intervalCs), ev.src);
+  if (now < preemptAt)
+    st.becomeBackup("lower-priority master tolerated (preempt_delay)", learnedInterval(s, ev.intervalCs), ev.src);
 }
 
 function masterOnAdvert(st: Step, ev: Extract<FsmEvent, { type: "advert" }>): void {

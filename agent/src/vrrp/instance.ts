@@ -7,7 +7,16 @@ import { parseCidr } from "../net/ip.ts";
 import { buildIpv4 } from "../net/ipv4.ts";
 import { getLink } from "../net/link.ts";
 import { Announcer, type AnnounceTarget } from "./announce.ts";
-import { initialState, nextDeadline, step, type FsmAction, type FsmConfig, type FsmEvent, type FsmState, type VrrpState } from "./fsm.ts";
+import {
+  initialState,
+  nextDeadline,
+  step,
+  type FsmAction,
+  type FsmConfig,
+  type FsmEvent,
+  type FsmState,
+  type VrrpState,
+} from "./fsm.ts";
 import { checkAdvert, encodeAdvert, parsePacket, type Advertisement, type InstanceView } from "./packet.ts";
 import { VrrpTransport } from "./transport.ts";
 import type { InstanceHost } from "./host.ts";
@@ -68,9 +77,14 @@ export class Instance {
     const link = await getLink(this.cfg.interface);
     this.sourceIp = this.cfg.sourceIp ?? link.addresses[0]?.address ?? "";
     if (!this.sourceIp) throw new Error(`interface ${this.cfg.interface} has no IPv4 address to send adverts from`);
-    this.transport = await VrrpTransport.open({ ifname: this.cfg.interface, multicast: this.cfg.unicastPeers.length === 0 });
+    this.transport = await VrrpTransport.open({
+      ifname: this.cfg.interface,
+      multicast: this.cfg.unicastPeers.length === 0,
+    });
     this.transport.on("packet", (buf: Buffer) => this.onPacket(buf));
-    this.transport.on("error", (err: Error) => this.host.log.error("vrrp socket error", { instance: this.name, error: err.message }));
+    this.transport.on("error", (err: Error) =>
+      this.host.log.error("vrrp socket error", { instance: this.name, error: err.message }),
+    );
     this.announcer = new Announcer(await this.announceTargets(), this.cfg.garp, (dev, frames) => {
       this.host.sendGarp(dev, frames);
       this.host.metrics.garpSent.inc({ instance: this.name }, frames.length);
@@ -115,20 +129,36 @@ export class Instance {
     // Other routers' VRIDs share the group address; they are not ours and not an error.
     if (parsed.advert.vrid !== this.cfg.vrid) return;
     if (parsed.src === this.sourceIp) return;
-    if (this.cfg.unicastPeers.length > 0 && !this.cfg.unicastPeers.includes(parsed.src)) return void m.packetsDropped.inc({ instance: this.name, reason: "peer" });
+    if (this.cfg.unicastPeers.length > 0 && !this.cfg.unicastPeers.includes(parsed.src))
+      return void m.packetsDropped.inc({ instance: this.name, reason: "peer" });
     const check = checkAdvert(parsed.advert, this.view);
     if (!check.ok) {
-      this.host.log.debug("advert dropped", { instance: this.name, reason: check.reason, detail: check.detail, src: parsed.src });
+      this.host.log.debug("advert dropped", {
+        instance: this.name,
+        reason: check.reason,
+        detail: check.detail,
+        src: parsed.src,
+      });
       return void m.packetsDropped.inc({ instance: this.name, reason: check.reason });
     }
     if (check.addressMismatch) this.onAddressMismatch(parsed.src, parsed.advert);
     m.advertsReceived.inc({ instance: this.name });
-    this.feed({ type: "advert", src: parsed.src, priority: parsed.advert.priority, intervalCs: parsed.advert.intervalCs });
+    this.feed({
+      type: "advert",
+      src: parsed.src,
+      priority: parsed.advert.priority,
+      intervalCs: parsed.advert.intervalCs,
+    });
   }
 
   private onAddressMismatch(src: string, adv: Advertisement): void {
     this.host.metrics.addressMismatch.inc({ instance: this.name });
-    this.host.log.warn("advert address list differs from ours", { instance: this.name, src, theirs: adv.addresses, ours: this.view.addresses });
+    this.host.log.warn("advert address list differs from ours", {
+      instance: this.name,
+      src,
+      theirs: adv.addresses,
+      ours: this.view.addresses,
+    });
   }
 
   /** Step the machine, queue its actions, and re-arm the single timer at the next deadline. */
@@ -203,7 +233,14 @@ export class Instance {
   private async transition(from: VrrpState, to: VrrpState, reason: string): Promise<void> {
     this.since = new Date();
     this.lastReason = reason;
-    this.host.log.info("transition", { event: "vrrp.transition", instance: this.name, from, to, reason, priority: this.fsm.cfg.priority });
+    this.host.log.info("transition", {
+      event: "vrrp.transition",
+      instance: this.name,
+      from,
+      to,
+      reason,
+      priority: this.fsm.cfg.priority,
+    });
     this.host.metrics.transitions.inc({ instance: this.name, to });
     this.host.metrics.setState(this.name, to);
     if (to === "MASTER") {
@@ -227,7 +264,12 @@ export class Instance {
   private async clearStaleVips(): Promise<void> {
     const c = await removeVips(this.cfg);
     this.logVipErrors(c);
-    if (c.changed.length) this.host.log.warn("removed virtual addresses left by an earlier run", { event: "vrrp.stale_vips", instance: this.name, addresses: c.changed });
+    if (c.changed.length)
+      this.host.log.warn("removed virtual addresses left by an earlier run", {
+        event: "vrrp.stale_vips",
+        instance: this.name,
+        addresses: c.changed,
+      });
   }
 
   status(): InstanceStatus {

@@ -10,17 +10,33 @@ import { isIPv4 } from "node:net";
 import { internetChecksum } from "../net/ip.ts";
 import { buildIpv4 } from "../net/ipv4.ts";
 import { mulberry32, type Rng } from "../../../test/helpers/prng.ts";
-import { buildAdvertPacket, checkAdvert, encodeAdvert, parsePacket, type Advertisement, type DropReason, type InstanceView } from "./packet.ts";
+import {
+  buildAdvertPacket,
+  checkAdvert,
+  encodeAdvert,
+  parsePacket,
+  type Advertisement,
+  type DropReason,
+  type InstanceView,
+} from "./packet.ts";
 
 const ITERATIONS = 60_000;
-const REASONS = new Set<DropReason>(["malformed", "ttl", "version", "type", "checksum", "vrid", "auth", "interval", "addresses"]);
-
+const REASONS = new Set<DropReason>([
+  "malformed",
+  "ttl",
+  "version",
+  "type",
+  "checksum",
+  "vrid",
+  "auth",
+  "interval",
+  "addresses",
+]);
 
 // keepalived's own packets are mutation seeds too.
 const FIXTURES = ["keepalived-v3", "keepalived-v2-pass"].map((n) =>
   Buffer.from(readFileSync(new URL(`./fixtures/${n}.hex`, import.meta.url), "utf8").trim(), "hex"),
 );
-
 
 const int = (rng: Rng, min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, 0, items.length - 1)]!;
@@ -32,7 +48,12 @@ function randomAdvert(rng: Rng): Advertisement {
   const base = { vrid: int(rng, 1, 255), priority: int(rng, 0, 255), addresses };
   if (rng() < 0.5) return { ...base, version: 3, intervalCs: int(rng, 1, 4095) };
   const password = String.fromCharCode(...Array.from({ length: int(rng, 0, 8) }, () => int(rng, 33, 126)));
-  return { ...base, version: 2, intervalCs: 100 * int(rng, 1, 255), auth: rng() < 0.5 ? { type: "none" } : { type: "pass", password } };
+  return {
+    ...base,
+    version: 2,
+    intervalCs: 100 * int(rng, 1, 255),
+    auth: rng() < 0.5 ? { type: "none" } : { type: "pass", password },
+  };
 }
 
 /** Recompute the VRRP Checksum for whatever Version nibble the packet now claims (skipped if unsummable). */
@@ -49,21 +70,52 @@ function resum(pkt: Buffer): void {
 }
 
 const MUTATIONS: ((rng: Rng, p: Buffer) => Buffer)[] = [
-  (rng, p) => { p[int(rng, 0, p.length - 1)]! ^= 1 << int(rng, 0, 7); return p; },
-  (rng, p) => { p[int(rng, 0, p.length - 1)] = int(rng, 0, 255); return p; },
-  (rng, p) => { p[int(rng, 20, p.length - 1)] = int(rng, 0, 255); return p; }, // inside the VRRP message
+  (rng, p) => {
+    p[int(rng, 0, p.length - 1)]! ^= 1 << int(rng, 0, 7);
+    return p;
+  },
+  (rng, p) => {
+    p[int(rng, 0, p.length - 1)] = int(rng, 0, 255);
+    return p;
+  },
+  (rng, p) => {
+    p[int(rng, 20, p.length - 1)] = int(rng, 0, 255);
+    return p;
+  }, // inside the VRRP message
   (rng, p) => p.subarray(0, int(rng, 0, p.length)),
   (rng, p) => Buffer.concat([p, randomBytes(rng, int(rng, 1, 12))]),
-  (rng, p) => { p.writeUInt16BE(int(rng, 0, p.length + 16), 2); return p; }, // IPv4 Total Length
-  (rng, p) => { p[8] = pick(rng, [254, 1, 255, 0]); return p; }, // TTL
-  (rng, p) => { p[20] = int(rng, 0, 255); return p; }, // Version | Type
-  (rng, p) => { p[23] = int(rng, 0, 255); return p; }, // Count IPvX Addr
-  (rng, p) => { p.fill(0, 24, 26); return p; }, // Rsvd/Max Adver Int, or Auth Type/Adver Int
-  (rng, p) => { p[24] = int(rng, 0, 3); return p; }, // v2 Auth Type (v3: Rsvd + high bits of the interval)
+  (rng, p) => {
+    p.writeUInt16BE(int(rng, 0, p.length + 16), 2);
+    return p;
+  }, // IPv4 Total Length
+  (rng, p) => {
+    p[8] = pick(rng, [254, 1, 255, 0]);
+    return p;
+  }, // TTL
+  (rng, p) => {
+    p[20] = int(rng, 0, 255);
+    return p;
+  }, // Version | Type
+  (rng, p) => {
+    p[23] = int(rng, 0, 255);
+    return p;
+  }, // Count IPvX Addr
+  (rng, p) => {
+    p.fill(0, 24, 26);
+    return p;
+  }, // Rsvd/Max Adver Int, or Auth Type/Adver Int
+  (rng, p) => {
+    p[24] = int(rng, 0, 3);
+    return p;
+  }, // v2 Auth Type (v3: Rsvd + high bits of the interval)
 ];
 
 function mutated(rng: Rng, seeds: Buffer[]): Buffer {
-  let p: Buffer = Buffer.from(rng() < 0.3 ? pick(rng, seeds) : buildAdvertPacket(randomAdvert(rng), randomIp(rng), pick(rng, ["224.0.0.18", randomIp(rng)])));
+  let p: Buffer = Buffer.from(
+    rng() < 0.3
+      ? pick(rng, seeds)
+      : buildAdvertPacket(randomAdvert(rng), randomIp(rng), pick(rng, ["224.0.0.18", randomIp(rng)])),
+  );
   for (let n = int(rng, 1, 3); n > 0 && p.length >= 28; n--) p = pick(rng, MUTATIONS)(rng, p);
   if (rng() < 0.5) resum(p);
   return p;
@@ -74,7 +126,10 @@ function randomInput(rng: Rng, seeds: Buffer[]): Buffer {
   if (r < 0.1) return randomBytes(rng, int(rng, 0, 96));
   if (r < 0.25) {
     // A plausible IPv4 shell with random VRRP bytes, so random payloads reach the VRRP checks.
-    const pkt = buildIpv4({ src: randomIp(rng), dst: "224.0.0.18", protocol: 112, ttl: 255 }, randomBytes(rng, int(rng, 0, 48)));
+    const pkt = buildIpv4(
+      { src: randomIp(rng), dst: "224.0.0.18", protocol: 112, ttl: 255 },
+      randomBytes(rng, int(rng, 0, 48)),
+    );
     if (rng() < 0.5) resum(pkt);
     return pkt;
   }
@@ -85,13 +140,17 @@ function randomInput(rng: Rng, seeds: Buffer[]): Buffer {
 function normalised(msg: Buffer): Buffer {
   const m = Buffer.from(msg);
   m.writeUInt16BE(0, 6);
-  if (m[0]! >> 4 === 3) m[4]! &= 0x0f; // Rsvd
+  if (m[0]! >> 4 === 3)
+    m[4]! &= 0x0f; // Rsvd
   else if (m[4] === 0) m.fill(0, m.length - 8); // Auth Type 0: Authentication Data ignored
   return m;
 }
 
 function assertLossless(pkt: Buffer, src: string, dst: string, advert: Advertisement): void {
-  assert.ok(advert.addresses.every((a) => isIPv4(a)), "addresses must be dotted quads");
+  assert.ok(
+    advert.addresses.every((a) => isIPv4(a)),
+    "addresses must be dotted quads",
+  );
   assert.equal(advert.auth !== undefined, advert.version === 2, "auth present exactly for v2");
   const received = pkt.subarray(20, pkt.readUInt16BE(2));
   if (advert.vrid === 0) return; // legal to receive (checkAdvert drops it), not to send
@@ -99,13 +158,25 @@ function assertLossless(pkt: Buffer, src: string, dst: string, advert: Advertise
 }
 
 function viewsFor(advert: Advertisement): InstanceView[] {
-  const same: InstanceView = { version: advert.version, vrid: advert.vrid, intervalCs: advert.intervalCs, addresses: [...advert.addresses].reverse(), auth: advert.auth };
+  const same: InstanceView = {
+    version: advert.version,
+    vrid: advert.vrid,
+    intervalCs: advert.intervalCs,
+    addresses: [...advert.addresses].reverse(),
+    auth: advert.auth,
+  };
   return [
     same,
     { ...same, vrid: (advert.vrid % 255) + 1 },
     { ...same, version: advert.version === 2 ? 3 : 2 },
     { ...same, intervalCs: advert.intervalCs + 100 },
-    { ...same, auth: advert.auth?.type === "pass" ? { type: "pass", password: `${advert.auth.password}x` } : { type: "pass", password: "x" } },
+    {
+      ...same,
+      auth:
+        advert.auth?.type === "pass"
+          ? { type: "pass", password: `${advert.auth.password}x` }
+          : { type: "pass", password: "x" },
+    },
     { ...same, addresses: [...advert.addresses, "10.255.255.254"] },
   ];
 }
@@ -143,10 +214,16 @@ test(`fuzz: ${ITERATIONS} random and mutated packets through parsePacket + check
   }
   // The fuzz must exercise every path, or it proves little: each reachable outcome is hit many times.
   for (const k of ["ok", "malformed", "ttl", "version", "type", "checksum", "interval", "auth"]) {
-    assert.ok((parseSeen.get(k) ?? 0) >= 20, `parsePacket outcome ${k} seen ${parseSeen.get(k) ?? 0} times: ${JSON.stringify([...parseSeen])}`);
+    assert.ok(
+      (parseSeen.get(k) ?? 0) >= 20,
+      `parsePacket outcome ${k} seen ${parseSeen.get(k) ?? 0} times: ${JSON.stringify([...parseSeen])}`,
+    );
   }
   for (const k of ["ok", "ok+mismatch", "version", "vrid", "auth", "interval"]) {
-    assert.ok((checkSeen.get(k) ?? 0) >= 20, `checkAdvert outcome ${k} seen ${checkSeen.get(k) ?? 0} times: ${JSON.stringify([...checkSeen])}`);
+    assert.ok(
+      (checkSeen.get(k) ?? 0) >= 20,
+      `checkAdvert outcome ${k} seen ${checkSeen.get(k) ?? 0} times: ${JSON.stringify([...checkSeen])}`,
+    );
   }
 });
 

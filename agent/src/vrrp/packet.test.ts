@@ -61,7 +61,10 @@ test("buildAdvertPacket golden IPv4 header: TOS 0xc0, DF, TTL 255, protocol 112"
   // 45 c0 | Total Length 32 | ID 0 | DF | TTL ff | proto 70 | header checksum computed by hand:
   // 45c0+0020+0000+4000+ff70+0a00+0001+e000+0012 = 0x26f63 -> fold 0x6f65 -> ~ = 0x909a.
   const pkt = buildAdvertPacket(V3, SRC, MCAST);
-  assert.equal(pkt.toString("hex"), "45c00020" + "00004000" + "ff70909a" + "0a000001" + "e0000012" + "310764010064759f0a000064");
+  assert.equal(
+    pkt.toString("hex"),
+    "45c00020" + "00004000" + "ff70909a" + "0a000001" + "e0000012" + "310764010064759f0a000064",
+  );
 });
 
 test("round trip encode -> parse for v2 and v3, edge values included", () => {
@@ -69,11 +72,38 @@ test("round trip encode -> parse for v2 and v3, edge values included", () => {
     V3,
     V2,
     { version: 3, vrid: 255, priority: 0, intervalCs: 4095, addresses: [] },
-    { version: 3, vrid: 1, priority: 255, intervalCs: 1, addresses: Array.from({ length: 255 }, (_, i) => `10.1.${i >> 8}.${i & 255}`) },
+    {
+      version: 3,
+      vrid: 1,
+      priority: 255,
+      intervalCs: 1,
+      addresses: Array.from({ length: 255 }, (_, i) => `10.1.${i >> 8}.${i & 255}`),
+    },
     { version: 2, vrid: 42, priority: 1, intervalCs: 25500, addresses: ["192.0.2.1"], auth: { type: "none" } },
-    { version: 2, vrid: 42, priority: 1, intervalCs: 300, addresses: ["192.0.2.1"], auth: { type: "pass", password: "12345678" } },
-    { version: 2, vrid: 42, priority: 1, intervalCs: 300, addresses: ["192.0.2.1"], auth: { type: "pass", password: "pä$$" } },
-    { version: 2, vrid: 42, priority: 1, intervalCs: 300, addresses: ["192.0.2.1"], auth: { type: "pass", password: "\uFEFFab" } },
+    {
+      version: 2,
+      vrid: 42,
+      priority: 1,
+      intervalCs: 300,
+      addresses: ["192.0.2.1"],
+      auth: { type: "pass", password: "12345678" },
+    },
+    {
+      version: 2,
+      vrid: 42,
+      priority: 1,
+      intervalCs: 300,
+      addresses: ["192.0.2.1"],
+      auth: { type: "pass", password: "pä$$" },
+    },
+    {
+      version: 2,
+      vrid: 42,
+      priority: 1,
+      intervalCs: 300,
+      addresses: ["192.0.2.1"],
+      auth: { type: "pass", password: "\uFEFFab" },
+    },
   ];
   for (const adv of cases) {
     const r = mustParse(buildAdvertPacket(adv, "172.16.0.5", MCAST));
@@ -101,7 +131,12 @@ function crafted(adv: Advertisement, edit: (msg: Buffer) => void, fixChecksum = 
 
 test("parsePacket gives each config-free DropReason for a crafted packet", () => {
   const cases: [string, Buffer, DropReason, RegExp][] = [
-    ["TTL 254", buildIpv4({ src: SRC, dst: MCAST, ttl: 254, protocol: 112 }, encodeAdvert(V3, SRC, MCAST)), "ttl", /TTL 254/],
+    [
+      "TTL 254",
+      buildIpv4({ src: SRC, dst: MCAST, ttl: 254, protocol: 112 }, encodeAdvert(V3, SRC, MCAST)),
+      "ttl",
+      /TTL 254/,
+    ],
     ["Version 1", crafted(V3, (m) => (m[0] = 0x11)), "version", /Version 1/],
     ["Type 2", crafted(V3, (m) => (m[0] = 0x32)), "type", /Type 2/],
     ["bad Checksum", crafted(V3, (m) => (m[7]! ^= 0x01)), "checksum", /Checksum 0x759e, expected 0x759f/],
@@ -109,10 +144,30 @@ test("parsePacket gives each config-free DropReason for a crafted packet", () =>
     ["truncated packet", buildAdvertPacket(V3, SRC, MCAST).subarray(0, 28), "malformed", /Total Length 32 but only 28/],
     ["shorter than an IP header", Buffer.from("45c000", "hex"), "malformed", /shorter than an IPv4 header/],
     ["empty buffer", Buffer.alloc(0), "malformed", /0 bytes/],
-    ["VRRP header cut", buildIpv4({ src: SRC, dst: MCAST, protocol: 112 }, Buffer.from("3107", "hex")), "malformed", /shorter than its 8-byte/],
-    ["Count IPvX Addr 2 with 1 address", crafted(V3, (m) => (m[3] = 2)), "malformed", /12 bytes but Count IPvX Addr 2 means 16/],
-    ["v2 without Authentication Data", buildIpv4({ src: SRC, dst: MCAST, protocol: 112 }, encodeAdvert(V2, SRC, MCAST).subarray(0, 16)), "malformed", /means 24/],
-    ["not protocol 112", buildIpv4({ src: SRC, dst: MCAST, protocol: 51 }, encodeAdvert(V3, SRC, MCAST)), "malformed", /protocol 51/],
+    [
+      "VRRP header cut",
+      buildIpv4({ src: SRC, dst: MCAST, protocol: 112 }, Buffer.from("3107", "hex")),
+      "malformed",
+      /shorter than its 8-byte/,
+    ],
+    [
+      "Count IPvX Addr 2 with 1 address",
+      crafted(V3, (m) => (m[3] = 2)),
+      "malformed",
+      /12 bytes but Count IPvX Addr 2 means 16/,
+    ],
+    [
+      "v2 without Authentication Data",
+      buildIpv4({ src: SRC, dst: MCAST, protocol: 112 }, encodeAdvert(V2, SRC, MCAST).subarray(0, 16)),
+      "malformed",
+      /means 24/,
+    ],
+    [
+      "not protocol 112",
+      buildIpv4({ src: SRC, dst: MCAST, protocol: 51 }, encodeAdvert(V3, SRC, MCAST)),
+      "malformed",
+      /protocol 51/,
+    ],
     ["IPv6 version nibble", crafted(V3, () => undefined).fill(0x60, 0, 1), "malformed", /IP version 6/],
     ["v2 Adver Int 0", crafted(V2, (m) => (m[5] = 0), true), "interval", /Adver Int 0/],
     ["v2 Auth Type 2 (AH)", crafted(V2, (m) => (m[4] = 2), true), "auth", /Auth Type 2/],
@@ -160,13 +215,25 @@ function encodeChecksumV3(msg: Buffer): number {
 }
 
 test("checkAdvert: per-instance drops and acceptance", () => {
-  const v2View: InstanceView = { version: 2, vrid: 7, intervalCs: 100, addresses: ["10.0.0.101", "10.0.0.100"], auth: { type: "pass", password: "secret" } };
+  const v2View: InstanceView = {
+    version: 2,
+    vrid: 7,
+    intervalCs: 100,
+    addresses: ["10.0.0.101", "10.0.0.100"],
+    auth: { type: "pass", password: "secret" },
+  };
   const v3View: InstanceView = { version: 3, vrid: 7, intervalCs: 100, addresses: ["10.0.0.100"] };
   const drops: [string, Advertisement, InstanceView, DropReason, RegExp][] = [
     ["vrid mismatch", { ...V3, vrid: 8 }, v3View, "vrid", /Virtual Rtr ID 8, instance has 7/],
     ["version mismatch", V3, { ...v3View, version: 2 }, "version", /Version 3, instance runs 2/],
     ["v2 wrong password", { ...V2, auth: { type: "pass", password: "secreT" } }, v2View, "auth", /password/],
-    ["v2 no auth vs PASS", { ...V2, auth: { type: "none" } }, v2View, "auth", /Auth Type none received, pass configured/],
+    [
+      "v2 no auth vs PASS",
+      { ...V2, auth: { type: "none" } },
+      v2View,
+      "auth",
+      /Auth Type none received, pass configured/,
+    ],
     ["v2 PASS vs no auth", V2, { ...v2View, auth: undefined }, "auth", /Auth Type pass received, none configured/],
     ["v2 interval mismatch", { ...V2, intervalCs: 200 }, v2View, "interval", /Adver Int 2 s, configured 1 s/],
   ];
@@ -177,11 +244,21 @@ test("checkAdvert: per-instance drops and acceptance", () => {
     if (!r.ok) assert.doesNotMatch(r.detail, /secre/i, `${name}: password leaked into detail`);
   }
   assert.deepEqual(checkAdvert(V2, v2View), { ok: true, addressMismatch: false }, "same set, other order");
-  assert.deepEqual(checkAdvert({ ...V3, intervalCs: 37 }, v3View), { ok: true, addressMismatch: false }, "v3 learns the interval");
-  assert.deepEqual(checkAdvert({ ...V3, addresses: ["10.0.0.100", "10.0.0.9"] }, v3View), { ok: true, addressMismatch: true });
+  assert.deepEqual(
+    checkAdvert({ ...V3, intervalCs: 37 }, v3View),
+    { ok: true, addressMismatch: false },
+    "v3 learns the interval",
+  );
+  assert.deepEqual(checkAdvert({ ...V3, addresses: ["10.0.0.100", "10.0.0.9"] }, v3View), {
+    ok: true,
+    addressMismatch: true,
+  });
   assert.deepEqual(checkAdvert({ ...V2, addresses: ["10.0.0.100"] }, v2View), { ok: true, addressMismatch: true });
   // Padding is not part of the password: "secret" and "secret\0" are the same 8 bytes on the wire.
-  assert.deepEqual(checkAdvert({ ...V2, auth: { type: "pass", password: "secret\0" } }, v2View), { ok: true, addressMismatch: false });
+  assert.deepEqual(checkAdvert({ ...V2, auth: { type: "pass", password: "secret\0" } }, v2View), {
+    ok: true,
+    addressMismatch: false,
+  });
 });
 
 test("encodeAdvert rejects bad input with an Error naming the field", () => {
@@ -203,7 +280,8 @@ test("encodeAdvert rejects bad input with an Error naming the field", () => {
     [{ version: 2, auth: { type: "pass", password: "ääää5" } }, /at most 8 bytes, got 9/],
     [{ version: 3, auth: { type: "pass", password: "x" } }, /auth is v2 only/],
   ];
-  for (const [patch, msg] of bad) assert.throws(() => encodeAdvert({ ...V3, ...patch }, SRC, MCAST), msg, JSON.stringify(patch).slice(0, 60));
+  for (const [patch, msg] of bad)
+    assert.throws(() => encodeAdvert({ ...V3, ...patch }, SRC, MCAST), msg, JSON.stringify(patch).slice(0, 60));
   assert.throws(() => encodeAdvert(V3, "10.0.0", MCAST), /srcIp is not an IPv4 address/);
   assert.throws(() => buildAdvertPacket(V3, SRC, "::1"), /dstIp is not an IPv4 address/);
 });
@@ -253,7 +331,13 @@ test("keepalived 2.2.7 v2 PASS advert (fixture) parses and matches our encoder b
   assert.equal(pkt.subarray(-8).toString("hex"), "6c76732d70770000", "password zero-padded to 8 bytes");
   assert.equal(pkt.readUInt16BE(26), 0x72e3, "Checksum");
   assertMatchesOurs(pkt, advert);
-  const view: InstanceView = { version: 2, vrid: 51, intervalCs: 100, addresses: advert.addresses, auth: { type: "pass", password: "lvs-pw" } };
+  const view: InstanceView = {
+    version: 2,
+    vrid: 51,
+    intervalCs: 100,
+    addresses: advert.addresses,
+    auth: { type: "pass", password: "lvs-pw" },
+  };
   assert.deepEqual(checkAdvert(r.advert, view), { ok: true, addressMismatch: false });
   const wrong = checkAdvert(r.advert, { ...view, auth: { type: "pass", password: "lvs-px" } });
   assert.ok(!wrong.ok && wrong.reason === "auth");
@@ -283,14 +367,41 @@ test("tshark decodes our v2 and v3 packets with a Good checksum (and a Bad one w
   const dir = mkdtempSync(join(tmpdir(), "vrrp-tshark-"));
   try {
     const file = join(dir, "adverts.pcap");
-    writeFileSync(file, pcapOf([buildAdvertPacket(V2, SRC, MCAST), buildAdvertPacket(V3, SRC, MCAST), buildAdvertPacket(V3, SRC, "10.0.0.2"), corrupt]));
+    writeFileSync(
+      file,
+      pcapOf([
+        buildAdvertPacket(V2, SRC, MCAST),
+        buildAdvertPacket(V3, SRC, MCAST),
+        buildAdvertPacket(V3, SRC, "10.0.0.2"),
+        corrupt,
+      ]),
+    );
     // Pin the v3 checksum to RFC 5798 (pseudo-header), whatever the local preference says.
-    const args = ["-r", file, "-o", "vrrp.v3_checksum_as_in_v2:FALSE", "-T", "fields", "-e", "vrrp.version", "-e", "vrrp.checksum.status"];
+    const args = [
+      "-r",
+      file,
+      "-o",
+      "vrrp.v3_checksum_as_in_v2:FALSE",
+      "-T",
+      "fields",
+      "-e",
+      "vrrp.version",
+      "-e",
+      "vrrp.checksum.status",
+    ];
     const res = spawnSync("tshark", args, { encoding: "utf8" });
     assert.equal(res.status, 0, res.stderr);
     // checksum.status is epan's proto_checksum_enum_e: 0 = Bad, 1 = Good, 2 = Unverified.
-    const rows = res.stdout.trim().split("\n").map((l) => l.split("\t"));
-    assert.deepEqual(rows, [["2", "1"], ["3", "1"], ["3", "1"], ["3", "0"]]);
+    const rows = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t"));
+    assert.deepEqual(rows, [
+      ["2", "1"],
+      ["3", "1"],
+      ["3", "1"],
+      ["3", "0"],
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

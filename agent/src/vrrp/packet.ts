@@ -20,7 +20,8 @@ export interface Advertisement {
   addresses: string[]; // IPv4 dotted quads
   auth?: VrrpAuth; // v2 only
 }
-export type DropReason = "malformed" | "ttl" | "version" | "type" | "checksum" | "vrid" | "auth" | "interval" | "addresses";
+export type DropReason =
+  "malformed" | "ttl" | "version" | "type" | "checksum" | "vrid" | "auth" | "interval" | "addresses";
 export type ParseResult =
   | { ok: true; src: string; dst: string; ttl: number; advert: Advertisement }
   | { ok: false; reason: DropReason; detail: string };
@@ -85,17 +86,21 @@ function passwordField(password: string): Buffer {
 }
 
 function validateAdvert(adv: Advertisement): void {
-  if (adv.version !== 2 && adv.version !== 3) throw new Error(`VRRP version must be 2 or 3, got ${String(adv.version)}`);
+  if (adv.version !== 2 && adv.version !== 3)
+    throw new Error(`VRRP version must be 2 or 3, got ${String(adv.version)}`);
   requireInt("vrid", adv.vrid, 1, 255);
   requireInt("priority", adv.priority, 0, 255);
-  if (adv.version === 3) requireInt("intervalCs (v3 Max Adver Int, centiseconds)", adv.intervalCs, 1, MAX_ADVER_INT_MASK);
-  else if (adv.intervalCs % 100 !== 0) throw new Error(`VRRP intervalCs must be whole seconds for v2 (Adver Int), got ${adv.intervalCs}`);
+  if (adv.version === 3)
+    requireInt("intervalCs (v3 Max Adver Int, centiseconds)", adv.intervalCs, 1, MAX_ADVER_INT_MASK);
+  else if (adv.intervalCs % 100 !== 0)
+    throw new Error(`VRRP intervalCs must be whole seconds for v2 (Adver Int), got ${adv.intervalCs}`);
   else requireInt("intervalCs (v2 Adver Int, seconds)", adv.intervalCs / 100, 1, 255);
   requireInt("addresses count (Count IPvX Addr)", adv.addresses.length, 0, 255);
   if (adv.auth?.type === "pass") {
     if (adv.version !== 2) throw new Error("VRRP auth is v2 only (RFC 5798 removed authentication)");
     const bytes = Buffer.byteLength(adv.auth.password, "utf8");
-    if (bytes > AUTH_DATA_LEN) throw new Error(`VRRP auth password must be at most ${AUTH_DATA_LEN} bytes, got ${bytes}`);
+    if (bytes > AUTH_DATA_LEN)
+      throw new Error(`VRRP auth password must be at most ${AUTH_DATA_LEN} bytes, got ${bytes}`);
   }
 }
 
@@ -126,7 +131,10 @@ function writeVersionFields(adv: Advertisement, msg: Buffer, trailerAt: number):
 /** VRRP payload (no IP header) with its Checksum; throws an Error naming the field on bad input. */
 export function encodeAdvert(adv: Advertisement, srcIp: string, dstIp: string): Buffer {
   validateAdvert(adv);
-  for (const [field, ip] of [["srcIp", srcIp], ["dstIp", dstIp]] as const) {
+  for (const [field, ip] of [
+    ["srcIp", srcIp],
+    ["dstIp", dstIp],
+  ] as const) {
     try {
       ipToBytes(ip);
     } catch {
@@ -203,7 +211,8 @@ function checksumProblem(version: VrrpVersion, src: string, dst: string, msg: Bu
 
 /** The VRRP message checks, in RFC 3768 7.1 / RFC 5798 7.1 order, that need no instance config. */
 function parseVrrp(msg: Buffer, src: string, dst: string): Advertisement | Drop {
-  if (msg.length < HEADER_LEN) return drop("malformed", `VRRP message of ${msg.length} bytes is shorter than its ${HEADER_LEN}-byte header`);
+  if (msg.length < HEADER_LEN)
+    return drop("malformed", `VRRP message of ${msg.length} bytes is shorter than its ${HEADER_LEN}-byte header`);
   const version = msg[0]! >> 4;
   if (version !== 2 && version !== 3) return drop("version", `Version ${version}`);
   const type = msg[0]! & 0x0f;
@@ -211,7 +220,10 @@ function parseVrrp(msg: Buffer, src: string, dst: string): Advertisement | Drop 
   const count = msg[3]!;
   const expected = HEADER_LEN + 4 * count + (version === 2 ? AUTH_DATA_LEN : 0);
   if (msg.length !== expected) {
-    return drop("malformed", `VRRPv${version} message is ${msg.length} bytes but Count IPvX Addr ${count} means ${expected}`);
+    return drop(
+      "malformed",
+      `VRRPv${version} message is ${msg.length} bytes but Count IPvX Addr ${count} means ${expected}`,
+    );
   }
   const bad = checksumProblem(version, src, dst, msg);
   if (bad) return drop("checksum", bad);
@@ -227,10 +239,12 @@ function parseUnguarded(buf: Buffer): ParseResult {
   const ip = parseIpv4(buf);
   if (!ip.ok) return drop("malformed", ip.detail);
   const { header, payload } = ip;
-  if (header.protocol !== IPPROTO_VRRP) return drop("malformed", `IP protocol ${header.protocol}, not VRRP (${IPPROTO_VRRP})`);
+  if (header.protocol !== IPPROTO_VRRP)
+    return drop("malformed", `IP protocol ${header.protocol}, not VRRP (${IPPROTO_VRRP})`);
   // parseIpv4 clips to the buffer; a Total Length beyond it means we hold a truncated packet.
   const totalLength = buf.readUInt16BE(2);
-  if (totalLength > buf.length) return drop("malformed", `IPv4 Total Length ${totalLength} but only ${buf.length} bytes received`);
+  if (totalLength > buf.length)
+    return drop("malformed", `IPv4 Total Length ${totalLength} but only ${buf.length} bytes received`);
   if (header.ttl !== VRRP_TTL) return drop("ttl", `TTL ${header.ttl}, must be ${VRRP_TTL} (sender not on-link?)`);
   const advert = parseVrrp(payload, header.src, header.dst);
   if ("ok" in advert) return advert;
@@ -272,7 +286,8 @@ function sameAddressSet(a: string[], b: string[]): boolean {
 
 /** The per-instance receive checks of RFC 5798 7.1 / RFC 3768 7.1 (see the API notes in the design). */
 export function checkAdvert(advert: Advertisement, view: InstanceView): CheckResult {
-  if (advert.version !== view.version) return drop("version", `Version ${advert.version}, instance runs ${view.version}`);
+  if (advert.version !== view.version)
+    return drop("version", `Version ${advert.version}, instance runs ${view.version}`);
   if (advert.vrid !== view.vrid) return drop("vrid", `Virtual Rtr ID ${advert.vrid}, instance has ${view.vrid}`);
   if (view.version === 2) {
     const auth = authProblem(advert.auth, view.auth);

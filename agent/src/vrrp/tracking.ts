@@ -35,7 +35,12 @@ export class Tracking {
     const ifaces = [{ name: this.cfg.interface, weight: undefined as number | undefined }, ...this.cfg.trackInterfaces];
     for (const ref of ifaces) {
       if (this.tracks.some((t) => t.kind === "interface" && t.name === ref.name)) continue;
-      const t: TrackState = { kind: "interface", name: ref.name, up: (await getLink(ref.name)).running, weight: faultOrWeight(ref.weight) };
+      const t: TrackState = {
+        kind: "interface",
+        name: ref.name,
+        up: (await getLink(ref.name)).running,
+        weight: faultOrWeight(ref.weight),
+      };
       this.tracks.push(t);
       this.stops.push(watchLink(ref.name, (running) => this.set(t, running)));
     }

@@ -54,7 +54,9 @@ function sendOptions(opts: TransportOptions, ifindex: number): SockOpt[] {
 
 function openError(err: unknown, ifname: string): Error {
   if (rs.isPermissionError(err)) {
-    return new Error(`lvs-agent needs CAP_NET_RAW to open a VRRP socket on ${ifname} (run as root or grant the capability)`);
+    return new Error(
+      `lvs-agent needs CAP_NET_RAW to open a VRRP socket on ${ifname} (run as root or grant the capability)`,
+    );
   }
   return new Error(`cannot open a VRRP socket on ${ifname}: ${err instanceof Error ? err.message : String(err)}`);
 }

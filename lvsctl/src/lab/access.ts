@@ -13,7 +13,11 @@ export interface Keys {
 
 export function readKeys(dir: string): Keys & { privateKey: string } {
   const privateKeyFile = join(dir, "id_ed25519");
-  return { privateKeyFile, privateKey: readFileSync(privateKeyFile, "utf8"), hostKeys: JSON.parse(readFileSync(join(dir, "host-keys.json"), "utf8")) as Record<string, string> };
+  return {
+    privateKeyFile,
+    privateKey: readFileSync(privateKeyFile, "utf8"),
+    hostKeys: JSON.parse(readFileSync(join(dir, "host-keys.json"), "utf8")) as Record<string, string>,
+  };
 }
 
 /** known_hosts for OpenSSH: each host's public key, from its sshd directory. */
@@ -36,8 +40,22 @@ export interface Result {
 export function ssh(t: Topology, dir: string, h: LabHost, script: string, timeoutS = 30): Result {
   const control = t.hosts.find((x) => x.role === "control")!;
   const argv = [
-    "netns", "exec", control.ns, "ssh", "-i", join(dir, "id_ed25519"), "-o", `UserKnownHostsFile=${join(dir, "known_hosts")}`,
-    "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", `ConnectTimeout=${Math.min(timeoutS, 10)}`, `root@${h.address}`, script,
+    "netns",
+    "exec",
+    control.ns,
+    "ssh",
+    "-i",
+    join(dir, "id_ed25519"),
+    "-o",
+    `UserKnownHostsFile=${join(dir, "known_hosts")}`,
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `ConnectTimeout=${Math.min(timeoutS, 10)}`,
+    `root@${h.address}`,
+    script,
   ];
   const r = spawnSync("ip", argv, { encoding: "utf8", timeout: timeoutS * 1000 });
   return { code: r.status ?? 255, stdout: r.stdout ?? "", stderr: (r.stderr || r.error?.message || "").trim() };

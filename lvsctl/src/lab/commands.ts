@@ -10,7 +10,17 @@ import { isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } fr
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
 import { byRole, HTTP_PORT, parseLabOptions, topology, type LabHost, type Topology } from "./topology.ts";
 import { CONF_D } from "../../../provider/src/inputs/common.ts";
-import { buildBundle, engineInControl, makeHosts, labProblems, machineFacts, newRecord, Phases, resolveDirectorKind, type Say } from "./up.ts";
+import {
+  buildBundle,
+  engineInControl,
+  makeHosts,
+  labProblems,
+  machineFacts,
+  newRecord,
+  Phases,
+  resolveDirectorKind,
+  type Say,
+} from "./up.ts";
 
 export class LabError extends Error {}
 
@@ -20,7 +30,10 @@ function opened(name: string): { t: Topology; dir: string; rec: NonNullable<Retu
   return { t: topology(rec.options, rec.slot), dir: labDir(name), rec };
 }
 
-export async function labUp(raw: Record<string, unknown>, say: Say): Promise<{ phases: [string, number][]; balance: Record<string, number>; master?: string }> {
+export async function labUp(
+  raw: Record<string, unknown>,
+  say: Say,
+): Promise<{ phases: [string, number][]; balance: Record<string, number>; master?: string }> {
   const parsed = parseLabOptions(raw);
   if (!parsed.ok) throw new LabError(`lvsctl lab up: ${parsed.problems.join("; ")}`);
   const facts = machineFacts(parsed.options);
@@ -29,13 +42,18 @@ export async function labUp(raw: Record<string, unknown>, say: Say): Promise<{ p
   const { rec, t } = newRecord({ ...parsed.options, directorKind: resolveDirectorKind(parsed.options, facts) });
   const phases = new Phases(say);
   const kind = t.options.directorKind === "netns" ? "network namespaces" : "user-mode Linux";
-  say(`lab ${t.options.name}: ${t.options.directors} director(s) (${kind}), ${t.options.realServers} real server(s), VIP ${t.vip}`);
+  say(
+    `lab ${t.options.name}: ${t.options.directors} director(s) (${kind}), ${t.options.realServers} real server(s), VIP ${t.vip}`,
+  );
   try {
     await makeHosts(t, rec, phases);
     await phases.run("agent bundle", () => buildBundle(say));
     cutOff(rec, t.options.unreachable, say);
     const { code } = await phases.run("pulumi up", () => engineInControl(t, "up"));
-    if (code !== 0) throw new LabError(`pulumi up failed (above); the lab is left as it is: lvsctl lab status${t.options.name === "lab" ? "" : ` --name ${t.options.name}`}, then lvsctl lab down`);
+    if (code !== 0)
+      throw new LabError(
+        `pulumi up failed (above); the lab is left as it is: lvsctl lab status${t.options.name === "lab" ? "" : ` --name ${t.options.name}`}, then lvsctl lab down`,
+      );
     rec.phase = "deployed";
   } catch (err) {
     rec.phase = `failed: ${(err as Error).message.split("\n")[0]}`;
@@ -46,7 +64,14 @@ export async function labUp(raw: Record<string, unknown>, say: Say): Promise<{ p
   const dir = labDir(t.options.name);
   const master = byRole(t, "director").find((h) => directorView(t, dir, h).state === "MASTER")?.name;
   const balance = countByServer(await probe(t, 40, 20).answers);
-  say(`\nVIP ${t.vip} on ${master ?? "no director (!)"}; 40 requests from the client: ${Object.entries(balance).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(", ") || "none answered"}`);
+  say(
+    `\nVIP ${t.vip} on ${master ?? "no director (!)"}; 40 requests from the client: ${
+      Object.entries(balance)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "none answered"
+    }`,
+  );
   say(`phases: ${phases.times.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
   return { phases: phases.times, balance, ...(master ? { master } : {}) };
 }
@@ -82,7 +107,11 @@ function faultOn(t: Topology, dir: string, master: LabHost, kind: FaultKind): Fa
   const run = (script: string) => () => void ssh(t, dir, master, script);
   switch (kind) {
     case "crash":
-      return { what: "SIGKILL of its agent (its supervisor restarts it)", make: run('kill -KILL "$(cat /opt/lvs-agent/run/agent.pid)"'), undo: () => undefined };
+      return {
+        what: "SIGKILL of its agent (its supervisor restarts it)",
+        make: run('kill -KILL "$(cat /opt/lvs-agent/run/agent.pid)"'),
+        undo: () => undefined,
+      };
     case "stop":
       return {
         what: "SIGTERM of its agent's supervisor (a priority 0 advert), started again afterwards",
@@ -92,7 +121,8 @@ function faultOn(t: Topology, dir: string, master: LabHost, kind: FaultKind): Fa
     case "link": {
       // The bridge port stops forwarding, as a pulled cable would; the tap itself stays up (UML's vector
       // transport does not come back from its tap going down).
-      const port = (state: string) => () => void execIn(t.switchNs, "bridge", ["link", "set", "dev", master.link, "state", state]);
+      const port = (state: string) => () =>
+        void execIn(t.switchNs, "bridge", ["link", "set", "dev", master.link, "state", state]);
       return { what: "its link cut (its bridge port disabled), restored afterwards", make: port("0"), undo: port("3") };
     }
   }
@@ -134,8 +164,17 @@ export async function labFailover(name: string, kind: FaultKind, say: Say): Prom
   }
   const tl = timeline((await p.answers).map((a) => ({ ...a, t: a.t - (faultAt - start) })));
   f.undo();
-  for (const r of tl.runs) say(`  ${(r.from / 1000).toFixed(2)}-${(r.to / 1000).toFixed(2)} s  ${r.ok ? "answered" : "FAILED  "}  ${Object.entries(r.by).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-  say(`times from the fault; longest gap between answers: ${tl.longestGapMs} ms; ${tl.failed} of ${tl.failed + tl.answered} requests failed; taken over by ${takenOverBy ?? "no director"}`);
+  for (const r of tl.runs)
+    say(
+      `  ${(r.from / 1000).toFixed(2)}-${(r.to / 1000).toFixed(2)} s  ${r.ok ? "answered" : "FAILED  "}  ${Object.entries(
+        r.by,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
+    );
+  say(
+    `times from the fault; longest gap between answers: ${tl.longestGapMs} ms; ${tl.failed} of ${tl.failed + tl.answered} requests failed; taken over by ${takenOverBy ?? "no director"}`,
+  );
   return { master: master.name, kind, timeline: tl, ...(takenOverBy ? { takenOverBy } : {}) };
 }
 
@@ -166,8 +205,16 @@ export async function labDrift(name: string, say: Say): Promise<DriftReport> {
   const edits: [LabHost | undefined, string, string][] = [
     [rs1, "sysctl -w net.ipv4.conf.all.arp_ignore=0", "arp_ignore 0 on all interfaces"],
     [rs1, `ip addr del ${t.vip}/32 dev lo`, "the loopback VIP deleted"],
-    [master, `ipvsadm -e -t ${t.vip}:${HTTP_PORT} -r ${rs1!.address}:${HTTP_PORT} -g -w 9`, "a real server's weight set to 9 in IPVS (ipvsadm -e)"],
-    [master, `sed -i -E 's/"priority": [0-9]+/"priority": 201/' ${CONF_D}/vip-web.json`, "the VIP's fragment edited by hand (priority 201)"],
+    [
+      master,
+      `ipvsadm -e -t ${t.vip}:${HTTP_PORT} -r ${rs1!.address}:${HTTP_PORT} -g -w 9`,
+      "a real server's weight set to 9 in IPVS (ipvsadm -e)",
+    ],
+    [
+      master,
+      `sed -i -E 's/"priority": [0-9]+/"priority": 201/' ${CONF_D}/vip-web.json`,
+      "the VIP's fragment edited by hand (priority 201)",
+    ],
     [backup, REPLACE_AGENT, `the agent replaced by another version (${HAND_VERSION}) and restarted`],
   ];
   const done: string[] = [];
@@ -200,7 +247,13 @@ export async function labPreview(name: string, say: Say): Promise<PreviewReport>
 }
 
 /** One engine operation on a deployed lab, its outcome kept as the lab's phase. */
-async function engineStep(name: string, op: "repair" | "destroy", say: Say, shown: string, after: string): Promise<void> {
+async function engineStep(
+  name: string,
+  op: "repair" | "destroy",
+  say: Say,
+  shown: string,
+  after: string,
+): Promise<void> {
   const { t, rec } = opened(name);
   say(`$ ${shown}`);
   const ok = (await engineInControl(t, op)).code === 0;

@@ -37,16 +37,29 @@ export async function engineOp(name: string, op: EngineOp): Promise<number> {
   return 0;
 }
 
-const OP_COMMAND: Record<EngineOp, string> = { up: "pulumi up", repair: "pulumi up --refresh", preview: "pulumi preview --refresh", destroy: "pulumi destroy" };
+const OP_COMMAND: Record<EngineOp, string> = {
+  up: "pulumi up",
+  repair: "pulumi up --refresh",
+  preview: "pulumi preview --refresh",
+  destroy: "pulumi destroy",
+};
 
 async function run(stack: Stack, op: EngineOp, onEvent: (e: EngineEvent) => void): Promise<object> {
   if (op === "up" || op === "repair") {
     // repair: `pulumi up --refresh`, so the update starts from what the hosts hold now, not the last state.
     const r = await stack.up({ onEvent, color: "never", refresh: op === "repair" });
-    return { changes: r.summary.resourceChanges, outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value])) };
+    return {
+      changes: r.summary.resourceChanges,
+      outputs: Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value])),
+    };
   }
   if (op === "preview") {
-    const r = await stack.preview({ refresh: true, diff: true, color: "never", onOutput: (s) => process.stdout.write(s) });
+    const r = await stack.preview({
+      refresh: true,
+      diff: true,
+      color: "never",
+      onOutput: (s) => process.stdout.write(s),
+    });
     return { changes: r.changeSummary };
   }
   const r = await stack.destroy({ onEvent, color: "never" });

@@ -20,7 +20,8 @@ export function describeEvent(e: EngineEvent, now = Date.now()): string | undefi
     if (m.op === "same" || t0 === undefined) return undefined;
     return `  done     ${type(m.urn)} ${name(m.urn)} (${((now - t0) / 1000).toFixed(1)} s)`;
   }
-  if (e.resOpFailedEvent) return `  FAILED   ${type(e.resOpFailedEvent.metadata.urn)} ${name(e.resOpFailedEvent.metadata.urn)}`;
+  if (e.resOpFailedEvent)
+    return `  FAILED   ${type(e.resOpFailedEvent.metadata.urn)} ${name(e.resOpFailedEvent.metadata.urn)}`;
   // The SDK logs every RPC at debug severity, secrets unwrapped: such events are never printed.
   if (e.diagnosticEvent && (e.diagnosticEvent.severity as string) !== "debug") {
     const d = e.diagnosticEvent;
@@ -42,7 +43,10 @@ export function diagnosticsOf(output: string): string | undefined {
   if (start < 0) return undefined;
   // The block is indented; the next unindented line ("Resources:", "Duration:") ends it.
   const end = lines.findIndex((l, i) => i > start && /^\S/.test(l));
-  return lines.slice(start + 1, end < 0 ? undefined : end).join("\n").replace(/\s+$/, "");
+  return lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join("\n")
+    .replace(/\s+$/, "");
 }
 
 /** A failed engine operation, its message the engine's own errors: shown without a stack. */

@@ -24,8 +24,14 @@ export interface EngineContext {
 /** The spec with every private key marked secret, so the engine encrypts it in state and masks it. */
 function withSecretKeys(spec: ClusterSpecInput): ClusterArgs {
   const secretKey = <T extends { connection?: { privateKey?: string } }>(x: T) =>
-    x.connection?.privateKey ? { ...x, connection: { ...x.connection, privateKey: pulumi.secret(x.connection.privateKey) } } : x;
-  return { ...spec, directors: spec.directors.map(secretKey), realServers: spec.realServers?.map(secretKey) } as ClusterArgs;
+    x.connection?.privateKey
+      ? { ...x, connection: { ...x.connection, privateKey: pulumi.secret(x.connection.privateKey) } }
+      : x;
+  return {
+    ...spec,
+    directors: spec.directors.map(secretKey),
+    realServers: spec.realServers?.map(secretKey),
+  } as ClusterArgs;
 }
 
 export async function labStack(ctx: EngineContext): Promise<Stack> {
@@ -56,4 +62,3 @@ export async function labStack(ctx: EngineContext): Promise<Stack> {
     },
   );
 }
-

@@ -16,14 +16,24 @@ const GUEST_MEM_MB = 768;
 
 export function kernelArgs(h: LabHost, t: Topology, dir: string): string[] {
   return [
-    `mem=${GUEST_MEM_MB}M`, "root=/dev/root", "rootfstype=hostfs", "rootflags=/", "rw", "quiet",
-    "con0=null,fd:1", "con=null", `init=${INIT}`,
+    `mem=${GUEST_MEM_MB}M`,
+    "root=/dev/root",
+    "rootfstype=hostfs",
+    "rootflags=/",
+    "rw",
+    "quiet",
+    "con0=null,fd:1",
+    "con=null",
+    `init=${INIT}`,
     `vec0:transport=tap,ifname=${h.link},gro=1`,
-    `LAB_DIR=${dir}`, `LAB_ADDR=${h.address}`, `LAB_PREFIX=${t.prefix}`,
+    `LAB_DIR=${dir}`,
+    `LAB_ADDR=${h.address}`,
+    `LAB_PREFIX=${t.prefix}`,
   ];
 }
 
-export const NO_UML = "user-mode Linux is not installed: --director-kind uml makes directors user-mode Linux guests; apt-get install user-mode-linux";
+export const NO_UML =
+  "user-mode Linux is not installed: --director-kind uml makes directors user-mode Linux guests; apt-get install user-mode-linux";
 
 /** Boots the guest in the switch namespace (where its tap is), detached from this process. */
 export function startGuest(t: Topology, h: LabHost, dir: string): LabProcess {
@@ -46,16 +56,22 @@ export function startGuest(t: Topology, h: LabHost, dir: string): LabProcess {
   }
 }
 
-const tail = (path: string, n = 15) => (existsSync(path) ? readFileSync(path, "utf8").trimEnd().split("\n").slice(-n).join("\n") : "");
+const tail = (path: string, n = 15) =>
+  existsSync(path) ? readFileSync(path, "utf8").trimEnd().split("\n").slice(-n).join("\n") : "";
 
 /** Until guest-init.sh says ready (sshd listening); its own words or the console's tail otherwise. */
 export async function waitGuestReady(h: LabHost, dir: string, alive: () => boolean, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (existsSync(join(dir, "ready"))) return;
-    if (existsSync(join(dir, "failed"))) throw new Error(`${h.name}: ${readFileSync(join(dir, "failed"), "utf8").trim()}\n${tail(join(dir, "console.log"))}`);
-    if (!alive()) throw new Error(`${h.name}: linux.uml exited during boot; console:\n${tail(join(dir, "console.log"))}`);
-    if (Date.now() > until) throw new Error(`${h.name}: not ready after ${timeoutMs / 1000} s; console:\n${tail(join(dir, "console.log"))}`);
+    if (existsSync(join(dir, "failed")))
+      throw new Error(
+        `${h.name}: ${readFileSync(join(dir, "failed"), "utf8").trim()}\n${tail(join(dir, "console.log"))}`,
+      );
+    if (!alive())
+      throw new Error(`${h.name}: linux.uml exited during boot; console:\n${tail(join(dir, "console.log"))}`);
+    if (Date.now() > until)
+      throw new Error(`${h.name}: not ready after ${timeoutMs / 1000} s; console:\n${tail(join(dir, "console.log"))}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

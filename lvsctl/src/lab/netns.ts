@@ -18,7 +18,10 @@ export function ip(args: string[], ns?: string): string {
 /** Runs a command in a namespace; its stdout, or an Error carrying its stderr. */
 export function execIn(ns: string, cmd: string, args: string[], input?: string): string {
   const r = spawnSync("ip", ["netns", "exec", ns, cmd, ...args], { encoding: "utf8", input, timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} in ${ns}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`);
+  if (r.status !== 0)
+    throw new Error(
+      `${cmd} ${args.join(" ")} in ${ns}: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`,
+    );
   return r.stdout;
 }
 

@@ -21,7 +21,12 @@ export const DIRECTOR_PRIVATE_PATHS = [...HOST_PRIVATE_PATHS, "/opt", "/etc/lvs-
 /** The command sshd runs under: its private mounts, then sshd itself (unshare and sh exec: one PID). */
 function sshdArgv(dir: string, privatePaths: readonly string[]): string[] {
   const mounts = privatePaths.map((p) => `mkdir -p ${p} && mount -t tmpfs -o mode=0755 tmpfs ${p}`);
-  const script = [...mounts, `mount --bind ${dir}/passwd /etc/passwd`, "mkdir -p /run/sshd", `exec /usr/sbin/sshd -D -f ${dir}/sshd_config -E ${dir}/sshd.log`].join(" && ");
+  const script = [
+    ...mounts,
+    `mount --bind ${dir}/passwd /etc/passwd`,
+    "mkdir -p /run/sshd",
+    `exec /usr/sbin/sshd -D -f ${dir}/sshd_config -E ${dir}/sshd.log`,
+  ].join(" && ");
   return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script];
 }
 

@@ -47,12 +47,20 @@ export function directorView(t: Topology, dir: string, h: LabHost): DirectorView
     ...base,
     state: inst?.state ?? "no VIP",
     vips: inst?.vips ?? [],
-    realServers: (s.virtualServers ?? []).flatMap((v) => v.dests.map((d) => `${d.address}:${d.port} w${d.weight} ${d.health}`)),
+    realServers: (s.virtualServers ?? []).flatMap((v) =>
+      v.dests.map((d) => `${d.address}:${d.port} w${d.weight} ${d.health}`),
+    ),
   };
 }
 
 export function realServerView(t: Topology, dir: string, h: LabHost): RealServerView {
-  const r = ssh(t, dir, h, "cat /proc/sys/net/ipv4/conf/all/arp_ignore /proc/sys/net/ipv4/conf/all/arp_announce; ip -4 -o addr show dev lo", 20);
+  const r = ssh(
+    t,
+    dir,
+    h,
+    "cat /proc/sys/net/ipv4/conf/all/arp_ignore /proc/sys/net/ipv4/conf/all/arp_announce; ip -4 -o addr show dev lo",
+    20,
+  );
   if (r.code !== 0) return { name: h.name, address: h.address, loopback: [], reachable: false };
   const [ignore, announce, ...lo] = r.stdout.trim().split("\n");
   const loopback = lo.map((l) => /inet (\S+)/.exec(l)?.[1]).filter((a): a is string => !!a && !a.startsWith("127."));
@@ -81,13 +89,23 @@ export function labView(t: Topology, dir: string, rec: LabRecord): LabView {
 
 export function formatView(v: LabView): string {
   const rows: string[][] = [["HOST", "ADDRESS", "STATE", "DETAIL"]];
-  for (const d of v.directors) rows.push([d.name, d.address, d.state, [d.vips.join(","), d.realServers.join("; ")].filter(Boolean).join("  ")]);
+  for (const d of v.directors)
+    rows.push([d.name, d.address, d.state, [d.vips.join(","), d.realServers.join("; ")].filter(Boolean).join("  ")]);
   for (const r of v.realServers) {
-    const detail = r.reachable ? `arp_ignore=${r.arpIgnore} arp_announce=${r.arpAnnounce} lo: ${r.loopback.join(",") || "-"}` : "";
+    const detail = r.reachable
+      ? `arp_ignore=${r.arpIgnore} arp_announce=${r.arpAnnounce} lo: ${r.loopback.join(",") || "-"}`
+      : "";
     rows.push([r.name, r.address, r.reachable ? "real server" : "unreachable", detail]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
+  const table = rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
   const dead = v.processes.filter((p) => !p.alive).map((p) => `${p.what} (pid ${p.pid})`);
   return `lab ${v.name}: VIP ${v.vip}, ${v.phase}\n${table}${dead.length ? `\nnot running: ${dead.join(", ")}` : ""}`;
 }
@@ -101,7 +119,19 @@ export interface Probe {
 /** Requests from the client namespace through the VIP (probe-main.ts, its own process), in time order. */
 export function probe(t: Topology, count: number, intervalMs: number, timeoutMs = 500): Probe {
   const client = byRole(t, "client")[0]!;
-  const argv = ["netns", "exec", client.ns, process.execPath, "--import", "tsx", PROBE, t.vip, String(count), String(intervalMs), String(timeoutMs)];
+  const argv = [
+    "netns",
+    "exec",
+    client.ns,
+    process.execPath,
+    "--import",
+    "tsx",
+    PROBE,
+    t.vip,
+    String(count),
+    String(intervalMs),
+    String(timeoutMs),
+  ];
   const child = spawn("ip", argv, { cwd: join(PROBE, "../../../.."), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";

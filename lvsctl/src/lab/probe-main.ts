@@ -5,7 +5,12 @@
 //   node probe-main.ts <vip> <count> <intervalMs> <timeoutMs>
 import { request } from "node:http";
 
-const [vip, count, interval, timeout] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5])];
+const [vip, count, interval, timeout] = [
+  process.argv[2]!,
+  Number(process.argv[3]),
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+];
 const t0 = performance.now();
 process.stdout.write(`${JSON.stringify({ start: Date.now() })}\n`);
 

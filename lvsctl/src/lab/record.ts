@@ -58,7 +58,10 @@ export function freeSlot(): number {
 /** The process still runs and is the one recorded (not a PID the kernel gave to another since). */
 export function isRecordedProcess(p: LabProcess): boolean {
   try {
-    return readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes(p.cmdline) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${p.pid}/stat`, "utf8"));
+    return (
+      readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes(p.cmdline) &&
+      !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${p.pid}/stat`, "utf8"))
+    );
   } catch {
     return false;
   }

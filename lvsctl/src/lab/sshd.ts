@@ -40,7 +40,12 @@ export function fingerprint(pubPath: string): string {
 }
 
 /** A host's sshd directory: config, host key, the lab's client key authorized, root's passwd. */
-export function prepareSshdDir(dir: string, address: string, clientPublicKey: string, name: string): { hostKey: string } {
+export function prepareSshdDir(
+  dir: string,
+  address: string,
+  clientPublicKey: string,
+  name: string,
+): { hostKey: string } {
   keygen(join(dir, "ssh_host_ed25519_key"), `lvs-lab ${name}`);
   writeFileSync(join(dir, "sshd_config"), sshdConfig(dir, address));
   writeFileSync(join(dir, "authorized_keys"), clientPublicKey, { mode: 0o600 });

@@ -4,8 +4,13 @@ import { countByServer, timeline } from "./timeline.ts";
 
 test("a failover seen by the client: answered, a failed run, answered again; the longest gap between answers", () => {
   const answers = [
-    { t: 0, who: "rs1" }, { t: 20, who: "rs2" }, { t: 40, error: "timeout" }, { t: 260, error: "timeout" },
-    { t: 480, error: "ECONNREFUSED" }, { t: 500, who: "rs2" }, { t: 520, who: "rs1" },
+    { t: 0, who: "rs1" },
+    { t: 20, who: "rs2" },
+    { t: 40, error: "timeout" },
+    { t: 260, error: "timeout" },
+    { t: 480, error: "ECONNREFUSED" },
+    { t: 500, who: "rs2" },
+    { t: 520, who: "rs1" },
   ];
   const tl = timeline(answers);
   assert.deepEqual(tl.runs, [
@@ -20,7 +25,10 @@ test("a failover seen by the client: answered, a failed run, answered again; the
 });
 
 test("no answers at all: one failed run and no gap between answers", () => {
-  const tl = timeline([{ t: 0, error: "timeout" }, { t: 10, error: "timeout" }]);
+  const tl = timeline([
+    { t: 0, error: "timeout" },
+    { t: 10, error: "timeout" },
+  ]);
   assert.equal(tl.runs.length, 1);
   assert.equal(tl.longestGapMs, 0);
   assert.equal(tl.answered, 0);

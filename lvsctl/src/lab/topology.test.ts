@@ -26,14 +26,17 @@ test("defaults: 2 directors and 2 real servers on 10.200.0.0/24; a second slot i
   const r = parseLabOptions({});
   assert.ok(r.ok);
   const t = topology(r.options, 0);
-  assert.deepEqual(t.hosts.map((h) => `${h.name} ${h.role} ${h.address} ${h.ns}`), [
-    "control control 10.200.0.2 lvslab-lab-control",
-    "client client 10.200.0.3 lvslab-lab-client",
-    "d1 director 10.200.0.11 lvslab-lab-sw",
-    "d2 director 10.200.0.12 lvslab-lab-sw",
-    "rs1 realServer 10.200.0.21 lvslab-lab-rs1",
-    "rs2 realServer 10.200.0.22 lvslab-lab-rs2",
-  ]);
+  assert.deepEqual(
+    t.hosts.map((h) => `${h.name} ${h.role} ${h.address} ${h.ns}`),
+    [
+      "control control 10.200.0.2 lvslab-lab-control",
+      "client client 10.200.0.3 lvslab-lab-client",
+      "d1 director 10.200.0.11 lvslab-lab-sw",
+      "d2 director 10.200.0.12 lvslab-lab-sw",
+      "rs1 realServer 10.200.0.21 lvslab-lab-rs1",
+      "rs2 realServer 10.200.0.22 lvslab-lab-rs2",
+    ],
+  );
   assert.equal(t.vip, "10.200.0.100");
   assert.equal(topology(r.options, 3).vip, "10.203.0.100");
   assert.throws(() => topology(r.options, 40), /slot 40 out of range/);
@@ -47,7 +50,13 @@ test("the lab's ClusterSpec is valid: priorities 150 then lower, every real serv
   const hostKeys = Object.fromEntries(t.hosts.map((h) => [h.address, pin(h.name)]));
   const spec = validateClusterSpec(labClusterSpec(t, { privateKey: "k", hostKeys }));
   assert.deepEqual(spec.vips[0]?.priorities, { d1: 150, d2: 99, d3: 98 });
-  assert.deepEqual(spec.virtualServers[0]?.backends.map((b) => b.server), ["rs1", "rs2", "rs3"]);
-  assert.deepEqual(spec.directors.map((d) => d.connection.hostKey), byRole(t, "director").map((h) => pin(h.name)));
+  assert.deepEqual(
+    spec.virtualServers[0]?.backends.map((b) => b.server),
+    ["rs1", "rs2", "rs3"],
+  );
+  assert.deepEqual(
+    spec.directors.map((d) => d.connection.hostKey),
+    byRole(t, "director").map((h) => pin(h.name)),
+  );
   assert.throws(() => labClusterSpec(t, { privateKey: "k", hostKeys: {} }), /no host key for d1/);
 });

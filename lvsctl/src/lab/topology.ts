@@ -4,25 +4,40 @@
 import { z } from "zod";
 import type { ClusterSpecInput } from "../../../provider/src/cluster/spec.ts";
 
-export const LabOptions = z.strictObject({
-  /** names the lab's namespaces and state directory: lvsctl lab <cmd> --name <name> */
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9]{0,9}$/, "must be 1-10 lower-case letters and digits, starting with a letter (it names namespaces)")
-    .default("lab"),
-  directors: z.number().int().min(1, "a lab needs at least 1 director").max(4, "at most 4 directors").default(2),
-  /**
-   * What a director is: a network namespace where this kernel has IPVS (ordinary Debian or Ubuntu), a
-   * user-mode Linux guest (its own kernel, with IPVS) where it has not; auto picks (resolveDirectorKind).
-   */
-  directorKind: z.enum(["auto", "netns", "uml"]).default("auto"),
-  realServers: z.number().int().min(1, "a lab needs at least 1 real server").max(8, "at most 8 real servers").default(2),
-  /** real servers whose sshd is stopped before `pulumi up`: to see how a deployment fails and what it leaves */
-  unreachable: z.array(z.string().regex(/^rs[1-8]$/, "names a real server: rs1, rs2, ...")).default([]),
-}).superRefine((o, ctx) => {
-  const beyond = o.unreachable.filter((n) => Number(n.slice(2)) > o.realServers);
-  if (beyond.length) ctx.addIssue({ code: "custom", path: ["unreachable"], message: `${beyond.join(", ")} not in this lab (it has rs1-rs${o.realServers})` });
-});
+export const LabOptions = z
+  .strictObject({
+    /** names the lab's namespaces and state directory: lvsctl lab <cmd> --name <name> */
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9]{0,9}$/,
+        "must be 1-10 lower-case letters and digits, starting with a letter (it names namespaces)",
+      )
+      .default("lab"),
+    directors: z.number().int().min(1, "a lab needs at least 1 director").max(4, "at most 4 directors").default(2),
+    /**
+     * What a director is: a network namespace where this kernel has IPVS (ordinary Debian or Ubuntu), a
+     * user-mode Linux guest (its own kernel, with IPVS) where it has not; auto picks (resolveDirectorKind).
+     */
+    directorKind: z.enum(["auto", "netns", "uml"]).default("auto"),
+    realServers: z
+      .number()
+      .int()
+      .min(1, "a lab needs at least 1 real server")
+      .max(8, "at most 8 real servers")
+      .default(2),
+    /** real servers whose sshd is stopped before `pulumi up`: to see how a deployment fails and what it leaves */
+    unreachable: z.array(z.string().regex(/^rs[1-8]$/, "names a real server: rs1, rs2, ...")).default([]),
+  })
+  .superRefine((o, ctx) => {
+    const beyond = o.unreachable.filter((n) => Number(n.slice(2)) > o.realServers);
+    if (beyond.length)
+      ctx.addIssue({
+        code: "custom",
+        path: ["unreachable"],
+        message: `${beyond.join(", ")} not in this lab (it has rs1-rs${o.realServers})`,
+      });
+  });
 export type LabOptions = z.infer<typeof LabOptions>;
 
 /** Labs at once on one machine: each has its own /24, 10.(200+slot).0.0/24. */
@@ -57,7 +72,8 @@ export interface Topology {
 }
 
 export function topology(options: LabOptions, slot: number): Topology {
-  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_LABS) throw new Error(`lab slot ${slot} out of range 0-${MAX_LABS - 1}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_LABS)
+    throw new Error(`lab slot ${slot} out of range 0-${MAX_LABS - 1}`);
   const net = `10.${200 + slot}.0`;
   const ns = (host: string) => `lvslab-${options.name}-${host}`;
   // A guest's tap lives in the switch namespace; every other host has a namespace and a veth of its own.
@@ -82,7 +98,8 @@ export const byRole = (t: Topology, role: Role): LabHost[] => t.hosts.filter((h)
 
 export function hostNamed(t: Topology, name: string): LabHost {
   const h = t.hosts.find((x) => x.name === name);
-  if (!h) throw new Error(`lab ${t.options.name} has no host ${name} (hosts: ${t.hosts.map((x) => x.name).join(", ")})`);
+  if (!h)
+    throw new Error(`lab ${t.options.name} has no host ${name} (hosts: ${t.hosts.map((x) => x.name).join(", ")})`);
   return h;
 }
 
@@ -109,7 +126,12 @@ export function labClusterSpec(t: Topology, access: HostAccess): ClusterSpecInpu
   };
   const directors = byRole(t, "director");
   return {
-    directors: directors.map((d) => ({ name: d.name, address: d.address, connection: connection(d), global: { ipvsReconcileInterval: 0 } })),
+    directors: directors.map((d) => ({
+      name: d.name,
+      address: d.address,
+      connection: connection(d),
+      global: { ipvsReconcileInterval: 0 },
+    })),
     vips: [
       {
         name: "web",
@@ -120,7 +142,12 @@ export function labClusterSpec(t: Topology, access: HostAccess): ClusterSpecInpu
         priorities: Object.fromEntries(directors.map((d, i) => [d.name, i === 0 ? 150 : 100 - i])),
       },
     ],
-    realServers: byRole(t, "realServer").map((r) => ({ name: r.name, address: r.address, connection: connection(r), interface: "eth0" })),
+    realServers: byRole(t, "realServer").map((r) => ({
+      name: r.name,
+      address: r.address,
+      connection: connection(r),
+      interface: "eth0",
+    })),
     virtualServers: [
       {
         name: "http",
@@ -139,5 +166,10 @@ export function labClusterSpec(t: Topology, access: HostAccess): ClusterSpecInpu
 export function parseLabOptions(raw: unknown): { ok: true; options: LabOptions } | { ok: false; problems: string[] } {
   const r = LabOptions.safeParse(raw);
   if (r.success) return { ok: true, options: r.data };
-  return { ok: false, problems: r.error.issues.map((i) => `--${String(i.path[0] ?? "options").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`) };
+  return {
+    ok: false,
+    problems: r.error.issues.map(
+      (i) => `--${String(i.path[0] ?? "options").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`,
+    ),
+  };
 }

@@ -13,12 +13,21 @@ const ready: MachineFacts = { labExists: false, umlKernel: true, hostIpvs: false
 
 test("a lab this machine cannot make is refused with what to do: name in use, no IPVS anywhere, missing tools", () => {
   assert.deepEqual(labProblems(options({ name: "lab" }), ready), []);
-  assert.deepEqual(labProblems(options({ name: "lab" }), { labExists: true, umlKernel: false, hostIpvs: false, missingCommands: ["nginx", "cc"], root: false }), [
-    "a lab named lab exists: lvsctl lab down --name lab, or pick another --name",
-    "directors need IPVS: this kernel has none (modprobe ip_vs failed) and user-mode Linux is not installed: apt-get install user-mode-linux (or run on a kernel with IPVS)",
-    "nginx, cc not installed: bash scripts/setup.sh installs what the lab needs",
-    "the lab makes network namespaces: run it as root",
-  ]);
+  assert.deepEqual(
+    labProblems(options({ name: "lab" }), {
+      labExists: true,
+      umlKernel: false,
+      hostIpvs: false,
+      missingCommands: ["nginx", "cc"],
+      root: false,
+    }),
+    [
+      "a lab named lab exists: lvsctl lab down --name lab, or pick another --name",
+      "directors need IPVS: this kernel has none (modprobe ip_vs failed) and user-mode Linux is not installed: apt-get install user-mode-linux (or run on a kernel with IPVS)",
+      "nginx, cc not installed: bash scripts/setup.sh installs what the lab needs",
+      "the lab makes network namespaces: run it as root",
+    ],
+  );
 });
 
 test("directors are namespaces where this kernel has IPVS, user-mode Linux guests where it has not; a kind asked for must be possible", () => {

@@ -68,7 +68,8 @@ function hostHasIpvs(): boolean {
 
 export const NO_IPVS_NOR_UML =
   "directors need IPVS: this kernel has none (modprobe ip_vs failed) and user-mode Linux is not installed: apt-get install user-mode-linux (or run on a kernel with IPVS)";
-const NO_HOST_IPVS = "--director-kind netns: this kernel has no IPVS (modprobe ip_vs failed): use --director-kind uml, or a kernel with IPVS";
+const NO_HOST_IPVS =
+  "--director-kind netns: this kernel has no IPVS (modprobe ip_vs failed): use --director-kind uml, or a kernel with IPVS";
 
 /** auto: namespaces where this kernel has IPVS (lighter and faster), user-mode Linux guests elsewhere. */
 export function resolveDirectorKind(o: LabOptions, f: Pick<MachineFacts, "hostIpvs">): "netns" | "uml" {
@@ -79,12 +80,14 @@ export function resolveDirectorKind(o: LabOptions, f: Pick<MachineFacts, "hostIp
 /** What makes a lab impossible on this machine (pure), each with what to do, before anything is made. */
 export function labProblems(o: LabOptions, f: MachineFacts): string[] {
   const problems: string[] = [];
-  if (f.labExists) problems.push(`a lab named ${o.name} exists: lvsctl lab down --name ${o.name}, or pick another --name`);
+  if (f.labExists)
+    problems.push(`a lab named ${o.name} exists: lvsctl lab down --name ${o.name}, or pick another --name`);
   const kind = o.directorKind;
   if (kind === "auto" && !f.hostIpvs && !f.umlKernel) problems.push(NO_IPVS_NOR_UML);
   if (kind === "uml" && !f.umlKernel) problems.push(NO_UML);
   if (kind === "netns" && !f.hostIpvs) problems.push(NO_HOST_IPVS);
-  if (f.missingCommands.length) problems.push(`${f.missingCommands.join(", ")} not installed: bash scripts/setup.sh installs what the lab needs`);
+  if (f.missingCommands.length)
+    problems.push(`${f.missingCommands.join(", ")} not installed: bash scripts/setup.sh installs what the lab needs`);
   if (!f.root) problems.push("the lab makes network namespaces: run it as root");
   return problems;
 }
@@ -92,7 +95,8 @@ export function labProblems(o: LabOptions, f: MachineFacts): string[] {
 /** The Pulumi CLI built by scripts/install-pulumi.sh, or an error saying how to build it. */
 export function pulumiRoot(): string {
   const r = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error("the Pulumi CLI is not built: run scripts/install-pulumi.sh (or bash scripts/setup.sh)");
+  if (r.status !== 0)
+    throw new Error("the Pulumi CLI is not built: run scripts/install-pulumi.sh (or bash scripts/setup.sh)");
   return r.stdout.trim();
 }
 
@@ -116,7 +120,11 @@ async function waitPort(t: Topology, address: string, port: number, what: string
   for (;;) {
     // --norc: bash whose stdin is a socket (Node's pipes are) takes itself for rshd's child and reads
     // ~/.bashrc, which on this machine is slow, and much slower under user-mode Linux.
-    const r = spawnSync("ip", ["netns", "exec", control.ns, "bash", "--norc", "--noprofile", "-c", `exec 3<>/dev/tcp/${address}/${port}`], { timeout: 3000 });
+    const r = spawnSync(
+      "ip",
+      ["netns", "exec", control.ns, "bash", "--norc", "--noprofile", "-c", `exec 3<>/dev/tcp/${address}/${port}`],
+      { timeout: 3000 },
+    );
     if (r.status === 0) return;
     if (Date.now() > until) throw new Error(`${what} (${address}:${port}) does not answer after ${timeoutMs / 1000} s`);
     await new Promise((res) => setTimeout(res, 100));
@@ -134,7 +142,9 @@ export async function makeHosts(t: Topology, rec: LabRecord, phases: Phases): Pr
   await phases.run("hosts", async () => {
     for (const h of byRole(t, "realServer")) rec.processes.push(...startRealServer(h, join(dir, h.name), HTTP_PORT));
     if (guests) await startGuests(t, rec, dir);
-    else for (const h of byRole(t, "director")) rec.processes.push(startNamespaceSshd(h, join(dir, h.name), DIRECTOR_PRIVATE_PATHS));
+    else
+      for (const h of byRole(t, "director"))
+        rec.processes.push(startNamespaceSshd(h, join(dir, h.name), DIRECTOR_PRIVATE_PATHS));
     writeRecord(rec);
     const ssh = t.hosts.filter((h) => h.role === "director" || h.role === "realServer");
     await Promise.all([
@@ -155,7 +165,18 @@ async function startGuests(t: Topology, rec: LabRecord, dir: string): Promise<vo
 
 /** The agent bundle, built (or taken from the cache) here: the control namespace has no registry. */
 export function buildBundle(say: Say): void {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(REPO, "provider/src/bundle/cli.ts"), "--arch", process.arch === "arm64" ? "arm64" : "x64", "--json"], { cwd: REPO, encoding: "utf8", timeout: 600_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(REPO, "provider/src/bundle/cli.ts"),
+      "--arch",
+      process.arch === "arm64" ? "arm64" : "x64",
+      "--json",
+    ],
+    { cwd: REPO, encoding: "utf8", timeout: 600_000 },
+  );
   if (r.status !== 0) throw new Error(`the agent bundle did not build:\n${r.stderr}`);
   const b = JSON.parse(r.stdout) as { file: string; size: number; cached: boolean };
   say(`   bundle ${b.file.split("/").at(-1)} (${(b.size / 1048576).toFixed(1)} MiB, ${b.cached ? "cached" : "built"})`);
@@ -173,7 +194,20 @@ export function echoEngineTo(stream: NodeJS.WriteStream): void {
  */
 export function engineInControl(t: Topology, op: string): Promise<{ code: number; output: string }> {
   const control = byRole(t, "control")[0]!;
-  const argv = ["netns", "exec", control.ns, process.execPath, "--import", "tsx", join(REPO, "lvsctl/src/main.ts"), "lab", "engine", op, "--name", t.options.name];
+  const argv = [
+    "netns",
+    "exec",
+    control.ns,
+    process.execPath,
+    "--import",
+    "tsx",
+    join(REPO, "lvsctl/src/main.ts"),
+    "lab",
+    "engine",
+    op,
+    "--name",
+    t.options.name,
+  ];
   return new Promise((resolve) => {
     const child = spawn("ip", argv, { stdio: ["ignore", "pipe", "pipe"], cwd: REPO });
     let output = "";

@@ -11,7 +11,12 @@ import { BundleError } from "./plan.ts";
 /** Where npm's bundled node-gyp may be, most likely first (pure). */
 export function nodeGypCandidates(npmGlobalRoot: string | undefined, execPath: string): string[] {
   const rel = "npm/node_modules/node-gyp/bin/node-gyp.js";
-  const roots = [npmGlobalRoot, join(dirname(execPath), "../lib/node_modules"), "/usr/lib/node_modules", "/usr/local/lib/node_modules"];
+  const roots = [
+    npmGlobalRoot,
+    join(dirname(execPath), "../lib/node_modules"),
+    "/usr/lib/node_modules",
+    "/usr/local/lib/node_modules",
+  ];
   return [...new Set(roots.filter((r): r is string => !!r).map((r) => join(r, rel)))];
 }
 
@@ -21,7 +26,10 @@ export interface NodeGyp {
 }
 
 export async function findNodeGyp(): Promise<NodeGyp> {
-  const root = await run("npm", ["root", "-g"], { env: cleanEnv() }).then((r) => r.stdout.trim(), () => undefined);
+  const root = await run("npm", ["root", "-g"], { env: cleanEnv() }).then(
+    (r) => r.stdout.trim(),
+    () => undefined,
+  );
   const candidates = nodeGypCandidates(root, process.execPath);
   const script = candidates.find((c) => existsSync(c));
   if (!script) throw new BundleError(`npm's node-gyp not found (looked at ${candidates.join(", ")})`);

@@ -6,7 +6,18 @@
 import { build as esbuild } from "esbuild";
 import { createHash } from "node:crypto";
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -17,8 +28,17 @@ import { cacheRoot, cleanEnv, hashFile, run, walkFiles } from "./io.ts";
 import { manifestText, modeString, parseManifest, type BundleManifest, type ManifestFile } from "./manifest.ts";
 import { planPackages, runtimeRoots, type PackageGraph, type PackagePlan } from "./packages.ts";
 import {
-  BundleError, LAYOUT, buildabilityProblem, bundleFileName, bundleRoot, elfArch, esbuildTarget, launcherScript,
-  parseAgentVersion, parseNodeModuleVersion, type Arch,
+  BundleError,
+  LAYOUT,
+  buildabilityProblem,
+  bundleFileName,
+  bundleRoot,
+  elfArch,
+  esbuildTarget,
+  launcherScript,
+  parseAgentVersion,
+  parseNodeModuleVersion,
+  type Arch,
 } from "./plan.ts";
 import { extractRuntime, fetchRuntime, resolveNodeVersion, type RuntimeRef } from "./runtime.ts";
 
@@ -54,10 +74,18 @@ export interface BuildResult {
 /** sha256 of a value's JSON with object keys sorted. */
 export function stableDigest(value: unknown): string {
   const norm = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(norm)
-    : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, norm(x)]))
-    : v;
-  return createHash("sha256").update(JSON.stringify(norm(value))).digest("hex");
+    Array.isArray(v)
+      ? v.map(norm)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, norm(x)]),
+          )
+        : v;
+  return createHash("sha256")
+    .update(JSON.stringify(norm(value)))
+    .digest("hex");
 }
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
@@ -77,15 +105,24 @@ async function bundleAgent(repo: string, nodeVersion: string): Promise<{ code: s
     logLevel: "warning",
   });
   const code = r.outputFiles[0]!.text;
-  const externals = Object.values(r.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  const externals = Object.values(r.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.external).map((i) => i.path),
+  );
   return { code, roots: runtimeRoots(externals, code) };
 }
 
 /** Everything the bundle is made from, digested: the cache key and MANIFEST.json's `inputs`. */
 async function inputsDigest(o: {
-  arch: Arch; runtime: RuntimeRef; code: string; plan: PackagePlan; graph: PackageGraph; nodeModules: string;
+  arch: Arch;
+  runtime: RuntimeRef;
+  code: string;
+  plan: PackagePlan;
+  graph: PackageGraph;
+  nodeModules: string;
 }): Promise<string> {
-  const builder = readdirSync(BUILDER_DIR).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).sort()
+  const builder = readdirSync(BUILDER_DIR)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+    .sort()
     .map((f) => [f, sha256(readFileSync(join(BUILDER_DIR, f)))]);
   const packages = [];
   for (const p of o.plan.packages) {
@@ -97,7 +134,13 @@ async function inputsDigest(o: {
   }
   const needsBuild = o.plan.packages.some((p) => p.native === "rebuild");
   return stableDigest({
-    format: 1, builder, arch: o.arch, runtime: o.runtime, agent: sha256(o.code), launcher: launcherScript(), packages,
+    format: 1,
+    builder,
+    arch: o.arch,
+    runtime: o.runtime,
+    agent: sha256(o.code),
+    launcher: launcherScript(),
+    packages,
     toolchain: needsBuild ? { nodeGyp: (await findNodeGyp()).version, cxx: await compilerVersion() } : null,
   });
 }
@@ -120,20 +163,35 @@ async function fileEntries(root: string): Promise<Record<string, ManifestFile>> 
 }
 
 /** Load every runtime root under the staged node, and run the agent's own config check. */
-async function smokeTest(root: string, roots: string[], expect: { version: string; modules: number }, tmp: string): Promise<void> {
+async function smokeTest(
+  root: string,
+  roots: string[],
+  expect: { version: string; modules: number },
+  tmp: string,
+): Promise<void> {
   const probe = `const r = require("node:module").createRequire(process.argv[1]);
 for (const p of JSON.parse(process.argv[2])) r(p);
 console.log(JSON.stringify({ version: process.version, modules: Number(process.versions.modules) }));`;
-  const { stdout } = await run(join(root, LAYOUT.node), ["-e", probe, join(root, LAYOUT.agent), JSON.stringify(roots)], {
-    env: cleanEnv(), what: "loading the bundled packages under the bundled node",
-  });
+  const { stdout } = await run(
+    join(root, LAYOUT.node),
+    ["-e", probe, join(root, LAYOUT.agent), JSON.stringify(roots)],
+    {
+      env: cleanEnv(),
+      what: "loading the bundled packages under the bundled node",
+    },
+  );
   const got = JSON.parse(stdout.trim()) as { version: string; modules: number };
   if (got.version !== `v${expect.version}` || got.modules !== expect.modules) {
-    throw new BundleError(`bundled node reports ${got.version} ABI ${got.modules}, expected v${expect.version} ABI ${expect.modules}`);
+    throw new BundleError(
+      `bundled node reports ${got.version} ABI ${got.modules}, expected v${expect.version} ABI ${expect.modules}`,
+    );
   }
   const conf = join(tmp, "smoke.json");
   writeFileSync(conf, "{}\n");
-  await run(join(root, LAYOUT.launcher), ["validate", "--config", conf], { env: cleanEnv(), what: "smoke test: bin/lvs-agent validate" });
+  await run(join(root, LAYOUT.launcher), ["validate", "--config", conf], {
+    env: cleanEnv(),
+    what: "smoke test: bin/lvs-agent validate",
+  });
 }
 
 function pruneCache(dir: string, keep: string): void {
@@ -144,7 +202,12 @@ function pruneCache(dir: string, keep: string): void {
   for (const { d } of entries.slice(CACHE_KEEP - 1)) rmSync(join(dir, d), { recursive: true, force: true });
 }
 
-function publish(cachedFile: string, cachedManifest: string, outDir: string, name: string): { file: string; manifestFile: string } {
+function publish(
+  cachedFile: string,
+  cachedManifest: string,
+  outDir: string,
+  name: string,
+): { file: string; manifestFile: string } {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, name);
   const manifestFile = join(outDir, name.replace(/\.tar\.gz$/, ".manifest.json"));
@@ -197,14 +260,43 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
   const tmp = mkdtempSync(join(tmpdir(), "lvs-bundle-"));
   try {
     log(`building ${name}`);
-    const manifest = await stage({ o, tmp, runtime: runtime.tarball, runtimeRef: runtime.ref, nodeVersion, agentVersion, code, roots, plan, graph, nodeModules, inputs, log });
+    const manifest = await stage({
+      o,
+      tmp,
+      runtime: runtime.tarball,
+      runtimeRef: runtime.ref,
+      nodeVersion,
+      agentVersion,
+      code,
+      roots,
+      plan,
+      graph,
+      nodeModules,
+      inputs,
+      log,
+    });
     const archive = join(tmp, name);
     // Reproducible archive: names sorted, fixed owner and time, no name or time in the gzip header.
     const mtime = process.env.SOURCE_DATE_EPOCH ?? "315532800";
-    await run("tar", [
-      "--sort=name", `--mtime=@${mtime}`, "--owner=0", "--group=0", "--numeric-owner", "--format=gnu",
-      "-I", "gzip -n -6", "-cf", archive, "-C", join(tmp, "stage"), bundleRoot(agentVersion),
-    ], { what: "tar" });
+    await run(
+      "tar",
+      [
+        "--sort=name",
+        `--mtime=@${mtime}`,
+        "--owner=0",
+        "--group=0",
+        "--numeric-owner",
+        "--format=gnu",
+        "-I",
+        "gzip -n -6",
+        "-cf",
+        archive,
+        "-C",
+        join(tmp, "stage"),
+        bundleRoot(agentVersion),
+      ],
+      { what: "tar" },
+    );
 
     // Into the cache (or, with the cache off, a scratch dir) first, then published from there.
     const store = o.cache === false ? join(tmp, "result") : entry;
@@ -225,8 +317,19 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
 
 /** Lay the bundle out under <tmp>/stage/<root>, check it runs, and return its manifest (also written). */
 async function stage(a: {
-  o: BuildOptions; tmp: string; runtime: string; runtimeRef: RuntimeRef; nodeVersion: string; agentVersion: string; code: string;
-  roots: string[]; plan: PackagePlan; graph: PackageGraph; nodeModules: string; inputs: string; log: (m: string) => void;
+  o: BuildOptions;
+  tmp: string;
+  runtime: string;
+  runtimeRef: RuntimeRef;
+  nodeVersion: string;
+  agentVersion: string;
+  code: string;
+  roots: string[];
+  plan: PackagePlan;
+  graph: PackageGraph;
+  nodeModules: string;
+  inputs: string;
+  log: (m: string) => void;
 }): Promise<BundleManifest> {
   const { o, tmp, plan, nodeModules } = a;
   const nodeDir = await extractRuntime(a.runtime, join(tmp, "runtime"));
@@ -243,7 +346,14 @@ async function stage(a: {
     for (const f of p.files) installFile(join(nodeModules, p.path, f), join(dest, f), 0o644);
     if (p.native !== "rebuild") continue;
     a.log(`compiling ${p.name} for node ${a.nodeVersion} (ABI ${modules}) with node-gyp ${nodeGyp!.version}`);
-    const built = await rebuildAddon({ pkg: p, graph: a.graph, nodeModules, nodeDir, nodeGyp: nodeGyp!, workDir: join(tmp, `build-${p.name}`) });
+    const built = await rebuildAddon({
+      pkg: p,
+      graph: a.graph,
+      nodeModules,
+      nodeDir,
+      nodeGyp: nodeGyp!,
+      workDir: join(tmp, `build-${p.name}`),
+    });
     for (const [f, src] of built) {
       const arch = elfArch(readFileSync(src).subarray(0, 64));
       if (arch !== o.arch) throw new BundleError(`${p.name} ${f} was built for ${arch}, not ${o.arch}`);
@@ -253,7 +363,11 @@ async function stage(a: {
   await smokeTest(root, a.roots, { version: a.nodeVersion, modules }, tmp);
 
   const manifest: BundleManifest = {
-    format: 1, name: "lvs-agent", agentVersion: a.agentVersion, platform: "linux", arch: o.arch,
+    format: 1,
+    name: "lvs-agent",
+    agentVersion: a.agentVersion,
+    platform: "linux",
+    arch: o.arch,
     node: { version: a.nodeVersion, modules, package: a.runtimeRef.name, integrity: a.runtimeRef.integrity },
     inputs: a.inputs,
     packages: plan.packages.map((p) => ({ name: p.name, version: p.version, path: p.path, native: p.native })),

@@ -38,17 +38,33 @@ async function main(argv: string[]): Promise<number> {
   if (values["runtime-only"]) {
     const rt = await fetchRuntime(arch, await resolveNodeVersion(arch, values.node), log);
     const res = { runtime: rt.ref, tarball: rt.tarball, cached: rt.cached };
-    console.log(values.json ? JSON.stringify(res, null, 2) : `${rt.tarball} (${rt.ref.integrity}${rt.cached ? ", cached" : ""})`);
+    console.log(
+      values.json ? JSON.stringify(res, null, 2) : `${rt.tarball} (${rt.ref.integrity}${rt.cached ? ", cached" : ""})`,
+    );
     return 0;
   }
 
   const r = await buildBundle({ arch, node: values.node, outDir: values.out, cache: !values["no-cache"], log });
   if (values.json) {
     const { manifest, ...rest } = r;
-    console.log(JSON.stringify({ ...rest, agentVersion: manifest.agentVersion, node: manifest.node, arch: manifest.arch, files: Object.keys(manifest.files).length }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          ...rest,
+          agentVersion: manifest.agentVersion,
+          node: manifest.node,
+          arch: manifest.arch,
+          files: Object.keys(manifest.files).length,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     const mb = (r.size / 1024 / 1024).toFixed(1);
-    console.log(`${r.file}  ${mb} MB  sha256 ${r.sha256}  ${r.cached ? "cached" : "built"} in ${(r.ms / 1000).toFixed(1)} s`);
+    console.log(
+      `${r.file}  ${mb} MB  sha256 ${r.sha256}  ${r.cached ? "cached" : "built"} in ${(r.ms / 1000).toFixed(1)} s`,
+    );
   }
   return 0;
 }
@@ -56,7 +72,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: Error) => {
-    console.error(err instanceof BundleError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? `bundle: ${err.message}` : err.stack);
+    console.error(
+      err instanceof BundleError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+        ? `bundle: ${err.message}`
+        : err.stack,
+    );
     process.exit(1);
   },
 );

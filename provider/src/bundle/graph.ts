@@ -43,7 +43,8 @@ export function readPackageGraph(nodeModules: string, roots: string[]): PackageG
       const info = readPackage(nodeModules, path);
       if (!info) continue;
       graph.set(path, info);
-      for (const d of [...Object.keys(info.dependencies), ...Object.keys(info.optionalDependencies)]) queue.push([path, d]);
+      for (const d of [...Object.keys(info.dependencies), ...Object.keys(info.optionalDependencies)])
+        queue.push([path, d]);
       break;
     }
   }

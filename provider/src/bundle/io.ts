@@ -24,13 +24,26 @@ export interface RunResult {
 }
 
 /** Run a command to completion; a failure is a BundleError with the end of its output. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; what?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; what?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (!err) return resolve({ stdout, stderr });
-      const tail = `${stdout}\n${stderr}`.trim().split("\n").slice(-25).join("\n");
-      reject(new BundleError(`${opts.what ?? `${cmd} ${args.join(" ")}`} failed (${err.message.split("\n")[0]}):\n${tail}`));
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: opts.cwd, env: opts.env ?? process.env, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ stdout, stderr });
+        const tail = `${stdout}\n${stderr}`.trim().split("\n").slice(-25).join("\n");
+        reject(
+          new BundleError(
+            `${opts.what ?? `${cmd} ${args.join(" ")}`} failed (${err.message.split("\n")[0]}):\n${tail}`,
+          ),
+        );
+      },
+    );
   });
 }
 

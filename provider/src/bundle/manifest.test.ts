@@ -2,7 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import {
-  digests, integrityProblems, manifestText, modeString, parseIntegrity, parseManifest, verifyFiles, type BundleManifest, type ManifestFile,
+  digests,
+  integrityProblems,
+  manifestText,
+  modeString,
+  parseIntegrity,
+  parseManifest,
+  verifyFiles,
+  type BundleManifest,
+  type ManifestFile,
 } from "./manifest.ts";
 
 const h = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -25,7 +33,10 @@ const manifest = (): BundleManifest => ({
 test("manifest text: files sorted by path, parses back to the same value", () => {
   const text = manifestText(manifest());
   assert.ok(text.indexOf('"bin/node"') < text.indexOf('"lib/lvs-agent.mjs"'));
-  assert.deepEqual(parseManifest(text), { ...manifest(), files: { "bin/node": manifest().files["bin/node"], "lib/lvs-agent.mjs": manifest().files["lib/lvs-agent.mjs"] } });
+  assert.deepEqual(parseManifest(text), {
+    ...manifest(),
+    files: { "bin/node": manifest().files["bin/node"], "lib/lvs-agent.mjs": manifest().files["lib/lvs-agent.mjs"] },
+  });
   assert.ok(text.endsWith("}\n"));
 });
 
@@ -52,7 +63,11 @@ test("verifyFiles reports missing, changed, extra and re-moded files, all at onc
     ["bin/node", { sha256: h("node"), size: 4, mode: "0644" }],
     ["lib/extra.js", { sha256: h("x"), size: 1, mode: "0644" }],
   ]);
-  assert.deepEqual(verifyFiles(m, actual), ["bin/node: mode 0644, manifest says 0755", "lib/extra.js: not in the manifest", "lib/lvs-agent.mjs: missing"]);
+  assert.deepEqual(verifyFiles(m, actual), [
+    "bin/node: mode 0644, manifest says 0755",
+    "lib/extra.js: not in the manifest",
+    "lib/lvs-agent.mjs: missing",
+  ]);
   const changed = new Map(ok).set("lib/lvs-agent.mjs", { sha256: h("agent2"), size: 5, mode: "0644" });
   assert.match(verifyFiles(m, changed)[0]!, /^lib\/lvs-agent\.mjs: sha256 [0-9a-f]{64}, manifest says/);
 });
@@ -64,8 +79,17 @@ test("npm integrity: sha512 SRI and sha1 shasum both checked", () => {
   const shasum = createHash("sha1").update(data).digest("hex");
   assert.deepEqual(integrityProblems(d, { integrity, shasum }), []);
   assert.deepEqual(integrityProblems(d, { integrity: `sha1-xyz= ${integrity}`, shasum: shasum.toUpperCase() }), []);
-  assert.match(integrityProblems(digests(Buffer.from("other")), { integrity, shasum }).join(";"), /sha512 mismatch.*;sha1 .* registry shasum/);
+  assert.match(
+    integrityProblems(digests(Buffer.from("other")), { integrity, shasum }).join(";"),
+    /sha512 mismatch.*;sha1 .* registry shasum/,
+  );
   assert.deepEqual(integrityProblems(d, {}), ["the registry gave no sha512 integrity", "the registry gave no shasum"]);
   assert.deepEqual(integrityProblems(d, { integrity: "sha1-abc=", shasum }), ["the registry gave no sha512 integrity"]);
-  assert.deepEqual([...parseIntegrity("sha512-abc== sha1-de+/f=").entries()], [["sha512", "abc=="], ["sha1", "de+/f="]]);
+  assert.deepEqual(
+    [...parseIntegrity("sha512-abc== sha1-de+/f=").entries()],
+    [
+      ["sha512", "abc=="],
+      ["sha1", "de+/f="],
+    ],
+  );
 });

@@ -33,7 +33,12 @@ export const BundleManifest = z.strictObject({
   /** digest of everything the bundle was built from (the builder's cache key) */
   inputs: Sha256,
   packages: z.array(
-    z.strictObject({ name: z.string(), version: z.string(), path: z.string(), native: z.enum(["none", "napi-prebuilt", "rebuild"]) }),
+    z.strictObject({
+      name: z.string(),
+      version: z.string(),
+      path: z.string(),
+      native: z.enum(["none", "napi-prebuilt", "rebuild"]),
+    }),
   ),
   /** every file under the bundle root except MANIFEST.json itself, by "/"-separated relative path */
   files: z.record(z.string(), ManifestFile),
@@ -52,7 +57,10 @@ export function manifestText(m: BundleManifest): string {
 
 export function parseManifest(text: string): BundleManifest {
   const r = BundleManifest.safeParse(JSON.parse(text));
-  if (!r.success) throw new BundleError(`MANIFEST.json is invalid: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success)
+    throw new BundleError(
+      `MANIFEST.json is invalid: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   return r.data;
 }
 
@@ -87,7 +95,10 @@ export interface Digests {
 
 /** Hex digests of a byte string, as compared by checkIntegrity. */
 export function digests(data: Buffer): Digests {
-  return { sha512: createHash("sha512").update(data).digest("hex"), sha1: createHash("sha1").update(data).digest("hex") };
+  return {
+    sha512: createHash("sha512").update(data).digest("hex"),
+    sha1: createHash("sha1").update(data).digest("hex"),
+  };
 }
 
 /**
@@ -98,8 +109,10 @@ export function integrityProblems(got: Digests, expected: { integrity?: string; 
   const problems: string[] = [];
   const sri = parseIntegrity(expected.integrity ?? "").get("sha512");
   if (!sri) problems.push("the registry gave no sha512 integrity");
-  else if (Buffer.from(sri, "base64").toString("hex") !== got.sha512) problems.push(`sha512 mismatch (registry sha512-${sri})`);
+  else if (Buffer.from(sri, "base64").toString("hex") !== got.sha512)
+    problems.push(`sha512 mismatch (registry sha512-${sri})`);
   if (!expected.shasum) problems.push("the registry gave no shasum");
-  else if (expected.shasum.toLowerCase() !== got.sha1) problems.push(`sha1 ${got.sha1}, registry shasum ${expected.shasum}`);
+  else if (expected.shasum.toLowerCase() !== got.sha1)
+    problems.push(`sha1 ${got.sha1}, registry shasum ${expected.shasum}`);
   return problems;
 }

@@ -68,7 +68,10 @@ interface PackageRule {
 
 export const RULES: readonly PackageRule[] = [
   { match: (n) => n.startsWith("@types/"), skip: "TypeScript declarations only" },
-  { match: (n) => n === "nan" || n === "node-addon-api", skip: "C++ headers for compiling addons, not loaded at run time" },
+  {
+    match: (n) => n === "nan" || n === "node-addon-api",
+    skip: "C++ headers for compiling addons, not loaded at run time",
+  },
   {
     // nan addon, no prebuilds: the installed build/ was made for the builder's Node and is replaced.
     match: (n) => n === "raw-socket",
@@ -100,7 +103,18 @@ function ruleFor(name: string): PackageRule | undefined {
   return RULES.find((r) => r.match(name));
 }
 
-const DROPPED_DIRS = new Set(["example", "examples", "test", "tests", "__tests__", "doc", "docs", "benchmark", "bench", ".github"]);
+const DROPPED_DIRS = new Set([
+  "example",
+  "examples",
+  "test",
+  "tests",
+  "__tests__",
+  "doc",
+  "docs",
+  "benchmark",
+  "bench",
+  ".github",
+]);
 const KEPT_EXTENSIONS = [".js", ".cjs", ".mjs", ".json", ".node"];
 const LICENCE = /^(licen[cs]e|copying|notice)([.-].*)?$/i;
 
@@ -160,11 +174,14 @@ export function planFiles(info: PackageInfo, arch: Arch): { files: string[]; nat
   const native = rule?.native ?? "none";
   const problems: string[] = [];
   if (native === "none" && info.files.includes("binding.gyp")) {
-    problems.push(`${info.name}: a native addon (binding.gyp) with no bundling rule: add one to provider/src/bundle/packages.ts`);
+    problems.push(
+      `${info.name}: a native addon (binding.gyp) with no bundling rule: add one to provider/src/bundle/packages.ts`,
+    );
   }
   const files = info.files.filter((f) => isRuntimeFile(f) && (rule?.keep?.(f, arch) ?? true)).sort();
   for (const f of files.filter((x) => x.endsWith(".node"))) {
-    if (native !== "napi-prebuilt") problems.push(`${info.name}: native binary ${f} is not known to be N-API: add a bundling rule`);
+    if (native !== "napi-prebuilt")
+      problems.push(`${info.name}: native binary ${f} is not known to be N-API: add a bundling rule`);
   }
   return { files, native, problems };
 }
@@ -175,11 +192,13 @@ export function planPackages(roots: string[], graph: PackageGraph, arch: Arch): 
   const skipped: SkippedPackage[] = [];
   const problems: string[] = [];
   const resolve = (from: string, dep: string) =>
-    resolutionCandidates(from, dep).map((p) => graph.get(p)).find((p) => p !== undefined);
+    resolutionCandidates(from, dep)
+      .map((p) => graph.get(p))
+      .find((p) => p !== undefined);
 
   const visit = (from: string, dep: string, optional: boolean) => {
     const info = resolve(from, dep);
-    const fromName = from ? graph.get(from)?.name ?? from : "lvs-agent";
+    const fromName = from ? (graph.get(from)?.name ?? from) : "lvs-agent";
     if (!info) {
       if (optional) skipped.push({ name: dep, from: fromName, reason: "optional, not installed" });
       else problems.push(`${dep} (needed by ${fromName}) is not installed: run npm ci`);
@@ -193,7 +212,14 @@ export function planPackages(roots: string[], graph: PackageGraph, arch: Arch): 
     }
     const { files, native, problems: p } = planFiles(info, arch);
     problems.push(...p);
-    planned.set(info.path, { path: info.path, name: info.name, version: info.version, native, files, rebuilt: rule?.rebuilt ?? [] });
+    planned.set(info.path, {
+      path: info.path,
+      name: info.name,
+      version: info.version,
+      native,
+      files,
+      rebuilt: rule?.rebuilt ?? [],
+    });
     for (const d of Object.keys(info.dependencies)) if (!(d in info.optionalDependencies)) visit(info.path, d, false);
     for (const d of Object.keys(info.optionalDependencies)) visit(info.path, d, true);
   };
@@ -202,7 +228,10 @@ export function planPackages(roots: string[], graph: PackageGraph, arch: Arch): 
   const names = new Set([...planned.values()].map((p) => p.name));
   for (const p of planned.values()) {
     for (const req of ruleFor(p.name)?.requires?.(arch) ?? []) {
-      if (!names.has(req)) problems.push(`${p.name} needs ${req} for linux-${arch}, which is not installed (npm installs it on a linux-${arch} machine)`);
+      if (!names.has(req))
+        problems.push(
+          `${p.name} needs ${req} for linux-${arch}, which is not installed (npm installs it on a linux-${arch} machine)`,
+        );
     }
   }
   if (problems.length) throw new BundleError(`cannot plan the bundle's node_modules:\n  ${problems.join("\n  ")}`);

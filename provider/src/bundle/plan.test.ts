@@ -5,8 +5,18 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  buildabilityProblem, bundleFileName, bundleRoot, elfArch, esbuildTarget, isArch, launcherScript, nodeMajor, parseAgentVersion,
-  parseNodeModuleVersion, pickHighestVersion, runtimePackage,
+  buildabilityProblem,
+  bundleFileName,
+  bundleRoot,
+  elfArch,
+  esbuildTarget,
+  isArch,
+  launcherScript,
+  nodeMajor,
+  parseAgentVersion,
+  parseNodeModuleVersion,
+  pickHighestVersion,
+  runtimePackage,
 } from "./plan.ts";
 
 test("names: archive, top directory, runtime package", () => {
@@ -42,7 +52,8 @@ test("buildability: same arch on Linux only; a cross build is refused with the r
 test("parsers: AGENT_VERSION and NODE_MODULE_VERSION", () => {
   assert.equal(parseAgentVersion(`import x from "y";\nexport const AGENT_VERSION = "0.1.0";\n`), "0.1.0");
   assert.throws(() => parseAgentVersion("const VERSION = 1"), /AGENT_VERSION not found/);
-  const header = "#define NODE_MAJOR_VERSION 22\n#define NODE_MODULE_VERSION 127\n#define NODE_EMBEDDER_MODULE_VERSION 127\n";
+  const header =
+    "#define NODE_MAJOR_VERSION 22\n#define NODE_MODULE_VERSION 127\n#define NODE_EMBEDDER_MODULE_VERSION 127\n";
   assert.equal(parseNodeModuleVersion(header), 127);
   assert.throws(() => parseNodeModuleVersion("#define NODE_MAJOR_VERSION 22"), /not found/);
 });

@@ -54,16 +54,21 @@ export async function fetchRuntime(arch: Arch, version: string, log: (m: string)
   }
 
   mkdirSync(dir, { recursive: true });
-  const dist = (await npmJson(["view", `${name}@${version}`, "dist"])) as { integrity?: string; shasum?: string } | undefined;
-  if (!dist?.integrity || !dist.shasum) throw new BundleError(`the registry has no ${name}@${version} (or no integrity for it)`);
+  const dist = (await npmJson(["view", `${name}@${version}`, "dist"])) as
+    { integrity?: string; shasum?: string } | undefined;
+  if (!dist?.integrity || !dist.shasum)
+    throw new BundleError(`the registry has no ${name}@${version} (or no integrity for it)`);
   const tmp = mkdtempSync(join(dir, ".download-"));
   try {
     log(`downloading ${name}@${version} (about 50 MB)`);
     // npm pack checks the tarball against the packument itself; we check it again below, ourselves.
-    const packed = (await npmJson(["pack", `${name}@${version}`, "--pack-destination", tmp], tmp)) as { filename?: string }[];
+    const packed = (await npmJson(["pack", `${name}@${version}`, "--pack-destination", tmp], tmp)) as {
+      filename?: string;
+    }[];
     const file = join(tmp, packed[0]?.filename ?? `${name}-${version}.tgz`);
     const problems = await verify(file, dist);
-    if (problems.length) throw new BundleError(`${name}@${version} from the registry does not verify: ${problems.join("; ")}`);
+    if (problems.length)
+      throw new BundleError(`${name}@${version} from the registry does not verify: ${problems.join("; ")}`);
     const ref: RuntimeRef = { name, version, integrity: dist.integrity, shasum: dist.shasum };
     renameSync(file, tarball);
     writeFileSync(`${sidecar}.tmp`, JSON.stringify(ref, null, 2) + "\n");

@@ -47,7 +47,11 @@ function serviceAddress(spec: ClusterSpec, vipName: string): string | undefined 
   return spec.vips.find((v) => v.name === vipName)?.addresses[0]?.split("/")[0];
 }
 
-function planServices(spec: ClusterSpec, vips: ClusterPlan["vips"], problems: string[]): Pick<ClusterPlan, "realServers" | "virtualServers"> {
+function planServices(
+  spec: ClusterSpec,
+  vips: ClusterPlan["vips"],
+  problems: string[],
+): Pick<ClusterPlan, "realServers" | "virtualServers"> {
   const hosts = new Map(spec.realServers.map((r) => [r.name, r]));
   const realServers: ClusterPlan["realServers"] = [];
   const virtualServers = spec.virtualServers.map((vs, i): PlannedVirtualServer => {
@@ -66,11 +70,26 @@ function planServices(spec: ClusterSpec, vips: ClusterPlan["vips"], problems: st
       const forwarding = b.forwarding ?? vs.forwarding;
       realServers.push({
         name,
-        args: { ...fields, name, address: host.address, forwarding, vips: address ? [address] : [], interface: host.interface, connection: host.connection, prepare: host.connection !== undefined },
+        args: {
+          ...fields,
+          name,
+          address: host.address,
+          forwarding,
+          vips: address ? [address] : [],
+          interface: host.interface,
+          connection: host.connection,
+          prepare: host.connection !== undefined,
+        },
       });
       return [name];
     });
-    const directors = vip?.args.directors.map((d) => ({ ...d.connection, configDir: d.configDir, agentCommand: d.agentCommand, statusSocket: d.statusSocket })) ?? [];
+    const directors =
+      vip?.args.directors.map((d) => ({
+        ...d.connection,
+        configDir: d.configDir,
+        agentCommand: d.agentCommand,
+        statusSocket: d.statusSocket,
+      })) ?? [];
     return { name: vs.name, args: { ...service, address, directors }, backends: names };
   });
   return { realServers, virtualServers };
@@ -78,12 +97,33 @@ function planServices(spec: ClusterSpec, vips: ClusterPlan["vips"], problems: st
 
 export function planCluster(spec: ClusterSpec): PlanResult {
   const problems = [
-    ...duplicates("directors", spec.directors.map((d) => d.name)),
-    ...duplicates("vips", spec.vips.map((v) => v.name)),
-    ...duplicates("realServers", spec.realServers.map((r) => r.name)),
-    ...duplicates("virtualServers", spec.virtualServers.map((v) => v.name)),
+    ...duplicates(
+      "directors",
+      spec.directors.map((d) => d.name),
+    ),
+    ...duplicates(
+      "vips",
+      spec.vips.map((v) => v.name),
+    ),
+    ...duplicates(
+      "realServers",
+      spec.realServers.map((r) => r.name),
+    ),
+    ...duplicates(
+      "virtualServers",
+      spec.virtualServers.map((v) => v.name),
+    ),
   ];
-  const directors = spec.directors.map((d) => ({ name: d.name, args: { connection: d.connection, global: d.global, sysctls: d.sysctls, installDir: d.installDir, configDir: d.configDir } }));
+  const directors = spec.directors.map((d) => ({
+    name: d.name,
+    args: {
+      connection: d.connection,
+      global: d.global,
+      sysctls: d.sysctls,
+      installDir: d.installDir,
+      configDir: d.configDir,
+    },
+  }));
   const vips = planVips(spec, problems);
   const services = planServices(spec, vips, problems);
   return problems.length ? { ok: false, problems } : { ok: true, plan: { directors, vips, ...services } };

@@ -5,7 +5,17 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processAlive as alive } from "../../../test/helpers/procs.ts";
-import { ABSENT, STDIN_SCRIPT, readFileScript, remoteCommand, remotePathProblem, shQuote, spareCommand, spareInput, writeFileScript } from "./commands.ts";
+import {
+  ABSENT,
+  STDIN_SCRIPT,
+  readFileScript,
+  remoteCommand,
+  remotePathProblem,
+  shQuote,
+  spareCommand,
+  spareInput,
+  writeFileScript,
+} from "./commands.ts";
 
 // The scripts are run here by the local /bin/sh: the same POSIX shell and coreutils a Debian host has.
 const dir = mkdtempSync(join(tmpdir(), "lvs-commands-"));
@@ -22,7 +32,10 @@ test("shQuote survives the shell for awkward strings", () => {
 
 test("remoteCommand: the command runs unchanged under timeout, through sudo -n when privileged", () => {
   assert.equal(remoteCommand("id -u", { sudo: false, killAfterS: 121 }), "exec timeout -s KILL 121 sh -c 'id -u'");
-  assert.equal(remoteCommand("id -u", { sudo: true, killAfterS: 1.5 }), "exec sudo -n -- timeout -s KILL 1.5 sh -c 'id -u'");
+  assert.equal(
+    remoteCommand("id -u", { sudo: true, killAfterS: 1.5 }),
+    "exec sudo -n -- timeout -s KILL 1.5 sh -c 'id -u'",
+  );
   const cmd = `echo 'a b' "$HOME"; cat`;
   const r = sh(remoteCommand(cmd, { sudo: false, killAfterS: 5 }), "stdin\n");
   assert.deepEqual([r.status, r.stdout], [0, sh(cmd, "stdin\n").stdout]);
@@ -70,7 +83,10 @@ test("writeFileScript writes stdin with the mode and leaves no temp file", () =>
   assert.equal(r.status, 0, r.stderr);
   assert.equal(readFileSync(p, "utf8"), "new\ncontent with 'quotes' and $vars\n");
   assert.equal(statSync(p).mode & 0o777, 0o640);
-  assert.deepEqual(readdirSync(dir).filter((n) => n.includes(".lvs-")), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.includes(".lvs-")),
+    [],
+  );
 });
 
 test("writeFileScript replaces by rename: the old inode is untouched, a reader holding it sees the old file", () => {
@@ -89,14 +105,23 @@ test("writeFileScript fails cleanly: missing directory, target is a directory; n
   assert.notEqual(isDir.status, 0);
   assert.match(isDir.stderr, /is a directory/);
   assert.deepEqual(readdirSync(join(dir, "adir")), []);
-  assert.deepEqual(readdirSync(dir).filter((n) => n.includes(".lvs-")), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((n) => n.includes(".lvs-")),
+    [],
+  );
 });
 
 test("readFileScript: content, empty, absent (its own exit code), a directory is an error", () => {
   writeFileSync(join(dir, "r"), "hello");
   writeFileSync(join(dir, "empty"), "");
-  assert.deepEqual([sh(readFileScript(join(dir, "r"))).status, sh(readFileScript(join(dir, "r"))).stdout], [0, "hello"]);
-  assert.deepEqual([sh(readFileScript(join(dir, "empty"))).status, sh(readFileScript(join(dir, "empty"))).stdout], [0, ""]);
+  assert.deepEqual(
+    [sh(readFileScript(join(dir, "r"))).status, sh(readFileScript(join(dir, "r"))).stdout],
+    [0, "hello"],
+  );
+  assert.deepEqual(
+    [sh(readFileScript(join(dir, "empty"))).status, sh(readFileScript(join(dir, "empty"))).stdout],
+    [0, ""],
+  );
   assert.equal(sh(readFileScript(join(dir, "absent"))).status, ABSENT);
   const d = sh(readFileScript(dir));
   assert.notEqual(d.status, 0);

@@ -10,7 +10,10 @@ const endpointShape = {
   /** address or name of the host */
   host: z.string().min(1),
   port: z.number().int().min(1).max(65_535).default(22),
-  user: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "must be a user name").default("root"),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "must be a user name")
+    .default("root"),
   /** OpenSSH or PEM private key text (secret) */
   privateKey: z.string().min(1).optional(),
   /** secret */
@@ -59,7 +62,8 @@ function withCrossFieldRules<T extends z.ZodType>(schema: T): T {
   return schema.superRefine(
     (value, ctx) => {
       if (!isObject(value)) return;
-      for (const [field, message] of crossFieldProblems(value)) ctx.addIssue({ code: "custom", path: [field], message });
+      for (const [field, message] of crossFieldProblems(value))
+        ctx.addIssue({ code: "custom", path: [field], message });
     },
     { when: (payload) => isObject(payload.value) },
   ) as unknown as T;
@@ -88,7 +92,10 @@ export type ParsedConnection = { ok: true; value: Connection } | { ok: false; pr
 export function parseConnection(input: unknown, path = "connection"): ParsedConnection {
   const r = Connection.safeParse(input);
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, problems: r.error.issues.map((i) => `${[path, ...i.path.map(String)].join(".")}: ${issueMessage(i)}`) };
+  return {
+    ok: false,
+    problems: r.error.issues.map((i) => `${[path, ...i.path.map(String)].join(".")}: ${issueMessage(i)}`),
+  };
 }
 
 function issueMessage(i: z.core.$ZodIssue): string {

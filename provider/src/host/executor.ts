@@ -103,7 +103,9 @@ export class SessionPool {
     const entries = [...this.opened];
     this.opened.clear();
     const closeWhere = (isJump: boolean) =>
-      Promise.allSettled(entries.filter(([k]) => this.jumps.has(k) === isJump).map(([, p]) => p.then((r) => r.close())));
+      Promise.allSettled(
+        entries.filter(([k]) => this.jumps.has(k) === isJump).map(([, p]) => p.then((r) => r.close())),
+      );
     await closeWhere(false);
     await closeWhere(true);
   }
@@ -122,7 +124,11 @@ export async function openAll(pool: SessionPool, conns: Connection[]): Promise<H
  * Run fn with a session for each connection (in the same order; a host listed twice shares one
  * connection). Every connection is closed when fn settles or when connecting fails.
  */
-export async function withHosts<T>(conns: Connection[], fn: (hosts: HostSession[]) => Promise<T>, opts: { connect?: Connector } = {}): Promise<T> {
+export async function withHosts<T>(
+  conns: Connection[],
+  fn: (hosts: HostSession[]) => Promise<T>,
+  opts: { connect?: Connector } = {},
+): Promise<T> {
   const pool = new SessionPool(opts.connect);
   try {
     return await fn(await openAll(pool, conns));

@@ -19,7 +19,15 @@ test("a pin is a fingerprint or a public key line (with or without comment)", ()
 });
 
 test("not pins: MD5 fingerprints, truncated fingerprints, a line whose type disagrees with its blob", () => {
-  for (const bad of ["", "MD5:aa:bb", FP.slice(0, -1), "sha256:" + FP.slice(7), LINE.replace("ssh-ed25519", "ssh-rsa"), "ssh-ed25519 !!!", "AAAAC3Nza"]) {
+  for (const bad of [
+    "",
+    "MD5:aa:bb",
+    FP.slice(0, -1),
+    "sha256:" + FP.slice(7),
+    LINE.replace("ssh-ed25519", "ssh-rsa"),
+    "ssh-ed25519 !!!",
+    "AAAAC3Nza",
+  ]) {
     assert.equal(isValidPin(bad), false, bad);
   }
 });
@@ -34,8 +42,16 @@ test("checkHostKey: match, mismatch with both fingerprints, an invalid pin never
 
 test("a key line pin offers only its own host key algorithm; a fingerprint leaves the default", () => {
   assert.deepEqual(hostKeyAlgorithms(LINE), ["ssh-ed25519"]);
-  assert.equal(hostKeyAlgorithms("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIM1YHdQdHDwAfgJ17PkfyXqjGAF3IOnoktrExYSIpCOo"), undefined, "type and blob disagree");
+  assert.equal(
+    hostKeyAlgorithms("ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIM1YHdQdHDwAfgJ17PkfyXqjGAF3IOnoktrExYSIpCOo"),
+    undefined,
+    "type and blob disagree",
+  );
   const rsaBlob = Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from("ssh-rsa"), Buffer.from([0, 0, 0, 1, 3])]);
-  assert.deepEqual(hostKeyAlgorithms(`ssh-rsa ${rsaBlob.toString("base64")}`), ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]);
+  assert.deepEqual(hostKeyAlgorithms(`ssh-rsa ${rsaBlob.toString("base64")}`), [
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+  ]);
   assert.equal(hostKeyAlgorithms(FP), undefined);
 });

@@ -74,7 +74,14 @@ describe("withLocks", () => {
         log.push(`${cmd.includes("while ! mkdir") ? "lock" : "unlock"} ${name}:${path}`);
         return { code: 0, stdout: "", stderr: "" };
       };
-      const remote: Remote = { label: name, exec: record, check: async (c) => (await record(c)).stdout, writeFile: async () => {}, readFile: async () => undefined, close: async () => {} };
+      const remote: Remote = {
+        label: name,
+        exec: record,
+        check: async (c) => (await record(c)).stdout,
+        writeFile: async () => {},
+        readFile: async () => undefined,
+        close: async () => {},
+      };
       return new HostSession(Connection.parse({ host: name, password: "pw", insecureIgnoreHostKey: true }), remote);
     });
   }
@@ -83,10 +90,15 @@ describe("withLocks", () => {
     const log: string[] = [];
     const hs = hosts(["10.0.0.12", "10.0.0.11", "10.0.0.12"], log);
     await assert.rejects(
-      withLocks(hs, ["/a/.l", "/a/.l", "/a/.l"], (h) => h.host, async () => {
-        log.push("fn");
-        throw new Error("boom");
-      }),
+      withLocks(
+        hs,
+        ["/a/.l", "/a/.l", "/a/.l"],
+        (h) => h.host,
+        async () => {
+          log.push("fn");
+          throw new Error("boom");
+        },
+      ),
       /boom/,
     );
     assert.deepEqual(log.slice(0, 3), ["lock 10.0.0.11:/a/.l", "lock 10.0.0.12:/a/.l", "fn"]);

@@ -50,7 +50,9 @@ export function lockScript(lock: string, waitS = 60, staleS = 600): string {
 
 export function unlockScript(lock: string): string {
   const d = shQuote(lock);
-  return [SESSION_OWNER, `o=; read -r o 2>/dev/null < ${d}/owner; if [ "$o" = "$owner" ]; then rm -rf ${d}; fi`].join("\n");
+  return [SESSION_OWNER, `o=; read -r o 2>/dev/null < ${d}/owner; if [ "$o" = "$owner" ]; then rm -rf ${d}; fi`].join(
+    "\n",
+  );
 }
 
 /**
@@ -58,8 +60,15 @@ export function unlockScript(lock: string): string {
  * in the order of their key, the same order for every operation, so two operations that need the same
  * hosts cannot each hold one the other waits for; they are released when fn settles.
  */
-export async function withLocks<T>(hosts: HostSession[], paths: string[], keyOf: (h: HostSession) => string, fn: () => Promise<T>): Promise<T> {
-  const order = hosts.map((h, i) => ({ h, path: paths[i]!, key: `${keyOf(h)} ${paths[i]}` })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+export async function withLocks<T>(
+  hosts: HostSession[],
+  paths: string[],
+  keyOf: (h: HostSession) => string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const order = hosts
+    .map((h, i) => ({ h, path: paths[i]!, key: `${keyOf(h)} ${paths[i]}` }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const unique = order.filter((o, i) => i === 0 || o.key !== order[i - 1]!.key);
   const held: typeof unique = [];
   try {

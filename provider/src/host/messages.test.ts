@@ -6,10 +6,22 @@ const f = { label: "10.0.0.5:22", user: "root", methods: ["publickey"], timeoutS
 
 test("connect errors name the host and say what failed", () => {
   const mismatch = { expected: "SHA256:a", got: "SHA256:b" };
-  assert.equal(connectErrorMessage({ ...f, mismatch }, { message: "Host denied (verification failed)" }), "host key mismatch for 10.0.0.5:22: expected SHA256:a, got SHA256:b");
-  assert.equal(connectErrorMessage(f, { message: "All configured authentication methods failed", level: "client-authentication" }), "authentication failed for user 'root' on 10.0.0.5:22 (tried publickey)");
-  assert.equal(connectErrorMessage(f, { message: "x", level: "client-timeout" }), "no SSH session with 10.0.0.5:22 within 10 s (handshake timed out)");
-  assert.equal(connectErrorMessage(f, { message: "connect ECONNREFUSED 10.0.0.5:22", code: "ECONNREFUSED" }), "cannot reach 10.0.0.5:22: connection refused (ECONNREFUSED)");
+  assert.equal(
+    connectErrorMessage({ ...f, mismatch }, { message: "Host denied (verification failed)" }),
+    "host key mismatch for 10.0.0.5:22: expected SHA256:a, got SHA256:b",
+  );
+  assert.equal(
+    connectErrorMessage(f, { message: "All configured authentication methods failed", level: "client-authentication" }),
+    "authentication failed for user 'root' on 10.0.0.5:22 (tried publickey)",
+  );
+  assert.equal(
+    connectErrorMessage(f, { message: "x", level: "client-timeout" }),
+    "no SSH session with 10.0.0.5:22 within 10 s (handshake timed out)",
+  );
+  assert.equal(
+    connectErrorMessage(f, { message: "connect ECONNREFUSED 10.0.0.5:22", code: "ECONNREFUSED" }),
+    "cannot reach 10.0.0.5:22: connection refused (ECONNREFUSED)",
+  );
   assert.equal(connectErrorMessage(f, { message: "odd" }), "SSH connection to 10.0.0.5:22 failed: odd");
 });
 

@@ -13,7 +13,13 @@ export function describeCommand(cmd: string, max = 80): string {
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   const parts = secrets
     .filter((s): s is string => typeof s === "string" && s.length > 0)
-    .flatMap((s) => [s, ...s.split("\n").map((l) => l.trim()).filter((l) => l.length >= 8)])
+    .flatMap((s) => [
+      s,
+      ...s
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length >= 8),
+    ])
     .sort((a, b) => b.length - a.length);
   return parts.reduce((acc, s) => acc.split(s).join("[redacted]"), text);
 }
@@ -39,12 +45,16 @@ const SOCKET_ERRORS: Record<string, string> = {
 };
 
 /** The message for a failed SSH session set-up, from ssh2's error and what we know. */
-export function connectErrorMessage(f: ConnectFailure, err: { message: string; code?: unknown; level?: unknown }): string {
+export function connectErrorMessage(
+  f: ConnectFailure,
+  err: { message: string; code?: unknown; level?: unknown },
+): string {
   if (f.mismatch) return `host key mismatch for ${f.label}: expected ${f.mismatch.expected}, got ${f.mismatch.got}`;
   if (err.level === "client-authentication") {
     return `authentication failed for user '${f.user}' on ${f.label} (tried ${f.methods.join(", ") || "nothing"})`;
   }
-  if (err.level === "client-timeout") return `no SSH session with ${f.label} within ${f.timeoutS} s (handshake timed out)`;
+  if (err.level === "client-timeout")
+    return `no SSH session with ${f.label} within ${f.timeoutS} s (handshake timed out)`;
   const known = typeof err.code === "string" ? SOCKET_ERRORS[err.code] : undefined;
   if (known) return `cannot reach ${f.label}: ${known} (${String(err.code)})`;
   return `SSH connection to ${f.label} failed: ${err.message}`;

@@ -17,7 +17,9 @@ class FakeChannel extends EventEmitter {
 /** A client whose exec() answers at once with a new channel, or throws like ssh2 once not connected. */
 function fakeClient(opts: { throws?: boolean } = {}) {
   const channels: FakeChannel[] = [];
-  const client = new EventEmitter() as EventEmitter & { exec: (cmd: string, cb: (err: Error | undefined, ch: ClientChannel) => void) => void };
+  const client = new EventEmitter() as EventEmitter & {
+    exec: (cmd: string, cb: (err: Error | undefined, ch: ClientChannel) => void) => void;
+  };
   client.exec = (_cmd, cb) => {
     if (opts.throws) throw new Error("Not connected");
     const ch = new FakeChannel();

@@ -5,7 +5,17 @@ import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Duplex } from "node:stream";
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
 import { checkHostKey, hostKeyAlgorithms } from "./hostkey.ts";
-import { ABSENT, INLINE_MAX_BYTES, STDIN_SCRIPT, SUDO_PROBE, readFileScript, remoteCommand, remotePathProblem, spareInput, writeFileScript } from "./commands.ts";
+import {
+  ABSENT,
+  INLINE_MAX_BYTES,
+  STDIN_SCRIPT,
+  SUDO_PROBE,
+  readFileScript,
+  remoteCommand,
+  remotePathProblem,
+  spareInput,
+  writeFileScript,
+} from "./commands.ts";
 import { Spares } from "./spare.ts";
 import { commandFailure, connectErrorMessage, describeCommand, redact, type ConnectFailure } from "./messages.ts";
 
@@ -82,14 +92,26 @@ export class SshHost {
     const label = `${hostLabel(target)} (via jump ${jump.label})`;
     try {
       const sock = await jump.forward(target.host, target.port, target.connectTimeout, label);
-      return await SshHost.open(target, label, [...secretsOf(target), ...jump.secrets], sock, opts.via ? undefined : jump);
+      return await SshHost.open(
+        target,
+        label,
+        [...secretsOf(target), ...jump.secrets],
+        sock,
+        opts.via ? undefined : jump,
+      );
     } catch (err) {
       if (!opts.via) await jump.close();
       throw err;
     }
   }
 
-  private static async open(e: Endpoint, label: string, secrets: string[], sock?: Duplex, ownedJump?: SshHost): Promise<SshHost> {
+  private static async open(
+    e: Endpoint,
+    label: string,
+    secrets: string[],
+    sock?: Duplex,
+    ownedJump?: SshHost,
+  ): Promise<SshHost> {
     const client = await handshake(e, label, secrets, sock);
     return new SshHost(client, e, label, secrets, ownedJump);
   }
@@ -100,13 +122,24 @@ export class SshHost {
       let done = false;
       const timer = setTimeout(() => {
         done = true;
-        reject(new SshError(label, `no tunnel to ${hostLabel({ host, port })} through jump ${this.label} within ${timeoutS} s`));
+        reject(
+          new SshError(
+            label,
+            `no tunnel to ${hostLabel({ host, port })} through jump ${this.label} within ${timeoutS} s`,
+          ),
+        );
       }, timeoutS * 1000);
       this.client.forwardOut("127.0.0.1", 0, host, port, (err, ch) => {
         clearTimeout(timer);
         if (done) return ch?.close();
         done = true;
-        if (err) reject(new SshError(label, `jump ${this.label} could not open a tunnel to ${hostLabel({ host, port })}: ${err.message}`));
+        if (err)
+          reject(
+            new SshError(
+              label,
+              `jump ${this.label} could not open a tunnel to ${hostLabel({ host, port })}: ${err.message}`,
+            ),
+          );
         else resolve(ch);
       });
     });
@@ -120,7 +153,11 @@ export class SshHost {
     const killAfterS = timeoutS + REMOTE_KILL_GRACE;
     if (opts.stdin === undefined && Buffer.byteLength(cmd) > INLINE_MAX_BYTES) {
       // Too long for one argument (Linux caps one at 128 KiB): the script goes over stdin instead.
-      return this.run(remoteCommand(STDIN_SCRIPT, { sudo, killAfterS }), cmd, { ...opts, stdin: cmd, timeout: timeoutS });
+      return this.run(remoteCommand(STDIN_SCRIPT, { sudo, killAfterS }), cmd, {
+        ...opts,
+        stdin: cmd,
+        timeout: timeoutS,
+      });
     }
     if (opts.stdin === undefined && sudo === this.conn.sudo) {
       const ch = await this.spares.take(opts.last ?? false);
@@ -141,7 +178,8 @@ export class SshHost {
   async writeFile(path: string, content: string | Buffer, mode = 0o644, opts: { sudo?: boolean } = {}): Promise<void> {
     this.checkPath(path);
     const r = await this.exec(writeFileScript(path, mode), { ...opts, stdin: content });
-    if (r.code !== 0) throw this.error(`could not write ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    if (r.code !== 0)
+      throw this.error(`could not write ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
   }
 
   /** The file's content, or undefined when it does not exist. */
@@ -149,7 +187,8 @@ export class SshHost {
     this.checkPath(path);
     const r = await this.exec(readFileScript(path), opts);
     if (r.code === ABSENT) return undefined;
-    if (r.code !== 0) throw this.error(`could not read ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    if (r.code !== 0)
+      throw this.error(`could not read ${path} on ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
     return r.stdout;
   }
 
@@ -187,7 +226,10 @@ export class SshHost {
   }
 
   private run(remote: string, shown: string, opts: ExecOptions, retries = 0): Promise<ExecResult> {
-    if (this.lost) return Promise.reject(this.error(`connection to ${this.label} lost (${this.lost}); cannot run ${describeCommand(shown)}`));
+    if (this.lost)
+      return Promise.reject(
+        this.error(`connection to ${this.label} lost (${this.lost}); cannot run ${describeCommand(shown)}`),
+      );
     const timeoutS = opts.timeout ?? this.conn.commandTimeout;
     return new Promise<ExecResult>((resolve, reject) => {
       const refused = (err: Error) => {
@@ -196,13 +238,16 @@ export class SshHost {
         // A server allowing few sessions per connection (sshd MaxSessions) may have given the last slot
         // to a spare channel, or not yet freed the one the previous command closed (a loaded server
         // lags): without spares from now on, try again a little later, a few times.
-        const again = () => setTimeout(() => resolve(this.run(remote, shown, opts, retries + 1)), OPEN_RETRIES_MS[retries]);
+        const again = () =>
+          setTimeout(() => resolve(this.run(remote, shown, opts, retries + 1)), OPEN_RETRIES_MS[retries]);
         this.spares.drop().then(again, again);
       };
       try {
         // collect() listens in the callback itself: the command's output and exit can arrive in the same
         // chunk as the channel's confirmation, before a promise continuation would run.
-        this.client.exec(remote, (err, ch) => (err ? refused(err) : resolve(this.settle(collect(ch, timeoutS, opts.stdin, opts.signal), shown))));
+        this.client.exec(remote, (err, ch) =>
+          err ? refused(err) : resolve(this.settle(collect(ch, timeoutS, opts.stdin, opts.signal), shown)),
+        );
       } catch (err) {
         reject(this.error(`could not start ${describeCommand(shown)} on ${this.label}: ${(err as Error).message}`));
       }
@@ -232,7 +277,12 @@ function secretsOf(e: Endpoint): string[] {
  * beside the command it gave up on. (ssh2 sends no signal request once stdin is closed, so a signal
  * cannot be the way.)
  */
-function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer, signal?: AbortSignal): Promise<ExecResult> {
+function collect(
+  ch: ClientChannel,
+  timeoutS: number,
+  stdin?: string | Buffer,
+  signal?: AbortSignal,
+): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -266,7 +316,8 @@ function collect(ch: ClientChannel, timeoutS: number, stdin?: string | Buffer, s
       settled = true;
       const r = { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
       if (!exit) return reject("the connection closed before the command finished");
-      if (exit.code === null) return reject(`killed by signal ${exit.signal ?? "?"}${r.stderr ? `: ${r.stderr.trim()}` : ""}`);
+      if (exit.code === null)
+        return reject(`killed by signal ${exit.signal ?? "?"}${r.stderr ? `: ${r.stderr.trim()}` : ""}`);
       resolve({ code: exit.code, ...r });
     });
     ch.end(stdin);
@@ -306,7 +357,9 @@ function handshake(e: Endpoint, label: string, secrets: string[], sock?: Duplex)
 }
 
 function authMethods(e: Endpoint): string[] {
-  return [e.privateKey !== undefined && "publickey", e.password !== undefined && "password"].filter((m): m is string => !!m);
+  return [e.privateKey !== undefined && "publickey", e.password !== undefined && "password"].filter(
+    (m): m is string => !!m,
+  );
 }
 
 function connectConfig(e: Endpoint, failure: ConnectFailure, sock?: Duplex): ConnectConfig {
@@ -323,7 +376,9 @@ function connectConfig(e: Endpoint, failure: ConnectFailure, sock?: Duplex): Con
     authHandler: failure.methods as NonNullable<ConnectConfig["authHandler"]>,
     // Our own timer covers the whole set-up; ssh2's is a backstop.
     readyTimeout: e.connectTimeout * 1000 + 1000,
-    ...(serverHostKey && { algorithms: { serverHostKey: serverHostKey as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] } }),
+    ...(serverHostKey && {
+      algorithms: { serverHostKey: serverHostKey as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] },
+    }),
     hostVerifier: (key: Buffer) => {
       if (e.hostKey === undefined) return e.insecureIgnoreHostKey === true;
       const c = checkHostKey(e.hostKey, key);

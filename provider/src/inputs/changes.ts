@@ -36,20 +36,29 @@ type Seg = string | number;
 export function diffInputs(spec: Pick<AnySpec, "schema" | "replaceOn">, olds: Obj, news: Obj): Changes {
   const keys = spec.schema instanceof z.ZodObject ? Object.keys(spec.schema.shape) : Object.keys(news);
   const changed = keys.filter((k) => !isDeepStrictEqual(olds[k], news[k]));
-  const replacePaths = spec.replaceOn.map((p) => p.split(".")).filter((segs) => !isDeepStrictEqual(getPath(olds, segs), getPath(news, segs)));
+  const replacePaths = spec.replaceOn
+    .map((p) => p.split("."))
+    .filter((segs) => !isDeepStrictEqual(getPath(olds, segs), getPath(news, segs)));
   const replaces = [...new Set(replacePaths.map((segs) => segs[0]!))];
   const detailedDiff: Record<string, PropertyChange> = {};
   for (const k of changed) {
     for (const leaf of leafChanges(olds[k], news[k], [k])) {
       const replace = replacePaths.some((r) => isPrefix(r, leaf.path) || isPrefix(leaf.path, r));
-      detailedDiff[formatPropertyPath(leaf.path)] = { kind: replace ? `${leaf.kind}-replace` : leaf.kind, inputDiff: true };
+      detailedDiff[formatPropertyPath(leaf.path)] = {
+        kind: replace ? `${leaf.kind}-replace` : leaf.kind,
+        inputDiff: true,
+      };
     }
   }
   return { changes: changed.length > 0, replaces, changed, deleteBeforeReplace: replaces.length > 0, detailedDiff };
 }
 
 /** The changed leaves between two values: objects by key, arrays by index, anything else whole. */
-export function leafChanges(a: unknown, b: unknown, path: Seg[]): Array<{ path: Seg[]; kind: "add" | "update" | "delete" }> {
+export function leafChanges(
+  a: unknown,
+  b: unknown,
+  path: Seg[],
+): Array<{ path: Seg[]; kind: "add" | "update" | "delete" }> {
   if (isDeepStrictEqual(a, b)) return [];
   if (a === undefined) return [{ path, kind: "add" }];
   if (b === undefined) return [{ path, kind: "delete" }];
@@ -66,7 +75,13 @@ export function leafChanges(a: unknown, b: unknown, path: Seg[]): Array<{ path: 
 /** The engine's property path: `a.b[0]`, with keys that are not identifiers quoted (`a["x.y"]`). */
 export function formatPropertyPath(path: readonly Seg[]): string {
   return path
-    .map((s, i) => (typeof s === "number" ? `[${s}]` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s) ? `${i === 0 ? "" : "."}${s}` : `[${JSON.stringify(s)}]`))
+    .map((s, i) =>
+      typeof s === "number"
+        ? `[${s}]`
+        : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s)
+          ? `${i === 0 ? "" : "."}${s}`
+          : `[${JSON.stringify(s)}]`,
+    )
     .join("");
 }
 
@@ -81,5 +96,10 @@ function isPrefix(prefix: readonly Seg[], path: readonly Seg[]): boolean {
 export function withDrift(c: Changes, oldState: Obj): Changes {
   const drift = oldState.drift;
   if (!Array.isArray(drift) || drift.length === 0) return c;
-  return { ...c, changes: true, changed: [...c.changed, "drift"], detailedDiff: { ...c.detailedDiff, drift: { kind: "delete", inputDiff: false } } };
+  return {
+    ...c,
+    changes: true,
+    changed: [...c.changed, "drift"],
+    detailedDiff: { ...c.detailedDiff, drift: { kind: "delete", inputDiff: false } },
+  };
 }

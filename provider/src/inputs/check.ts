@@ -74,9 +74,13 @@ export function defineResource<T extends Obj, C extends Obj>(spec: ResourceSpec<
 
 function checkInputs<T extends Obj>(spec: ResourceSpec<T, Obj>, raw: Obj): { inputs?: Obj; problems: Problem[] } {
   const parsed = spec.schema.safeParse(raw, { error: errorMap });
-  const problems: Array<Problem & { agent?: boolean }> = parsed.success ? [] : parsed.error.issues.flatMap(issueProblems);
+  const problems: Array<Problem & { agent?: boolean }> = parsed.success
+    ? []
+    : parsed.error.issues.flatMap(issueProblems);
   problems.push(...spec.rules(raw));
-  problems.push(...spec.agentProblems(raw, parsed.success ? parsed.data : undefined).map((p) => ({ ...p, agent: true })));
+  problems.push(
+    ...spec.agentProblems(raw, parsed.success ? parsed.data : undefined).map((p) => ({ ...p, agent: true })),
+  );
   const unknown = unknownPaths(raw);
   const known = dedupe(problems).filter((p) => !unknown.some((u) => isPrefix(u, p.path)));
   if (known.length > 0) return { problems: sortByPath(known) };
@@ -113,7 +117,9 @@ function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegment[]):
 }
 
 function sortByPath(problems: Problem[]): Problem[] {
-  return problems.sort((a, b) => (formatPath(a.path) < formatPath(b.path) ? -1 : formatPath(a.path) > formatPath(b.path) ? 1 : 0));
+  return problems.sort((a, b) =>
+    formatPath(a.path) < formatPath(b.path) ? -1 : formatPath(a.path) > formatPath(b.path) ? 1 : 0,
+  );
 }
 
 /**

@@ -30,7 +30,10 @@ export const agentAccess = {
   /** the agent's conf.d: this resource's fragment is written there */
   configDir: absolutePath.default(CONF_D),
   /** the agent's CLI: an absolute path, then any leading arguments, separated by single spaces (no quoting) */
-  agentCommand: z.string().regex(/^\/\S*( \S+)*$/, "must be an absolute path, then any arguments, separated by single spaces").default(AGENT_COMMAND),
+  agentCommand: z
+    .string()
+    .regex(/^\/\S*( \S+)*$/, "must be an absolute path, then any arguments, separated by single spaces")
+    .default(AGENT_COMMAND),
   /** the running agent's status socket (lvs-agent reload|status --socket) */
   statusSocket: absolutePath.default(GlobalSettings.parse({}).statusSocket),
 };
@@ -47,7 +50,10 @@ export const directorStatusShape = {
 /** Names files on hosts (conf.d/vip-<name>.json), so it is kept to a safe alphabet. */
 export const resourceName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit (it names files on the hosts; it defaults to the resource's name)");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit (it names files on the hosts; it defaults to the resource's name)",
+  );
 
 /**
  * The same schema with every object in it strict (unknown keys are errors), keeping defaults, optionals
@@ -60,13 +66,18 @@ export function deepStrict<T extends z.ZodType>(schema: T): T {
 
 function strictify(s: z.ZodType): z.ZodType {
   if (s instanceof z.ZodObject) {
-    const shape = Object.fromEntries(Object.entries(s.shape as Record<string, z.ZodType>).map(([k, v]) => [k, strictify(v)]));
+    const shape = Object.fromEntries(
+      Object.entries(s.shape as Record<string, z.ZodType>).map(([k, v]) => [k, strictify(v)]),
+    );
     return s.clone({ ...s._zod.def, shape, catchall: z.never() });
   }
-  if (s instanceof z.ZodOptional) return s.clone({ ...s._zod.def, innerType: strictify(s._zod.def.innerType as z.ZodType) });
-  if (s instanceof z.ZodDefault) return s.clone({ ...s._zod.def, innerType: strictify(s._zod.def.innerType as z.ZodType) });
+  if (s instanceof z.ZodOptional)
+    return s.clone({ ...s._zod.def, innerType: strictify(s._zod.def.innerType as z.ZodType) });
+  if (s instanceof z.ZodDefault)
+    return s.clone({ ...s._zod.def, innerType: strictify(s._zod.def.innerType as z.ZodType) });
   if (s instanceof z.ZodArray) return s.clone({ ...s._zod.def, element: strictify(s._zod.def.element as z.ZodType) });
-  if (s instanceof z.ZodRecord) return s.clone({ ...s._zod.def, valueType: strictify(s._zod.def.valueType as z.ZodType) });
+  if (s instanceof z.ZodRecord)
+    return s.clone({ ...s._zod.def, valueType: strictify(s._zod.def.valueType as z.ZodType) });
   return s;
 }
 

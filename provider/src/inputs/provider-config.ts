@@ -12,14 +12,22 @@ const seconds = z.number().positive().max(86_400);
 
 export const ProviderConfig = z.strictObject({
   /** SSH user for every host */
-  user: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "must be a user name").optional(),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "must be a user name")
+    .optional(),
   port: z.number().int().min(1).max(65_535).optional(),
   /** OpenSSH or PEM private key text (set it with --secret) */
   privateKey: z.string().min(1).optional(),
   /** SSH password (set it with --secret) */
   password: z.string().min(1).optional(),
   /** host address -> its key pin ("SHA256:..." or an OpenSSH public key line) */
-  hostKeys: z.record(z.string().min(1), z.string().refine(isValidPin, "must be a SHA256:... fingerprint or an OpenSSH public key line")).optional(),
+  hostKeys: z
+    .record(
+      z.string().min(1),
+      z.string().refine(isValidPin, "must be a SHA256:... fingerprint or an OpenSSH public key line"),
+    )
+    .optional(),
   /** skip host key pinning for hosts without a pin; must be exactly true */
   insecureIgnoreHostKey: z.boolean().optional(),
   /** reach every host through this SSH server */
@@ -66,14 +74,19 @@ export function checkProviderConfig(config: Obj): { config?: ProviderConfig; pro
     ? []
     : r.error.issues.flatMap((i) => {
         const at = i.path.map(String);
-        if (i.code === "unrecognized_keys") return i.keys.map((k) => ({ property: `lvs:${[...at, k].join(".")}`, reason: `unknown config key: the provider takes ${Object.keys(ProviderConfig.shape).join(", ")}` }));
+        if (i.code === "unrecognized_keys")
+          return i.keys.map((k) => ({
+            property: `lvs:${[...at, k].join(".")}`,
+            reason: `unknown config key: the provider takes ${Object.keys(ProviderConfig.shape).join(", ")}`,
+          }));
         return [{ property: `lvs:${at.join(".")}`, reason: i.message }];
       });
   const credentials = config.privateKey !== undefined || config.password !== undefined;
   if (credentials && config.hostKeys === undefined && config.insecureIgnoreHostKey !== true) {
     problems.push({
       property: "lvs:hostKeys",
-      reason: "the config gives SSH credentials but pins no host key: set lvs:hostKeys to each host's key (pulumi config set --path 'lvs:hostKeys[\"10.0.0.2\"]' SHA256:...), or lvs:insecureIgnoreHostKey true",
+      reason:
+        "the config gives SSH credentials but pins no host key: set lvs:hostKeys to each host's key (pulumi config set --path 'lvs:hostKeys[\"10.0.0.2\"]' SHA256:...), or lvs:insecureIgnoreHostKey true",
     });
   }
   return r.success && problems.length === 0 ? { config: r.data, problems } : { problems };

@@ -11,7 +11,11 @@ export function eachObject(list: unknown, fn: (entry: Obj, i: number) => void): 
 }
 
 /** A host listed twice would get the same file twice (and lose one owner's changes). */
-export function duplicateHosts(list: unknown, hostOf: (entry: Obj) => unknown, at: (i: number) => PathSegment[]): Problem[] {
+export function duplicateHosts(
+  list: unknown,
+  hostOf: (entry: Obj) => unknown,
+  at: (i: number) => PathSegment[],
+): Problem[] {
   const first = new Map<string, number>();
   const out: Problem[] = [];
   eachObject(list, (entry, i) => {

@@ -45,11 +45,18 @@ test("a stop raised by the transfer itself is not raised again", async () => {
 });
 
 test("customTimeouts: the operation is stopped once its seconds pass", async () => {
-  const err = await withOperation(URN, async () => {
-    await new Promise((r) => setTimeout(r, 150));
-    return step("10.0.0.2", "write director.json", async () => undefined).catch((e: Error) => e);
-  }, 0.05);
-  assert.match(String((err as Error).message), /step 'write director.json': stopped before this step: the operation's timeout \(0\.05 s, customTimeouts\) passed/);
+  const err = await withOperation(
+    URN,
+    async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return step("10.0.0.2", "write director.json", async () => undefined).catch((e: Error) => e);
+    },
+    0.05,
+  );
+  assert.match(
+    String((err as Error).message),
+    /step 'write director.json': stopped before this step: the operation's timeout \(0\.05 s, customTimeouts\) passed/,
+  );
 });
 
 test("Cancel touches only operations in progress", async () => {

@@ -25,7 +25,13 @@ const running = new Set<Operation>();
 export async function withOperation<T>(urn: string, fn: () => Promise<T>, timeoutSeconds = 0): Promise<T> {
   const op: Operation = { urn, abort: new AbortController() };
   running.add(op);
-  const timer = timeoutSeconds > 0 ? setTimeout(() => requestStop(op, `the operation's timeout (${timeoutSeconds} s, customTimeouts) passed`), timeoutSeconds * 1000) : undefined;
+  const timer =
+    timeoutSeconds > 0
+      ? setTimeout(
+          () => requestStop(op, `the operation's timeout (${timeoutSeconds} s, customTimeouts) passed`),
+          timeoutSeconds * 1000,
+        )
+      : undefined;
   try {
     return await current.run(op, fn);
   } finally {

@@ -23,7 +23,11 @@ test("undoes newest first, goes on past a failing undo, and says what could not 
 
 test("the operation's error names host and step, then what the host was left with", async () => {
   const j = new UndoJournal();
-  const none = await j.abort("10.0.0.2", new StepError("10.0.0.2", "write director.json", "permission denied"), "restored");
+  const none = await j.abort(
+    "10.0.0.2",
+    new StepError("10.0.0.2", "write director.json", "permission denied"),
+    "restored",
+  );
   assert.equal(none.message, "host 10.0.0.2: step 'write director.json': permission denied; nothing was changed");
   j.record("write director.json", async () => undefined);
   const ok = await j.abort("10.0.0.2", new Error("boom"), "the previous files were restored");
@@ -32,5 +36,8 @@ test("the operation's error names host and step, then what the host was left wit
     throw new Error("no such version");
   });
   const bad = await j.abort("10.0.0.2", new StepError("10.0.0.2", "start agent", "exit 1"), "restored");
-  assert.equal(bad.message, "host 10.0.0.2: step 'start agent': exit 1; rolling back failed (switch current: no such version); run the operation again to converge");
+  assert.equal(
+    bad.message,
+    "host 10.0.0.2: step 'start agent': exit 1; rolling back failed (switch current: no such version); run the operation again to converge",
+  );
 });

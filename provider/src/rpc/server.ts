@@ -52,7 +52,8 @@ function diffResponse(d: Changes): ProviderPb.DiffResponse {
   r.setHasdetaileddiff(true);
   const map = r.getDetaileddiffMap();
   // inputDiff: the old value shown is the old input (after a refresh, what Read found on the host).
-  for (const [path, c] of Object.entries(d.detailedDiff)) map.set(path, new pb.PropertyDiff().setKind(KIND[c.kind]).setInputdiff(c.inputDiff));
+  for (const [path, c] of Object.entries(d.detailedDiff))
+    map.set(path, new pb.PropertyDiff().setKind(KIND[c.kind]).setInputdiff(c.inputDiff));
   return r;
 }
 
@@ -72,19 +73,33 @@ function service(p: LvsProvider): grpc.UntypedServiceImplementation {
       return new Empty();
     }),
     checkConfig: unary(async (req: ProviderPb.CheckRequest) => checkResponse(p.checkConfig(toObj(req.getNews())))),
-    diffConfig: unary(async (req: ProviderPb.DiffRequest) => diffResponse(p.diffConfig(oldInputs(req) ?? toObj(req.getOlds()), toObj(req.getNews())))),
+    diffConfig: unary(async (req: ProviderPb.DiffRequest) =>
+      diffResponse(p.diffConfig(oldInputs(req) ?? toObj(req.getOlds()), toObj(req.getNews()))),
+    ),
     configure: unary(async (req: ProviderPb.ConfigureRequest) => {
       p.configure(req.hasArgs() ? toObj(req.getArgs()) : Object.fromEntries(req.getVariablesMap().toArray()));
       return new pb.ConfigureResponse().setAcceptsecrets(true).setSupportspreview(true);
     }),
-    check: unary(async (req: ProviderPb.CheckRequest) => checkResponse(await p.check(req.getUrn(), toObj(req.getNews())))),
-    diff: unary(async (req: ProviderPb.DiffRequest) => diffResponse(await p.diff(req.getUrn(), toObj(req.getOlds()), oldInputs(req), toObj(req.getNews())))),
+    check: unary(async (req: ProviderPb.CheckRequest) =>
+      checkResponse(await p.check(req.getUrn(), toObj(req.getNews()))),
+    ),
+    diff: unary(async (req: ProviderPb.DiffRequest) =>
+      diffResponse(await p.diff(req.getUrn(), toObj(req.getOlds()), oldInputs(req), toObj(req.getNews()))),
+    ),
     create: unary(async (req: ProviderPb.CreateRequest) => {
-      const r = await p.create(req.getUrn(), toObj(req.getProperties()), { preview: req.getPreview(), timeout: req.getTimeout() });
+      const r = await p.create(req.getUrn(), toObj(req.getProperties()), {
+        preview: req.getPreview(),
+        timeout: req.getTimeout(),
+      });
       return new pb.CreateResponse().setId(r.id).setProperties(struct(r.outs));
     }),
     read: unary(async (req: ProviderPb.ReadRequest) => {
-      const r = await p.read(req.getId(), req.getUrn(), toObj(req.getProperties()), req.hasInputs() ? toObj(req.getInputs()) : undefined);
+      const r = await p.read(
+        req.getId(),
+        req.getUrn(),
+        toObj(req.getProperties()),
+        req.hasInputs() ? toObj(req.getInputs()) : undefined,
+      );
       return new pb.ReadResponse().setId(r.id).setProperties(struct(r.props)).setInputs(struct(r.inputs));
     }),
     update: unary(async (req: ProviderPb.UpdateRequest) => {
@@ -105,7 +120,9 @@ export async function serve(p: LvsProvider): Promise<grpc.Server> {
   // Methods not listed (Construct, Call, Invoke, ...) answer UNIMPLEMENTED.
   server.addService(rpc.ResourceProviderService, service(p));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
   );
   process.stdout.write(`${port}\n`);
   return server;

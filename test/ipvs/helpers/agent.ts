@@ -41,10 +41,15 @@ export interface CliResult {
 /** Runs a command inside host's namespace without blocking the event loop (agents' output keeps flowing). */
 export function execIn(host: Host, cmd: string, args: string[], timeoutMs = 30_000): Promise<CliResult> {
   return new Promise((done) => {
-    execFile("ip", ["netns", "exec", host.ns, cmd, ...args], { encoding: "utf8", timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 255) : 0;
-      done({ code, stdout, stderr: stderr || (err && typeof err.code !== "number" ? err.message : "") });
-    });
+    execFile(
+      "ip",
+      ["netns", "exec", host.ns, cmd, ...args],
+      { encoding: "utf8", timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 255) : 0;
+        done({ code, stdout, stderr: stderr || (err && typeof err.code !== "number" ? err.message : "") });
+      },
+    );
   });
 }
 
@@ -70,7 +75,10 @@ export class UmlAgent extends Watched {
     const confDir = join(dir, "conf.d");
     mkdirSync(confDir, { recursive: true });
     const socket = join(dir, "agent.sock");
-    const full: AgentConfigInput = { ...config, global: { statusSocket: socket, metricsListen: "", stateDir: join(dir, "state"), ...config.global } };
+    const full: AgentConfigInput = {
+      ...config,
+      global: { statusSocket: socket, metricsListen: "", stateDir: join(dir, "state"), ...config.global },
+    };
     writeFileSync(join(confDir, "00-base.json"), JSON.stringify(full, null, 2));
     super(host.spawn(process.execPath, [bundle, "run", "--config-dir", confDir], { cwd: REPO }));
     this.dir = dir;
@@ -102,7 +110,8 @@ export class UmlAgent extends Watched {
   /** Started and serving its status socket ("agent.start"); a start that fails rejects with its output. */
   async ready(timeoutMs = 30_000): Promise<void> {
     const exited = this.exited(timeoutMs).then(
-      (code) => Promise.reject(new Error(`agent in ${this.host.name} exited (${code}) before it was ready:\n${this.tail()}`)),
+      (code) =>
+        Promise.reject(new Error(`agent in ${this.host.name} exited (${code}) before it was ready:\n${this.tail()}`)),
       () => undefined,
     );
     await Promise.race([this.waitEvent("agent.start", timeoutMs), exited]);

@@ -108,14 +108,16 @@ async function main(): Promise<void> {
       const r = await manager.start(vss);
       ours.push(performance.now() - t0);
       if (r.errors.length) throw new Error(`our apply failed: ${r.errors.slice(0, 3).join("; ")}`);
-      if (kernel.writes !== SERVICES + dests) throw new Error(`our apply wrote ${kernel.writes} times, expected ${SERVICES + dests}`);
+      if (kernel.writes !== SERVICES + dests)
+        throw new Error(`our apply wrote ${kernel.writes} times, expected ${SERVICES + dests}`);
       const oursSaved = ipvsadm(["-S", "-n"]);
       if (run === RUNS - 1) {
         const before = kernel.writes;
         const t1 = performance.now();
         const again = await manager.reconcile();
         noop = { ms: performance.now() - t1, writes: kernel.writes - before };
-        if (again.ops.length !== noop.writes || again.errors.length) throw new Error(`no-op reconcile planned ${again.ops.length} ops, wrote ${noop.writes}`);
+        if (again.ops.length !== noop.writes || again.errors.length)
+          throw new Error(`no-op reconcile planned ${again.ops.length} ops, wrote ${noop.writes}`);
       }
       manager.stop();
 
@@ -134,7 +136,9 @@ async function main(): Promise<void> {
   }
   const o = median(ours);
   const t = median(theirs);
-  console.log(`ipvs apply services=${SERVICES} dests=${dests} ours_ms=${Math.round(o)} ipvsadm_ms=${Math.round(t)} ratio=${(o / t).toFixed(2)} runs=${RUNS}`);
+  console.log(
+    `ipvs apply services=${SERVICES} dests=${dests} ours_ms=${Math.round(o)} ipvsadm_ms=${Math.round(t)} ratio=${(o / t).toFixed(2)} runs=${RUNS}`,
+  );
   console.log(`ipvs noop services=${SERVICES} ms=${Math.round(noop.ms)} writes=${noop.writes}`);
 }
 

@@ -77,15 +77,23 @@ export interface Tally {
 
 /** `count` requests to url from host, each a new connection; which real server answered how often. */
 export async function requests(host: Host, url: string, count: number, timeoutMs = 3000): Promise<Tally> {
-  const w = new Watched(host.spawn(process.execPath, ["-e", CLIENT, JSON.stringify({ url, count, mode: "get", timeoutMs })]));
-  const line = await w.waitLine((l) => l.text.startsWith("{"), 20_000 + count * timeoutMs, `${count} requests to ${url} from ${host.name}`);
+  const w = new Watched(
+    host.spawn(process.execPath, ["-e", CLIENT, JSON.stringify({ url, count, mode: "get", timeoutMs })]),
+  );
+  const line = await w.waitLine(
+    (l) => l.text.startsWith("{"),
+    20_000 + count * timeoutMs,
+    `${count} requests to ${url} from ${host.name}`,
+  );
   await w.exited(10_000);
   return JSON.parse(line.text) as Tally;
 }
 
 /** `count` long-lived connections to url from host; resolves with the names that answered. Kill w by PID when done. */
 export async function hold(host: Host, url: string, count: number): Promise<{ w: Watched; names: string[] }> {
-  const w = new Watched(host.spawn(process.execPath, ["-e", CLIENT, JSON.stringify({ url, count, mode: "hold", timeoutMs: 0 })]));
+  const w = new Watched(
+    host.spawn(process.execPath, ["-e", CLIENT, JSON.stringify({ url, count, mode: "hold", timeoutMs: 0 })]),
+  );
   await w.waitLine(() => w.lines.length >= count, 30_000, `${count} held connections to ${url}`);
   const bad = w.lines.filter((l) => !l.text.startsWith("held "));
   if (bad.length) throw new Error(`held connections failed: ${bad.map((l) => l.text).join("; ")}`);
@@ -94,7 +102,10 @@ export async function hold(host: Host, url: string, count: number): Promise<{ w:
 
 /** Real-server preparation for DR: no ARP for addresses on lo, the VIP/32 on lo. */
 export function prepareDrRealServer(host: Host, vip: string): void {
-  const sysctls = ["all", "lo", "eth0"].flatMap((dev) => [`net.ipv4.conf.${dev}.arp_ignore=1`, `net.ipv4.conf.${dev}.arp_announce=2`]);
+  const sysctls = ["all", "lo", "eth0"].flatMap((dev) => [
+    `net.ipv4.conf.${dev}.arp_ignore=1`,
+    `net.ipv4.conf.${dev}.arp_announce=2`,
+  ]);
   host.exec("sysctl", ["-q", "-w", ...sysctls]);
   host.exec("ip", ["addr", "add", `${vip}/32`, "dev", "lo"]);
 }

@@ -80,13 +80,23 @@ export async function startDirectorLab(): Promise<DirectorLab> {
 }
 
 /** A director's connection as a resource carries it (the key secret, as the engine sends it). */
-export const connectionOf = (d: Director): Obj => ({ host: d.sshd.address, port: d.sshd.port, privateKey: secret(d.sshd.clientKey.privateKey), hostKey: d.sshd.hostKeyFingerprint });
+export const connectionOf = (d: Director): Obj => ({
+  host: d.sshd.address,
+  port: d.sshd.port,
+  privateKey: secret(d.sshd.clientKey.privateKey),
+  hostKey: d.sshd.hostKeyFingerprint,
+});
 
 /** Where the resource finds this director's agent. */
-export const agentOf = (d: Director): Obj => ({ configDir: d.confDir, agentCommand: AGENT_COMMAND, statusSocket: d.socket });
+export const agentOf = (d: Director): Obj => ({
+  configDir: d.confDir,
+  agentCommand: AGENT_COMMAND,
+  statusSocket: d.socket,
+});
 
 /** How many reloads the agent has logged (applied or rejected). */
-export const reloads = (d: Director): number => d.agent.lines.filter((l) => l.text.includes('"event":"agent.reload"')).length;
+export const reloads = (d: Director): number =>
+  d.agent.lines.filter((l) => l.text.includes('"event":"agent.reload"')).length;
 
 export const fragment = (d: Director, file: string): string | undefined => {
   try {
@@ -100,7 +110,9 @@ export const modeOf = (d: Director, file: string): number => statSync(join(d.con
 
 /** The agent's CLI in the director's namespace, as an operator would run it there. */
 export function agentCli(d: Director, ...args: string[]): { code: number; out: string } {
-  const res = spawnSync("ip", ["netns", "exec", d.host.ns, process.execPath, BUNDLE, ...args, "--socket", d.socket], { encoding: "utf8" });
+  const res = spawnSync("ip", ["netns", "exec", d.host.ns, process.execPath, BUNDLE, ...args, "--socket", d.socket], {
+    encoding: "utf8",
+  });
   return { code: res.status ?? -1, out: `${res.stdout}${res.stderr}` };
 }
 
@@ -127,7 +139,11 @@ export class ResourceClient {
   /** inputs: the state's inputs, as the engine sends them (absent on import) */
   async read(id: string, props: Obj, inputs?: Obj): Promise<{ id: string; props: Obj; inputs: Obj }> {
     const res = (await this.plugin.read(this.type, this.name, props, id, inputs)) as pb.ReadResponse;
-    return { id: res.getId(), props: (res.getProperties()?.toJavaScript() ?? {}) as Obj, inputs: (res.getInputs()?.toJavaScript() ?? {}) as Obj };
+    return {
+      id: res.getId(),
+      props: (res.getProperties()?.toJavaScript() ?? {}) as Obj,
+      inputs: (res.getInputs()?.toJavaScript() ?? {}) as Obj,
+    };
   }
 
   async update(id: string, olds: Obj, news: Obj): Promise<Obj> {

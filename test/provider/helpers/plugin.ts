@@ -37,7 +37,8 @@ export interface Failure {
 }
 
 export const secret = (value: unknown): Obj => ({ [SECRET_SIG]: SECRET_VALUE, value });
-export const isSecret = (v: unknown): boolean => typeof v === "object" && v !== null && (v as Obj)[SECRET_SIG] === SECRET_VALUE;
+export const isSecret = (v: unknown): boolean =>
+  typeof v === "object" && v !== null && (v as Obj)[SECRET_SIG] === SECRET_VALUE;
 export const urn = (type: string, name: string): string => `urn:pulumi:test::lvs-test::lvs:index:${type}::${name}`;
 
 export interface StartOptions {
@@ -73,14 +74,19 @@ export class Plugin {
   /** Spawns the plugin; the first start may build the bundle, so it gets time. */
   static async start(timeoutMs = 60_000, opts: StartOptions = {}): Promise<Plugin> {
     const spawnOpts: SpawnOptions = { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } };
-    const child = opts.host ? opts.host.spawn(process.execPath, [BIN], spawnOpts) : spawn(process.execPath, [BIN], spawnOpts);
+    const child = opts.host
+      ? opts.host.spawn(process.execPath, [BIN], spawnOpts)
+      : spawn(process.execPath, [BIN], spawnOpts);
     const { stdout, stderr: errStream } = child;
     if (!stdout || !errStream) throw new Error("plugin spawned without pipes");
     let stderr = "";
     errStream.on("data", (d: Buffer) => (stderr += d.toString()));
     const firstLine = await new Promise<string>((resolve, reject) => {
       let out = "";
-      const timer = setTimeout(() => reject(new Error(`no port from the plugin within ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no port from the plugin within ${timeoutMs} ms; stderr: ${stderr}`)),
+        timeoutMs,
+      );
       stdout.on("data", (d: Buffer) => {
         out += d.toString();
         const nl = out.indexOf("\n");
@@ -89,14 +95,21 @@ export class Plugin {
           resolve(out.slice(0, nl));
         }
       });
-      child.once("exit", (code) => reject(new Error(`plugin exited (${code}) before printing its port; stderr: ${stderr}`)));
+      child.once("exit", (code) =>
+        reject(new Error(`plugin exited (${code}) before printing its port; stderr: ${stderr}`)),
+      );
     });
     if (!opts.host) {
-      const client = new services.ResourceProviderClient(`127.0.0.1:${firstLine.trim()}`, grpc.credentials.createInsecure());
+      const client = new services.ResourceProviderClient(
+        `127.0.0.1:${firstLine.trim()}`,
+        grpc.credentials.createInsecure(),
+      );
       return new Plugin(child, firstLine, client);
     }
     const dir = mkdtempSync("/tmp/lvst-plugin-");
-    const proc = new Watched(opts.host.spawn(process.execPath, ["-e", FORWARDER, firstLine.trim(), `${dir}/grpc.sock`]));
+    const proc = new Watched(
+      opts.host.spawn(process.execPath, ["-e", FORWARDER, firstLine.trim(), `${dir}/grpc.sock`]),
+    );
     await proc.waitLine((l) => l.text === "forwarding", 10_000, "the plugin's socket forwarder");
     const client = new services.ResourceProviderClient(`unix:${dir}/grpc.sock`, grpc.credentials.createInsecure());
     return new Plugin(child, firstLine, client, { proc, dir });
@@ -136,7 +149,10 @@ export class Plugin {
   }
 
   async check(type: string, name: string, news: Obj, olds: Obj = {}): Promise<{ inputs: Obj; failures: Failure[] }> {
-    const req = new pb.CheckRequest().setUrn(urn(type, name)).setNews(structPb.Struct.fromJavaScript(news as never)).setOlds(structPb.Struct.fromJavaScript(olds as never));
+    const req = new pb.CheckRequest()
+      .setUrn(urn(type, name))
+      .setNews(structPb.Struct.fromJavaScript(news as never))
+      .setOlds(structPb.Struct.fromJavaScript(olds as never));
     const res = await call<PB.CheckResponse>((cb) => this.client.check(req, cb));
     return {
       inputs: (res.getInputs()?.toJavaScript() ?? {}) as Obj,
@@ -146,7 +162,11 @@ export class Plugin {
 
   /** As the engine asks: olds the last state, oldInputs its inputs (after a refresh, Read's). */
   async diff(type: string, name: string, olds: Obj, news: Obj, oldInputs?: Obj): Promise<DiffAnswer> {
-    const req = new pb.DiffRequest().setId("id").setUrn(urn(type, name)).setOlds(structPb.Struct.fromJavaScript(olds as never)).setNews(structPb.Struct.fromJavaScript(news as never));
+    const req = new pb.DiffRequest()
+      .setId("id")
+      .setUrn(urn(type, name))
+      .setOlds(structPb.Struct.fromJavaScript(olds as never))
+      .setNews(structPb.Struct.fromJavaScript(news as never));
     if (oldInputs) req.setOldInputs(structPb.Struct.fromJavaScript(oldInputs as never));
     const res = await call<PB.DiffResponse>((cb) => this.client.diff(req, cb));
     const C = pb.DiffResponse.DiffChanges;
@@ -154,8 +174,15 @@ export class Plugin {
     const K = pb.PropertyDiff.Kind;
     const kindName = (k: number) => Object.keys(K).find((n) => K[n as keyof typeof K] === k)!;
     const detailedDiff: Record<string, string> = {};
-    res.getDetaileddiffMap().forEach((d, path) => (detailedDiff[path] = `${kindName(d.getKind())}${d.getInputdiff() ? "" : " (output)"}`));
-    return { changes, replaces: res.getReplacesList(), deleteBeforeReplace: res.getDeletebeforereplace(), detailedDiff };
+    res
+      .getDetaileddiffMap()
+      .forEach((d, path) => (detailedDiff[path] = `${kindName(d.getKind())}${d.getInputdiff() ? "" : " (output)"}`));
+    return {
+      changes,
+      replaces: res.getReplacesList(),
+      deleteBeforeReplace: res.getDeletebeforereplace(),
+      detailedDiff,
+    };
   }
 
   async getSchema(): Promise<string> {
@@ -172,24 +199,36 @@ export class Plugin {
   }
 
   create(type: string, name: string, props: Obj): Promise<unknown> {
-    const req = new pb.CreateRequest().setUrn(urn(type, name)).setProperties(structPb.Struct.fromJavaScript(props as never));
+    const req = new pb.CreateRequest()
+      .setUrn(urn(type, name))
+      .setProperties(structPb.Struct.fromJavaScript(props as never));
     return call((cb) => this.client.create(req, cb));
   }
 
   /** inputs: the state's inputs (absent on import, with props {}) */
   read(type: string, name: string, props: Obj, id = "id", inputs?: Obj): Promise<unknown> {
-    const req = new pb.ReadRequest().setId(id).setUrn(urn(type, name)).setProperties(structPb.Struct.fromJavaScript(props as never));
+    const req = new pb.ReadRequest()
+      .setId(id)
+      .setUrn(urn(type, name))
+      .setProperties(structPb.Struct.fromJavaScript(props as never));
     if (inputs) req.setInputs(structPb.Struct.fromJavaScript(inputs as never));
     return call((cb) => this.client.read(req, cb));
   }
 
   update(type: string, name: string, olds: Obj, news: Obj, id = "id"): Promise<unknown> {
-    const req = new pb.UpdateRequest().setId(id).setUrn(urn(type, name)).setOlds(structPb.Struct.fromJavaScript(olds as never)).setNews(structPb.Struct.fromJavaScript(news as never));
+    const req = new pb.UpdateRequest()
+      .setId(id)
+      .setUrn(urn(type, name))
+      .setOlds(structPb.Struct.fromJavaScript(olds as never))
+      .setNews(structPb.Struct.fromJavaScript(news as never));
     return call((cb) => this.client.update(req, cb));
   }
 
   delete(type: string, name: string, props: Obj, id = "id"): Promise<unknown> {
-    const req = new pb.DeleteRequest().setId(id).setUrn(urn(type, name)).setProperties(structPb.Struct.fromJavaScript(props as never));
+    const req = new pb.DeleteRequest()
+      .setId(id)
+      .setUrn(urn(type, name))
+      .setProperties(structPb.Struct.fromJavaScript(props as never));
     return call((cb) => this.client.delete(req, cb));
   }
 }

@@ -5,7 +5,12 @@ import { defined, fragmentPath, type HostFragment } from "../fragment/files.ts";
 
 /** The director's own fragment on its host: conf.d/director.json. */
 export function directorHostFragment(d: DirectorInputs): HostFragment {
-  return { host: d.connection.host, connection: d.connection, path: fragmentPath("director"), config: directorFragment(d) };
+  return {
+    host: d.connection.host,
+    connection: d.connection,
+    path: fragmentPath("director"),
+    config: directorFragment(d),
+  };
 }
 
 /** The fragment's content: the agent's global settings and sysctls as given (the agent fills defaults). */
@@ -17,8 +22,16 @@ export function directorFragment(d: { global?: unknown; sysctls?: unknown }): Ag
 export const agentCommandIn = (installDir: string): string => `${installDir}/current/bin/lvs-agent`;
 
 /** How Vip and VirtualServer reach this director's agent (their members' configDir, agentCommand, statusSocket). */
-export function agentAccessOf(d: Pick<DirectorInputs, "installDir" | "configDir" | "global">): { configDir: string; agentCommand: string; statusSocket: string } {
-  return { configDir: d.configDir, agentCommand: agentCommandIn(d.installDir), statusSocket: GlobalSettings.parse(d.global ?? {}).statusSocket };
+export function agentAccessOf(d: Pick<DirectorInputs, "installDir" | "configDir" | "global">): {
+  configDir: string;
+  agentCommand: string;
+  statusSocket: string;
+} {
+  return {
+    configDir: d.configDir,
+    agentCommand: agentCommandIn(d.installDir),
+    statusSocket: GlobalSettings.parse(d.global ?? {}).statusSocket,
+  };
 }
 
 export function directorOutputs(d: DirectorInputs): Omit<DirectorOutputs, "agent"> {

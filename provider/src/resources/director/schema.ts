@@ -8,7 +8,10 @@ import { CONF_D, Connection, deepStrict } from "../../inputs/common.ts";
 /** Paths the provider puts into shell commands and a systemd unit: absolute, plain characters, no "..". */
 const hostPath = z
   .string()
-  .regex(/^(\/[A-Za-z0-9_.@+-]+)+$/, "must be an absolute path of letters, digits and _ . @ + - (no spaces, no trailing /)")
+  .regex(
+    /^(\/[A-Za-z0-9_.@+-]+)+$/,
+    "must be an absolute path of letters, digits and _ . @ + - (no spaces, no trailing /)",
+  )
   .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. segments");
 
 export const SERVICE_MANAGERS = ["systemd", "supervised", "auto"] as const;
@@ -31,7 +34,10 @@ export const DirectorInputs = z.strictObject({
    * the agent version the bundle must have; Read reports the version running there. Defaults to this
    * provider's agent when no agentBundle is given
    */
-  agentVersion: z.string().regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, "must be a version such as 0.1.0").optional(),
+  agentVersion: z
+    .string()
+    .regex(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/, "must be a version such as 0.1.0")
+    .optional(),
   /** keep the agent running; false installs it and leaves it stopped (a director taken out for maintenance hands its VIPs over) */
   running: z.boolean().default(true),
 });

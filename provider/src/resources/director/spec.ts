@@ -12,15 +12,23 @@ function directorRules(raw: Obj): Problem[] {
   const config = typeof raw.configDir === "string" ? raw.configDir : CONF_D;
   const problems: Problem[] = [];
   if (typeof raw.installDir === "string" && raw.installDir.split("/").length < 3) {
-    problems.push({ path: ["installDir"], message: "must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete" });
+    problems.push({
+      path: ["installDir"],
+      message: "must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete",
+    });
   }
-  if (`${config}/`.startsWith(`${install}/`)) problems.push({ path: ["configDir"], message: `must not be inside installDir (${install}), which is replaced and removed as a whole` });
+  if (`${config}/`.startsWith(`${install}/`))
+    problems.push({
+      path: ["configDir"],
+      message: `must not be inside installDir (${install}), which is replaced and removed as a whole`,
+    });
   return problems;
 }
 
 export const directorSpec = defineResource({
   token: "lvs:index:Director",
-  description: "A host running lvs-agent, installed by the provider, with the agent's global settings and director sysctls.",
+  description:
+    "A host running lvs-agent, installed by the provider, with the agent's global settings and director sysctls.",
   schema: DirectorInputs,
   named: false,
   rules: directorRules,
@@ -31,10 +39,12 @@ export const directorSpec = defineResource({
   connectionPaths: ["connection"],
   importInputs: (id) => {
     const m = /^([^:\s/]+):(\/\S+)$/.exec(id);
-    if (!m) return `a Director's import id is <host>:<installDir>: for example 10.0.0.2:/opt/lvs-agent (got ${JSON.stringify(id)})`;
+    if (!m)
+      return `a Director's import id is <host>:<installDir>: for example 10.0.0.2:/opt/lvs-agent (got ${JSON.stringify(id)})`;
     return { connection: { host: m[1] }, installDir: m[2] };
   },
-  complete: (d) => (d.agentVersion === undefined && d.agentBundle === undefined ? { ...d, agentVersion: AGENT_VERSION } : d),
+  complete: (d) =>
+    d.agentVersion === undefined && d.agentBundle === undefined ? { ...d, agentVersion: AGENT_VERSION } : d,
   outputs: DirectorOutputs,
   computed: (d: DirectorInputs) => directorOutputs(d),
 });

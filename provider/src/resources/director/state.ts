@@ -30,18 +30,30 @@ function fragmentAsFound(text: string | undefined): { global?: unknown; sysctls?
   const config = parsed(text);
   if (!config) return undefined;
   const candidate = { global: config.global, sysctls: config.sysctls };
-  return isDeepStrictEqual(parsed(fragmentText({ config: directorFragment(candidate) })), config) ? candidate : undefined;
+  return isDeepStrictEqual(parsed(fragmentText({ config: directorFragment(candidate) })), config)
+    ? candidate
+    : undefined;
 }
 
 /** importing: the version found is reported even when none was declared (it was declared nowhere yet). */
-export function directorAsFound(declared: Obj, found: Found, wantedServiceText: string, answer: AgentAnswer, importing = false): { inputs: Obj; drift: string[] } {
+export function directorAsFound(
+  declared: Obj,
+  found: Found,
+  wantedServiceText: string,
+  answer: AgentAnswer,
+  importing = false,
+): { inputs: Obj; drift: string[] } {
   const drift: string[] = [];
   if (!found.installed.current) drift.push("not installed");
   else drift.push(...(found.files ?? ["files unreadable"]));
   if (found.installed.current && !found.installed.record) drift.push("install record missing");
   const fragment = fragmentAsFound(found.fragment);
-  if (!fragment) drift.push(found.fragment === undefined ? "director.json missing" : "director.json is not a fragment this provider writes");
-  if (found.serviceText !== wantedServiceText) drift.push(found.serviceText === undefined ? "service definition missing" : "service definition changed");
+  if (!fragment)
+    drift.push(
+      found.fragment === undefined ? "director.json missing" : "director.json is not a fragment this provider writes",
+    );
+  if (found.serviceText !== wantedServiceText)
+    drift.push(found.serviceText === undefined ? "service definition missing" : "service definition changed");
   if (answer.problem) drift.push(`agent status: ${answer.problem}`);
   const version = answer.version ?? found.installed.record?.agentVersion;
   const inputs: Obj = {

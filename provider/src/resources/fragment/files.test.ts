@@ -20,11 +20,30 @@ const connection = { host: "d1", password: "pw", insecureIgnoreHostKey: true };
 
 describe("fragments of one director", () => {
   it("load together in the agent as one config", async () => {
-    const backends = ["10.0.0.11", "10.0.0.12"].map((address) => backendOf(RealServerInputs.parse({ name: "rs", address, prepare: false })));
+    const backends = ["10.0.0.11", "10.0.0.12"].map((address) =>
+      backendOf(RealServerInputs.parse({ name: "rs", address, prepare: false })),
+    );
     const fragments: HostFragment[] = [
       directorHostFragment(DirectorInputs.parse({ connection, sysctls: { "net.ipv4.vs.expire_nodest_conn": 1 } })),
-      ...planVip(VipInputs.parse({ name: "web", interface: "eth0", vrid: 51, addresses: ["10.0.0.100/24"], directors: [{ connection, sourceIp: "10.0.0.2" }] })),
-      ...planVirtualServer(VirtualServerInputs.parse({ name: "http", directors: [connection], address: "10.0.0.100", port: 80, scheduler: "wrr", realServers: backends })),
+      ...planVip(
+        VipInputs.parse({
+          name: "web",
+          interface: "eth0",
+          vrid: 51,
+          addresses: ["10.0.0.100/24"],
+          directors: [{ connection, sourceIp: "10.0.0.2" }],
+        }),
+      ),
+      ...planVirtualServer(
+        VirtualServerInputs.parse({
+          name: "http",
+          directors: [connection],
+          address: "10.0.0.100",
+          port: 80,
+          scheduler: "wrr",
+          realServers: backends,
+        }),
+      ),
     ];
     const dir = mkdtempSync(join(tmpdir(), "lvs-confd-"));
     try {
@@ -33,21 +52,32 @@ describe("fragments of one director", () => {
       assert.ok(loaded.ok, JSON.stringify(loaded));
       assert.deepEqual(Object.keys(loaded.config.instances), ["web"]);
       assert.equal(loaded.config.virtualServers.http?.scheduler, "wrr");
-      assert.deepEqual(loaded.config.virtualServers.http?.realServers.map((r) => r.address), ["10.0.0.11", "10.0.0.12"]);
+      assert.deepEqual(
+        loaded.config.virtualServers.http?.realServers.map((r) => r.address),
+        ["10.0.0.11", "10.0.0.12"],
+      );
       assert.equal(loaded.config.sysctls["net.ipv4.vs.expire_nodest_conn"], 1);
-      assert.deepEqual(loaded.sources.map((s) => basename(s)), ["director.json", "vip-web.json", "vs-http.json"]);
+      assert.deepEqual(
+        loaded.sources.map((s) => basename(s)),
+        ["director.json", "vip-web.json", "vs-http.json"],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("a service is labelled as ipvsadm names it", () => {
-    assert.equal(serviceLabel({ protocol: "TCP", address: "10.0.0.100", port: 80, fwmark: undefined }), "TCP 10.0.0.100:80");
+    assert.equal(
+      serviceLabel({ protocol: "TCP", address: "10.0.0.100", port: 80, fwmark: undefined }),
+      "TCP 10.0.0.100:80",
+    );
     assert.equal(serviceLabel({ protocol: "TCP", address: undefined, port: undefined, fwmark: 7 }), "fwmark 7");
   });
 
   it("the provider's own fields stay out of the virtual server's fragment", () => {
-    const [f] = planVirtualServer(VirtualServerInputs.parse({ name: "http", directors: [connection], address: "10.0.0.100", port: 80 }));
+    const [f] = planVirtualServer(
+      VirtualServerInputs.parse({ name: "http", directors: [connection], address: "10.0.0.100", port: 80 }),
+    );
     const service = f!.config.virtualServers!.http as Record<string, unknown>;
     assert.equal("directors" in service, false);
     assert.equal("name" in service, false);

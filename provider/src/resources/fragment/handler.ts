@@ -17,8 +17,21 @@ import { withLocks } from "../../host/lock.ts";
 import { EXIT_NOT_RUNNING } from "../../../../agent/src/status/socket.ts";
 import type { Obj } from "../../inputs/common.ts";
 import {
-  agentCommandLine, changesFor, configLock, failureMessage, hostKey, parseStatus, readAnswer, agentFailure, sameFragment,
-  type AgentAccess, type FragmentResource, type HostChange, type Location, type Reading, type RollbackNote,
+  agentCommandLine,
+  changesFor,
+  configLock,
+  failureMessage,
+  hostKey,
+  parseStatus,
+  readAnswer,
+  agentFailure,
+  sameFragment,
+  type AgentAccess,
+  type FragmentResource,
+  type HostChange,
+  type Location,
+  type Reading,
+  type RollbackNote,
 } from "./plan.ts";
 import type { ResourceHandler } from "../contract.ts";
 import { UndoJournal } from "../undo.ts";
@@ -91,14 +104,21 @@ export async function applyChanges(what: string, changes: HostChange[]): Promise
   await withHosts(
     changes.map((c) => c.conn),
     (hosts) =>
-      withLocks(hosts, changes.map((c) => configLock(c.agent)), (h) => hostKey(h.conn), async () => {
-        const runs: HostRun[] = changes.map((change) => ({ change, journal: new UndoJournal(), applied: false }));
-        const results = await Promise.allSettled(hosts.map((h, i) => applyOnHost(h, runs[i]!, what)));
-        const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
-        if (failures.length === 0) return;
-        const notes = await Promise.all(hosts.map((h, i) => rollBack(h, runs[i]!, what)));
-        throw new Error(failureMessage(failures, notes));
-      }),
+      withLocks(
+        hosts,
+        changes.map((c) => configLock(c.agent)),
+        (h) => hostKey(h.conn),
+        async () => {
+          const runs: HostRun[] = changes.map((change) => ({ change, journal: new UndoJournal(), applied: false }));
+          const results = await Promise.allSettled(hosts.map((h, i) => applyOnHost(h, runs[i]!, what)));
+          const failures = results.flatMap((r) =>
+            r.status === "rejected" ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+          );
+          if (failures.length === 0) return;
+          const notes = await Promise.all(hosts.map((h, i) => rollBack(h, runs[i]!, what)));
+          throw new Error(failureMessage(failures, notes));
+        },
+      ),
   );
 }
 
@@ -131,14 +151,21 @@ export function fragmentHandler<T extends Obj>(r: FragmentResource<T>): Resource
       const places = r.locations(state);
       const found = readAnswer(r, state, await readLocations(places));
       if (!found && importing) {
-        throw new Error(`no ${r.kind} ${JSON.stringify(state.name)} on ${places.map((p) => p.conn.host).join(", ")}: no ${places.map((p) => p.path).filter((p, i, all) => all.indexOf(p) === i).join(", ")} there`);
+        throw new Error(
+          `no ${r.kind} ${JSON.stringify(state.name)} on ${places.map((p) => p.conn.host).join(", ")}: no ${places
+            .map((p) => p.path)
+            .filter((p, i, all) => all.indexOf(p) === i)
+            .join(", ")} there`,
+        );
       }
       return found ? { id, ...found } : { id: "", props: {}, inputs: {} };
     },
     async update(_id, olds, news) {
       const v = r.parse(news);
       const unsettled = new Set(r.unsettled?.(olds) ?? []);
-      const changes = changesFor(r.locations(olds), r.placements(v)).map((c) => (unsettled.has(c.conn.host) ? { ...c, reapply: true } : c));
+      const changes = changesFor(r.locations(olds), r.placements(v)).map((c) =>
+        unsettled.has(c.conn.host) ? { ...c, reapply: true } : c,
+      );
       await applyChanges(what(v), changes);
       return outs(v);
     },

@@ -36,7 +36,11 @@ export function configLock(agent: Pick<AgentAccess, "configDir">): string {
 
 /** `file` (a planner's fragment path; only its base name counts) in this director's configDir. */
 export function locate(conn: ConnectionT, agent: AgentAccess, file: string): Location {
-  return { conn, agent: { configDir: agent.configDir, agentCommand: agent.agentCommand, statusSocket: agent.statusSocket }, path: posix.join(agent.configDir, posix.basename(file)) };
+  return {
+    conn,
+    agent: { configDir: agent.configDir, agentCommand: agent.agentCommand, statusSocket: agent.statusSocket },
+    path: posix.join(agent.configDir, posix.basename(file)),
+  };
 }
 
 /** The planner's fragment (named for the default conf.d) placed in this director's configDir. */
@@ -104,13 +108,22 @@ export function sameFragment(actual: string | undefined, wanted: string | undefi
 
 /** The agent's CLI with a command: `<agentCommand> reload --socket S` or `status --json --socket S`. */
 export function agentCommandLine(agent: AgentAccess, cmd: "reload" | "status"): string {
-  const words = [...agent.agentCommand.split(" "), cmd, ...(cmd === "status" ? ["--json"] : []), "--socket", agent.statusSocket];
+  const words = [
+    ...agent.agentCommand.split(" "),
+    cmd,
+    ...(cmd === "status" ? ["--json"] : []),
+    "--socket",
+    agent.statusSocket,
+  ];
   return words.map(shQuote).join(" ");
 }
 
 /** Why an agent command failed, in the agent's own words: its lines joined, a heading ("...:") to what follows. */
 export function agentFailure(r: { code: number; stdout: string; stderr: string }): string {
-  const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = `${r.stderr}\n${r.stdout}`
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   const said = lines.reduce((acc, l) => (acc === "" ? l : `${acc}${acc.endsWith(":") ? " " : "; "}${l}`), "");
   return `${said || "no output"} (exit ${r.code})`;
 }
@@ -165,11 +178,23 @@ export interface FragmentResource<T> {
  * Read's answer: the inputs as found (so the engine's diff shows each hand edit), and as props with
  * the computed and live outputs; undefined (gone) when no director has the fragment.
  */
-export function readAnswer<T>(r: FragmentResource<T>, state: Obj, readings: Reading[]): { props: Obj; inputs: Obj } | undefined {
+export function readAnswer<T>(
+  r: FragmentResource<T>,
+  state: Obj,
+  readings: Reading[],
+): { props: Obj; inputs: Obj } | undefined {
   if (readings.every((x) => x.text === undefined)) return undefined;
   const declared = inputsOf(r.inputKeys, state);
-  const found = r.asFound(declared, readings.map((x) => parseFragment(x.text)), readings.map((x) => x.status));
-  const live = r.live(String(declared.name), r.locations(state), readings.map((x) => x.status));
+  const found = r.asFound(
+    declared,
+    readings.map((x) => parseFragment(x.text)),
+    readings.map((x) => x.status),
+  );
+  const live = r.live(
+    String(declared.name),
+    r.locations(state),
+    readings.map((x) => x.status),
+  );
   return { inputs: found, props: { ...found, ...r.outputs(found), ...live } };
 }
 

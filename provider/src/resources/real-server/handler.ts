@@ -12,7 +12,17 @@ import { withHosts } from "../../host/executor.ts";
 import { holdingStatus, type Want } from "./prep/record.ts";
 import { TUNNEL_UP, describeOp, prepPaths } from "./prep/commands.ts";
 import { converge, inspect, type ApplyHooks } from "./prep/apply.ts";
-import { holderNamed, holderOf, idOf, importedInputs, inputsOf, outputsOf, parseInputs, readState, wantOf } from "./state.ts";
+import {
+  holderNamed,
+  holderOf,
+  idOf,
+  importedInputs,
+  inputsOf,
+  outputsOf,
+  parseInputs,
+  readState,
+  wantOf,
+} from "./state.ts";
 import { Connection, type Obj } from "../../inputs/common.ts";
 import { realServerOutputs } from "./plan.ts";
 import type { ResourceHandler } from "../contract.ts";
@@ -57,8 +67,12 @@ async function importRealServer(id: string, declared: Obj): Promise<{ id: string
   const holder = holderNamed(name);
   const holding = record?.holders[holder];
   if (!record || !holding) {
-    const held = record ? Object.keys(record.holders).map((k) => (k.startsWith(holderNamed("")) ? k.slice(holderNamed("").length) : k)) : [];
-    const where = record ? `its preparation record ${paths.record} names ${held.join(", ") || "no real server"}` : `it has no preparation record (${paths.record})`;
+    const held = record
+      ? Object.keys(record.holders).map((k) => (k.startsWith(holderNamed("")) ? k.slice(holderNamed("").length) : k))
+      : [];
+    const where = record
+      ? `its preparation record ${paths.record} names ${held.join(", ") || "no real server"}`
+      : `it has no preparation record (${paths.record})`;
     throw new Error(`no real server ${JSON.stringify(name)} is prepared on ${conn.host}: ${where}`);
   }
   const found = { ...importedInputs(name, conn.host, holding), connection: declared.connection };

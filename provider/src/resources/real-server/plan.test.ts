@@ -4,7 +4,13 @@ import { RealServerInputs } from "./schema.ts";
 import { backendOf, confKey, planRealServer } from "./plan.ts";
 
 const rs = (extra: Record<string, unknown> = {}) =>
-  RealServerInputs.parse({ name: "web1", address: "10.0.0.11", vips: ["10.0.0.100", "10.0.0.101"], connection: { host: "10.0.0.11", password: "pw", insecureIgnoreHostKey: true }, ...extra });
+  RealServerInputs.parse({
+    name: "web1",
+    address: "10.0.0.11",
+    vips: ["10.0.0.100", "10.0.0.101"],
+    connection: { host: "10.0.0.11", password: "pw", insecureIgnoreHostKey: true },
+    ...extra,
+  });
 
 describe("planRealServer", () => {
   it("DR: arp_ignore=1 and arp_announce=2 on all, lo and the interface, then each VIP/32 on lo", () => {
@@ -43,7 +49,10 @@ describe("planRealServer", () => {
 
   it("TUN: the VIPs go on tunl0 with reverse-path filtering off", () => {
     const plan = planRealServer(rs({ forwarding: "TUN" }));
-    assert.deepEqual(plan.addresses.map((a) => a.device), ["tunl0", "tunl0"]);
+    assert.deepEqual(
+      plan.addresses.map((a) => a.device),
+      ["tunl0", "tunl0"],
+    );
     assert.equal(plan.sysctls["net.ipv4.conf.tunl0.rp_filter"], 0);
     assert.equal(plan.sysctls["net.ipv4.conf.tunl0.arp_ignore"], 1);
     assert.match(plan.files[1]!.content, /^ExecStart=\/sbin\/modprobe ipip$/m);
@@ -56,6 +65,13 @@ describe("planRealServer", () => {
   });
 
   it("its backend is the agent's RealServer entry, without the host preparation fields", () => {
-    assert.deepEqual(backendOf(rs({ port: 8080, weight: 3 })), { address: "10.0.0.11", port: 8080, weight: 3, upperThreshold: 0, lowerThreshold: 0, forwarding: "DR" });
+    assert.deepEqual(backendOf(rs({ port: 8080, weight: 3 })), {
+      address: "10.0.0.11",
+      port: 8080,
+      weight: 3,
+      upperThreshold: 0,
+      lowerThreshold: 0,
+      forwarding: "DR",
+    });
   });
 });

@@ -7,15 +7,29 @@ import { RealServerInputs } from "./schema.ts";
 import { holderOf, idOf, inputsOf, outputsOf, preparesHost, readState, wantOf } from "./state.ts";
 
 const conn = { host: "10.0.0.11", privateKey: "KEY", insecureIgnoreHostKey: true };
-const rs = (extra: Record<string, unknown> = {}) => RealServerInputs.parse({ name: "web", address: "10.0.0.11", port: 80, vips: ["10.0.0.100", "10.0.0.101"], connection: conn, ...extra });
+const rs = (extra: Record<string, unknown> = {}) =>
+  RealServerInputs.parse({
+    name: "web",
+    address: "10.0.0.11",
+    port: 80,
+    vips: ["10.0.0.100", "10.0.0.101"],
+    connection: conn,
+    ...extra,
+  });
 const ARP = ["all", "lo", "eth0"].flatMap((d) => [`net.ipv4.conf.${d}.arp_ignore`, `net.ipv4.conf.${d}.arp_announce`]);
 
 describe("wantOf", () => {
   it("DR: the planner's sysctls and VIPs, its files (hashed) under the root, its unit", () => {
     const w = wantOf(rs(), "/tmp/h")!;
     assert.deepEqual(Object.keys(w.holding.sysctls).sort(), [...ARP].sort());
-    assert.deepEqual(w.holding.addresses, [{ address: "10.0.0.100/32", device: "lo" }, { address: "10.0.0.101/32", device: "lo" }]);
-    assert.deepEqual(Object.keys(w.contents), ["/tmp/h/etc/sysctl.d/90-lvs-web.conf", "/tmp/h/etc/systemd/system/lvs-real-server-web.service"]);
+    assert.deepEqual(w.holding.addresses, [
+      { address: "10.0.0.100/32", device: "lo" },
+      { address: "10.0.0.101/32", device: "lo" },
+    ]);
+    assert.deepEqual(Object.keys(w.contents), [
+      "/tmp/h/etc/sysctl.d/90-lvs-web.conf",
+      "/tmp/h/etc/systemd/system/lvs-real-server-web.service",
+    ]);
     for (const [p, c] of Object.entries(w.contents)) assert.equal(w.holding.files[p], sha256(c));
     assert.deepEqual(w.holding.units, ["lvs-real-server-web.service"]);
   });
@@ -36,7 +50,13 @@ describe("wantOf", () => {
 describe("outputs", () => {
   it("create: the inputs, the backend, what it holds and the values from before (its own keys only)", () => {
     const w = wantOf(rs())!;
-    const record: PrepRecord = { version: 1, holders: {}, previous: { ...Object.fromEntries(ARP.map((k) => [k, 0])), "net.ipv4.conf.eth1.arp_ignore": 0 }, added: [], stale: { files: [], units: [] } };
+    const record: PrepRecord = {
+      version: 1,
+      holders: {},
+      previous: { ...Object.fromEntries(ARP.map((k) => [k, 0])), "net.ipv4.conf.eth1.arp_ignore": 0 },
+      added: [],
+      stale: { files: [], units: [] },
+    };
     const outs = outputsOf(rs(), w, record, false);
     assert.equal(outs.holder, "real-server/web");
     assert.deepEqual(outs.loopbackVips, ["10.0.0.100/32", "10.0.0.101/32"]);
@@ -55,7 +75,13 @@ describe("outputs", () => {
 
 describe("readState", () => {
   const w = wantOf(rs())!;
-  const record: PrepRecord = { version: 1, holders: { "real-server/web": w.holding }, previous: Object.fromEntries(ARP.map((k) => [k, 0])), added: [], stale: { files: [], units: [] } };
+  const record: PrepRecord = {
+    version: 1,
+    holders: { "real-server/web": w.holding },
+    previous: Object.fromEntries(ARP.map((k) => [k, 0])),
+    added: [],
+    stale: { files: [], units: [] },
+  };
   const inSync = (): Actual => ({
     sysctls: { ...w.holding.sysctls },
     addresses: [...w.holding.addresses],
@@ -80,7 +106,10 @@ describe("readState", () => {
     actual.addresses = actual.addresses.filter((a) => a.address !== "10.0.0.101/32");
     delete actual.files["/etc/sysctl.d/90-lvs-web.conf"];
     const r = readState(props, props, w.holding, holdingStatus(w.holding, actual), record);
-    assert.deepEqual([r.inputs.arpIgnore, r.inputs.arpAnnounce, r.inputs.vips, r.inputs.prepare], [0, 2, ["10.0.0.100"], true]);
+    assert.deepEqual(
+      [r.inputs.arpIgnore, r.inputs.arpAnnounce, r.inputs.vips, r.inputs.prepare],
+      [0, 2, ["10.0.0.100"], true],
+    );
     assert.equal((r.props.sysctls as Record<string, number>)["net.ipv4.conf.all.arp_ignore"], 0);
     assert.deepEqual([r.props.arpIgnore, r.props.vips, r.props.loopbackVips], [0, ["10.0.0.100"], ["10.0.0.100/32"]]);
     assert.equal(r.props.persistence, "files missing or changed");

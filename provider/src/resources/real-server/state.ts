@@ -28,7 +28,8 @@ export const holderOf = (rs: RealServerInputs): string => holderNamed(rs.name);
 export const idOf = (rs: RealServerInputs): string => `${rs.name}@${rs.connection?.host ?? rs.address}`;
 
 /** Whether the host is prepared over SSH at all. */
-export const preparesHost = (rs: RealServerInputs): boolean => rs.prepare && rs.forwarding !== "NAT" && rs.connection !== undefined;
+export const preparesHost = (rs: RealServerInputs): boolean =>
+  rs.prepare && rs.forwarding !== "NAT" && rs.connection !== undefined;
 
 /** What it holds on its host; every file path under `root` (a test hook, "" normally). */
 export function wantOf(rs: RealServerInputs, root = ""): Want | undefined {
@@ -47,7 +48,12 @@ export function wantOf(rs: RealServerInputs, root = ""): Want | undefined {
 export type Persistence = "enabled" | "files written";
 
 /** Outputs once the host holds what it wants (or without a host to prepare). */
-export function outputsOf(rs: RealServerInputs, want: Want | undefined, record: PrepRecord | undefined, systemd: boolean): Obj {
+export function outputsOf(
+  rs: RealServerInputs,
+  want: Want | undefined,
+  record: PrepRecord | undefined,
+  systemd: boolean,
+): Obj {
   const base = { ...rs, ...realServerOutputs(rs) };
   if (!want) return { ...base, sysctls: {}, loopbackVips: [], previous: {}, drift: [] };
   return {
@@ -62,7 +68,9 @@ export function outputsOf(rs: RealServerInputs, want: Want | undefined, record: 
 }
 
 function previousOf(h: Holding, record: PrepRecord | undefined): Record<string, number> {
-  return Object.fromEntries(Object.keys(h.sysctls).flatMap((k) => (record?.previous[k] === undefined ? [] : [[k, record.previous[k]]])));
+  return Object.fromEntries(
+    Object.keys(h.sysctls).flatMap((k) => (record?.previous[k] === undefined ? [] : [[k, record.previous[k]]])),
+  );
 }
 
 const bare = (address: string) => address.replace(/\/32$/, "");
@@ -70,7 +78,9 @@ const bare = (address: string) => address.replace(/\/32$/, "");
 /** The VIPs it declared (the record's, in the order the state lists them) and those still there. */
 function vipsOf(props: Obj, h: Holding, status: HoldingStatus): { declared: string[]; present: string[] } {
   const held = h.addresses.map((a) => bare(a.address));
-  const listed = Array.isArray(props.vips) ? (props.vips as unknown[]).filter((v): v is string => typeof v === "string") : [];
+  const listed = Array.isArray(props.vips)
+    ? (props.vips as unknown[]).filter((v): v is string => typeof v === "string")
+    : [];
   const declared = [...listed.filter((v) => held.includes(v)), ...held.filter((v) => !listed.includes(v))];
   const there = new Set(status.addresses.map((a) => bare(a.address)));
   return { declared, present: declared.filter((v) => there.has(v)) };
@@ -101,9 +111,19 @@ function unshownDrift(h: Holding, status: HoldingStatus): string[] {
  * Read's answer for a resource its host still holds. declared: the inputs it had (the state's);
  * the host's record says what it holds, so a VIP deleted by hand is still known to be its own.
  */
-export function readState(declared: Obj, props: Obj, h: Holding, status: HoldingStatus, record: PrepRecord): { props: Obj; inputs: Obj } {
+export function readState(
+  declared: Obj,
+  props: Obj,
+  h: Holding,
+  status: HoldingStatus,
+  record: PrepRecord,
+): { props: Obj; inputs: Obj } {
   const { present } = vipsOf(declared, h, status);
-  const found = defined({ vips: present, arpIgnore: foundSetting(h, status, "arp_ignore"), arpAnnounce: foundSetting(h, status, "arp_announce") });
+  const found = defined({
+    vips: present,
+    arpIgnore: foundSetting(h, status, "arp_ignore"),
+    arpAnnounce: foundSetting(h, status, "arp_announce"),
+  });
   const inputs = { ...inputsOf(declared), ...found };
   const persistence: Persistence = status.unitsEnabled ? "enabled" : "files written";
   return {

@@ -20,7 +20,9 @@ export function planVip(v: VipInputs): HostFragment[] {
 
 function instanceFor(v: VipInputs, member: number): InstanceInput {
   const self = v.directors[member]!;
-  const peers = v.unicast ? v.directors.filter((_, j) => j !== member).flatMap((d) => (d.sourceIp ? [d.sourceIp] : [])) : [];
+  const peers = v.unicast
+    ? v.directors.filter((_, j) => j !== member).flatMap((d) => (d.sourceIp ? [d.sourceIp] : []))
+    : [];
   return defined({
     interface: v.interface,
     vrid: v.vrid,

@@ -8,13 +8,17 @@ import { isObject, type Obj } from "../../inputs/common.ts";
 import { duplicateHosts, eachObject, parseNameAtHosts } from "../../inputs/rules.ts";
 import { VipInputs, VipOutputs } from "./schema.ts";
 
-const ip = (s: unknown): string | undefined => (typeof s === "string" && isIPv4(s.split("/")[0] ?? "") ? s.split("/")[0] : undefined);
+const ip = (s: unknown): string | undefined =>
+  typeof s === "string" && isIPv4(s.split("/")[0] ?? "") ? s.split("/")[0] : undefined;
 
 function vipRules(raw: Obj): Problem[] {
   const out: Problem[] = [];
   const version = raw.version ?? 3;
   if (version === 3 && raw.auth !== undefined) {
-    out.push({ path: ["auth"], message: "authentication is VRRPv2 only (RFC 5798 removed it): remove auth or set version: 2" });
+    out.push({
+      path: ["auth"],
+      message: "authentication is VRRPv2 only (RFC 5798 removed it): remove auth or set version: 2",
+    });
   }
   const addresses = Array.isArray(raw.addresses) ? raw.addresses.map(ip) : [];
   out.push(...subnetRules(raw.subnet, addresses, raw.directors));
@@ -22,13 +26,26 @@ function vipRules(raw: Obj): Problem[] {
     const at = (...rest: PathSegment[]): PathSegment[] => ["directors", i, ...rest];
     const owner = ip(d.sourceIp) !== undefined && addresses.includes(ip(d.sourceIp));
     if (d.priority === 255 && !owner) {
-      out.push({ path: at("priority"), message: "255 is only for the address owner (a director whose sourceIp is one of the addresses): use 1-254" });
+      out.push({
+        path: at("priority"),
+        message: "255 is only for the address owner (a director whose sourceIp is one of the addresses): use 1-254",
+      });
     }
     if (raw.unicast === true && d.sourceIp === undefined) {
-      out.push({ path: at("sourceIp"), message: "is required with unicast: true (the other directors send their adverts to it)" });
+      out.push({
+        path: at("sourceIp"),
+        message: "is required with unicast: true (the other directors send their adverts to it)",
+      });
     }
   });
-  return [...out, ...duplicateHosts(raw.directors, (d) => (isObject(d.connection) ? d.connection.host : undefined), (i) => ["directors", i, "connection", "host"])];
+  return [
+    ...out,
+    ...duplicateHosts(
+      raw.directors,
+      (d) => (isObject(d.connection) ? d.connection.host : undefined),
+      (i) => ["directors", i, "connection", "host"],
+    ),
+  ];
 }
 
 /** With a subnet given, each VIP and each director's sourceIp must lie inside it. */
@@ -43,11 +60,13 @@ function subnetRules(subnet: unknown, addresses: Array<string | undefined>, dire
   const outside = (a: string) => !sameSubnet(a, net.address, net.prefix);
   const out: Problem[] = [];
   addresses.forEach((a, i) => {
-    if (a !== undefined && outside(a)) out.push({ path: ["addresses", i], message: `${a} is outside the interface's subnet ${subnet}` });
+    if (a !== undefined && outside(a))
+      out.push({ path: ["addresses", i], message: `${a} is outside the interface's subnet ${subnet}` });
   });
   eachObject(directors, (d, i) => {
     const a = ip(d.sourceIp);
-    if (a !== undefined && outside(a)) out.push({ path: ["directors", i, "sourceIp"], message: `${a} is outside the interface's subnet ${subnet}` });
+    if (a !== undefined && outside(a))
+      out.push({ path: ["directors", i, "sourceIp"], message: `${a} is outside the interface's subnet ${subnet}` });
   });
   return out;
 }
@@ -80,7 +99,8 @@ export const vipSpec = defineResource({
   connectionPaths: ["directors.*.connection"],
   importInputs: (id) => {
     const p = parseNameAtHosts(id);
-    if (!p) return `a Vip's import id is <name>@<director>,<director>...: the VRRP instance's name and the directors holding it, for example web@10.0.0.2,10.0.0.3 (got ${JSON.stringify(id)})`;
+    if (!p)
+      return `a Vip's import id is <name>@<director>,<director>...: the VRRP instance's name and the directors holding it, for example web@10.0.0.2,10.0.0.3 (got ${JSON.stringify(id)})`;
     return { name: p.name, directors: p.hosts.map((host) => ({ connection: { host } })) };
   },
   outputs: VipOutputs,

@@ -15,7 +15,18 @@ import { locate, normalized, place, type Location, type Placement } from "../fra
 
 export const VIP_INPUT_KEYS = Object.keys(VipInputs.shape);
 /** Fields of the instance that are Vip inputs of the same name and meaning. */
-const SAME = ["interface", "vrid", "version", "advertInterval", "auth", "preempt", "preemptDelay", "acceptMode", "garp", "trackInterfaces"] as const;
+const SAME = [
+  "interface",
+  "vrid",
+  "version",
+  "advertInterval",
+  "auth",
+  "preempt",
+  "preemptDelay",
+  "acceptMode",
+  "garp",
+  "trackInterfaces",
+] as const;
 
 export const vipId = (name: string): string => `vip-${name}`;
 
@@ -26,7 +37,9 @@ export function vipPlacements(v: VipInputs): Placement[] {
 /** name and directors only (see FragmentResource.locations). */
 const Where = z.object({
   name: z.string(),
-  directors: z.array(VipDirector.pick({ connection: true, configDir: true, agentCommand: true, statusSocket: true }).strip()),
+  directors: z.array(
+    VipDirector.pick({ connection: true, configDir: true, agentCommand: true, statusSocket: true }).strip(),
+  ),
 });
 
 export function vipLocations(state: Obj): Location[] {
@@ -50,18 +63,34 @@ export function vipAsFound(declared: Obj, configs: Array<Obj | undefined>): Obj 
   const peers = Array.isArray(inst.unicastPeers) ? inst.unicastPeers : [];
   const shared = defined({
     ...Object.fromEntries(SAME.map((k) => [k, inst[k]])),
-    addresses: Array.isArray(inst.virtualAddresses) ? inst.virtualAddresses.map((a: unknown) => (isObject(a) ? a.address : a)) : inst.virtualAddresses,
+    addresses: Array.isArray(inst.virtualAddresses)
+      ? inst.virtualAddresses.map((a: unknown) => (isObject(a) ? a.address : a))
+      : inst.virtualAddresses,
     syncDaemon: isObject(sync) ? defined({ ...sync, followInstance: undefined }) : undefined,
     // Scripts are named <vip>.<script> on the directors (plan.ts scriptName).
-    trackScripts: Object.fromEntries(Object.entries(scripts).filter(([n]) => n.startsWith(`${name}.`)).map(([n, def]) => [n.slice(name.length + 1), def])),
+    trackScripts: Object.fromEntries(
+      Object.entries(scripts)
+        .filter(([n]) => n.startsWith(`${name}.`))
+        .map(([n, def]) => [n.slice(name.length + 1), def]),
+    ),
     // Not in the fragment as such: as declared, or (an import) as its peers show.
     unicast: declared.unicast ?? (peers.length > 0 || undefined),
   });
-  const kept = Object.fromEntries(Object.entries(declared).filter(([k]) => !(SAME as readonly string[]).includes(k) && !["addresses", "syncDaemon", "trackScripts", "unicast"].includes(k)));
-  const directors = listed.map((d, i) => (insts[i] ? defined({ ...d, priority: insts[i].priority, sourceIp: insts[i].sourceIp }) : d));
+  const kept = Object.fromEntries(
+    Object.entries(declared).filter(
+      ([k]) =>
+        !(SAME as readonly string[]).includes(k) && !["addresses", "syncDaemon", "trackScripts", "unicast"].includes(k),
+    ),
+  );
+  const directors = listed.map((d, i) =>
+    insts[i] ? defined({ ...d, priority: insts[i].priority, sourceIp: insts[i].sourceIp }) : d,
+  );
   const candidate = { ...kept, ...shared, directors };
   const planned = planVip(candidate as VipInputs).map(normalized);
-  return { ...candidate, directors: directors.filter((_, i) => configs[i] !== undefined && isDeepStrictEqual(planned[i], configs[i])) };
+  return {
+    ...candidate,
+    directors: directors.filter((_, i) => configs[i] !== undefined && isDeepStrictEqual(planned[i], configs[i])),
+  };
 }
 
 /** Each director's state for this instance, and the one MASTER (by host) when exactly one is. */
@@ -72,8 +101,17 @@ export function vipLive(name: string, locations: Location[], statuses: Array<Age
     if (typeof s === "string") return { ...base, error: s };
     const inst = s.instances.find((x) => x.name === name);
     if (!inst) return { ...base, error: `the agent runs no instance ${name}` };
-    return { ...base, state: inst.state, effectivePriority: inst.effectivePriority, masterIp: inst.masterIp, vips: inst.vips };
+    return {
+      ...base,
+      state: inst.state,
+      effectivePriority: inst.effectivePriority,
+      masterIp: inst.masterIp,
+      vips: inst.vips,
+    };
   });
   const masters = directorStatus.filter((d) => d.state === "MASTER");
-  return defined({ directorStatus: directorStatus.map((d) => defined(d)), master: masters.length === 1 ? masters[0]!.host : undefined });
+  return defined({
+    directorStatus: directorStatus.map((d) => defined(d)),
+    master: masters.length === 1 ? masters[0]!.host : undefined,
+  });
 }

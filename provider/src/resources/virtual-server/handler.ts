@@ -4,7 +4,13 @@ import { VirtualServerInputs } from "./schema.ts";
 import { virtualServerOutputs } from "./plan.ts";
 import { fragmentHandler } from "../fragment/handler.ts";
 import {
-  VIRTUAL_SERVER_INPUT_KEYS, virtualServerAsFound, virtualServerId, virtualServerLive, virtualServerLocations, virtualServerPlacements, virtualServerUnsettled,
+  VIRTUAL_SERVER_INPUT_KEYS,
+  virtualServerAsFound,
+  virtualServerId,
+  virtualServerLive,
+  virtualServerLocations,
+  virtualServerPlacements,
+  virtualServerUnsettled,
 } from "./state.ts";
 
 export const virtualServerHandler = fragmentHandler<VirtualServerInputs>({

@@ -23,5 +23,9 @@ export function serviceLabel(vs: Pick<VirtualServerInputs, "protocol" | "address
 }
 
 export function virtualServerOutputs(vs: VirtualServerInputs): VirtualServerOutputs {
-  return { fragmentPath: fragmentPath("vs", vs.name), hosts: vs.directors.map((d) => d.host), service: serviceLabel(vs) };
+  return {
+    fragmentPath: fragmentPath("vs", vs.name),
+    hosts: vs.directors.map((d) => d.host),
+    service: serviceLabel(vs),
+  };
 }

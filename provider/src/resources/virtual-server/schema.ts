@@ -5,7 +5,22 @@ import { VirtualServer } from "../../../../agent/src/config/ipvs.ts";
 import { Connection, agentAccess, deepStrict, directorStatusShape, resourceName } from "../../inputs/common.ts";
 
 /** The IPVS schedulers of Linux (ip_vs_<name> modules). */
-export const SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"] as const;
+export const SCHEDULERS = [
+  "rr",
+  "wrr",
+  "lc",
+  "wlc",
+  "lblc",
+  "lblcr",
+  "dh",
+  "sh",
+  "sed",
+  "nq",
+  "fo",
+  "ovf",
+  "mh",
+  "twos",
+] as const;
 
 export const VirtualServerInputs = deepStrict(VirtualServer).extend({
   /** the service's name in the agent's config; defaults to the resource's name */

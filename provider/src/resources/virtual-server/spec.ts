@@ -6,21 +6,29 @@ import { duplicateHosts, parseNameAtHosts } from "../../inputs/rules.ts";
 import { VirtualServerInputs, VirtualServerOutputs } from "./schema.ts";
 
 /** virtualServers.<name>.<field> in the fragment -> the same field of the resource. */
-const mapAgentPath = (path: PathSegment[]): PathSegment[] | undefined => (path[0] === "virtualServers" ? path.slice(2) : undefined);
+const mapAgentPath = (path: PathSegment[]): PathSegment[] | undefined =>
+  path[0] === "virtualServers" ? path.slice(2) : undefined;
 
 export const virtualServerSpec = defineResource({
   token: "lvs:index:VirtualServer",
-  description: "An IPVS virtual service (address:port or fwmark) with its real servers and health checks, run by lvs-agent.",
+  description:
+    "An IPVS virtual service (address:port or fwmark) with its real servers and health checks, run by lvs-agent.",
   schema: VirtualServerInputs,
   named: true,
-  rules: (raw) => duplicateHosts(raw.directors, (d) => d.host, (i) => ["directors", i, "host"]),
+  rules: (raw) =>
+    duplicateHosts(
+      raw.directors,
+      (d) => d.host,
+      (i) => ["directors", i, "host"],
+    ),
   // The fragment is a selection of the raw fields: checked alongside the schema, from the raw input.
   agentProblems: (raw) => agentVerdict(virtualServerFragment(raw), mapAgentPath),
   replaceOn: ["name", "address", "port", "protocol", "fwmark"],
   connectionPaths: ["directors.*"],
   importInputs: (id) => {
     const p = parseNameAtHosts(id);
-    if (!p) return `a VirtualServer's import id is <name>@<director>,<director>...: the service's name and the directors running it, for example http@10.0.0.2,10.0.0.3 (got ${JSON.stringify(id)})`;
+    if (!p)
+      return `a VirtualServer's import id is <name>@<director>,<director>...: the service's name and the directors running it, for example http@10.0.0.2,10.0.0.3 (got ${JSON.stringify(id)})`;
     return { name: p.name, directors: p.hosts.map((host) => ({ host })) };
   },
   outputs: VirtualServerOutputs,

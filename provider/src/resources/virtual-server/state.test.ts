@@ -5,9 +5,21 @@ import type { AgentStatus } from "../../../../agent/src/status/format.ts";
 import type { VirtualServerStatus } from "../../../../agent/src/ipvs/runtime.ts";
 import { VirtualServerInputs } from "./schema.ts";
 import { parseFragment } from "../fragment/plan.ts";
-import { virtualServerAsFound, virtualServerLive, virtualServerLocations, virtualServerPlacements, virtualServerUnsettled } from "./state.ts";
+import {
+  virtualServerAsFound,
+  virtualServerLive,
+  virtualServerLocations,
+  virtualServerPlacements,
+  virtualServerUnsettled,
+} from "./state.ts";
 
-const director = (host: string) => ({ host, password: "pw", insecureIgnoreHostKey: true, configDir: `/tmp/${host}/conf.d`, statusSocket: `/tmp/${host}/agent.sock` });
+const director = (host: string) => ({
+  host,
+  password: "pw",
+  insecureIgnoreHostKey: true,
+  configDir: `/tmp/${host}/conf.d`,
+  statusSocket: `/tmp/${host}/agent.sock`,
+});
 const vs = (extra: Record<string, unknown> = {}) =>
   VirtualServerInputs.parse({
     name: "http",
@@ -22,18 +34,25 @@ const vs = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
-const files = (v: VirtualServerInputs) => virtualServerPlacements(v).map((p) => parseFragment(p.text) as AgentConfigInput & Record<string, unknown>);
+const files = (v: VirtualServerInputs) =>
+  virtualServerPlacements(v).map((p) => parseFragment(p.text) as AgentConfigInput & Record<string, unknown>);
 const http = (c: AgentConfigInput) => c.virtualServers!.http!;
 const hosts = (found: Record<string, unknown>) => (found.directors as Array<{ host: string }>).map((d) => d.host);
 
 describe("where a VirtualServer's fragments go", () => {
   it("each director's own configDir; the provider's fields stay out of the file", () => {
     const places = virtualServerPlacements(vs());
-    assert.deepEqual(places.map((p) => p.path), ["/tmp/d1/conf.d/vs-http.json", "/tmp/d2/conf.d/vs-http.json"]);
+    assert.deepEqual(
+      places.map((p) => p.path),
+      ["/tmp/d1/conf.d/vs-http.json", "/tmp/d2/conf.d/vs-http.json"],
+    );
     const service = JSON.parse(places[0]!.text).virtualServers.http;
     assert.equal(service.scheduler, "wrr");
     for (const k of ["directors", "name", "configDir", "statusSocket"]) assert.equal(k in service, false, k);
-    assert.deepEqual(virtualServerLocations(vs()).map((l) => l.agent.statusSocket), ["/tmp/d1/agent.sock", "/tmp/d2/agent.sock"]);
+    assert.deepEqual(
+      virtualServerLocations(vs()).map((l) => l.agent.statusSocket),
+      ["/tmp/d1/agent.sock", "/tmp/d2/agent.sock"],
+    );
   });
 });
 
@@ -77,9 +96,28 @@ describe("a VirtualServer's live table", () => {
     name: "http",
     service: "TCP 10.0.0.100:80",
     scheduler: "wrr",
-    dests: [{ address: "10.0.0.11", port: 80, forwarding: "DR", weight: 2, health: "up", activeConns: 1, inactiveConns: 3, conns: 9, inBytes: 100, outBytes: 0 }],
+    dests: [
+      {
+        address: "10.0.0.11",
+        port: 80,
+        forwarding: "DR",
+        weight: 2,
+        health: "up",
+        activeConns: 1,
+        inactiveConns: 3,
+        conns: 9,
+        inBytes: 100,
+        outBytes: 0,
+      },
+    ],
   };
-  const status = (vss?: VirtualServerStatus[]): AgentStatus => ({ instances: [], virtualServers: vss, configSources: [], pid: 1, version: "0.1.0" });
+  const status = (vss?: VirtualServerStatus[]): AgentStatus => ({
+    instances: [],
+    virtualServers: vss,
+    configSources: [],
+    pid: 1,
+    version: "0.1.0",
+  });
 
   it("each director's destinations with weight and health; a director without the service says so", () => {
     const live = virtualServerLive("http", virtualServerLocations(vs()), [status([service]), status([])]);
@@ -87,7 +125,9 @@ describe("a VirtualServer's live table", () => {
       host: "d1",
       fragmentPath: "/tmp/d1/conf.d/vs-http.json",
       scheduler: "wrr",
-      destinations: [{ address: "10.0.0.11", port: 80, forwarding: "DR", weight: 2, health: "up", activeConns: 1, inactiveConns: 3 }],
+      destinations: [
+        { address: "10.0.0.11", port: 80, forwarding: "DR", weight: 2, health: "up", activeConns: 1, inactiveConns: 3 },
+      ],
     });
     assert.equal(live.directorStatus[1]!.error, "the agent runs no virtual server http");
   });
@@ -95,24 +135,52 @@ describe("a VirtualServer's live table", () => {
 
 describe("a VirtualServer whose kernel weight was edited by hand (ipvsadm -e), not yet repaired", () => {
   const dest = (address: string, weight: number, wantedWeight: number) =>
-    ({ address, port: 80, forwarding: "route", weight, wantedWeight, health: "up", activeConns: 0, inactiveConns: 0, conns: 0, inBytes: 0, outBytes: 0 }) as const;
-  const agent = (dests: VirtualServerStatus["dests"]): AgentStatus => ({ instances: [], virtualServers: [{ name: "http", service: "TCP 10.0.0.100:80", scheduler: "wrr", dests }] }) as unknown as AgentStatus;
+    ({
+      address,
+      port: 80,
+      forwarding: "route",
+      weight,
+      wantedWeight,
+      health: "up",
+      activeConns: 0,
+      inactiveConns: 0,
+      conns: 0,
+      inBytes: 0,
+      outBytes: 0,
+    }) as const;
+  const agent = (dests: VirtualServerStatus["dests"]): AgentStatus =>
+    ({
+      instances: [],
+      virtualServers: [{ name: "http", service: "TCP 10.0.0.100:80", scheduler: "wrr", dests }],
+    }) as unknown as AgentStatus;
 
   it("shows the kernel's weight under that real server, the directors still holding their fragments", () => {
-    const statuses = [agent([dest("10.0.0.11", 9, 2), dest("10.0.0.12", 1, 1)]), agent([dest("10.0.0.11", 2, 2), dest("10.0.0.12", 1, 1)])];
+    const statuses = [
+      agent([dest("10.0.0.11", 9, 2), dest("10.0.0.12", 1, 1)]),
+      agent([dest("10.0.0.11", 2, 2), dest("10.0.0.12", 1, 1)]),
+    ];
     const found = virtualServerAsFound(vs(), files(vs()), statuses);
     const untouched = virtualServerAsFound(vs(), files(vs())).realServers as Array<{ weight?: number }>;
-    assert.deepEqual((found.realServers as Array<{ weight?: number }>).map((r) => r.weight), [9, untouched[1]!.weight]);
+    assert.deepEqual(
+      (found.realServers as Array<{ weight?: number }>).map((r) => r.weight),
+      [9, untouched[1]!.weight],
+    );
     assert.deepEqual(hosts(found), ["d1", "d2"]);
   });
 
   it("a weight health checks lowered (the agent set it) is no drift", () => {
-    const found = virtualServerAsFound(vs(), files(vs()), [agent([dest("10.0.0.11", 0, 0), dest("10.0.0.12", 1, 1)]), "lvs-agent status: no agent"]);
+    const found = virtualServerAsFound(vs(), files(vs()), [
+      agent([dest("10.0.0.11", 0, 0), dest("10.0.0.12", 1, 1)]),
+      "lvs-agent status: no agent",
+    ]);
     assert.deepEqual(found, vs());
   });
 
   it("the update reloads exactly the directors whose kernel differs, though their files are right", () => {
-    const live = virtualServerLive("http", virtualServerLocations(vs()), [agent([dest("10.0.0.11", 9, 2)]), agent([dest("10.0.0.11", 2, 2)])]);
+    const live = virtualServerLive("http", virtualServerLocations(vs()), [
+      agent([dest("10.0.0.11", 9, 2)]),
+      agent([dest("10.0.0.11", 2, 2)]),
+    ]);
     assert.deepEqual(virtualServerUnsettled({ ...vs(), ...live }), ["d1"]);
     assert.deepEqual(virtualServerUnsettled(vs()), []);
   });

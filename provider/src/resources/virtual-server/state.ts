@@ -61,9 +61,15 @@ function withKernelWeights(service: Obj, edited: Map<string, number>): Obj {
  * The service's inputs as its directors' fragments (parsed, in directors' order) say, with the weights
  * their kernels hold where a hand edit changed one: the engine's diff then names that real server's weight.
  */
-export function virtualServerAsFound(declared: Obj, configs: Array<Obj | undefined>, statuses: Array<AgentStatus | string> = []): Obj {
+export function virtualServerAsFound(
+  declared: Obj,
+  configs: Array<Obj | undefined>,
+  statuses: Array<AgentStatus | string> = [],
+): Obj {
   const name = String(declared.name);
-  const services = configs.map((c) => (isObject(c?.virtualServers) && isObject(c.virtualServers[name]) ? c.virtualServers[name] : undefined));
+  const services = configs.map((c) =>
+    isObject(c?.virtualServers) && isObject(c.virtualServers[name]) ? c.virtualServers[name] : undefined,
+  );
   const listed = Array.isArray(declared.directors) ? (declared.directors as unknown[]) : [];
   const service = services.find((s) => s !== undefined);
   if (!service) return { ...declared, directors: [] };
@@ -77,11 +83,17 @@ export function virtualServerAsFound(declared: Obj, configs: Array<Obj | undefin
 export function virtualServerUnsettled(state: Obj): string[] {
   const live = VirtualServerLive.partial().safeParse(state);
   if (!live.success) return [];
-  return (live.data.directorStatus ?? []).filter((d) => d.destinations?.some((x) => x.wantedWeight !== undefined && x.weight !== x.wantedWeight)).map((d) => d.host);
+  return (live.data.directorStatus ?? [])
+    .filter((d) => d.destinations?.some((x) => x.wantedWeight !== undefined && x.weight !== x.wantedWeight))
+    .map((d) => d.host);
 }
 
 /** The service in each director's IPVS table, as its agent reports it. */
-export function virtualServerLive(name: string, locations: Location[], statuses: Array<AgentStatus | string>): VirtualServerLive {
+export function virtualServerLive(
+  name: string,
+  locations: Location[],
+  statuses: Array<AgentStatus | string>,
+): VirtualServerLive {
   return {
     directorStatus: locations.map((l, i) => {
       const base = { host: l.conn.host, fragmentPath: l.path };
@@ -90,7 +102,16 @@ export function virtualServerLive(name: string, locations: Location[], statuses:
       const vs = s.virtualServers?.find((x) => x.name === name);
       if (!vs) return { ...base, error: `the agent runs no virtual server ${name}` };
       const destinations = vs.dests.map((d) =>
-        defined({ address: d.address, port: d.port, forwarding: d.forwarding, weight: d.weight, wantedWeight: d.wantedWeight, health: d.health, activeConns: d.activeConns, inactiveConns: d.inactiveConns }),
+        defined({
+          address: d.address,
+          port: d.port,
+          forwarding: d.forwarding,
+          weight: d.weight,
+          wantedWeight: d.wantedWeight,
+          health: d.health,
+          activeConns: d.activeConns,
+          inactiveConns: d.inactiveConns,
+        }),
       );
       return defined({ ...base, scheduler: vs.scheduler, destinations });
     }),

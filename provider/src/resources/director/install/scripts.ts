@@ -86,7 +86,8 @@ export function parseListing(text: string): Listing {
     else if (line.startsWith("manifest=")) manifestSha256 = line.slice("manifest=".length);
   }
   const files = new Map<string, ManifestFile>();
-  for (const [path, s] of stat) files.set(path, { sha256: hashes.get(path) ?? "unreadable", size: s.size, mode: s.mode });
+  for (const [path, s] of stat)
+    files.set(path, { sha256: hashes.get(path) ?? "unreadable", size: s.size, mode: s.mode });
   return { files, manifestSha256 };
 }
 

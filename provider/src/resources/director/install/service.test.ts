@@ -5,7 +5,16 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,15 +22,27 @@ import { waitFor } from "../../../../../test/helpers/netns.ts";
 import { processAlive as alive } from "../../../../../test/helpers/procs.ts";
 import { DirectorInputs } from "../schema.ts";
 import { layoutOf } from "./layout.ts";
-import { parseServiceState, serviceStateScript, startScript, stopSupervisedScript, supervisorScript, systemdUnit, waitReadyScript } from "./service.ts";
+import {
+  parseServiceState,
+  serviceStateScript,
+  startScript,
+  stopSupervisedScript,
+  supervisorScript,
+  systemdUnit,
+  waitReadyScript,
+} from "./service.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const tmp = mkdtempSync(join(tmpdir(), "lvs-service-"));
-const l = layoutOf(DirectorInputs.parse({
-  connection: { host: "h", password: "p", insecureIgnoreHostKey: true },
-  installDir: `${tmp}/opt`, configDir: `${tmp}/conf.d`, global: { statusSocket: `${tmp}/sock/agent.sock`, stateDir: `${tmp}/state` },
-}));
+const l = layoutOf(
+  DirectorInputs.parse({
+    connection: { host: "h", password: "p", insecureIgnoreHostKey: true },
+    installDir: `${tmp}/opt`,
+    configDir: `${tmp}/conf.d`,
+    global: { statusSocket: `${tmp}/sock/agent.sock`, stateDir: `${tmp}/state` },
+  }),
+);
 const events = join(tmp, "events");
 
 const sh = (script: string) => {
@@ -45,12 +66,15 @@ after(() => {
 
 // A stand-in agent: `run` records start and SIGTERM and idles; `status` answers like lvs-agent status --json.
 mkdirSync(`${tmp}/opt/versions/9.9.9-aaaaaaaa/bin`, { recursive: true });
-writeFileSync(`${tmp}/opt/versions/9.9.9-aaaaaaaa/bin/lvs-agent`, `#!/bin/sh
+writeFileSync(
+  `${tmp}/opt/versions/9.9.9-aaaaaaaa/bin/lvs-agent`,
+  `#!/bin/sh
 case "$1" in
 run) trap 'echo "term $$" >> ${events}; exit 0' TERM; echo "start $$ $*" >> ${events}; while :; do sleep 0.05; done;;
 status) printf '{\\n  "pid": %s,\\n  "version": "9.9.9"\\n}\\n' "$(cat ${l.runDir}/agent.pid)";;
 esac
-`);
+`,
+);
 chmodSync(`${tmp}/opt/versions/9.9.9-aaaaaaaa/bin/lvs-agent`, 0o755);
 sh(`ln -sfn versions/9.9.9-aaaaaaaa ${l.current}`);
 writeFileSync(l.supervisor, supervisorScript(l));
@@ -62,7 +86,11 @@ test("supervised: started detached, the agent runs from current with the config 
   const agent = await waitFor(() => readPid("agent.pid"), 5000, "the agent's pid file");
   const supervisor = readPid("supervisor.pid")!;
   assert.ok(alive(supervisor) && alive(agent));
-  await waitFor(() => existsSync(events) && readFileSync(events, "utf8").includes(`start ${agent} run --config-dir ${l.configDir}`), 5000, "the agent's start");
+  await waitFor(
+    () => existsSync(events) && readFileSync(events, "utf8").includes(`start ${agent} run --config-dir ${l.configDir}`),
+    5000,
+    "the agent's start",
+  );
   assert.deepEqual(parseServiceState(sh(serviceStateScript(l, "supervised")).stdout), { running: true, pid: agent });
   // its own session: not in the group of the shell that started it
   const stat = readFileSync(`/proc/${supervisor}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -73,12 +101,20 @@ test("supervised: an agent killed by PID is started again after the backoff; one
   const first = readPid("agent.pid")!;
   const t0 = Date.now();
   process.kill(first, "SIGKILL");
-  const second = await waitFor(() => readPid("agent.pid") !== first && alive(readPid("agent.pid")) && readPid("agent.pid"), 5000, "a new agent");
+  const second = await waitFor(
+    () => readPid("agent.pid") !== first && alive(readPid("agent.pid")) && readPid("agent.pid"),
+    5000,
+    "a new agent",
+  );
   const ms = Date.now() - t0;
   assert.ok(ms >= 900 && ms < 2500, `restarted after ${ms} ms (backoff 1 s)`);
   const t1 = Date.now();
   process.kill(second, "SIGKILL");
-  await waitFor(() => readPid("agent.pid") !== second && alive(readPid("agent.pid")) && readPid("agent.pid"), 5000, "a third agent");
+  await waitFor(
+    () => readPid("agent.pid") !== second && alive(readPid("agent.pid")) && readPid("agent.pid"),
+    5000,
+    "a third agent",
+  );
   const ms2 = Date.now() - t1;
   assert.ok(ms2 >= 1900, `second restart after ${ms2} ms (backoff doubled to 2 s)`);
   assert.match(readFileSync(`${l.runDir}/agent.log`, "utf8"), /agent exited \(status 137\) after 0s; restarting in 2s/);
@@ -95,19 +131,30 @@ test("wait for the agent: its status JSON once it answers with a new PID; the lo
   assert.equal((JSON.parse(ok.stdout) as { pid: number }).pid, pid);
   const stale = sh(waitReadyScript(l, "supervised", pid, 1));
   assert.equal(stale.code, 1);
-  assert.match(stale.stderr, /did not answer on .*agent\.sock within 1 s; its output:\n[^\n]*lvs-agent-supervise: started agent pid \d+\n$/);
+  assert.match(
+    stale.stderr,
+    /did not answer on .*agent\.sock within 1 s; its output:\n[^\n]*lvs-agent-supervise: started agent pid \d+\n$/,
+  );
   assert.doesNotMatch(stale.stderr, /Illegal number|integer expression/);
   // an agent that dies while starting fails the wait at once, not at its timeout
   const t0 = Date.now();
-  const waiting = spawn("sh", ["-c", waitReadyScript(l, "supervised", pid, 20)], { stdio: ["ignore", "ignore", "pipe"] });
+  const waiting = spawn("sh", ["-c", waitReadyScript(l, "supervised", pid, 20)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   waiting.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   await sleep(400);
-  appendFileSync(join(l.runDir, "agent.log"), "Error: boom\nnow lvs-agent-supervise: agent exited (status 1) after 0s; restarting in 1s\n");
+  appendFileSync(
+    join(l.runDir, "agent.log"),
+    "Error: boom\nnow lvs-agent-supervise: agent exited (status 1) after 0s; restarting in 1s\n",
+  );
   const [code] = (await once(waiting, "exit")) as [number];
   assert.equal(code, 1);
   assert.ok(Date.now() - t0 < 3000, `failed after ${Date.now() - t0} ms`);
-  assert.match(stderr, /^the agent exited while starting; its output:\n[^\n]*started agent pid \d+\nError: boom\n[^\n]*agent exited \(status 1\)/);
+  assert.match(
+    stderr,
+    /^the agent exited while starting; its output:\n[^\n]*started agent pid \d+\nError: boom\n[^\n]*agent exited \(status 1\)/,
+  );
 });
 
 test("supervised stop: SIGTERM reaches the agent through the supervisor; both exit; a stale pid file hits nobody", async () => {
@@ -117,7 +164,10 @@ test("supervised stop: SIGTERM reaches the agent through the supervisor; both ex
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!alive(agent) && !alive(supervisor), "both gone");
   assert.match(readFileSync(events, "utf8"), new RegExp(`term ${agent}\\n`));
-  assert.deepEqual(parseServiceState(sh(serviceStateScript(l, "supervised")).stdout), { running: false, pid: undefined });
+  assert.deepEqual(parseServiceState(sh(serviceStateScript(l, "supervised")).stdout), {
+    running: false,
+    pid: undefined,
+  });
   writeFileSync(join(l.runDir, "supervisor.pid"), `${process.pid}\n`);
   writeFileSync(join(l.runDir, "agent.pid"), `${process.pid}\n`);
   assert.equal(sh(stopSupervisedScript(l)).code, 0);
@@ -126,15 +176,26 @@ test("supervised stop: SIGTERM reaches the agent through the supervisor; both ex
 
 const analyze = spawnSync("sh", ["-c", "command -v systemd-analyze"]).status === 0;
 
-test("systemd unit: ExecStart through current with the config dir, hardened, and clean under systemd-analyze verify", { skip: !analyze && "no systemd-analyze" }, () => {
-  const unit = systemdUnit(l);
-  assert.match(unit, new RegExp(`^ExecStart=${l.agent} run --config-dir ${l.configDir}$`, "m"));
-  for (const line of ["Restart=on-failure", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes"]) assert.ok(unit.includes(`\n${line}\n`), line);
-  assert.match(unit, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW /m);
-  assert.match(unit, new RegExp(`^ReadWritePaths=-/run/lvs-agent -${tmp}/state -${tmp}/sock$`, "m"));
-  const path = join(tmp, "lvs-agent.service");
-  writeFileSync(path, unit);
-  const r = spawnSync("systemd-analyze", ["verify", path], { encoding: "utf8" });
-  const complaints = r.stderr.split("\n").filter((s) => s.includes("lvs-agent.service"));
-  assert.deepEqual(complaints, []);
-});
+test(
+  "systemd unit: ExecStart through current with the config dir, hardened, and clean under systemd-analyze verify",
+  { skip: !analyze && "no systemd-analyze" },
+  () => {
+    const unit = systemdUnit(l);
+    assert.match(unit, new RegExp(`^ExecStart=${l.agent} run --config-dir ${l.configDir}$`, "m"));
+    for (const line of [
+      "Restart=on-failure",
+      "NoNewPrivileges=yes",
+      "ProtectSystem=strict",
+      "ProtectHome=yes",
+      "PrivateTmp=yes",
+    ])
+      assert.ok(unit.includes(`\n${line}\n`), line);
+    assert.match(unit, /^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW /m);
+    assert.match(unit, new RegExp(`^ReadWritePaths=-/run/lvs-agent -${tmp}/state -${tmp}/sock$`, "m"));
+    const path = join(tmp, "lvs-agent.service");
+    writeFileSync(path, unit);
+    const r = spawnSync("systemd-analyze", ["verify", path], { encoding: "utf8" });
+    const complaints = r.stderr.split("\n").filter((s) => s.includes("lvs-agent.service"));
+    assert.deepEqual(complaints, []);
+  },
+);

@@ -18,7 +18,9 @@ export const READY_TIMEOUT_S = 30;
  * its state and socket directories.
  */
 export function systemdUnit(l: Layout): string {
-  const writable = [...new Set(["/run/lvs-agent", l.agentStateDir, posix.dirname(l.statusSocket)])].map((p) => `-${p}`).join(" ");
+  const writable = [...new Set(["/run/lvs-agent", l.agentStateDir, posix.dirname(l.statusSocket)])]
+    .map((p) => `-${p}`)
+    .join(" ");
   return [
     "# Written by pulumi-lvs (lvs.Director): changes here are replaced on the next apply.",
     "[Unit]",
@@ -189,7 +191,8 @@ export function parseServiceState(text: string): ServiceState {
 
 /** Start (or, with restart, stop then start) the agent under its manager; systemd gets the unit enabled. */
 export function startScript(l: Layout, m: ServiceManager, restart: boolean): string {
-  if (m === "systemd") return `systemctl daemon-reload && systemctl enable ${UNIT_NAME} && systemctl ${restart ? "restart" : "start"} ${UNIT_NAME}`;
+  if (m === "systemd")
+    return `systemctl daemon-reload && systemctl enable ${UNIT_NAME} && systemctl ${restart ? "restart" : "start"} ${UNIT_NAME}`;
   return restart ? `${stopSupervisedScript(l)}\n${startSupervisedScript(l)}` : startSupervisedScript(l);
 }
 
@@ -213,7 +216,12 @@ export function stopScript(l: Layout, m: ServiceManager | undefined): string {
  * JSON. Fails with the end of the agent's log (supervised) or journal (systemd) on timeout, and at once
  * when the supervisor logs that the agent exited (it crashed while starting).
  */
-export function waitReadyScript(l: Layout, m: ServiceManager, oldPid: number | undefined, timeoutS = READY_TIMEOUT_S): string {
+export function waitReadyScript(
+  l: Layout,
+  m: ServiceManager,
+  oldPid: number | undefined,
+  timeoutS = READY_TIMEOUT_S,
+): string {
   const ticks = timeoutS * 5;
   const log = q(`${l.runDir}/agent.log`);
   // the output of the agent's last run (since the supervisor last started it), at most 40 lines
@@ -228,7 +236,11 @@ export function waitReadyScript(l: Layout, m: ServiceManager, oldPid: number | u
     `  if [ -S ${q(l.statusSocket)} ] && out=$(${q(l.agent)} status --json --socket ${q(l.statusSocket)} 2>/dev/null); then`,
     `    printf '%s\\n' "$out" | grep -Eq '"pid": *${oldPid ?? -1}[^0-9]' || { printf '%s\\n' "$out"; exit 0; }`,
     "  fi",
-    ...(m === "supervised" ? [`  ${exits}; if [ "\${n:-0}" -gt "$base" ]; then echo "the agent exited while starting; its output:" >&2; ${tail}; exit 1; fi`] : []),
+    ...(m === "supervised"
+      ? [
+          `  ${exits}; if [ "\${n:-0}" -gt "$base" ]; then echo "the agent exited while starting; its output:" >&2; ${tail}; exit 1; fi`,
+        ]
+      : []),
     "  sleep 0.2; i=$((i+1))",
     "done",
     `echo "the agent did not answer on ${l.statusSocket} within ${timeoutS} s; its output:" >&2`,

@@ -54,7 +54,10 @@ function shellHost(failOn: RegExp, lost = false) {
     render,
     commands,
     logFile,
-    log: () => readFileSync(logFile, "utf8").split("\n").filter((l) => l !== ""),
+    log: () =>
+      readFileSync(logFile, "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
   };
 }
 
@@ -69,7 +72,13 @@ describe("applyOps", () => {
   it("carries every operation out in order in one command, reports each one done, then runs `then`", async () => {
     const h = shellHost(/^$/);
     const done: string[] = [];
-    await applyOps(h.host, paths, OPS, { render: h.render, done: (op) => void done.push(op.kind) }, `echo then-ran >> ${shQuote(h.logFile)}`);
+    await applyOps(
+      h.host,
+      paths,
+      OPS,
+      { render: h.render, done: (op) => void done.push(op.kind) },
+      `echo then-ran >> ${shQuote(h.logFile)}`,
+    );
     assert.deepEqual(done, ["record", "sysctl", "addr-add", "file-write"]);
     assert.deepEqual(h.log(), [...OPS.map(describeOp), "then-ran"]);
     assert.equal(h.commands.length, 1);
@@ -91,12 +100,20 @@ describe("applyOps", () => {
       );
       return true;
     });
-    assert.deepEqual(h.log(), ["write the state record", "set net.ipv4.conf.all.arp_ignore=1 (was 0)", "set net.ipv4.conf.all.arp_ignore=0 (was 1)", "remove the state record"]);
+    assert.deepEqual(h.log(), [
+      "write the state record",
+      "set net.ipv4.conf.all.arp_ignore=1 (was 0)",
+      "set net.ipv4.conf.all.arp_ignore=0 (was 1)",
+      "remove the state record",
+    ]);
   });
 
   it("the first operation failing changed nothing, and says so", async () => {
     const h = shellHost(/state record/);
-    await assert.rejects(applyOps(h.host, paths, OPS, { render: h.render }), /step 'write the state record': .*; nothing was changed$/);
+    await assert.rejects(
+      applyOps(h.host, paths, OPS, { render: h.render }),
+      /step 'write the state record': .*; nothing was changed$/,
+    );
     assert.deepEqual(h.log(), []);
   });
 
@@ -111,6 +128,9 @@ describe("applyOps", () => {
 
   it("when the rollback cannot run either (connection lost), the error says so and that a re-run converges", async () => {
     const h = shellHost(/^add 10\.0\.0\.100/, true);
-    await assert.rejects(applyOps(h.host, paths, OPS, { render: h.render }), /step 'add 10\.0\.0\.100\/32 on lo': .*; rolling back failed \(undo 2 change\(s\): connection to 10\.0\.0\.11:22 lost .*\); run the operation again to converge$/);
+    await assert.rejects(
+      applyOps(h.host, paths, OPS, { render: h.render }),
+      /step 'add 10\.0\.0\.100\/32 on lo': .*; rolling back failed \(undo 2 change\(s\): connection to 10\.0\.0\.11:22 lost .*\); run the operation again to converge$/,
+    );
   });
 });

@@ -11,7 +11,15 @@ import type { ExecResult } from "../../../host/ssh.ts";
 import { inverse, parseRecord, reconcile, toRead, type Actual, type Op, type PrepRecord, type Want } from "./record.ts";
 import { batchScript, parseOutcome } from "./batch.ts";
 import { lockScript, unlockScript } from "../../../host/lock.ts";
-import { describeOp, opAction, parseRead, readScript, type Action, type PrepPaths, type ReadQuery } from "./commands.ts";
+import {
+  describeOp,
+  opAction,
+  parseRead,
+  readScript,
+  type Action,
+  type PrepPaths,
+  type ReadQuery,
+} from "./commands.ts";
 import { UndoJournal } from "../../undo.ts";
 
 /** How a run reports and pauses: `done` after each operation carried out (the apply log). */
@@ -34,14 +42,21 @@ const union = (a: ReadQuery, b: ReadQuery): ReadQuery => {
   return { sysctls: u(a.sysctls, b.sysctls), files: u(a.files, b.files), units: u(a.units, b.units) };
 };
 const covers = (q: ReadQuery, need: ReadQuery) =>
-  need.sysctls.every((k) => q.sysctls.includes(k)) && need.files.every((f) => q.files.includes(f)) && need.units.every((u) => q.units.includes(u));
+  need.sysctls.every((k) => q.sysctls.includes(k)) &&
+  need.files.every((f) => q.files.includes(f)) &&
+  need.units.every((u) => q.units.includes(u));
 
 /**
  * The record and the actual state of everything it (and want) names. Reads only, apart from `first`
  * (the lock) run ahead in the same command. The record is read with what want names; only when the
  * record names more (another holder's needs) does a second read follow.
  */
-export async function inspect(h: HostSession, paths: PrepPaths, want?: Want, first?: { script: string; ran: () => void }): Promise<Inspection> {
+export async function inspect(
+  h: HostSession,
+  paths: PrepPaths,
+  want?: Want,
+  first?: { script: string; ran: () => void },
+): Promise<Inspection> {
   const read = async (q: ReadQuery, pre?: typeof first) => {
     const script = `${pre ? `${pre.script}\n` : ""}${readScript(q, paths.root)}`;
     const out = await h.step(pre ? "lock and read host state" : "read host state", (ssh) => ssh.check(script));
@@ -65,15 +80,25 @@ export interface Converged {
 }
 
 /** Bring the host to what `holder` wants (release it when want is undefined), under the host's lock. */
-export async function converge(h: HostSession, paths: PrepPaths, holder: string, want: Want | undefined, hooks: ApplyHooks = {}): Promise<Converged> {
+export async function converge(
+  h: HostSession,
+  paths: PrepPaths,
+  holder: string,
+  want: Want | undefined,
+  hooks: ApplyHooks = {},
+): Promise<Converged> {
   const unlock = unlockScript(paths.lock);
   // Unlocked at the end only when this call took the lock: one that gave up waiting must not remove
   // the holder's (where the owner is unknown, the unlock cannot tell them apart).
   let [locked, unlocked] = [false, false];
   try {
-    const { record, text, actual } = await inspect(h, paths, want, { script: lockScript(paths.lock), ran: () => (locked = true) });
+    const { record, text, actual } = await inspect(h, paths, want, {
+      script: lockScript(paths.lock),
+      ran: () => (locked = true),
+    });
     const plan = reconcile(record, text, holder, want, actual);
-    if (plan.problems.length > 0) throw new StepError(h.host, "plan", `${plan.problems.join("; ")}; nothing was changed`);
+    if (plan.problems.length > 0)
+      throw new StepError(h.host, "plan", `${plan.problems.join("; ")}; nothing was changed`);
     if (plan.ops.length > 0) {
       await applyOps(h, paths, plan.ops, hooks, unlock);
       unlocked = true;
@@ -100,7 +125,13 @@ function batches(ops: Op[], breakAfter: ApplyHooks["breakAfter"]): Op[][] {
  * or timed out) every operation of the batch is undone, which is safe because each inverse only puts
  * back the value read before the run.
  */
-export async function applyOps(h: HostSession, paths: PrepPaths, ops: Op[], hooks: ApplyHooks = {}, then?: string): Promise<void> {
+export async function applyOps(
+  h: HostSession,
+  paths: PrepPaths,
+  ops: Op[],
+  hooks: ApplyHooks = {},
+  then?: string,
+): Promise<void> {
   const render = hooks.render ?? opAction;
   const journal = new UndoJournal();
   let changed = 0;
@@ -113,14 +144,21 @@ export async function applyOps(h: HostSession, paths: PrepPaths, ops: Op[], hook
   const pieces = batches(ops, hooks.breakAfter);
   for (const [n, batch] of pieces.entries()) {
     const final = n === pieces.length - 1;
-    const script = batchScript(batch.map((op) => render(op, paths)), { then: final ? then : undefined });
+    const script = batchScript(
+      batch.map((op) => render(op, paths)),
+      { then: final ? then : undefined },
+    );
     let r: ExecResult;
     try {
       // With `then` (the unlock) the final batch ends the operation: no channel is opened behind it.
       r = await h.ssh.exec(script, { last: final && then !== undefined });
     } catch (err) {
       undoable(batch);
-      const e = new StepError(h.host, describeOp(batch[0]!), `${(err as Error).message} (whether its ${batch.length} operation(s) took effect is unknown)`);
+      const e = new StepError(
+        h.host,
+        describeOp(batch[0]!),
+        `${(err as Error).message} (whether its ${batch.length} operation(s) took effect is unknown)`,
+      );
       throw await journal.abort(h.host, e, restored());
     }
     const carried = parseOutcome(r.stdout).done.map((i) => batch[i]!);
@@ -135,12 +173,24 @@ export async function applyOps(h: HostSession, paths: PrepPaths, ops: Op[], hook
 }
 
 /** Undo `took` in reverse, as one batch going on past failures; returns what could not be undone. */
-async function undoOps(h: HostSession, paths: PrepPaths, took: Op[], render: NonNullable<ApplyHooks["render"]>): Promise<string[]> {
+async function undoOps(
+  h: HostSession,
+  paths: PrepPaths,
+  took: Op[],
+  render: NonNullable<ApplyHooks["render"]>,
+): Promise<string[]> {
   const undos = [...took].reverse().flatMap((op) => inverse(op) ?? []);
   if (undos.length === 0) return [];
-  const r = await h.ssh.exec(batchScript(undos.map((op) => render(op, paths)), { keepGoing: true }));
+  const r = await h.ssh.exec(
+    batchScript(
+      undos.map((op) => render(op, paths)),
+      { keepGoing: true },
+    ),
+  );
   const outcome = parseOutcome(r.stdout);
-  const failed = outcome.failed.map((f) => `${describeOp(undos[f.index]!)}: exit ${f.code}${f.stderr ? `: ${f.stderr.trim()}` : ""}`);
+  const failed = outcome.failed.map(
+    (f) => `${describeOp(undos[f.index]!)}: exit ${f.code}${f.stderr ? `: ${f.stderr.trim()}` : ""}`,
+  );
   if (outcome.done.length + outcome.failed.length < undos.length) failed.push(`the rollback exited ${r.code} early`);
   return failed;
 }

@@ -15,8 +15,13 @@ const sh = (script: string) => spawnSync("/bin/sh", ["-c", script], { encoding: 
 describe("batchScript", () => {
   it("writes files (creating their directory) with content that needs quoting, mode 0644, no temporary file left", () => {
     const dir = join(tmp, "w", "etc", "sysctl.d");
-    const awkward = "a'b \"c\" $HOME `id` \\n %s\n\nlast line without newline";
-    const r = sh(batchScript([{ write: { path: join(dir, "90-a.conf"), content: awkward } }, { write: { path: join(dir, "90-b.conf"), content: "" } }]));
+    const awkward = 'a\'b "c" $HOME `id` \\n %s\n\nlast line without newline';
+    const r = sh(
+      batchScript([
+        { write: { path: join(dir, "90-a.conf"), content: awkward } },
+        { write: { path: join(dir, "90-b.conf"), content: "" } },
+      ]),
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(readFileSync(join(dir, "90-a.conf"), "utf8"), awkward);
     assert.equal(readFileSync(join(dir, "90-b.conf"), "utf8"), "");
@@ -35,7 +40,9 @@ describe("batchScript", () => {
   it("stops at the first failure with its status and stderr; what ran before is reported done; `then` does not run", () => {
     const marker = join(tmp, "then-ran");
     const r = sh(
-      batchScript([{ cmd: "true" }, { cmd: "echo boom >&2; exit 7" }, { cmd: `touch ${join(tmp, "never")}` }], { then: `touch ${marker}` }),
+      batchScript([{ cmd: "true" }, { cmd: "echo boom >&2; exit 7" }, { cmd: `touch ${join(tmp, "never")}` }], {
+        then: `touch ${marker}`,
+      }),
     );
     assert.equal(r.status, 7);
     assert.equal(r.stderr.trim(), "boom");
@@ -61,7 +68,11 @@ describe("batchScript", () => {
   });
 
   it("keepGoing: every action runs; each failure is reported with its own status and stderr", () => {
-    const r = sh(batchScript([{ cmd: "echo one >&2; exit 4" }, { cmd: "true" }, { cmd: "echo two >&2; echo more >&2; exit 5" }], { keepGoing: true }));
+    const r = sh(
+      batchScript([{ cmd: "echo one >&2; exit 4" }, { cmd: "true" }, { cmd: "echo two >&2; echo more >&2; exit 5" }], {
+        keepGoing: true,
+      }),
+    );
     assert.equal(r.status, 0);
     assert.deepEqual(parseOutcome(r.stdout), {
       done: [1],
@@ -74,7 +85,10 @@ describe("batchScript", () => {
 
   for (const keepGoing of [false, true]) {
     it(`an action's stdout does not reach the report; a command reading stdin reads nothing (keepGoing ${keepGoing})`, () => {
-      const r = spawnSync("/bin/sh", ["-c", batchScript([{ cmd: "echo '@@lvs-op 5 ok'; cat" }], { keepGoing })], { encoding: "utf8", input: "stdin text\n" });
+      const r = spawnSync("/bin/sh", ["-c", batchScript([{ cmd: "echo '@@lvs-op 5 ok'; cat" }], { keepGoing })], {
+        encoding: "utf8",
+        input: "stdin text\n",
+      });
       assert.deepEqual(parseOutcome(r.stdout), { done: [0], failed: [] });
       assert.doesNotMatch(r.stdout + r.stderr, /stdin text/);
     });

@@ -60,7 +60,9 @@ export function batchScript(actions: Action[], opts: BatchOptions = {}): string 
       return;
     }
     // The action's stderr captured (a subshell: rollbacks are rare), its own lines after its marker.
-    lines.push(`if e=$( ${body(a, dirs)} 2>&1 >/dev/null ); then echo '${MARK} ${i} ok'; else echo "${MARK} ${i} failed $?"; printf '%s\\n' "$e"; fi`);
+    lines.push(
+      `if e=$( ${body(a, dirs)} 2>&1 >/dev/null ); then echo '${MARK} ${i} ok'; else echo "${MARK} ${i} failed $?"; printf '%s\\n' "$e"; fi`,
+    );
   });
   if (opts.then && !opts.keepGoing) lines.push(`{\n${opts.then}\n} </dev/null >/dev/null 2>&1 || true`);
   return `${lines.join("\n")}\n`;

@@ -13,8 +13,15 @@ const sh = (script: string) => spawnSync("sh", ["-c", script], { encoding: "utf8
 
 describe("paths", () => {
   it("the record and lock live under /var/lib/lvs-provider, or under a per-host test root", () => {
-    assert.deepEqual(prepPaths("10.0.0.11"), { root: "", record: "/var/lib/lvs-provider/host-prep.json", lock: "/var/lib/lvs-provider/host-prep.lock" });
-    assert.equal(prepPaths("10.0.0.11", "/tmp/t/{host}/").record, "/tmp/t/10.0.0.11/var/lib/lvs-provider/host-prep.json");
+    assert.deepEqual(prepPaths("10.0.0.11"), {
+      root: "",
+      record: "/var/lib/lvs-provider/host-prep.json",
+      lock: "/var/lib/lvs-provider/host-prep.lock",
+    });
+    assert.equal(
+      prepPaths("10.0.0.11", "/tmp/t/{host}/").record,
+      "/tmp/t/10.0.0.11/var/lib/lvs-provider/host-prep.json",
+    );
     assert.equal(prepPaths("a b/../c", "/tmp/{host}").root, "/tmp/a_b_.._c");
   });
 
@@ -26,7 +33,8 @@ describe("paths", () => {
 
 describe("reading a host", () => {
   it("ip -o lines parse to address and device", () => {
-    const text = "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n1: lo    inet 10.0.0.100/32 scope global lo\\ x\n5: eth0    inet 10.9.0.11/24 brd 10.9.0.255 scope global eth0\\ x\n";
+    const text =
+      "1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n1: lo    inet 10.0.0.100/32 scope global lo\\ x\n5: eth0    inet 10.9.0.11/24 brd 10.9.0.255 scope global eth0\\ x\n";
     assert.deepEqual(parseAddresses(text), [
       { address: "127.0.0.1/8", device: "lo" },
       { address: "10.0.0.100/32", device: "lo" },
@@ -38,15 +46,26 @@ describe("reading a host", () => {
     const file = join(tmp, "f.conf");
     writeFileSync(file, "line one\n\nünïcode = 1\n");
     writeFileSync(join(tmp, "empty"), "");
-    const q = { sysctls: ["net.ipv4.conf.lo.arp_ignore", "net.ipv4.conf.nosuchdev.arp_ignore", "net.ipv4.ip_default_ttl"], files: [file, join(tmp, "empty"), join(tmp, "absent")], units: ["x.service"] };
+    const q = {
+      sysctls: ["net.ipv4.conf.lo.arp_ignore", "net.ipv4.conf.nosuchdev.arp_ignore", "net.ipv4.ip_default_ttl"],
+      files: [file, join(tmp, "empty"), join(tmp, "absent")],
+      units: ["x.service"],
+    };
     const r = sh(readScript(q, tmp));
     assert.equal(r.status, 0, r.stderr);
     const actual = parseRead(r.stdout, q);
     assert.equal(typeof actual.sysctls["net.ipv4.conf.lo.arp_ignore"], "number");
     assert.equal(actual.sysctls["net.ipv4.conf.nosuchdev.arp_ignore"], undefined);
     // Two digits: a byte-by-byte read (the shell's read builtin) would see only the first.
-    assert.equal(actual.sysctls["net.ipv4.ip_default_ttl"], Number(readFileSync("/proc/sys/net/ipv4/ip_default_ttl", "utf8")));
-    assert.deepEqual(actual.files, { [file]: "line one\n\nünïcode = 1\n", [join(tmp, "empty")]: "", [join(tmp, "absent")]: undefined });
+    assert.equal(
+      actual.sysctls["net.ipv4.ip_default_ttl"],
+      Number(readFileSync("/proc/sys/net/ipv4/ip_default_ttl", "utf8")),
+    );
+    assert.deepEqual(actual.files, {
+      [file]: "line one\n\nünïcode = 1\n",
+      [join(tmp, "empty")]: "",
+      [join(tmp, "absent")]: undefined,
+    });
     assert.ok(actual.addresses.some((a) => a.address === "127.0.0.1/8" && a.device === "lo"));
     assert.deepEqual([actual.systemd, actual.enabled], [false, { "x.service": false }]);
   });
@@ -56,17 +75,29 @@ describe("reading a host", () => {
     const out = "/proc/sys/k\x001\n@@lvs@@\n@@lvs@@\n@@lvs@@\nsystemd\nenabled\n\n";
     assert.deepEqual(parseRead(out, q).enabled, { "a.service": true, "b.service": false });
     assert.throws(() => parseRead("nonsense", q), /unexpected output reading the host/);
-    assert.throws(() => parseRead("/proc/sys/k\x00x\n@@lvs@@\n@@lvs@@\n@@lvs@@\nnone\n", q), /sysctl k reads "x", not a number/);
+    assert.throws(
+      () => parseRead("/proc/sys/k\x00x\n@@lvs@@\n@@lvs@@\n@@lvs@@\nnone\n", q),
+      /sysctl k reads "x", not a number/,
+    );
   });
 });
 
 describe("operations", () => {
   const paths = prepPaths("h", "/tmp/root");
   it("each operation's command or file write", () => {
-    assert.deepEqual(opAction({ kind: "sysctl", key: "net.ipv4.conf.all.arp_ignore", value: 1, was: 0 }, paths), { cmd: "printf '%s\\n' 1 > /proc/sys/net/ipv4/conf/all/arp_ignore" });
-    assert.match((opAction({ kind: "addr-add", address: "10.0.0.100/32", device: "lo" }, paths) as { cmd: string }).cmd, /ip addr replace 10\.0\.0\.100\/32 dev lo$/);
-    assert.deepEqual(opAction({ kind: "record", content: "{}", was: undefined }, paths), { write: { path: "/tmp/root/var/lib/lvs-provider/host-prep.json", content: "{}" } });
-    assert.deepEqual(opAction({ kind: "record", content: undefined, was: "{}" }, paths), { cmd: "rm -f -- /tmp/root/var/lib/lvs-provider/host-prep.json" });
+    assert.deepEqual(opAction({ kind: "sysctl", key: "net.ipv4.conf.all.arp_ignore", value: 1, was: 0 }, paths), {
+      cmd: "printf '%s\\n' 1 > /proc/sys/net/ipv4/conf/all/arp_ignore",
+    });
+    assert.match(
+      (opAction({ kind: "addr-add", address: "10.0.0.100/32", device: "lo" }, paths) as { cmd: string }).cmd,
+      /ip addr replace 10\.0\.0\.100\/32 dev lo$/,
+    );
+    assert.deepEqual(opAction({ kind: "record", content: "{}", was: undefined }, paths), {
+      write: { path: "/tmp/root/var/lib/lvs-provider/host-prep.json", content: "{}" },
+    });
+    assert.deepEqual(opAction({ kind: "record", content: undefined, was: "{}" }, paths), {
+      cmd: "rm -f -- /tmp/root/var/lib/lvs-provider/host-prep.json",
+    });
     assert.equal(describeOp({ kind: "sysctl", key: "k", value: 1, was: 0 }), "set k=1 (was 0)");
   });
 

@@ -27,7 +27,10 @@ export function prepPaths(host: string, rootTemplate = ""): PrepPaths {
 
 /** net.ipv4.conf.eth0/100.arp_ignore -> /proc/sys/net/ipv4/conf/eth0.100/arp_ignore (sysctl's convention). */
 export function procPath(key: string): string {
-  return `/proc/sys/${key.split(".").map((seg) => seg.replace(/\//g, ".")).join("/")}`;
+  return `/proc/sys/${key
+    .split(".")
+    .map((seg) => seg.replace(/\//g, "."))
+    .join("/")}`;
 }
 
 export interface ReadQuery {
@@ -80,14 +83,18 @@ function firstLines(lines: string[]): Map<string, string> {
 
 export function parseRead(stdout: string, q: ReadQuery): Actual {
   const sections = stdout.split(`${SECTION}\n`);
-  if (sections.length !== 4) throw new Error(`unexpected output reading the host: ${JSON.stringify(stdout.slice(0, 200))}`);
-  const [sys, addrs, files, systemd] = sections.map((s) => s.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1)) as [string[], string[], string[], string[]];
+  if (sections.length !== 4)
+    throw new Error(`unexpected output reading the host: ${JSON.stringify(stdout.slice(0, 200))}`);
+  const [sys, addrs, files, systemd] = sections.map((s) =>
+    s.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1),
+  ) as [string[], string[], string[], string[]];
   const value = (line: string | undefined, key: string): number | undefined => {
     if (line === undefined || line === "-") return undefined;
     if (!/^-?\d+$/.test(line.trim())) throw new Error(`sysctl ${key} reads ${JSON.stringify(line)}, not a number`);
     return Number(line.trim());
   };
-  const content = (line: string | undefined) => (line?.startsWith("+") ? Buffer.from(line.slice(1), "base64").toString("utf8") : undefined);
+  const content = (line: string | undefined) =>
+    line?.startsWith("+") ? Buffer.from(line.slice(1), "base64").toString("utf8") : undefined;
   const hasSystemd = systemd[0] === "systemd";
   return {
     sysctls: Object.fromEntries(q.sysctls.map((k) => [k, value(firstLines(sys).get(procPath(k)), k)])),
@@ -107,13 +114,17 @@ export type Action = { cmd: string } | { write: { path: string; content: string 
 export function opAction(op: Op, paths: PrepPaths): Action {
   switch (op.kind) {
     case "record":
-      return op.content === undefined ? { cmd: `rm -f -- ${shQuote(paths.record)}` } : { write: { path: paths.record, content: op.content } };
+      return op.content === undefined
+        ? { cmd: `rm -f -- ${shQuote(paths.record)}` }
+        : { write: { path: paths.record, content: op.content } };
     case "sysctl":
       return { cmd: `printf '%s\\n' ${op.value} > ${shQuote(procPath(op.key))}` };
     case "addr-add":
       return { cmd: `${PATH}; ip addr replace ${shQuote(op.address)} dev ${shQuote(op.device)}` };
     case "addr-del":
-      return { cmd: `${PATH}; if ip -o -4 addr show dev ${shQuote(op.device)} | grep -qF ' ${op.address} '; then ip addr del ${shQuote(op.address)} dev ${shQuote(op.device)}; fi` };
+      return {
+        cmd: `${PATH}; if ip -o -4 addr show dev ${shQuote(op.device)} | grep -qF ' ${op.address} '; then ip addr del ${shQuote(op.address)} dev ${shQuote(op.device)}; fi`,
+      };
     case "file-write":
       return { write: { path: op.path, content: op.content } };
     case "file-delete":

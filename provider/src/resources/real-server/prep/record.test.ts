@@ -2,7 +2,18 @@
 // interrupted after any operation and run again.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { holdingStatus, inverse, parseRecord, reconcile, recordText, sha256, type Actual, type Op, type PrepRecord, type Want } from "./record.ts";
+import {
+  holdingStatus,
+  inverse,
+  parseRecord,
+  reconcile,
+  recordText,
+  sha256,
+  type Actual,
+  type Op,
+  type PrepRecord,
+  type Want,
+} from "./record.ts";
 
 const IGN = "net.ipv4.conf.all.arp_ignore";
 const ANN = "net.ipv4.conf.all.arp_announce";
@@ -13,12 +24,24 @@ function want(name: string, vips: string[], extra: Partial<Want["holding"]> = {}
   const path = `/etc/sysctl.d/90-lvs-${name}.conf`;
   const content = `# ${name}\n`;
   return {
-    holding: { sysctls: { [IGN]: 1, [ANN]: 2 }, addresses: vips.map(vip), files: { [path]: sha256(content) }, units: [], ...extra },
+    holding: {
+      sysctls: { [IGN]: 1, [ANN]: 2 },
+      addresses: vips.map(vip),
+      files: { [path]: sha256(content) },
+      units: [],
+      ...extra,
+    },
     contents: { [path]: content },
   };
 }
 
-const fresh = (): Actual => ({ sysctls: { [IGN]: 0, [ANN]: 0, [ETH1]: 0 }, addresses: [{ address: "127.0.0.1/8", device: "lo" }], files: {}, systemd: false, enabled: {} });
+const fresh = (): Actual => ({
+  sysctls: { [IGN]: 0, [ANN]: 0, [ETH1]: 0 },
+  addresses: [{ address: "127.0.0.1/8", device: "lo" }],
+  files: {},
+  systemd: false,
+  enabled: {},
+});
 
 /** A simulated host: applies ops the way the shell does. */
 class Host {
@@ -32,7 +55,8 @@ class Host {
     if (op.kind === "record") this.record = op.content;
     if (op.kind === "sysctl") a.sysctls[op.key] = op.value;
     if (op.kind === "addr-add") a.addresses.push({ address: op.address, device: op.device });
-    if (op.kind === "addr-del") a.addresses = a.addresses.filter((x) => x.address !== op.address || x.device !== op.device);
+    if (op.kind === "addr-del")
+      a.addresses = a.addresses.filter((x) => x.address !== op.address || x.device !== op.device);
     if (op.kind === "file-write") a.files[op.path] = op.content;
     if (op.kind === "file-delete") delete a.files[op.path];
     if (op.kind === "unit-enable") a.enabled[op.unit] = true;
@@ -49,7 +73,10 @@ class Host {
     return ops;
   }
   vips(): string[] {
-    return this.actual.addresses.filter((a) => a.device === "lo" && a.address !== "127.0.0.1/8").map((a) => a.address).sort();
+    return this.actual.addresses
+      .filter((a) => a.device === "lo" && a.address !== "127.0.0.1/8")
+      .map((a) => a.address)
+      .sort();
   }
 }
 
@@ -57,7 +84,10 @@ describe("reconcile", () => {
   it("first holder: record ahead with the previous values, sysctls, then addresses, then files; nothing the second time", () => {
     const h = new Host();
     const ops = h.run("rs/a", want("a", ["10.0.0.100"]));
-    assert.deepEqual(ops.map((o) => o.kind), ["record", "sysctl", "sysctl", "addr-add", "file-write"]);
+    assert.deepEqual(
+      ops.map((o) => o.kind),
+      ["record", "sysctl", "sysctl", "addr-add", "file-write"],
+    );
     const rec = parseRecord(h.record, "rec")!;
     assert.deepEqual(rec.previous, { [IGN]: 0, [ANN]: 0 });
     assert.deepEqual(rec.added, [vip("10.0.0.100")]);
@@ -68,13 +98,23 @@ describe("reconcile", () => {
     const h = new Host();
     h.run("rs/a", want("a", ["10.0.0.100"]));
     const second = h.run("rs/b", want("b", ["10.0.0.100", "10.0.0.101"]));
-    assert.deepEqual(second.map((o) => o.kind), ["record", "addr-add", "file-write"], "sysctls already set: not written again");
+    assert.deepEqual(
+      second.map((o) => o.kind),
+      ["record", "addr-add", "file-write"],
+      "sysctls already set: not written again",
+    );
     const relA = h.run("rs/a", undefined);
-    assert.deepEqual(relA.map((o) => o.kind), ["record", "file-delete", "record"]);
+    assert.deepEqual(
+      relA.map((o) => o.kind),
+      ["record", "file-delete", "record"],
+    );
     assert.deepEqual(h.vips(), ["10.0.0.100/32", "10.0.0.101/32"]);
     assert.equal(h.actual.sysctls[IGN], 1);
     const relB = h.run("rs/b", undefined);
-    assert.deepEqual(relB.map((o) => o.kind), ["record", "addr-del", "addr-del", "sysctl", "sysctl", "file-delete", "record"]);
+    assert.deepEqual(
+      relB.map((o) => o.kind),
+      ["record", "addr-del", "addr-del", "sysctl", "sysctl", "file-delete", "record"],
+    );
     assert.deepEqual(h.vips(), []);
     assert.deepEqual([h.actual.sysctls[IGN], h.actual.sysctls[ANN]], [0, 0]);
     assert.equal(h.record, undefined);
@@ -97,7 +137,10 @@ describe("reconcile", () => {
     const h = new Host();
     h.run("rs/a", want("a", ["10.0.0.100"], { sysctls: { [IGN]: 1, [ETH1]: 1 } }));
     const ops = h.run("rs/a", want("a", ["10.0.0.101"]));
-    assert.deepEqual(ops.map((o) => o.kind), ["record", "sysctl", "addr-add", "addr-del", "sysctl", "record"]);
+    assert.deepEqual(
+      ops.map((o) => o.kind),
+      ["record", "sysctl", "addr-add", "addr-del", "sysctl", "record"],
+    );
     assert.deepEqual(h.vips(), ["10.0.0.101/32"]);
     assert.equal(h.actual.sysctls[ETH1], 0);
     assert.deepEqual(parseRecord(h.record, "rec")!.previous, { [IGN]: 0, [ANN]: 0 });
@@ -112,7 +155,10 @@ describe("reconcile", () => {
     assert.equal(status.inSync, false);
     assert.deepEqual(status.addresses, []);
     assert.equal(status.sysctls[IGN], 0);
-    assert.deepEqual(h.run("rs/a", want("a", ["10.0.0.100"])).map((o) => o.kind), ["sysctl", "addr-add"]);
+    assert.deepEqual(
+      h.run("rs/a", want("a", ["10.0.0.100"])).map((o) => o.kind),
+      ["sysctl", "addr-add"],
+    );
     assert.equal(holdingStatus(parseRecord(h.record, "rec")!.holders["rs/a"]!, h.actual).inSync, true);
   });
 
@@ -141,11 +187,26 @@ describe("reconcile", () => {
 
   it("a sysctl key missing on the host, or two holders wanting different values: problems, no operations", () => {
     const h = new Host();
-    const r = reconcile(undefined, undefined, "rs/a", want("a", [], { sysctls: { "net.ipv4.conf.eth9.arp_ignore": 1 } }), fresh());
+    const r = reconcile(
+      undefined,
+      undefined,
+      "rs/a",
+      want("a", [], { sysctls: { "net.ipv4.conf.eth9.arp_ignore": 1 } }),
+      fresh(),
+    );
     assert.deepEqual(r.ops, []);
-    assert.match(r.problems[0]!, /net\.ipv4\.conf\.eth9\.arp_ignore does not exist on the host \(no interface eth9 there\?\)/);
+    assert.match(
+      r.problems[0]!,
+      /net\.ipv4\.conf\.eth9\.arp_ignore does not exist on the host \(no interface eth9 there\?\)/,
+    );
     h.run("rs/a", want("a", []));
-    const c = reconcile(parseRecord(h.record, "r"), h.record, "rs/b", want("b", [], { sysctls: { [IGN]: 2 } }), h.actual);
+    const c = reconcile(
+      parseRecord(h.record, "r"),
+      h.record,
+      "rs/b",
+      want("b", [], { sysctls: { [IGN]: 2 } }),
+      h.actual,
+    );
     assert.deepEqual(c.problems, [`${IGN}: rs/a needs 1 but rs/b needs 2`]);
   });
 
@@ -155,9 +216,21 @@ describe("reconcile", () => {
     const w = want("a", ["10.0.0.100"], { units: ["lvs-a.service"] });
     w.contents["/etc/systemd/system/lvs-a.service"] = "[Unit]\n";
     w.holding.files["/etc/systemd/system/lvs-a.service"] = sha256("[Unit]\n");
-    assert.deepEqual(h.run("rs/a", w).slice(-3).map((o) => o.kind), ["file-write", "daemon-reload", "unit-enable"]);
+    assert.deepEqual(
+      h
+        .run("rs/a", w)
+        .slice(-3)
+        .map((o) => o.kind),
+      ["file-write", "daemon-reload", "unit-enable"],
+    );
     assert.deepEqual(h.plan("rs/a", w).ops, []);
-    assert.deepEqual(h.run("rs/a", undefined).map((o) => o.kind).filter((k) => k.startsWith("unit") || k.startsWith("file")), ["unit-disable", "file-delete", "file-delete"]);
+    assert.deepEqual(
+      h
+        .run("rs/a", undefined)
+        .map((o) => o.kind)
+        .filter((k) => k.startsWith("unit") || k.startsWith("file")),
+      ["unit-disable", "file-delete", "file-delete"],
+    );
   });
 
   it("inverse undoes each operation", () => {
@@ -170,7 +243,13 @@ describe("reconcile", () => {
   });
 
   it("the record's text is stable; a corrupt record is an error naming its path", () => {
-    const r: PrepRecord = { version: 1, holders: { b: { sysctls: { z: 1, a: 2 }, addresses: [], files: {}, units: [] } }, previous: {}, added: [vip("2.2.2.2"), vip("1.1.1.1")], stale: { files: [], units: [] } };
+    const r: PrepRecord = {
+      version: 1,
+      holders: { b: { sysctls: { z: 1, a: 2 }, addresses: [], files: {}, units: [] } },
+      previous: {},
+      added: [vip("2.2.2.2"), vip("1.1.1.1")],
+      stale: { files: [], units: [] },
+    };
     assert.equal(recordText(r), recordText(structuredClone(r)));
     assert.match(recordText(r)!, /"a": 2,\n\s+"z": 1/);
     assert.throws(() => parseRecord("{nope", "/var/lib/x.json"), /state record \/var\/lib\/x\.json is not JSON/);

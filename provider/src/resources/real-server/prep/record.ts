@@ -74,7 +74,10 @@ export interface Reconciled {
 
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 const addrKey = (a: Address): string => `${a.address} dev ${a.device}`;
-const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+const byKey =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 function uniqueAddrs(list: Address[]): Address[] {
   const seen = new Map(list.map((a) => [addrKey(a), { address: a.address, device: a.device }]));
@@ -91,7 +94,12 @@ export function recordText(r: PrepRecord | undefined): string | undefined {
   const holders = Object.fromEntries(
     Object.entries(sortedObj(r.holders)).map(([k, h]) => [
       k,
-      { sysctls: sortedObj(h.sysctls), addresses: uniqueAddrs(h.addresses), files: sortedObj(h.files), units: [...new Set(h.units)].sort() },
+      {
+        sysctls: sortedObj(h.sysctls),
+        addresses: uniqueAddrs(h.addresses),
+        files: sortedObj(h.files),
+        units: [...new Set(h.units)].sort(),
+      },
     ]),
   );
   const stale = { files: [...new Set(r.stale.files)].sort(), units: [...new Set(r.stale.units)].sort() };
@@ -108,7 +116,8 @@ export function parseRecord(text: string | undefined, path: string): PrepRecord 
     throw new Error(`state record ${path} is not JSON (${(err as Error).message}); fix or remove it`);
   }
   const r = PrepRecord.safeParse(json);
-  if (!r.success) throw new Error(`state record ${path} is not a version 1 record (${r.error.issues[0]?.message}); fix or remove it`);
+  if (!r.success)
+    throw new Error(`state record ${path} is not a version 1 record (${r.error.issues[0]?.message}); fix or remove it`);
   return r.data;
 }
 
@@ -118,7 +127,8 @@ function wantedSysctls(holders: Record<string, Holding>, problems: string[]): Re
   const by: Record<string, string> = {};
   for (const [name, h] of Object.entries(sortedObj(holders))) {
     for (const [key, value] of Object.entries(h.sysctls)) {
-      if (out[key] !== undefined && out[key] !== value) problems.push(`${key}: ${by[key]} needs ${out[key]} but ${name} needs ${value}`);
+      if (out[key] !== undefined && out[key] !== value)
+        problems.push(`${key}: ${by[key]} needs ${out[key]} but ${name} needs ${value}`);
       else [out[key], by[key]] = [value, name];
     }
   }
@@ -132,7 +142,13 @@ function wantedSysctls(holders: Record<string, Holding>, problems: string[]): Re
  * addresses appear and are restored only after they are gone: a VIP on lo with the kernel's default ARP
  * behaviour would be answered for.
  */
-export function reconcile(current: PrepRecord | undefined, currentText: string | undefined, holder: string, want: Want | undefined, actual: Actual): Reconciled {
+export function reconcile(
+  current: PrepRecord | undefined,
+  currentText: string | undefined,
+  holder: string,
+  want: Want | undefined,
+  actual: Actual,
+): Reconciled {
   const holders = { ...current?.holders };
   const before = holders[holder];
   if (want) holders[holder] = want.holding;
@@ -152,7 +168,13 @@ export function reconcile(current: PrepRecord | undefined, currentText: string |
   const previous = { ...current?.previous };
   for (const key of Object.keys(sysctls)) previous[key] ??= actual.sysctls[key]!;
   const stale = staleOf(current, before, want);
-  const ahead: PrepRecord = { version: 1, holders, previous, added: uniqueAddrs([...(current?.added ?? []), ...toAdd]), stale };
+  const ahead: PrepRecord = {
+    version: 1,
+    holders,
+    previous,
+    added: uniqueAddrs([...(current?.added ?? []), ...toAdd]),
+    stale,
+  };
 
   const ops: Op[] = [];
   // With nothing to remember (a release of a holder already gone), there is no record to write ahead.
@@ -192,10 +214,16 @@ function missingHint(key: string): string {
 }
 
 /** Files and units given up: the record's stale ones, and the holder's own it no longer wants. */
-function staleOf(current: PrepRecord | undefined, before: Holding | undefined, want: Want | undefined): PrepRecord["stale"] {
+function staleOf(
+  current: PrepRecord | undefined,
+  before: Holding | undefined,
+  want: Want | undefined,
+): PrepRecord["stale"] {
   const keepFiles = want?.holding.files ?? {};
   const keepUnits = new Set(want?.holding.units ?? []);
-  const files = [...(current?.stale.files ?? []), ...Object.keys(before?.files ?? {})].filter((p) => keepFiles[p] === undefined);
+  const files = [...(current?.stale.files ?? []), ...Object.keys(before?.files ?? {})].filter(
+    (p) => keepFiles[p] === undefined,
+  );
   const units = [...(current?.stale.units ?? []), ...(before?.units ?? [])].filter((u) => !keepUnits.has(u));
   return { files: [...new Set(files)].sort(), units: [...new Set(units)].sort() };
 }
@@ -204,7 +232,8 @@ function staleOf(current: PrepRecord | undefined, before: Holding | undefined, w
 function fileOps(stale: PrepRecord["stale"], want: Want | undefined, actual: Actual): Op[] {
   const keepUnits = new Set(want?.holding.units ?? []);
   const ops: Op[] = [];
-  if (actual.systemd) ops.push(...stale.units.filter((u) => actual.enabled[u]).map((unit) => ({ kind: "unit-disable" as const, unit })));
+  if (actual.systemd)
+    ops.push(...stale.units.filter((u) => actual.enabled[u]).map((unit) => ({ kind: "unit-disable" as const, unit })));
   for (const path of stale.files) {
     const was = actual.files[path];
     if (was !== undefined) ops.push({ kind: "file-delete", path, was });
@@ -214,7 +243,9 @@ function fileOps(stale: PrepRecord["stale"], want: Want | undefined, actual: Act
   }
   if (!actual.systemd) return ops;
   const units = [...keepUnits, ...stale.units];
-  const unitFileChanged = ops.some((o) => (o.kind === "file-write" || o.kind === "file-delete") && units.some((u) => o.path.endsWith(`/${u}`)));
+  const unitFileChanged = ops.some(
+    (o) => (o.kind === "file-write" || o.kind === "file-delete") && units.some((u) => o.path.endsWith(`/${u}`)),
+  );
   const enable = [...keepUnits].filter((u) => !actual.enabled[u]);
   if (unitFileChanged || enable.length > 0) ops.push({ kind: "daemon-reload" });
   return [...ops, ...enable.map((unit) => ({ kind: "unit-enable" as const, unit }))];
@@ -232,7 +263,9 @@ export function inverse(op: Op): Op | undefined {
     case "addr-del":
       return { ...op, kind: "addr-add" };
     case "file-write":
-      return op.was === undefined ? { kind: "file-delete", path: op.path, was: op.content } : { kind: "file-write", path: op.path, content: op.was, was: op.content };
+      return op.was === undefined
+        ? { kind: "file-delete", path: op.path, was: op.content }
+        : { kind: "file-write", path: op.path, content: op.was, was: op.content };
     case "file-delete":
       return { kind: "file-write", path: op.path, content: op.was, was: undefined };
     case "unit-enable":
@@ -245,7 +278,10 @@ export function inverse(op: Op): Op | undefined {
 }
 
 /** What to read on the host before reconciling: every sysctl, file and unit the record or want names. */
-export function toRead(current: PrepRecord | undefined, want: Want | undefined): { sysctls: string[]; files: string[]; units: string[] } {
+export function toRead(
+  current: PrepRecord | undefined,
+  want: Want | undefined,
+): { sysctls: string[]; files: string[]; units: string[] } {
   const holdings = [...Object.values(current?.holders ?? {}), ...(want ? [want.holding] : [])];
   const sysctls = [...holdings.flatMap((h) => Object.keys(h.sysctls)), ...Object.keys(current?.previous ?? {})];
   const files = [...holdings.flatMap((h) => Object.keys(h.files)), ...(current?.stale.files ?? [])];
@@ -280,6 +316,7 @@ export function holdingStatus(h: Holding, actual: Actual): HoldingStatus {
   const unitsEnabled = actual.systemd && h.units.every((u) => actual.enabled[u]);
   const units = actual.systemd ? h.units.filter((u) => !actual.enabled[u]).map((u) => `unit ${u} not enabled`) : [];
   const sysctlsOk = Object.entries(h.sysctls).every(([k, v]) => actual.sysctls[k] === v);
-  const inSync = sysctlsOk && addresses.length === h.addresses.length && filesIntact && (!actual.systemd || unitsEnabled);
+  const inSync =
+    sysctlsOk && addresses.length === h.addresses.length && filesIntact && (!actual.systemd || unitsEnabled);
   return { sysctls, addresses, filesIntact, unitsEnabled, inSync, fileDrift: [...files, ...units] };
 }
