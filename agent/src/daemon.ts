@@ -11,6 +11,9 @@ import { Instance } from "./vrrp/instance.ts";
 import type { InstanceHost, ScriptSubscription } from "./vrrp/host.ts";
 import type { VrrpState } from "./vrrp/fsm.ts";
 import { ScriptPool } from "./track/pool.ts";
+import { scriptUser } from "./track/runas.ts";
+import { ProcessWatch } from "./track/process-watch.ts";
+import { groupFaults, resignations } from "./vrrp/sync-group.ts";
 import { AgentMetrics } from "./status/metrics.ts";
 import type { AgentStatus, InstanceStatus } from "./status/format.ts";
 import { IpvsRuntime } from "./ipvs/runtime.ts";
@@ -35,6 +38,8 @@ export class Agent implements InstanceHost {
   private scripts!: ScriptPool;
   private reloading: Promise<ReloadOutcome> | undefined;
   private readonly ipvs: IpvsRuntime;
+  /** each instance's last state as notified, for sync groups (a transition's `from`) */
+  private readonly lastState = new Map<string, VrrpState>();
 
   constructor(
     readonly log: Logger,
@@ -59,7 +64,7 @@ export class Agent implements InstanceHost {
     if (!r.ok) throw new Error(`invalid configuration:\n  ${r.problems.join("\n  ")}`);
     this.config = r.config;
     this.sources = r.sources;
-    this.scripts = new ScriptPool(r.config.scripts, this.log);
+    this.scripts = new ScriptPool(r.config.scripts, this.log, r.config.scriptSecurity.allowRoot);
     try {
       // The table first: a director that becomes master must already balance.
       await this.ipvs.apply(r.config);
@@ -88,6 +93,8 @@ export class Agent implements InstanceHost {
         failed.push(`instance ${name}: ${(err as Error).message}`);
       }
     }
+    // Faults an instance had at start, and sync groups a reload changed, reach every member.
+    this.ownFaultsChanged();
     if (failed.length) throw new Error(failed.join("\n"));
     return names;
   }
@@ -97,6 +104,7 @@ export class Agent implements InstanceHost {
       names.map(async (n) => {
         await this.instances.get(n)?.stop();
         this.instances.delete(n);
+        this.lastState.delete(n);
         this.metrics.forgetInstance(n);
       }),
     );
@@ -124,7 +132,7 @@ export class Agent implements InstanceHost {
     await this.stopInstances(stopped);
     this.config = r.config;
     this.sources = r.sources;
-    this.scripts.update(r.config.scripts);
+    this.scripts.update(r.config.scripts, r.config.scriptSecurity.allowRoot);
     try {
       await this.ipvs.apply(r.config);
       await this.startInstances(started);
@@ -181,8 +189,38 @@ export class Agent implements InstanceHost {
     return this.scripts.subscribe(name, cb);
   }
 
+  subscribeProcess(name: string, cb: (up: boolean) => void): ScriptSubscription {
+    const cfg = this.config.trackProcesses[name];
+    if (!cfg) throw new Error(`no tracked process named ${name}`);
+    const w = new ProcessWatch(cfg, (up) => {
+      this.log.info("tracked process changed", { event: "track.process", name, up });
+      cb(up);
+    });
+    w.start();
+    return { up: () => w.up, weight: cfg.weight, unsubscribe: () => w.stop() };
+  }
+
+  /** A member's own fault changed: every sync group member gets the faults its siblings impose. */
+  ownFaultsChanged(): void {
+    const own = new Set([...this.instances].filter(([, i]) => i.ownFault).map(([n]) => n));
+    for (const [member, faults] of groupFaults(this.config.syncGroups, own))
+      this.instances.get(member)?.setGroupFaults(faults);
+  }
+
   notify(instance: string, cfg: VrrpInstanceConfig, state: VrrpState, priority: number): void {
+    const from = this.lastState.get(instance) ?? "INIT";
+    this.lastState.set(instance, state);
+    const stateOf = (n: string) => this.instances.get(n)?.state;
+    for (const r of resignations(this.config.syncGroups, instance, from, state, stateOf)) {
+      this.log.info("sync group: following a sibling to BACKUP", {
+        event: "vrrp.sync",
+        instance: r.instance,
+        reason: r.reason,
+      });
+      this.instances.get(r.instance)?.resign(r.reason);
+    }
     this.ipvs.onVrrpState(instance, state);
-    runNotify(cfg.notify, instance, state, priority, this.config.global.scriptUser, this.log);
+    const user = scriptUser(this.config.global.scriptUser, this.config.scriptSecurity.allowRoot);
+    runNotify(cfg.notify, instance, state, priority, user, this.log);
   }
 }

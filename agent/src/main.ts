@@ -19,6 +19,7 @@ options:
   --config-dir DIR   directory of JSON fragments (default /etc/lvs-agent/conf.d)
   --config FILE      a single JSON file instead
   --keepalived-conf FILE  a keepalived.conf instead (global_defs, vrrp_script, vrrp_instance, virtual_server)
+  --config-id ID     with --keepalived-conf: the id its "@ID" lines are read for (keepalived -i; default the host name)
   --socket PATH      status socket (default from the config, /run/lvs-agent/agent.sock)
 run only, each overriding the config's global settings (a second agent on one host needs all three):
   --metrics-listen HOST:PORT  Prometheus /metrics ("" turns it off; default 127.0.0.1:9572)
@@ -35,6 +36,7 @@ function options(argv: string[]) {
       "config-dir": { type: "string" },
       config: { type: "string" },
       "keepalived-conf": { type: "string" },
+      "config-id": { type: "string" },
       socket: { type: "string" },
       "metrics-listen": { type: "string" },
       "state-dir": { type: "string" },
@@ -48,7 +50,7 @@ type Opts = ReturnType<typeof options>["values"];
 
 function loader(o: Opts): () => Promise<LoadResult> {
   const load = o["keepalived-conf"]
-    ? () => loadKeepalivedConf(o["keepalived-conf"]!)
+    ? () => loadKeepalivedConf(o["keepalived-conf"]!, log, { configId: o["config-id"] })
     : o.config
       ? () => loadConfigFile(o.config!)
       : () => loadConfigDir(o["config-dir"] ?? DEFAULT_DIR);
@@ -79,6 +81,8 @@ async function socketPath(o: Opts): Promise<string> {
 
 async function validate(o: Opts): Promise<number> {
   const r = await loader(o)();
+  // Warnings first, on stdout with the verdict: what was accepted but ignored or changed, by file:line.
+  if (r.notes?.length) console.log(`warnings:\n  ${r.notes.join("\n  ")}`);
   if (r.ok) {
     const n = Object.keys(r.config.instances).length;
     console.log(`configuration valid: ${n} instance(s) from ${r.sources.length} file(s)`);

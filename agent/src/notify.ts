@@ -3,7 +3,7 @@
 // `INSTANCE <name> <STATE> <priority>`. Existing keepalived notify scripts work unchanged.
 import type { VrrpInstanceConfig } from "./config/schema.ts";
 import { log as defaultLog, type Logger } from "./log.ts";
-import { startScript } from "./track/runas.ts";
+import { startScript, type ScriptUser } from "./track/runas.ts";
 
 export type NotifyHooks = VrrpInstanceConfig["notify"];
 /** INIT is accepted so callers can pass any VRRP state; keepalived has no hook for it, so nothing runs. */
@@ -24,7 +24,7 @@ const queues = new Map<string, Promise<void>>();
 /**
  * Queues the hooks for a transition and returns at once: the VRRP state machine must never wait for an
  * operator's script. Hooks of one instance run in transition order (a quick BACKUP->MASTER->BACKUP must
- * not leave a script believing it is master). `user` is global.scriptUser. The promise resolves when
+ * not leave a script believing it is master). `user` is global.scriptUser (root only when the config allows it by name). The promise resolves when
  * they have run; it never rejects (failures are logged).
  */
 export function runNotify(
@@ -32,7 +32,7 @@ export function runNotify(
   instance: string,
   state: NotifyState,
   priority: number,
-  user = "nobody",
+  user: ScriptUser = "nobody",
   log: Logger = defaultLog,
   timeoutMs = NOTIFY_TIMEOUT_MS,
 ): Promise<void> {
@@ -52,7 +52,7 @@ interface HookRun {
   instance: string;
   state: Exclude<NotifyState, "INIT">;
   priority: number;
-  user: string;
+  user: ScriptUser;
   timeoutMs: number;
   log: Logger;
 }

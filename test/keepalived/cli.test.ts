@@ -1,6 +1,7 @@
 // `lvs-agent validate --keepalived-conf FILE` on the seeds' keepalived.conf files, and on a config split over
 // includes with problems in several files: exit 0 for a config the agent can run, 1 with every problem
-// named by file:line otherwise. Notes (what was accepted but not applied) go to the JSON log.
+// named by file:line otherwise. Notes (what was accepted but not applied) are printed as warnings, by
+// file:line, and go to the JSON log.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -56,7 +57,12 @@ test(
     runnable.forEach((f, i) => {
       const r = results[i]!;
       assert.equal(r.code, 0, `${f}: ${r.stdout}${r.stderr}`);
-      assert.equal(r.stdout, "configuration valid: 1 instance(s) from 1 file(s)\n");
+      // Warnings (file:line each) come first on stdout, the verdict last.
+      assert.match(r.stdout, /(^|\n)configuration valid: 1 instance\(s\) from 1 file\(s\)\n$/);
+      assert.ok(
+        r.stdout.split("\n").every((l) => !l.startsWith("  ") || / \/.*\.conf:\d+: /.test(l)),
+        r.stdout,
+      );
     });
     assert.ok(
       notes(results[0]!).some((n) =>
@@ -91,7 +97,9 @@ test(
       writeFileSync(join(dir, "conf.d/20-vs.conf"), master.slice(master.indexOf("# 配置keepalive")));
       const good = await lvsAgent(["validate", "--keepalived-conf", join(dir, "keepalived.conf")]);
       assert.equal(good.code, 0, good.stdout + good.stderr);
-      assert.equal(good.stdout, "configuration valid: 1 instance(s) from 3 file(s)\n");
+      assert.match(good.stdout, /^warnings:\n/);
+      assert.match(good.stdout, new RegExp(`\n  ${dir}/conf\\.d/20-vs\\.conf:6: 'nat_mask' is ignored by keepalived`));
+      assert.match(good.stdout, /\nconfiguration valid: 1 instance\(s\) from 3 file\(s\)\n$/);
 
       writeFileSync(
         join(dir, "conf.d/20-vs.conf"),
@@ -107,7 +115,7 @@ test(
         bad.stderr.split("\n").filter((l) => l.startsWith("  ")),
         [
           `  ${dir}/conf.d/20-vs.conf:6: weight: must be 0-65535 (lvs-agent virtualServers["172.20.128.2:80"].realServers[0].weight)`,
-          `  ${dir}/conf.d/20-vs.conf:8: unsupported keyword 'hysteresis' in virtual_server`,
+          `  ${dir}/conf.d/20-vs.conf:8: unsupported keyword 'hysteresis' in virtual_server: lvs-agent has no equivalent; remove the line, or keep this part on keepalived`,
           `  ${dir}/conf.d/30-bad.conf:3: virtual_router_id: vrid 33 is already used on eth0 by instance VI_1 (lvs-agent instances.VI_2.vrid)`,
         ],
       );

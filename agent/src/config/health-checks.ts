@@ -15,7 +15,7 @@ const port = z.number().int().min(1).max(65535);
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 
 /** The keys a variant knows, listed in its unknown-field message. */
-function strict<T extends z.ZodRawShape>(shape: T) {
+export function strict<T extends z.ZodRawShape>(shape: T) {
   const known = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (iss) =>
@@ -26,7 +26,7 @@ function strict<T extends z.ZodRawShape>(shape: T) {
 }
 
 /** Fields of every check: the schedule, retries within one check and the rise/fall hysteresis. */
-const common = {
+export const common = {
   /** seconds between the starts of two checks (keepalived delay_loop); fractions allowed */
   interval: positiveSeconds(86_400).default(6),
   /** extra attempts within one check before it counts as failed (keepalived retry / nb_get_retry) */
@@ -42,7 +42,7 @@ const common = {
 };
 
 /** Fields of checks that open a connection (not of scripts, which connect to nothing themselves). */
-const connecting = {
+export const connecting = {
   /** seconds for one attempt: the connect, and for http(s) the whole response (keepalived connect_timeout) */
   connectTimeout: positiveSeconds(3600).default(5),
   /** check this port instead of the real server's (keepalived connect_port) */
@@ -59,10 +59,10 @@ export const StatusCode = z.union([z.number(), z.string()]).superRefine((v, ctx)
 });
 
 /** A Host header value: a name or IPv4 address with an optional :port, nothing that could split a header. */
-const hostHeader = z
+export const hostHeader = z
   .string()
   .regex(/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/, "must be a host name or address with an optional :port");
-const md5Hex = z
+export const md5Hex = z
   .string()
   .regex(/^[0-9a-fA-F]{32}$/, "must be an MD5 digest: 32 hex digits (as printed by genhash or md5sum)");
 
@@ -116,19 +116,28 @@ export const ScriptHealthCheck = strict({
   dynamicWeight: z.boolean().default(false),
 });
 
-const KINDS = '"tcp", "http", "https" or "script"';
+/** The kinds as one union on `type`, with `kinds` ('"tcp" or "http"') in its message and the cross-field rules. */
+export function checkUnion<const T extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]]>(
+  variants: T,
+  kinds: string,
+) {
+  return z
+    .discriminatedUnion("type", variants, {
+      // An object with a bad type (the issue sits at .type), or no object at all.
+      error: (iss) => (isObject(iss.input) ? `must be ${kinds}` : `must be an object with type ${kinds}`),
+    })
+    .superRefine(
+      (value, ctx) => {
+        for (const p of crossFieldProblems(value)) ctx.addIssue({ code: "custom", message: p.message, path: p.path });
+      },
+      { when: () => true },
+    );
+}
 
-export const HealthCheck = z
-  .discriminatedUnion("type", [TcpHealthCheck, HttpHealthCheck, HttpsHealthCheck, ScriptHealthCheck], {
-    // An object with a bad type (the issue sits at .type), or no object at all.
-    error: (iss) => (isObject(iss.input) ? `must be ${KINDS}` : `must be an object with type ${KINDS}`),
-  })
-  .superRefine(
-    (value, ctx) => {
-      for (const p of crossFieldProblems(value)) ctx.addIssue({ code: "custom", message: p.message, path: p.path });
-    },
-    { when: () => true },
-  );
+export const HealthCheck = checkUnion(
+  [TcpHealthCheck, HttpHealthCheck, HttpsHealthCheck, ScriptHealthCheck],
+  '"tcp", "http", "https" or "script"',
+);
 
 export type StatusCodeSpec = z.infer<typeof StatusCode>;
 export type TcpHealthCheckConfig = z.infer<typeof TcpHealthCheck>;

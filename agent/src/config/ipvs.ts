@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { isIPv4 } from "node:net";
 import { HealthCheck } from "./health-checks.ts";
+import { AgentHealthCheck } from "./agent-checks.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const port = z.number().int().min(1).max(65535);
@@ -65,6 +66,19 @@ export const VirtualServer = z.object({
   realServers: z.array(RealServer).default([]),
 });
 
+/**
+ * The virtual servers of the agent's own config: the provider's (VirtualServer, RealServer) with the
+ * health checks only the agent offers so far (agent-checks.ts) allowed too.
+ */
+export const AgentRealServer = RealServer.extend({
+  healthCheck: z.union([AgentHealthCheck, z.literal("none")]).optional(),
+});
+
+export const AgentVirtualServer = VirtualServer.extend({
+  healthCheck: AgentHealthCheck.optional(),
+  realServers: z.array(AgentRealServer).default([]),
+});
+
 /** Director sysctls, applied by the agent (see agent/src/net/sysctl.ts for the table of known keys). */
 export const DirectorSysctls = z.record(
   z.string().regex(/^[a-z0-9_.\-/]+$/, "must be a sysctl name like net.ipv4.ip_forward"),
@@ -87,7 +101,7 @@ export const IpvsTimeouts = z.object({
 });
 
 export type ForwardingT = z.infer<typeof Forwarding>;
-export type RealServerConfig = z.infer<typeof RealServer>;
-export type VirtualServerConfig = z.infer<typeof VirtualServer>;
+export type RealServerConfig = z.infer<typeof AgentRealServer>;
+export type VirtualServerConfig = z.infer<typeof AgentVirtualServer>;
 export type SyncDaemonConfig = z.infer<typeof SyncDaemon>;
 export type IpvsTimeoutsConfig = z.infer<typeof IpvsTimeouts>;

@@ -104,8 +104,8 @@ test("fragment shape: an object of known sections, each an object", async () => 
     "b.json": { instance: {}, global: [] },
   });
   assert.deepEqual(await problemsOf(dir), [
-    "a.json: must be a JSON object with any of instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts and/or global",
-    "b.json: instance: unknown section (expected instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts or global)",
+    "a.json: must be a JSON object with any of instances, syncGroups, trackProcesses, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts, scriptSecurity and/or global",
+    "b.json: instance: unknown section (expected instances, syncGroups, trackProcesses, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts, scriptSecurity or global)",
     "b.json: global: must be an object",
   ]);
 });

@@ -8,16 +8,31 @@ import type { AgentConfig } from "./schema.ts";
 import { checkConfig, formatProblem, type Problem } from "./validate.ts";
 import { locateJsonError } from "./json-error.ts";
 
-export type LoadResult = { ok: true; config: AgentConfig; sources: string[] } | { ok: false; problems: string[] };
+/** `notes`: warnings about what was accepted but changed or not applied (keepalived.conf import), file:line each. */
+export type LoadResult =
+  | { ok: true; config: AgentConfig; sources: string[]; notes?: string[] }
+  | { ok: false; problems: string[]; notes?: string[] };
 
 type Obj = Record<string, unknown>;
-const SECTIONS = ["instances", "scripts", "virtualServers", "sysctls", "syncDaemon", "ipvsTimeouts", "global"] as const;
+const SECTIONS = [
+  "instances",
+  "syncGroups",
+  "trackProcesses",
+  "scripts",
+  "virtualServers",
+  "sysctls",
+  "syncDaemon",
+  "ipvsTimeouts",
+  "global",
+  "scriptSecurity",
+] as const;
 type Section = (typeof SECTIONS)[number];
 /** Sections merged key by key where the same value may come from several fragments (others: one owner per key). */
-const SHARED: readonly Section[] = ["global", "sysctls", "syncDaemon", "ipvsTimeouts"];
+const SHARED: readonly Section[] = ["global", "sysctls", "syncDaemon", "ipvsTimeouts", "scriptSecurity"];
 /** Sections that are one optional object rather than a map: absent unless some fragment sets them. */
-const OPTIONAL: readonly Section[] = ["syncDaemon", "ipvsTimeouts"];
-const SECTION_LIST = "instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts or global";
+const OPTIONAL: readonly Section[] = ["syncDaemon", "ipvsTimeouts", "scriptSecurity"];
+const SECTION_LIST =
+  "instances, syncGroups, trackProcesses, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts, scriptSecurity or global";
 
 interface Fragment {
   /** how problems name it: the file name in conf.d, the path for a single file */

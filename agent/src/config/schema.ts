@@ -3,7 +3,7 @@
 // Cross-field rules live in superRefine so every problem is reported at once, each with its path.
 import { z } from "zod";
 import { isIPv4 } from "node:net";
-import { DirectorSysctls, IpvsTimeouts, SyncDaemon, VirtualServer } from "./ipvs.ts";
+import { AgentVirtualServer, DirectorSysctls, IpvsTimeouts, SyncDaemon } from "./ipvs.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const cidr = z.string().refine(
@@ -75,6 +75,36 @@ export const VrrpInstance = z.object({
   notify: NotifyHooks.default({}),
 });
 
+/**
+ * The instances of the agent's own config: the provider's Vip instance (VrrpInstance) and what only the
+ * agent reads so far (keepalived.conf import): tracked processes.
+ */
+export const AgentVrrpInstance = VrrpInstance.extend({
+  /** names under `trackProcesses`, with keepalived track_process weights (absent: down is a fault) */
+  trackProcesses: z.array(TrackRef).default([]),
+});
+
+/** Instances that change state together (keepalived vrrp_sync_group): one going to FAULT or BACKUP takes the others. */
+export const SyncGroup = z.object({
+  instances: z.array(z.string().min(1)).min(1),
+});
+
+/** A process watched in /proc (keepalived vrrp_track_process): up while quorum..quorumMax copies run. */
+export const TrackProcess = z.object({
+  /** the name the kernel gives it (/proc/PID/comm, 15 characters), or its full path (argv[0]) */
+  process: z.string().min(1),
+  /** with it, only processes whose arguments (after argv[0], space-separated) are these count */
+  args: z.string().optional(),
+  /** args matches the start of the arguments only (keepalived param_match initial) */
+  argsPrefix: z.boolean().default(false),
+  quorum: z.number().int().min(0).default(1),
+  quorumMax: z.number().int().min(0).optional(),
+  /** applied to instances that track it without their own weight */
+  weight: weight.default(0),
+  /** seconds between two looks at /proc */
+  interval: z.number().positive().max(3600).default(1),
+});
+
 export const TrackScript = z.object({
   /** path of an executable followed by arguments, split on spaces (keepalived `script`) */
   script: z.string().min(1),
@@ -112,20 +142,35 @@ export const GlobalSettings = z.object({
   stateDir: z.string().default("/run/lvs-agent"),
 });
 
+/**
+ * Opt-ins that loosen the agent's script rules, each named where it is used. keepalived.conf import sets
+ * allowRoot for `script_user root` (with a warning); JSON configs rarely should.
+ */
+export const ScriptSecurity = z.object({
+  /** track scripts and notify hooks whose user is "root" (by that name) run as root */
+  allowRoot: z.boolean().default(false),
+});
+
 export const AgentConfig = z.object({
   global: GlobalSettings.default(GlobalSettings.parse({})),
-  instances: z.record(z.string().min(1), VrrpInstance).default({}),
+  instances: z.record(z.string().min(1), AgentVrrpInstance).default({}),
+  syncGroups: z.record(z.string().min(1), SyncGroup).default({}),
+  trackProcesses: z.record(z.string().min(1), TrackProcess).default({}),
   scripts: z.record(z.string().min(1), TrackScript).default({}),
-  virtualServers: z.record(z.string().min(1), VirtualServer).default({}),
+  virtualServers: z.record(z.string().min(1), AgentVirtualServer).default({}),
   sysctls: DirectorSysctls.default({}),
   syncDaemon: SyncDaemon.optional(),
   ipvsTimeouts: IpvsTimeouts.optional(),
+  scriptSecurity: ScriptSecurity.default({ allowRoot: false }),
 });
 
 export type VirtualAddress = z.infer<typeof VirtualAddress>;
 export type GarpSettings = z.infer<typeof GarpSettings>;
 export type TrackRef = z.infer<typeof TrackRef>;
 export type VrrpInstanceConfig = z.infer<typeof VrrpInstance>;
+export type AgentVrrpInstanceConfig = z.infer<typeof AgentVrrpInstance>;
+export type SyncGroupConfig = z.infer<typeof SyncGroup>;
+export type TrackProcessConfig = z.infer<typeof TrackProcess>;
 export type TrackScriptConfig = z.infer<typeof TrackScript>;
 export type GlobalSettings = z.infer<typeof GlobalSettings>;
 export type AgentConfig = z.infer<typeof AgentConfig>;

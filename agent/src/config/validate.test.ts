@@ -24,7 +24,16 @@ test("a minimal config is valid and gets its defaults", () => {
   assert.equal(r.config.global.statusSocket, "/run/lvs-agent/agent.sock");
   assert.deepEqual(validateConfig({}), {
     ok: true,
-    config: { global: r.config.global, instances: {}, scripts: {}, virtualServers: {}, sysctls: {} },
+    config: {
+      global: r.config.global,
+      instances: {},
+      syncGroups: {},
+      trackProcesses: {},
+      scripts: {},
+      virtualServers: {},
+      sysctls: {},
+      scriptSecurity: { allowRoot: false },
+    },
   });
 });
 
@@ -84,7 +93,7 @@ test("unknown fields are errors, with a guess when one is close", () => {
     "instances.VI_1.garp.bogus: unknown field (known: count, intervalMs, repeatDelay, refresh)",
   ]);
   assert.deepEqual(problems({ vrrp: {} }), [
-    "vrrp: unknown field (known: global, instances, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts)",
+    "vrrp: unknown field (known: global, instances, syncGroups, trackProcesses, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts, scriptSecurity)",
   ]);
 });
 

@@ -191,13 +191,56 @@ function crossFieldProblems(input: unknown): Problem[] {
     out.push(...versionRules(raw, at), ...trackRules(raw, scripts, at), ...peerRules(raw, at), ...hookRules(raw, at));
     out.push(...claims.vrid(name, raw, at), ...claims.vips(name, raw, at));
   }
+  const rootOk = isObject(input.scriptSecurity) && input.scriptSecurity.allowRoot === true;
   for (const [name, raw] of Object.entries(scripts ?? {})) {
-    if (isObject(raw)) out.push(...scriptRules(raw, (...rest) => ["scripts", name, ...rest]));
+    if (isObject(raw)) out.push(...scriptRules(raw, (...rest) => ["scripts", name, ...rest], rootOk));
   }
-  return [...out, ...globalRules(input.global), ...ipvsProblems(input, instances)];
+  return [
+    ...out,
+    ...syncGroupRules(input.syncGroups, instances),
+    ...processRefRules(input.trackProcesses, instances),
+    ...globalRules(input.global, rootOk),
+    ...ipvsProblems(input, instances),
+  ];
 }
 
 type At = (...rest: PathSegment[]) => PathSegment[];
+
+/** Members are instances of this config, each in one group at most (keepalived refuses a second). */
+function syncGroupRules(groups: unknown, instances: Obj): Problem[] {
+  if (!isObject(groups)) return [];
+  const owner = new Map<string, string>();
+  const out: Problem[] = [];
+  for (const [name, g] of Object.entries(groups)) {
+    if (!isObject(g) || !Array.isArray(g.instances)) continue;
+    g.instances.forEach((member: unknown, i) => {
+      if (typeof member !== "string") return;
+      const path = ["syncGroups", name, "instances", i];
+      if (!(member in instances)) out.push({ path, message: `no instance "${member}" is defined under instances` });
+      else if (owner.has(member))
+        out.push({ path, message: `${member} is already in sync group ${owner.get(member)}` });
+      owner.set(member, name);
+    });
+  }
+  return out;
+}
+
+/** Each instance's trackProcesses name a process under trackProcesses. */
+function processRefRules(processes: unknown, instances: Obj): Problem[] {
+  const known = isObject(processes) ? processes : {};
+  const out: Problem[] = [];
+  for (const [name, inst] of Object.entries(instances)) {
+    if (!isObject(inst)) continue;
+    eachEntry(inst.trackProcesses, (ref, i) => {
+      if (typeof ref.name === "string" && ref.name !== "" && !(ref.name in known))
+        out.push({
+          path: ["instances", name, "trackProcesses", i, "name"],
+          message: `no process "${ref.name}" is defined under trackProcesses`,
+        });
+    });
+  }
+  return out;
+}
 const instanceShape = VrrpInstance.shape as unknown as Record<string, z.ZodType>;
 
 function versionRules(inst: Obj, at: At): Problem[] {
@@ -268,8 +311,11 @@ function hookRules(inst: Obj, at: At): Problem[] {
 
 const scriptShape = TrackScript.shape as unknown as Record<string, z.ZodType>;
 
-function scriptRules(script: Obj, at: At): Problem[] {
-  return [...commandRule(script.script, at("script")), ...userRule(orDefault(script, scriptShape, "user"), at("user"))];
+function scriptRules(script: Obj, at: At, rootOk: boolean): Problem[] {
+  return [
+    ...commandRule(script.script, at("script")),
+    ...userRule(orDefault(script, scriptShape, "user"), at("user"), rootOk),
+  ];
 }
 
 /** Commands run without a shell or PATH lookup, so the executable must be named absolutely. */
@@ -278,15 +324,16 @@ function commandRule(cmd: unknown, path: PathSegment[]): Problem[] {
   return [{ path, message: "must start with the absolute path of an executable" }];
 }
 
-function userRule(user: unknown, path: PathSegment[]): Problem[] {
-  return user === "root" ? [{ path, message: "must not be root: scripts and hooks run unprivileged" }] : [];
+/** Root only by that name, and only with scriptSecurity.allowRoot. */
+function userRule(user: unknown, path: PathSegment[], rootOk: boolean): Problem[] {
+  return user === "root" && !rootOk ? [{ path, message: "must not be root: scripts and hooks run unprivileged" }] : [];
 }
 
 const UNIX_PATH_MAX = 107;
 
-function globalRules(global: unknown): Problem[] {
+function globalRules(global: unknown, rootOk: boolean): Problem[] {
   if (!isObject(global)) return [];
-  const out = userRule(global.scriptUser, ["global", "scriptUser"]);
+  const out = userRule(global.scriptUser, ["global", "scriptUser"], rootOk);
   const sock = global.statusSocket;
   if (typeof sock === "string" && !sock.startsWith("/"))
     out.push({ path: ["global", "statusSocket"], message: "must be an absolute path" });

@@ -1,8 +1,8 @@
 // Health checks of real servers: one check (its attempts and retries) and a HealthChecker per real
 // server that schedules checks and debounces their results with rise/fall. The contract the kinds share
-// is core.ts; the I/O of each kind lives in tcp.ts, http.ts and script.ts; timing arithmetic in
+// is core.ts; the I/O of each kind lives in tcp.ts, http.ts, smtp.ts, dns.ts and script.ts; timing arithmetic in
 // schedule.ts; hysteresis in track/hysteresis.ts.
-import type { HealthCheckConfig } from "../config/health-checks.ts";
+import type { AgentHealthCheckConfig as HealthCheckConfig } from "../config/agent-checks.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { INITIAL_HYSTERESIS, observe, type Hysteresis } from "../track/hysteresis.ts";
 import { errorDetail, type Attempt, type Endpoint, type HealthResult, type HealthTarget, type Probe } from "./core.ts";
@@ -10,6 +10,8 @@ import { httpGet, serverName, statusMatcher, type HttpProbe } from "./http.ts";
 import { alignDelayMs, attemptsOf, nextDelayMs, timerGridMs, warmupDelayMs } from "./schedule.ts";
 import { runScript } from "./script.ts";
 import { tcpConnect } from "./tcp.ts";
+import { smtpProbe } from "./smtp.ts";
+import { dnsProbe } from "./dns.ts";
 
 /** The attempt function for cfg and target, with everything that does not change per run prepared once. */
 export function probeFor(cfg: HealthCheckConfig, target: HealthTarget): Probe {
@@ -29,18 +31,35 @@ export function probeFor(cfg: HealthCheckConfig, target: HealthTarget): Probe {
     timeoutMs: cfg.connectTimeout * 1000,
   };
   if (cfg.type === "tcp") return (signal) => tcpConnect(ep, signal);
-  const p: HttpProbe = {
-    ...ep,
-    tls: cfg.type === "https",
-    path: cfg.path,
-    host: cfg.host,
-    servername: cfg.type === "https" ? serverName(cfg.host, cfg.sni) : "",
-    verifyTls: cfg.type === "https" && cfg.verifyTls,
-    digest: cfg.digest?.toLowerCase(),
-    statusOk: statusMatcher(cfg.statusCodes),
-    statusText: cfg.statusCodes.join(", "),
+  if (cfg.type === "smtp") return smtpProbe(cfg, target);
+  if (cfg.type === "dns") return dnsProbe(cfg, target);
+  const urls = [cfg, ...(cfg.urls ?? [])].map((u): HttpProbe => {
+    const host = u.host ?? cfg.host;
+    const codes = u.statusCodes ?? cfg.statusCodes;
+    return {
+      ...ep,
+      tls: cfg.type === "https",
+      path: u.path,
+      host,
+      servername: cfg.type === "https" ? serverName(host, cfg.sni) : "",
+      verifyTls: cfg.type === "https" && cfg.verifyTls,
+      digest: u.digest?.toLowerCase(),
+      statusOk: statusMatcher(codes),
+      statusText: codes.join(", "),
+    };
+  });
+  return urls.length === 1 ? (signal) => httpGet(urls[0]!, signal) : everyUrl(urls);
+}
+
+/** Several urls (keepalived: url blocks): up only when every one passes; the first failure names its path. */
+function everyUrl(urls: HttpProbe[]): Probe {
+  return async (signal) => {
+    for (const u of urls) {
+      const r = await httpGet(u, signal);
+      if (!r.ok) return { ok: false, detail: `${u.path}: ${r.detail}` };
+    }
+    return { ok: true, detail: `${urls.length} urls ok` };
   };
-  return (signal) => httpGet(p, signal);
 }
 
 /** Attempts until one succeeds or 1 + retries have failed, pausing delayBeforeRetry between them. */

@@ -2,7 +2,7 @@
 // a reload restarts only the checkers whose target or health check settings changed, and results flow
 // to the IPVS manager.
 import { isDeepStrictEqual } from "node:util";
-import type { HealthCheckConfig } from "../config/health-checks.ts";
+import type { AgentHealthCheckConfig as HealthCheckConfig } from "../config/agent-checks.ts";
 import type { VirtualServerConfig } from "../config/ipvs.ts";
 import type { Logger } from "../log.ts";
 import { HealthChecker } from "../health/checker.ts";

@@ -74,12 +74,11 @@ test("every problem at once, in file order, each naming its keyword and line", (
   const r = convertFiles({ "keepalived.conf": text });
   assert.deepEqual(problems(r), [
     "keepalived.conf:4: vrrp_strict is not supported: keepalived's strict mode sets no_accept (a master that is not the address owner receives no traffic for its VIPs: keepalived adds firewall rules that drop it) and ignores authentication; lvs-agent speaks plain RFC VRRP. Remove the line",
-    "keepalived.conf:5: unsupported keyword 'lvs_flush' in global_defs",
+    "keepalived.conf:5: unsupported keyword 'lvs_flush' in global_defs: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
     "keepalived.conf:8: script: must start with the absolute path of an executable (lvs-agent scripts.chk.script)",
-    "keepalived.conf:9: user: must not be root: scripts and hooks run unprivileged (lvs-agent scripts.chk.user)",
     "keepalived.conf:13: virtual_router_id: must be 1-255 (lvs-agent instances.VI_1.vrid)",
     "keepalived.conf:14: 'priority' needs a whole number, got 'high'",
-    "keepalived.conf:15: unsupported keyword 'use_vmac' in vrrp_instance VI_1",
+    "keepalived.conf:15: unsupported keyword 'use_vmac' in vrrp_instance VI_1: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
     "keepalived.conf:18: unicast_peer: must not be the instance's own sourceIp (lvs-agent instances.VI_1.unicastPeers[0])",
     "keepalived.conf:20: authentication needs auth_type PASS and auth_pass",
     "keepalived.conf:24: unsupported option 'brd' in virtual_ipaddress (supported: dev, label)",
@@ -91,10 +90,11 @@ test("every problem at once, in file order, each naming its keyword and line", (
     "keepalived.conf:41: 'lb_kind' takes NAT|DR|TUN, got 'DRR'",
     'keepalived.conf:45: connect_port: must be 1-65535 (lvs-agent virtualServers["10.0.0.100:80"].realServers[0].healthCheck.port)',
     "keepalived.conf:47: a second checker (TCP_CHECK at line 43): lvs-agent runs one health check per real server",
-    "keepalived.conf:51: unsupported keyword 'virtual_server_group' at the top level",
+    "keepalived.conf:51: virtual_server_group g1 lists no address",
   ]);
   assert.deepEqual(r.notes, [
     "keepalived.conf:3: 'smtp_server' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored",
+    "keepalived.conf:9: user root: scripts will run as root, as keepalived runs them (lvs-agent runs them unprivileged unless root is named); prefer an unprivileged user",
   ]);
   assert.ok(!problems(r).join("\n").includes("secret"), "an auth_pass never appears in a message");
 });
@@ -119,7 +119,7 @@ test("a problem in an included file names that file and its line; a global defau
   assert.deepEqual(problems(r), [
     "/etc/keepalived/keepalived.conf:2: vrrp_garp_master_repeat: must be 1-100 (lvs-agent instances.VI_1.garp.count)",
     "/etc/keepalived/conf.d/vi.conf:4: advert_int: VRRPv2 advertises in whole seconds: must be a whole number 1-255 (lvs-agent instances.VI_1.advertInterval)",
-    "/etc/keepalived/conf.d/vi.conf:10: unsupported keyword 'bogus_section' at the top level",
+    "/etc/keepalived/conf.d/vi.conf:10: unsupported keyword 'bogus_section' at the top level: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
   ]);
   assert.deepEqual(r.notes, [
     "/etc/keepalived/conf.d/vi.conf:5: 'smtp_alert' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored",

@@ -178,7 +178,7 @@ test("MISC_CHECK: a script with arguments, keepalived's retry 0, no connection o
   });
 });
 
-test("virtual server errors: groups, a bad mask, a second url, unsupported keywords, a twice-defined service, granularity alone", () => {
+test("virtual server errors: an undefined group, a bad mask, unsupported keywords, a twice-defined service, granularity alone", () => {
   assert.deepEqual(
     problemsOf(`virtual_server group web {
 }
@@ -206,11 +206,10 @@ virtual_server 10.0.0.1 80 {
  persistence_granularity 255.255.0.0
 }`),
     [
-      "k.conf:1: virtual_server group is not supported: give each virtual server on its own",
+      "k.conf:1: no virtual_server_group web is defined before this virtual_server",
       "k.conf:4: persistence_granularity needs a netmask such as 255.255.255.0, got '255.0.255.0'",
-      "k.conf:10: a second url: lvs-agent checks one url per HTTP_GET/SSL_GET",
-      "k.conf:13: unsupported keyword 'http_protocol' in HTTP_GET",
-      "k.conf:15: unsupported keyword 'notify_up' in real_server",
+      "k.conf:13: unsupported keyword 'http_protocol' in HTTP_GET: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
+      "k.conf:15: unsupported keyword 'notify_up' in real_server: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
       "k.conf:18: virtual_server 10.0.0.1:80 is defined twice (first at k.conf:3)",
       "k.conf:24: persistence_granularity needs persistence_timeout",
     ],

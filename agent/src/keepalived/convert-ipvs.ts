@@ -6,6 +6,7 @@ import { isIPv4 } from "node:net";
 import type { AgentConfigInput } from "../config/schema.ts";
 import type { Token } from "./lexer.ts";
 import { splitLine, type Statement } from "./parser.ts";
+import type { ServerGroup } from "./convert-vsgroup.ts";
 import {
   block,
   flag,
@@ -23,7 +24,9 @@ import {
 
 type VsInput = Required<AgentConfigInput>["virtualServers"][string];
 type RsInput = NonNullable<VsInput["realServers"]>[number];
-type HealthCheckKind = "tcp" | "http" | "https" | "script";
+type HealthCheckKind = "tcp" | "http" | "https" | "script" | "smtp" | "dns";
+type UrlInput = { path?: string; statusCodes?: string[]; digest?: string; host?: string };
+type SmtpHostInput = { address?: string; port?: number; bindTo?: string };
 
 /** Every field a check can have; which of them a kind takes is FIELDS[kind]. */
 interface HealthCheckFields {
@@ -42,16 +45,23 @@ interface HealthCheckFields {
   timeout: number;
   dynamicWeight: boolean;
   user: string;
+  urls: UrlInput[];
+  helo: string;
+  hosts: SmtpHostInput[];
+  queryType: string;
+  name: string;
 }
 
 const TIMING = ["interval", "retries", "delayBeforeRetry", "warmup"] as const;
 const CONNECT = [...TIMING, "connectTimeout", "port", "bindTo"] as const;
-const HTTP = [...CONNECT, "host", "path", "statusCodes", "digest"] as const;
+const HTTP = [...CONNECT, "host", "path", "statusCodes", "digest", "urls"] as const;
 const FIELDS: Record<HealthCheckKind, readonly (keyof HealthCheckFields)[]> = {
   tcp: CONNECT,
   http: HTTP,
   https: HTTP,
   script: [...TIMING, "script", "timeout", "dynamicWeight", "user"],
+  smtp: [...CONNECT, "helo", "hosts"],
+  dns: [...CONNECT, "queryType", "name"],
 };
 
 interface HealthCheckDraft extends Draft<HealthCheckFields> {
@@ -118,18 +128,30 @@ const LAYER = { ...connecting(), virtualhost: str<HealthCheckFields>("host") };
 
 const TCP_CHECK: Table<HealthCheckDraft> = connecting();
 
+const EMAIL_CHECKER = noted<HealthCheckDraft>(
+  "configures keepalived's email alerts, which lvs-agent does not send (use the metrics); ignored",
+);
+
 const HTTP_GET: Table<HealthCheckDraft> = {
   ...connecting(),
   virtualhost: str("host"),
+  smtp_alert: EMAIL_CHECKER,
   url: block((st, d, cx) => {
-    if (Object.hasOwn(d.v, "path"))
-      return cx.error(st.keyword, "a second url: lvs-agent checks one url per HTTP_GET/SSL_GET");
-    d.v.path = "/";
-    cx.walk(st.block ?? [], URL, d, "url");
+    // The first url fills the check's own path, codes and digest; each further one goes to `urls`.
+    if (!Object.hasOwn(d.v, "path")) {
+      d.v.path = "/";
+      return cx.walk(st.block ?? [], URL, d, "url");
+    }
+    const i = d.v.urls?.length ?? 0;
+    const u: Draft<HealthCheckFields> = { path: [...d.path, "urls", i], v: { path: "/" } };
+    cx.locate(u.path, st.keyword, "url");
+    cx.walk(st.block ?? [], URL, u, "url");
+    d.v.urls = [...(d.v.urls ?? []), u.v as UrlInput];
+    if (i === 0) cx.locate([...d.path, "urls"], st.keyword, "url");
   }),
 };
 
-const URL: Table<HealthCheckDraft> = {
+const URL: Table<Draft<HealthCheckFields>> = {
   path: str("path"),
   digest: str("digest"),
   virtualhost: str("host"),
@@ -144,8 +166,39 @@ const URL: Table<HealthCheckDraft> = {
   ),
 };
 
+/** SMTP_CHECK's `host { connect_ip connect_port bindto }`: one more server that must answer. */
+const SMTP_HOST: Table<Draft<SmtpHostInput>> = {
+  connect_ip: str("address"),
+  connect_port: num("port", { int: true }),
+  bindto: str("bindTo"),
+};
+
+const SMTP_CHECK: Table<HealthCheckDraft> = {
+  ...connecting(),
+  helo_name: str("helo"),
+  smtp_alert: EMAIL_CHECKER,
+  host: block((st, d, cx) => {
+    const i = d.v.hosts?.length ?? 0;
+    const h: Draft<SmtpHostInput> = { path: [...d.path, "hosts", i], v: {} };
+    cx.locate(h.path, st.keyword, "host");
+    cx.walk(st.block ?? [], SMTP_HOST, h, "host");
+    d.v.hosts = [...(d.v.hosts ?? []), h.v];
+    if (i === 0) cx.locate([...d.path, "hosts"], st.keyword, "host");
+  }),
+};
+
+const DNS_CHECK: Table<HealthCheckDraft> = {
+  ...connecting(),
+  type: value((st, d, cx) =>
+    put(d, "queryType", cx.choice(st, ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"]), st, cx),
+  ),
+  name: str("name"),
+  smtp_alert: EMAIL_CHECKER,
+};
+
 const MISC_CHECK: Table<HealthCheckDraft> = {
   ...timing(),
+  smtp_alert: EMAIL_CHECKER,
   misc_path: value((st, d, cx) => put(d, "script", cx.command(st), st, cx)),
   misc_timeout: num("timeout"),
   misc_dynamic: flag("dynamicWeight"),
@@ -162,6 +215,8 @@ const CHECKERS: Record<string, { kind: HealthCheckKind; table: Table<HealthCheck
   HTTP_GET: { kind: "http", table: HTTP_GET },
   SSL_GET: { kind: "https", table: HTTP_GET },
   MISC_CHECK: { kind: "script", table: MISC_CHECK },
+  SMTP_CHECK: { kind: "smtp", table: SMTP_CHECK },
+  DNS_CHECK: { kind: "dns", table: DNS_CHECK },
 };
 
 function checker(name: string): Entry<RealServerDraft> {
@@ -185,7 +240,8 @@ const REAL_SERVER: Table<RealServerDraft> = {
   inhibit_on_failure: flag("inhibitOnFailure"),
   uthreshold: num("upperThreshold", { int: true }),
   lthreshold: num("lowerThreshold", { int: true }),
-  lvs_method: value((st, d, cx) => put(d, "forwarding", cx.choice(st, ["NAT", "DR", "TUN"]), st, cx)),
+  lvs_method: value((st, d, cx) => put(d, "forwarding", method(st, cx), st, cx)),
+  smtp_alert: noted("configures keepalived's email alerts, which lvs-agent does not send (use the metrics); ignored"),
   ...onLayer<RealServerDraft>(LAYER),
   ...Object.fromEntries(Object.keys(CHECKERS).map((k) => [k, checker(k)])),
 };
@@ -194,7 +250,18 @@ const REAL_SERVER: Table<RealServerDraft> = {
 
 type V = VirtualServerDraft;
 
-const forwarding = value<V>((st, d, cx) => put(d, "forwarding", cx.choice(st, ["NAT", "DR", "TUN"]), st, cx));
+/** NAT, DR or TUN in capitals: keepalived 2.2.7 reads any other spelling as unknown and forwards with NAT. */
+function method(st: Statement, cx: Cx): "NAT" | "DR" | "TUN" | undefined {
+  const w = cx.word(st);
+  if (w === undefined || w === "NAT" || w === "DR" || w === "TUN") return w;
+  const hint = ["NAT", "DR", "TUN"].includes(w.toUpperCase())
+    ? ` (keepalived 2.2.7 does not know '${w}' and forwards with NAT instead: write ${w.toUpperCase()})`
+    : "";
+  cx.error(st.args[0]!, `'${st.keyword.text}' takes NAT|DR|TUN, got '${w}'${hint}`);
+  return undefined;
+}
+
+const forwarding = value<V>((st, d, cx) => put(d, "forwarding", method(st, cx), st, cx));
 const scheduler = str<VsInput>("scheduler");
 const flagOf = (key: "onePacket" | "port" | "fallback") =>
   value<V>((st, d, cx) => {
@@ -235,7 +302,7 @@ export const VIRTUAL_SERVER: Table<V> = {
     );
   }),
   sorry_server_lvs_method: value((st, d, cx) => {
-    const m = cx.choice(st, ["NAT", "DR", "TUN"]);
+    const m = method(st, cx);
     if (!d.v.sorryServer) return cx.error(st.keyword, "sorry_server_lvs_method needs a sorry_server before it");
     if (m) d.v.sorryServer = { ...d.v.sorryServer, forwarding: m };
     cx.locate([...d.path, "sorryServer", "forwarding"], st.keyword, st.keyword.text);
@@ -249,6 +316,18 @@ export const VIRTUAL_SERVER: Table<V> = {
   "sh-fallback": flagOf("fallback"),
   "mh-fallback": flagOf("fallback"),
   nat_mask: noted("is ignored by keepalived 2.x (an unknown keyword there); lvs-agent ignores it too"),
+  smtp_alert: noted("configures keepalived's email alerts, which lvs-agent does not send (use the metrics); ignored"),
+  omega: noted(
+    "only makes keepalived run quorum_down and notify_down scripts at shutdown, which lvs-agent does not run; ignored",
+  ),
+  ha_suspend: noted(
+    "(keepalived: check real servers only while this director holds the address) is not applied: lvs-agent always checks them",
+  ),
+  ip_family: value((st, _d, cx) => {
+    if (cx.choice(st, ["inet", "inet6"]) === "inet6")
+      return cx.error(st.args[0]!, "ip_family inet6: lvs-agent's virtual servers are IPv4");
+    cx.note(st.keyword, "'ip_family inet' is what an IPv4 virtual server is anyway; nothing to apply");
+  }),
   ...onLayer<V>(LAYER),
   real_server: block(realServer),
 };
@@ -278,17 +357,42 @@ function realServer(st: Statement, vs: V, cx: Cx): void {
   vs.realServers.push(rs);
 }
 
-/** `virtual_server ADDR PORT { ... }` or `virtual_server fwmark N { ... }` read into a draft. */
-export function readVirtualServer(st: Statement, cx: Cx): V | undefined {
+/**
+ * `virtual_server ADDR PORT { ... }`, `virtual_server fwmark N { ... }` or `virtual_server group NAME { ... }`
+ * read into drafts: one, or one per address of the group (convert-vsgroup.ts).
+ */
+export function readVirtualServer(st: Statement, cx: Cx, groups: ReadonlyMap<string, ServerGroup> = new Map()): V[] {
   const a = cx.args(st, 2);
-  if (!a) return undefined;
+  if (!a) return [];
   const [first, second] = [a[0]!, a[1]!];
-  if (first.text === "group")
-    return void cx.error(first, "virtual_server group is not supported: give each virtual server on its own");
-  const v: Partial<VsInput> =
-    first.text === "fwmark"
-      ? { fwmark: cx.numberAt(second, "fwmark") }
-      : { address: first.text, port: cx.numberAt(second, "virtual_server port") };
+  if (first.text !== "group") {
+    const v: Partial<VsInput> =
+      first.text === "fwmark"
+        ? { fwmark: cx.numberAt(second, "fwmark") }
+        : { address: first.text, port: cx.numberAt(second, "virtual_server port") };
+    return [readOne(st, cx, v, `virtual_server ${a.map((t) => t.text).join(" ")}`)];
+  }
+  const group = groups.get(second.text);
+  if (!group) {
+    cx.error(second, `no virtual_server_group ${second.text} is defined before this virtual_server`);
+    return [];
+  }
+  if (group.members.length > 1)
+    cx.note(
+      st.keyword,
+      `virtual_server group ${second.text}: lvs-agent sets up each of its ${group.members.length} addresses as a virtual server of its own, with these settings and real servers, and checks each real server once per address`,
+    );
+  return group.members.map((m) =>
+    readOne(
+      st,
+      cx,
+      "fwmark" in m ? { fwmark: m.fwmark } : { address: m.address, port: m.port },
+      `virtual_server group ${second.text}`,
+    ),
+  );
+}
+
+function readOne(st: Statement, cx: Cx, v: Partial<VsInput>, what: string): V {
   // The name includes the protocol, so read it before the block is walked and located under the name.
   const known = (w: string) => Object.hasOwn(VIRTUAL_SERVER, w);
   const proto = (st.block ?? []).flatMap((s) => splitLine(s, known)).find((s) => s.keyword.text === "protocol")
@@ -302,7 +406,7 @@ export function readVirtualServer(st: Statement, cx: Cx): V | undefined {
     persistence: {},
     realServers: [],
   };
-  cx.locate(path, st.keyword, `virtual_server ${a.map((t) => t.text).join(" ")}`);
+  cx.locate(path, st.keyword, what);
   for (const key of Object.keys(v)) cx.locate([...path, key], st.keyword, "virtual_server");
   cx.walk(st.block ?? [], VIRTUAL_SERVER, vs, "virtual_server");
   return vs;

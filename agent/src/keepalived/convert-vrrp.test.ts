@@ -25,7 +25,7 @@ ${instance(" advert_int 0.5")}${instance(" garp_master_repeat 1\n garp_master_re
   );
   assert.deepEqual(notes, [
     "k.conf:3: script_user: the group 'lvscheck' is not applied: scripts and hooks run with the user's own group",
-    "k.conf:9: 'enable_script_security' is accepted: lvs-agent never runs scripts or hooks as root",
+    "k.conf:9: 'enable_script_security' is accepted: lvs-agent always refuses a script that a non-root user could change, as keepalived's script security does",
   ]);
 });
 

@@ -68,6 +68,10 @@ const garpTable = <D extends { garp: Draft<GarpInput> }>(prefix: string): Table<
   };
 };
 
+/** Keywords keepalived 2.2.7 no longer knows: it says "Unknown keyword" and goes on without them. */
+export const OBSOLETE = (what: string) =>
+  `(${what}) is unknown to keepalived 2.2.7, which ignores it; lvs-agent ignores it too: remove the line`;
+
 const STRICT =
   "vrrp_strict is not supported: keepalived's strict mode sets no_accept (a master that is not the address owner receives no traffic for its VIPs: keepalived adds firewall rules that drop it) and ignores authentication; lvs-agent speaks plain RFC VRRP. Remove the line";
 
@@ -94,13 +98,20 @@ export const GLOBAL_DEFS: Table<GlobalDefs> = {
     put(d.garp, "repeatDelay", 0, st, cx);
   }),
   vrrp_strict: value((st, _d, cx) => cx.error(st.keyword, STRICT)),
-  enable_script_security: noted("is accepted: lvs-agent never runs scripts or hooks as root"),
+  enable_script_security: noted(
+    "is accepted: lvs-agent always refuses a script that a non-root user could change, as keepalived's script security does",
+  ),
   lvs_sync_daemon: value(syncDaemon),
   lvs_timeouts: value(lvsTimeouts),
   vrrp_skip_check_adv_addr: noted(
     "only makes keepalived skip re-checking adverts from the same master; lvs-agent checks every advert; ignored",
   ),
   vrrp_gna_interval: noted("applies to IPv6 neighbour advertisements; lvs-agent's VIPs are IPv4; ignored"),
+  lvs_id: noted(OBSOLETE("keepalived 1.x's name for router_id in email alerts")),
+  nat_mask: noted(OBSOLETE("a keepalived 1.x LVS setting")),
+  garp_master_delay: noted(
+    "is not a global_defs keyword: keepalived 2.2.7 ignores it here (an unknown keyword) and so does lvs-agent; write vrrp_garp_master_delay to set it for every instance",
+  ),
   notification_email: noted(EMAIL, "block"),
   ...Object.fromEntries(
     [
@@ -202,6 +213,7 @@ export const VRRP_INSTANCE: Table<I> = {
   virtual_ipaddress: block(virtualAddresses),
   track_interface: block((st, d, cx) => trackRefs(st, d, cx, "trackInterfaces")),
   track_script: block((st, d, cx) => trackRefs(st, d, cx, "trackScripts")),
+  track_process: block((st, d, cx) => trackRefs(st, d, cx, "trackProcesses")),
   notify_master: value((st, d, cx) => notify(st, d, cx, "master")),
   notify_backup: value((st, d, cx) => notify(st, d, cx, "backup")),
   notify_fault: value((st, d, cx) => notify(st, d, cx, "fault")),
@@ -276,9 +288,10 @@ function virtualAddresses(st: Statement, d: I, cx: Cx): void {
   put(d, "virtualAddresses", vips, st, cx);
 }
 
-/** `<NAME> [weight <N>]`, one per line. */
-function trackRefs(st: Statement, d: I, cx: Cx, key: "trackInterfaces" | "trackScripts"): void {
-  const refs: { name: string; weight?: number }[] = [];
+/** `<NAME> [weight <N>]`, one per line; a second block of the same kind adds to the first, as in keepalived. */
+function trackRefs(st: Statement, d: I, cx: Cx, key: "trackInterfaces" | "trackScripts" | "trackProcesses"): void {
+  const refs: { name: string; weight?: number }[] = [...(d.v[key] ?? [])];
+  const before = refs.length;
   for (const item of st.block ?? []) {
     const w = cx.itemOptions(item, ["weight"], st.keyword.text).get("weight");
     for (const sub of [[], ["name"], ["weight"]])
@@ -286,7 +299,8 @@ function trackRefs(st: Statement, d: I, cx: Cx, key: "trackInterfaces" | "trackS
     const weight = cx.numberAt(w, "weight");
     refs.push(weight === undefined ? { name: item.keyword.text } : { name: item.keyword.text, weight });
   }
-  put(d, key, refs, st, cx);
+  if (before === 0) cx.locate([...d.path, key], st.keyword, st.keyword.text);
+  d.v[key] = refs;
 }
 
 /** notify_* <STRING>|<QUOTED-STRING> [username [groupname]] */

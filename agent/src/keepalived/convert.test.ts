@@ -42,6 +42,7 @@ test("seed 001 master: unicast VRRPv2 with PASS auth, a track script, and a DR v
       garp: { count: 5, intervalMs: 0, repeatDelay: 5, refresh: 0 },
       trackInterfaces: [],
       trackScripts: [{ name: "chk_nginx" }],
+      trackProcesses: [],
       notify: {},
     },
   });

@@ -21,6 +21,15 @@ import {
   type InstanceInput,
 } from "./convert-vrrp.ts";
 import { finishVirtualServer, readVirtualServer, type VirtualServerDraft } from "./convert-ipvs.ts";
+import {
+  checkSyncGroup,
+  checkTrackProcess,
+  VRRP_SYNC_GROUP,
+  VRRP_TRACK_PROCESS,
+  type SyncGroupDraft,
+  type TrackProcessDraft,
+} from "./convert-track.ts";
+import { readServerGroup, type ServerGroup } from "./convert-vsgroup.ts";
 
 export type { ConvertOptions } from "./cx.ts";
 
@@ -32,6 +41,26 @@ interface Drafts {
   scripts: Map<string, ScriptDraft>;
   instances: Map<string, InstanceDraft>;
   virtualServers: Map<string, VirtualServerDraft>;
+  syncGroups: Map<string, SyncGroupDraft>;
+  processes: Map<string, TrackProcessDraft>;
+  serverGroups: Map<string, ServerGroup>;
+}
+
+/** A named section read into a draft at `section.NAME` through `table`. */
+function section<T>(
+  key: "syncGroups" | "trackProcesses",
+  table: Table<Draft<T> & { at: Token }>,
+  pick: (d: Drafts) => Map<string, Draft<T> & { at: Token }>,
+) {
+  return block<Drafts>((st, d, cx) => {
+    const seen = pick(d);
+    const name = named(st, seen, cx);
+    if (name === undefined) return;
+    const draft = { at: st.keyword, path: [key, name], v: {} };
+    seen.set(name, draft);
+    cx.locate(draft.path, st.keyword, `${st.keyword.text} ${name}`);
+    cx.walk(st.block ?? [], table, draft, `${st.keyword.text} ${name}`);
+  });
 }
 
 const TOP: Table<Drafts> = {
@@ -54,13 +83,22 @@ const TOP: Table<Drafts> = {
     cx.locate(inst.path, st.keyword, `vrrp_instance ${name}`);
     cx.walk(st.block ?? [], VRRP_INSTANCE, inst, `vrrp_instance ${name}`);
   }),
+  vrrp_sync_group: section("syncGroups", VRRP_SYNC_GROUP, (d) => d.syncGroups),
+  vrrp_track_process: section("trackProcesses", VRRP_TRACK_PROCESS, (d) => d.processes),
+  virtual_server_group: block((st, d, cx) => {
+    const name = named(st, d.serverGroups, cx);
+    if (name !== undefined) d.serverGroups.set(name, readServerGroup(st, cx));
+  }),
   virtual_server: block((st, d, cx) => {
-    const vs = readVirtualServer(st, cx);
-    if (!vs) return;
-    const name = String(vs.path[1]);
-    const first = d.virtualServers.get(name);
-    if (first) return cx.error(st.keyword, `virtual_server ${name} is defined twice (first at ${where(first.at)})`);
-    d.virtualServers.set(name, vs);
+    for (const vs of readVirtualServer(st, cx, d.serverGroups)) {
+      const name = String(vs.path[1]);
+      const first = d.virtualServers.get(name);
+      if (first) {
+        cx.error(st.keyword, `virtual_server ${name} is defined twice (first at ${where(first.at)})`);
+        continue;
+      }
+      d.virtualServers.set(name, vs);
+    }
   }),
 };
 
@@ -84,8 +122,18 @@ export function convert(
   options: ConvertOptions = {},
 ): { config: AgentConfigInput; cx: Cx } {
   const cx = new Cx(options);
-  const d: Drafts = { globals: newGlobalDefs(), scripts: new Map(), instances: new Map(), virtualServers: new Map() };
+  const d: Drafts = {
+    globals: newGlobalDefs(),
+    scripts: new Map(),
+    instances: new Map(),
+    virtualServers: new Map(),
+    syncGroups: new Map(),
+    processes: new Map(),
+    serverGroups: new Map(),
+  };
   cx.walk(statements, TOP, d, "at the top level");
+  d.syncGroups.forEach((g, name) => checkSyncGroup(g, name, cx));
+  d.processes.forEach((p, name) => checkTrackProcess(p, name, cx));
   const instances: Record<string, InstanceInput> = {};
   for (const [name, inst] of d.instances) instances[name] = finishInstance(inst, d.globals, cx);
   const config: AgentConfigInput = {
@@ -93,11 +141,38 @@ export function convert(
     scripts: Object.fromEntries([...d.scripts].map(([n, s]) => [n, s.v as Input["scripts"][string]])),
     virtualServers: Object.fromEntries([...d.virtualServers].map(([n, vs]) => [n, finishVirtualServer(vs, cx)])),
   };
+  if (d.syncGroups.size > 0) config.syncGroups = draftsOf(d.syncGroups);
+  if (d.processes.size > 0) config.trackProcesses = draftsOf(d.processes);
   if (Object.keys(d.globals.global.v).length > 0) config.global = d.globals.global.v;
+  if (rootUsers(config, cx)) config.scriptSecurity = { allowRoot: true };
   if (Object.keys(d.globals.timeouts.v).length > 0) config.ipvsTimeouts = d.globals.timeouts.v;
   const sync = syncDaemon(d, instances, cx);
   if (sync) config.syncDaemon = sync;
   return { config, cx };
+}
+
+function draftsOf<T>(m: Map<string, Draft<T>>): Record<string, T> {
+  return Object.fromEntries([...m].map(([n, x]) => [n, x.v as T]));
+}
+
+/**
+ * `script_user root` or a vrrp_script's `user root`, written by name: allowed, as keepalived allows it,
+ * with a warning at each line. True when there is one.
+ */
+function rootUsers(config: AgentConfigInput, cx: Cx): boolean {
+  const paths = [
+    ...(config.global?.scriptUser === "root" ? [["global", "scriptUser"]] : []),
+    ...Object.entries(config.scripts ?? {}).flatMap(([n, s]) => (s.user === "root" ? [["scripts", n, "user"]] : [])),
+  ];
+  for (const path of paths) {
+    const at = cx.origin(path)?.origin;
+    if (at)
+      cx.note(
+        at,
+        `${at.what} root: scripts${path[0] === "global" ? " and notify hooks" : ""} will run as root, as keepalived runs them (lvs-agent runs them unprivileged unless root is named); prefer an unprivileged user`,
+      );
+  }
+  return paths.length > 0;
 }
 
 /** global lvs_sync_daemon, or the deprecated lvs_sync_daemon_interface inside one instance. */

@@ -35,6 +35,9 @@ export const noted = <D>(why: string, kind: Entry<D>["kind"] = "value"): Entry<D
   run: (st, _d, cx) => cx.note(st.keyword, `'${st.keyword.text}' ${why}`),
 });
 
+/** What to do about a keyword lvs-agent does not read. */
+export const UNSUPPORTED_FIX = "lvs-agent has no equivalent; remove the line, or keep this part on keepalived";
+
 const BOOL: Record<string, boolean> = { on: true, true: true, yes: true, off: false, false: false, no: false };
 
 export class Cx {
@@ -80,7 +83,10 @@ export class Cx {
     const kw = st.keyword;
     const entry = Object.hasOwn(table, kw.text) && !kw.quoted ? table[kw.text] : undefined;
     if (!entry)
-      return this.error(kw, `unsupported keyword '${kw.text}' ${where.startsWith("at ") ? where : `in ${where}`}`);
+      return this.error(
+        kw,
+        `unsupported keyword '${kw.text}' ${where.startsWith("at ") ? where : `in ${where}`}: ${UNSUPPORTED_FIX}`,
+      );
     if (entry.kind === "value" && st.block) return this.error(st.open ?? kw, `'${kw.text}' takes no { } block`);
     if (entry.kind === "block" && !st.block) return this.error(kw, `'${kw.text}' needs a { } block`);
     entry.run(st, d, this);

@@ -5,8 +5,11 @@
 //
 // `include FILE` (and keepalived's variants includer/includem/includew/includeb/includea), the first
 // word of a line, is replaced by the tokens of FILE, resolved relative to the including file; a pattern
-// with * ? or [..] includes every match in name order. Pure: the file system comes in through `IncludeIo`.
+// with * ? or [..] includes every match in name order. Lines pass through preprocess.ts first (`@id`
+// conditional lines, `$NAME=value` definitions and their expansion). Pure: the file system comes in
+// through `IncludeIo`.
 import { posix } from "node:path";
+import { newDefinitions, preprocessLine, type Definitions, type PreprocessOptions } from "./preprocess.ts";
 
 export interface Loc {
   file: string;
@@ -32,11 +35,18 @@ export function diagnostic(at: Loc, severity: Diagnostic["severity"], message: s
   return { file: at.file, line: at.line, severity, message };
 }
 
-export function lex(text: string, file: string): LexResult {
+/** Tokens of one file's text; `defs` carries parameter definitions and the config id across files. */
+export function lex(text: string, file: string, defs: Definitions = newDefinitions()): LexResult {
   const tokens: Token[] = [];
   const problems: Diagnostic[] = [];
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  lines.forEach((src, i) => lexLine(src, { file, line: i + 1 }, tokens, problems));
+  lines.forEach((raw, i) => {
+    const loc = { file, line: i + 1 };
+    const out = preprocessLine(raw, loc, defs);
+    if (out.note) problems.push(diagnostic(loc, "note", out.note));
+    if (out.error) problems.push(diagnostic(loc, "error", out.error));
+    lexLine(out.text, loc, tokens, problems);
+  });
   return { tokens, problems };
 }
 
@@ -98,14 +108,21 @@ export interface Source {
 }
 
 /** Tokens of `entry` with its includes expanded, recursively (at most 8 deep). */
-export function lexFile(entry: string, io: IncludeIo): Source {
+export function lexFile(entry: string, io: IncludeIo, options: PreprocessOptions = {}): Source {
   const out: Source = { tokens: [], problems: [], files: [] };
+  const defs = newDefinitions(options);
   const text = readOrReport(entry, io, out, undefined);
-  if (text !== undefined) expand(lex(text, entry), [entry], io, out);
+  if (text !== undefined) expand(lex(text, entry, defs), [entry], { io, defs }, out);
   return out;
 }
 
-function expand(lexed: LexResult, chain: string[], io: IncludeIo, out: Source): void {
+interface Reader {
+  io: IncludeIo;
+  defs: Definitions;
+}
+
+function expand(lexed: LexResult, chain: string[], reader: Reader, out: Source): void {
+  const { io, defs } = reader;
   out.problems.push(...lexed.problems);
   const toks = lexed.tokens;
   for (let i = 0; i < toks.length; i++) {
@@ -126,7 +143,7 @@ function expand(lexed: LexResult, chain: string[], io: IncludeIo, out: Source): 
         continue;
       }
       const text = readOrReport(path, io, out, t);
-      if (text !== undefined) expand(lex(text, path), [...chain, path], io, out);
+      if (text !== undefined) expand(lex(text, path, defs), [...chain, path], reader, out);
     }
   }
 }

@@ -1,6 +1,7 @@
 // The I/O shell around the keepalived.conf converter: reads the file and its includes, resolves
 // commands on PATH as keepalived does, logs the notes, and answers as the agent's own loaders do.
 import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { LoadResult } from "../config/load.ts";
 import { log, type Logger } from "../log.ts";
@@ -35,10 +36,24 @@ export function findOnPath(name: string, pathVar = process.env.PATH || DEFAULT_P
   return undefined;
 }
 
-/** keepalived.conf (with its includes) as a validated AgentConfig; notes go to the log. */
-export async function loadKeepalivedConf(path: string, logger: Logger = log): Promise<LoadResult> {
-  const source = lexFile(path, fsIo);
+/** keepalived's -i: the config id that `@id` lines are matched against; keepalived defaults it to the node name. */
+export function defaultConfigId(): string {
+  return hostname();
+}
+
+/**
+ * keepalived.conf (with its includes) as a validated AgentConfig; its notes (warnings with file:line) go
+ * to the log as warnings and come back with the result, so `validate` prints them too.
+ */
+export async function loadKeepalivedConf(
+  path: string,
+  logger: Logger = log,
+  options: { configId?: string } = {},
+): Promise<LoadResult> {
+  const source = lexFile(path, fsIo, { configId: options.configId ?? defaultConfigId() });
   const r = keepalivedToAgentConfig(source, { resolveCommand: (name) => findOnPath(name) });
-  for (const note of r.notes) logger.info(note, { event: "config.keepalived.note" });
-  return r.ok ? { ok: true, config: r.config, sources: source.files } : { ok: false, problems: r.problems };
+  for (const note of r.notes) logger.warn(note, { event: "config.keepalived.note" });
+  return r.ok
+    ? { ok: true, config: r.config, sources: source.files, notes: r.notes }
+    : { ok: false, problems: r.problems, notes: r.notes };
 }

@@ -7,7 +7,7 @@ import type { VirtualServerStatus } from "../ipvs/runtime.ts";
 export type VrrpStateName = "INIT" | "BACKUP" | "MASTER" | "FAULT";
 
 export interface TrackStatus {
-  kind: "interface" | "script";
+  kind: "interface" | "script" | "process";
   name: string;
   up: boolean;
   weight?: number;

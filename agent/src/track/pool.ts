@@ -19,6 +19,8 @@ export class ScriptPool {
   constructor(
     private configs: Record<string, TrackScriptConfig>,
     private readonly log: Logger,
+    /** scripts whose user is root by name run as root (scriptSecurity.allowRoot) */
+    private allowRoot = false,
   ) {}
 
   subscribe(name: string, cb: (up: boolean) => void): ScriptSubscription {
@@ -44,6 +46,7 @@ export class ScriptPool {
     const runner = new TrackScriptRunner({
       name,
       config,
+      allowRoot: this.allowRoot,
       log: this.log,
       onChange: (up) => subscribers.forEach((cb) => cb(up)),
       // A script that cannot run safely counts as down for everyone tracking it.
@@ -56,10 +59,12 @@ export class ScriptPool {
   }
 
   /** New script settings: runners whose settings changed are dropped; instances resubscribe on restart. */
-  update(configs: Record<string, TrackScriptConfig>): void {
+  update(configs: Record<string, TrackScriptConfig>, allowRoot = false): void {
+    const rootChanged = allowRoot !== this.allowRoot;
     this.configs = configs;
+    this.allowRoot = allowRoot;
     for (const [name, e] of this.entries) {
-      if (isDeepStrictEqual(configs[name], e.config)) continue;
+      if (!rootChanged && isDeepStrictEqual(configs[name], e.config)) continue;
       this.entries.delete(name);
       void e.runner.stop();
     }

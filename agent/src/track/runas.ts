@@ -36,12 +36,24 @@ async function lookupWithId(name: string): Promise<{ uid: number; gid: number } 
   }
 }
 
-/** The user to run as, or the reason we refuse to run (unknown user, or root by any name). */
-export async function resolveUser(name: string): Promise<RunAsUser | { fault: string }> {
+/**
+ * Who a script runs as: a user name, or root itself when the configuration opted in by naming root
+ * (keepalived's `script_user root`, with scriptSecurity.allowRoot). Root under another name never runs.
+ */
+export type ScriptUser = string | { name: "root"; allowRoot: true };
+
+/** The ScriptUser for `name` under a configuration that does or does not allow root. */
+export function scriptUser(name: string, allowRoot: boolean): ScriptUser {
+  return allowRoot && name === "root" ? { name, allowRoot } : name;
+}
+
+/** The user to run as, or the reason we refuse to run (unknown user, or root unless allowed by name). */
+export async function resolveUser(user: ScriptUser): Promise<RunAsUser | { fault: string }> {
+  const name = typeof user === "string" ? user : user.name;
   const passwd = await readFile("/etc/passwd", "utf8").catch(() => "");
   const ids = parsePasswd(passwd, name) ?? (await lookupWithId(name));
   if (!ids || !Number.isInteger(ids.uid) || !Number.isInteger(ids.gid)) return { fault: `user ${name} does not exist` };
-  if (ids.uid === 0) return { fault: `refusing to run as ${name}: uid 0 is root` };
+  if (ids.uid === 0 && typeof user === "string") return { fault: `refusing to run as ${name}: uid 0 is root` };
   return { name, ...ids };
 }
 
@@ -183,7 +195,7 @@ function killGroup(pid: number | undefined, fallback: () => void): void {
  */
 export async function startScript(
   command: string,
-  userName: string,
+  userName: ScriptUser,
   extraArgs: readonly string[],
   timeoutMs: number,
 ): Promise<Running | { fault: string }> {

@@ -3,7 +3,7 @@
 import type { TrackScriptConfig } from "../config/schema.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { INITIAL_HYSTERESIS, observe, type Hysteresis } from "./hysteresis.ts";
-import { startScript, type Running } from "./runas.ts";
+import { scriptUser, startScript, type Running } from "./runas.ts";
 
 export interface TrackScriptOptions {
   /** the name under `scripts` in the config, for logs */
@@ -13,6 +13,8 @@ export interface TrackScriptOptions {
   onChange(up: boolean): void;
   /** the script cannot be run safely (reason), or can again (undefined); while faulted it counts as down */
   onFault?(reason: string | undefined): void;
+  /** a script whose user is root by name runs as root (scriptSecurity.allowRoot) */
+  allowRoot?: boolean;
   log?: Logger;
 }
 
@@ -61,7 +63,8 @@ export class TrackScriptRunner {
   async runOnce(): Promise<boolean | undefined> {
     const { config } = this.opts;
     const timeoutMs = (config.timeout ?? config.interval) * 1000;
-    const started = await startScript(config.script, config.user, [], timeoutMs);
+    const user = scriptUser(config.user, this.opts.allowRoot ?? false);
+    const started = await startScript(config.script, user, [], timeoutMs);
     if ("fault" in started) {
       this.setFault(started.fault);
       return this.state.up;

@@ -276,3 +276,16 @@ test("a priority change while backup rescales the running Master_Down_Timer", ()
   r.ev({ type: "config", cfg: { ...r.s.cfg, priority: 254 } });
   assert.equal(r.s.masterDownTimerAt, masterDownIntervalMs(3, 254, 100));
 });
+
+test("resign: a master sends priority 0 and becomes backup; anyone else ignores it", () => {
+  const r = new Sim({ priority: 255 });
+  r.ev({ type: "startup" });
+  r.now = 300;
+  const acts = r.ev({ type: "resign", reason: "sync group G: VI_2 went BACKUP" });
+  assert.deepEqual(acts, [
+    { type: "send", priority: 0 },
+    { type: "transition", from: "MASTER", to: "BACKUP", reason: "sync group G: VI_2 went BACKUP" },
+  ]);
+  assert.equal(r.s.masterDownTimerAt, 300 + masterDownIntervalMs(3, 255, 100));
+  assert.deepEqual(r.ev({ type: "resign", reason: "again" }), []);
+});

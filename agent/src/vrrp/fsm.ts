@@ -45,6 +45,8 @@ export type FsmEvent =
   | { type: "tick" }
   | { type: "advert"; src: string; priority: number; intervalCs: number }
   | { type: "fault"; faults: readonly string[] }
+  /** leave MASTER for BACKUP at once, telling the others with priority 0 (a sync group member followed a sibling) */
+  | { type: "resign"; reason: string }
   | { type: "config"; cfg: FsmConfig };
 
 export type FsmAction =
@@ -283,6 +285,11 @@ export function step(s: FsmState, ev: FsmEvent, now: number): StepResult {
       break;
     case "config":
       onConfig(st, ev.cfg);
+      break;
+    case "resign":
+      if (s.state !== "MASTER") break;
+      st.send(PRIORITY_STOP);
+      st.becomeBackup(ev.reason, s.cfg.advertIntervalCs);
       break;
   }
   return { state: st.s, actions: st.actions };

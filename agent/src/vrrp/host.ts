@@ -20,4 +20,8 @@ export interface InstanceHost {
   /** follow a named track script; cb runs on every change of its result */
   subscribeScript(name: string, cb: (up: boolean) => void): ScriptSubscription;
   notify(instance: string, cfg: VrrpInstanceConfig, state: VrrpState, priority: number): void;
+  /** the instance's own tracked objects went from all up to some down, or back (sync groups follow it) */
+  ownFaultsChanged?(instance: string): void;
+  /** follow a named tracked process (vrrp_track_process); cb runs on every change */
+  subscribeProcess?(name: string, cb: (up: boolean) => void): ScriptSubscription;
 }

@@ -2,7 +2,7 @@
 // machine received adverts, timer ticks, tracking changes and shutdown, and carries out what it asks:
 // adverts on the wire, virtual addresses in the kernel, gratuitous ARP, logs, metrics and notify hooks.
 import { performance } from "node:perf_hooks";
-import type { VrrpInstanceConfig } from "../config/schema.ts";
+import type { AgentVrrpInstanceConfig, VrrpInstanceConfig } from "../config/schema.ts";
 import { parseCidr } from "../net/ip.ts";
 import { buildIpv4 } from "../net/ipv4.ts";
 import { getLink } from "../net/link.ts";
@@ -43,12 +43,15 @@ export class Instance {
   private since = new Date();
   private lastReason = "not started";
   private lastReassertGarp = -Infinity;
+  /** faults from this instance's own tracked objects, and those its sync groups impose (sync-group.ts) */
+  private trackFaults: string[] = [];
+  private imposedFaults: string[] = [];
   /** Actions are carried out strictly in order, even when a step's address changes are still running. */
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
     readonly name: string,
-    readonly cfg: VrrpInstanceConfig,
+    readonly cfg: AgentVrrpInstanceConfig,
     private readonly host: InstanceHost,
   ) {}
 
@@ -119,6 +122,34 @@ export class Instance {
   private onTracking(priority: number, faults: string[]): void {
     this.host.metrics.priority.set({ instance: this.name }, priority);
     if (priority !== this.fsm.cfg.priority) this.feed({ type: "config", cfg: this.fsmConfig(priority) });
+    const changed = faults.length > 0 !== this.trackFaults.length > 0;
+    this.trackFaults = faults;
+    this.applyFaults();
+    if (changed) this.host.ownFaultsChanged?.(this.name);
+  }
+
+  /** Whether a tracked object of this instance's own is down (not one its sync group imposes). */
+  get ownFault(): boolean {
+    return this.trackFaults.length > 0;
+  }
+
+  get state(): VrrpState {
+    return this.fsm?.state ?? "INIT";
+  }
+
+  /** Faults a sync group imposes (a sibling's own fault); [] lifts them. */
+  setGroupFaults(faults: string[]): void {
+    this.imposedFaults = faults;
+    if (this.fsm) this.applyFaults();
+  }
+
+  /** Leave MASTER for BACKUP now (a sync group sibling left MASTER). */
+  resign(reason: string): void {
+    if (this.fsm) this.feed({ type: "resign", reason });
+  }
+
+  private applyFaults(): void {
+    const faults = [...this.trackFaults, ...this.imposedFaults];
     if (faults.join() !== this.fsm.faults.join()) this.feed({ type: "fault", faults });
   }
 

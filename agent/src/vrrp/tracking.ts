@@ -1,7 +1,7 @@
 // Tracked objects of one instance, folded into an effective priority and a fault list (keepalived's
-// track_interface / track_script). The instance's own interface is always tracked: without its link
+// track_interface / track_script / track_process). The instance's own interface is always tracked: without its link
 // the router can neither hear nor be heard, so it goes to FAULT.
-import type { VrrpInstanceConfig } from "../config/schema.ts";
+import type { AgentVrrpInstanceConfig } from "../config/schema.ts";
 import { getLink, watchLink } from "../net/link.ts";
 import { effectivePriority } from "../track/priority.ts";
 import type { InstanceHost } from "./host.ts";
@@ -26,7 +26,7 @@ export class Tracking {
 
   constructor(
     private readonly instance: string,
-    private readonly cfg: VrrpInstanceConfig,
+    private readonly cfg: AgentVrrpInstanceConfig,
     private readonly host: InstanceHost,
     private readonly onChange: (r: TrackResult) => void,
   ) {}
@@ -49,6 +49,15 @@ export class Tracking {
       const t: TrackState = { kind: "script", name: ref.name, up: false };
       this.tracks.push(t);
       const sub = this.host.subscribeScript(ref.name, (up) => this.set(t, up));
+      t.weight = faultOrWeight(ref.weight ?? sub.weight);
+      t.up = sub.up() ?? false;
+      this.stops.push(() => sub.unsubscribe());
+    }
+    for (const ref of this.cfg.trackProcesses) {
+      // Down until /proc was first read, as a script is until its first result.
+      const t: TrackState = { kind: "process", name: ref.name, up: false };
+      this.tracks.push(t);
+      const sub = this.host.subscribeProcess!(ref.name, (up) => this.set(t, up));
       t.weight = faultOrWeight(ref.weight ?? sub.weight);
       t.up = sub.up() ?? false;
       this.stops.push(() => sub.unsubscribe());
