@@ -66,6 +66,11 @@ function assertGolden(file: string, text: string): void {
 
 /** A second agent install on a director, beside the lab's, for the Ctrl-C step. */
 const EXTRA_DIR = "/opt/lvs-extra";
+/** The lab agent's CLI on a director. */
+const AGENT_CLI = "/opt/lvs-agent/current/bin/lvs-agent";
+/** Secrets the user project holds besides the SSH key: its SSH password and a VRRPv2 password (8 characters at most). */
+const SSH_PASSWORD = "ssh-pw-7Kq2Zx9";
+const VRRP_PASSWORD = "Vr7pQ2zK";
 
 /** A command on a lab host over SSH, as an operator would run it there. */
 function onHost(h: LabHost, script: string): { code: number; stdout: string } {
@@ -95,9 +100,8 @@ function programOf(inputs: Record<string, Record<string, unknown>>): string {
   return ['import * as lvs from "@pulumi/lvs";', "", ...decls, ""].join("\n");
 }
 
-/** Every file of the lab's Pulumi state (the file backend), as text. */
-function stateFiles(name: string): string {
-  const root = `/var/lib/lvs-lab/${name}/state`;
+/** Every file of a Pulumi file backend (the lab's, or a user project's .state), as text. */
+function stateFiles(root: string): string {
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(join(dir, e.name)) : [readFileSync(join(dir, e.name), "utf8")],
@@ -196,6 +200,9 @@ test(
       // prepared real server and a director; the program declaring what was imported previews no change
       const user = UserProject.create(NAME);
       try {
+        // An SSH password in the provider config too (the lab's sshd takes keys only: it is tried, refused,
+        // and the key logs in), so the secrets check below can look for it everywhere.
+        user.must("config", "set", "--secret", "lvs:password", { input: SSH_PASSWORD });
         const [rs1, d1, d2] = [user.host("rs1"), user.host("d1"), user.host("d2")];
         writeFileSync(
           join(user.dir, "import.json"),
@@ -351,7 +358,25 @@ test(
           0,
           "no half install",
         );
+        // The next `pulumi up` converges; it also adds a VRRPv2 instance with a password (auth PASS) beside
+        // the lab's, so that password goes through a whole lifecycle too.
+        const webInputs = inputs.web as { vrid: number; addresses: string[] };
+        const legacy = {
+          ...inputs.web,
+          name: "legacy",
+          vrid: webInputs.vrid + 1,
+          version: 2,
+          advertInterval: 1,
+          addresses: webInputs.addresses.map((a) => a.replace(/\.\d+\//, ".101/")),
+          auth: { type: "PASS", password: VRRP_PASSWORD },
+        };
+        writeFileSync(
+          join(user.dir, "index.ts"),
+          `${programOf(inputs)}new lvs.Director("extra", ${JSON.stringify(extra)});\nnew lvs.Vip("legacy", ${JSON.stringify(legacy)});\n`,
+        );
         const converged = user.must("up", "--yes", "--skip-preview");
+        assert.match(onHost(d1, `${AGENT_CLI} status`).stdout, /legacy/, "the VRRPv2 instance runs on d1");
+        const exportedAfter = user.must("stack", "export");
         assert.match(onHost(d2, `readlink ${EXTRA_DIR}/current`).stdout, /^versions\/\S+/);
         assert.notEqual(
           onHost(d2, `${EXTRA_DIR}/current/bin/lvs-agent status --socket /run/lvs-extra.sock`).code,
@@ -364,11 +389,18 @@ test(
           "--skip-preview",
           "--target",
           "urn:pulumi:user::lvs-user::lvs:index:Director::extra",
+          "--target",
+          "urn:pulumi:user::lvs-user::lvs:index:Vip::legacy",
         );
         assert.equal(onHost(d2, `ls -d ${EXTRA_DIR} 2>/dev/null`).stdout.trim(), "", "removed");
 
-        // 7. no secret anywhere a user looks: the CLI's output, the stack export, the lab's state files
-        const key = user.privateKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----"));
+        // 7. no secret anywhere a user looks: the CLI's output, the stack exports, both state backends.
+        // Secrets: each line of the SSH key, the SSH password and the VRRP password.
+        const secrets = [
+          ...user.privateKey.split("\n").filter((l) => l.length > 40 && !l.startsWith("-----")),
+          SSH_PASSWORD,
+          VRRP_PASSWORD,
+        ];
         const seen = [
           upText,
           d.preview,
@@ -385,9 +417,12 @@ test(
           cancelled.err,
           timedOut.out,
           converged,
-          stateFiles(NAME),
+          exportedAfter,
+          stateFiles(`/var/lib/lvs-lab/${NAME}/state`),
+          stateFiles(join(user.dir, ".state")),
         ].join("\n");
-        for (const line of key) assert.ok(!seen.includes(line), "a line of the SSH private key was shown");
+        for (const secret of secrets)
+          assert.ok(!seen.includes(secret), `a secret was shown (${secrets.indexOf(secret)} of the list)`);
       } finally {
         user.remove();
       }

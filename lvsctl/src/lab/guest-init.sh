@@ -29,9 +29,12 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 # /opt rather than /opt/lvs-agent: the provider removes its install directory on delete, and a mount
 # point cannot be removed.
-for d in /dev/shm /run /tmp /var/log /etc/lvs-agent /opt /var/lib/lvs-provider /etc/sysctl.d /etc/systemd/system; do
+for d in /dev/shm /run /tmp /var/log /etc/lvs-agent /var/lib/lvs-provider /etc/sysctl.d /etc/systemd/system; do
 	mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d" || fail "cannot mount a tmpfs on $d"
 done
+# /opt holds whole agent releases (about 120 MiB unpacked): the installed one and the one before it,
+# a second install beside it and an upload being unpacked. The default (half the memory) is too small.
+mkdir -p /opt && mount -t tmpfs -o mode=0755,size=900m tmpfs /opt || fail "cannot mount a tmpfs on /opt"
 chmod 1777 /tmp
 # Root's login shell /bin/sh: sshd runs every command through it, and a heavy rc file costs seconds here.
 mount --bind "$dir/passwd" /etc/passwd || fail "cannot bind $dir/passwd"

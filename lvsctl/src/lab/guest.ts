@@ -11,8 +11,8 @@ import type { LabHost, Topology } from "./topology.ts";
 import { buildShim, findUmlKernel } from "./uml.ts";
 
 const INIT = fileURLToPath(new URL("./guest-init.sh", import.meta.url));
-/** Node and the agent's runtime, the bundle's unpacked files on tmpfs (/opt/lvs-agent), and sshd. */
-const GUEST_MEM_MB = 768;
+/** Node and the agent's runtime, the bundle's unpacked releases on tmpfs (/opt, up to 900 MiB), and sshd. */
+const GUEST_MEM_MB = 1280;
 
 export function kernelArgs(h: LabHost, t: Topology, dir: string): string[] {
   return [
