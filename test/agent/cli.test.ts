@@ -77,7 +77,6 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
       /instances\.VI_1\.virtualAddresses\[0\]\.address: must be an IPv4 address/,
       /instances\.VI_1\.trackScripts\[0\]\.name: no script "chk_missing"/,
       /instances\.VI_2\.advertInterval: VRRPv2 advertises in whole seconds/,
-      /instances\.VI_2\.virtualAddresses: must have at least 1 entry/,
       /instances\.VI_3\.auth: authentication is VRRPv2 only/,
       /scripts\.chk\.script: must start with the absolute path/,
       /scripts\.chk\.user: must not be root/,

@@ -77,9 +77,11 @@ export const VrrpInstance = z.object({
 
 /**
  * The instances of the agent's own config: the provider's Vip instance (VrrpInstance) and what only the
- * agent reads so far (keepalived.conf import): tracked processes.
+ * agent reads so far (keepalived.conf import): tracked processes, and instances without addresses.
  */
 export const AgentVrrpInstance = VrrpInstance.extend({
+  /** none: the instance only elects a master and runs its notify hooks (keepalived: "No VIP specified" warns) */
+  virtualAddresses: z.array(VirtualAddress).default([]),
   /** names under `trackProcesses`, with keepalived track_process weights (absent: down is a fault) */
   trackProcesses: z.array(TrackRef).default([]),
 });

@@ -85,16 +85,17 @@ test("every problem at once, in file order, each naming its keyword and line", (
     "keepalived.conf:25: virtual_ipaddress: must be an IPv4 address with an optional /prefix (lvs-agent instances.VI_1.virtualAddresses[1].address)",
     'keepalived.conf:28: track_script: no script "chk_missing" is defined under scripts (lvs-agent instances.VI_1.trackScripts[0].name)',
     "keepalived.conf:29: 'weight' needs a whole number, got 'x'",
-    "keepalived.conf:32: vrrp_instance VI_2 has no virtual_router_id, no virtual_ipaddress",
+    "keepalived.conf:32: vrrp_instance VI_2 has no virtual_router_id",
     "keepalived.conf:35: authentication: authentication is VRRPv2 only (RFC 5798 removed it) (lvs-agent instances.VI_2.auth)",
     "keepalived.conf:41: 'lb_kind' takes NAT|DR|TUN, got 'DRR'",
     'keepalived.conf:45: connect_port: must be 1-65535 (lvs-agent virtualServers["10.0.0.100:80"].realServers[0].healthCheck.port)',
-    "keepalived.conf:47: a second checker (TCP_CHECK at line 43): lvs-agent runs one health check per real server",
+    "keepalived.conf:47: a second checker (TCP_CHECK at line 43): lvs-agent runs one health check per real server: keep the one that matters, or a MISC_CHECK script that runs both",
     "keepalived.conf:51: virtual_server_group g1 lists no address",
   ]);
   assert.deepEqual(r.notes, [
     "keepalived.conf:3: 'smtp_server' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored",
     "keepalived.conf:9: user root: scripts will run as root, as keepalived runs them (lvs-agent runs them unprivileged unless root is named); prefer an unprivileged user",
+    'keepalived.conf:32: vrrp_instance VI_2 has no virtual_ipaddress: it only elects a master and runs its notify hooks (keepalived warns "No VIP specified" and runs it the same way)',
   ]);
   assert.ok(!problems(r).join("\n").includes("secret"), "an auth_pass never appears in a message");
 });

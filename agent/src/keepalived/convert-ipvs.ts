@@ -225,7 +225,7 @@ function checker(name: string): Entry<RealServerDraft> {
     if (rs.healthCheck)
       return cx.error(
         st.keyword,
-        `a second checker (${rs.healthCheck.at.text} at line ${rs.healthCheck.at.line}): lvs-agent runs one health check per real server`,
+        `a second checker (${rs.healthCheck.at.text} at line ${rs.healthCheck.at.line}): lvs-agent runs one health check per real server: keep the one that matters, or a MISC_CHECK script that runs both`,
       );
     rs.healthCheck = { kind, at: st.keyword, path: [...rs.path, "healthCheck"], v: {} };
     cx.locate(rs.healthCheck.path, st.keyword, name);

@@ -315,11 +315,10 @@ function notify(st: Statement, d: I, cx: Cx, hook: keyof NonNullable<InstanceInp
   cx.locate([...d.path, "notify", hook], st.keyword, st.keyword.text);
 }
 
-/** What lvs-agent cannot run an instance without (keepalived: no VIPs only warns). */
+/** What lvs-agent cannot run an instance without. */
 const REQUIRED: [keyof InstanceInput, string][] = [
   ["interface", "interface"],
   ["vrid", "virtual_router_id"],
-  ["virtualAddresses", "virtual_ipaddress"],
 ];
 
 /** The instance as AgentConfig: version and garp settings from global_defs unless set in the instance. */
@@ -327,6 +326,11 @@ export function finishInstance(d: I, g: GlobalDefs, cx: Cx): InstanceInput {
   const v = { ...d.v } as InstanceInput;
   const missing = REQUIRED.filter(([key]) => v[key] === undefined).map(([, kw]) => kw);
   if (missing.length > 0) cx.error(d.at, `vrrp_instance ${d.name} has no ${missing.join(", no ")}`);
+  if (v.virtualAddresses === undefined)
+    cx.note(
+      d.at,
+      `vrrp_instance ${d.name} has no virtual_ipaddress: it only elects a master and runs its notify hooks (keepalived warns "No VIP specified" and runs it the same way)`,
+    );
   if (v.version === undefined) {
     v.version = (g.version?.value ?? 2) as InstanceInput["version"];
     if (g.version) cx.locate([...d.path, "version"], g.version.at, "vrrp_version");
