@@ -1,4 +1,4 @@
-// `npm run bench [-- failover|idle|ipvs|provider|lab|loss|freeze|gc ...] [--runs=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
+// `npm run bench [-- failover|idle|ipvs|provider|lab|loss|freeze|gc|rollout ...] [--runs=N] [--sites=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
 // [--rtt=MS,...] [--window=SECONDS]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
 // after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20,50; 0 = direct).
 // --window: the loss bench's window of loss at 1 s adverts (default 60; at 0.1 s adverts a third of it).
@@ -16,8 +16,9 @@ import { benchLab } from "./lab.ts";
 import { benchFreeze } from "./freeze.ts";
 import { benchLoss } from "./loss.ts";
 import { benchGc } from "./gc.ts";
+import { benchRollout } from "./rollout.ts";
 
-const BENCHES = ["failover", "idle", "ipvs", "provider", "lab", "freeze", "loss", "gc"] as const;
+const BENCHES = ["failover", "idle", "ipvs", "provider", "lab", "freeze", "loss", "gc", "rollout"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function header(): string {
@@ -33,6 +34,7 @@ interface Options {
   warmupMs: number;
   rtts: number[];
   windowS: number;
+  sites: number;
 }
 
 function positiveNumber(v: string | undefined, dflt: number, name: string): number {
@@ -51,6 +53,7 @@ function parse(argv: string[]): Options {
       warmup: { type: "string" },
       rtt: { type: "string" },
       window: { type: "string" },
+      sites: { type: "string" },
     },
   });
   const unknown = positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
@@ -70,6 +73,7 @@ function parse(argv: string[]): Options {
     warmupMs,
     rtts,
     windowS,
+    sites: Math.ceil(positiveNumber(values.sites, 3, "sites")),
   };
 }
 
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
     else if (b === "freeze") await benchFreeze({ runs: opts.runs });
     else if (b === "loss") await benchLoss({ windowS: opts.windowS });
     else if (b === "gc") await benchGc();
+    else if (b === "rollout") for (const line of await benchRollout(opts.sites)) console.log(line);
     else for (const line of await benchProvider(undefined, opts.rtts)) console.log(line);
   }
 }

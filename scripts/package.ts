@@ -117,7 +117,8 @@ function sdkManifest(): object {
     types: "./bin/sdk/index.d.ts",
     exports: { ".": { types: "./bin/sdk/index.d.ts", default: "./bin/sdk/index.js" } },
     engines: { node: ">=20" },
-    dependencies: { "@pulumi/pulumi": pkg.dependencies["@pulumi/pulumi"], zod: pkg.dependencies.zod },
+    // yaml and ssh2: rollout() reads cluster files and asks each site's agents over SSH.
+    dependencies: Object.fromEntries(["@pulumi/pulumi", "zod", "yaml", "ssh2"].map((d) => [d, pkg.dependencies[d]!])),
     pulumi: { resource: true, name: "lvs", version: pkg.version },
   };
 }

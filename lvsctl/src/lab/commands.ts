@@ -3,12 +3,22 @@
 // to do next.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ssh } from "./access.ts";
-import { deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
+import { readKeys, ssh } from "./access.ts";
+import { renderClusterFile } from "../cluster/file-render.ts";
+import { addReach, deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
 import { AGENT, formatView, labView, probe, directorView } from "./observe.ts";
 import { isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
-import { byRole, HTTP_PORT, parseLabOptions, topology, type LabHost, type Topology } from "./topology.ts";
+import {
+  byRole,
+  HTTP_PORT,
+  labClusterSpec,
+  parseLabOptions,
+  reachAddress,
+  topology,
+  type LabHost,
+  type Topology,
+} from "./topology.ts";
 import { CONF_D } from "../../../provider/src/inputs/common.ts";
 import {
   buildBundle,
@@ -30,6 +40,8 @@ function opened(name: string): { t: Topology; dir: string; rec: NonNullable<Retu
   return { t: topology(rec.options, rec.slot), dir: labDir(name), rec };
 }
 
+const nameFlag = (name: string) => (name === "lab" ? "" : ` --name ${name}`);
+
 export async function labUp(
   raw: Record<string, unknown>,
   say: Say,
@@ -47,12 +59,23 @@ export async function labUp(
   );
   try {
     await makeHosts(t, rec, phases);
+    const from = t.options.reachFrom ? readRecord(t.options.reachFrom) : undefined;
+    if (from)
+      await phases.run(`reach from lab ${from.options.name}`, () =>
+        addReach(t, topology(from.options, from.slot), reachAddress(t)),
+      );
     await phases.run("agent bundle", () => buildBundle(say));
     cutOff(rec, t.options.unreachable, say);
+    if (t.options.hostsOnly) {
+      say(
+        `hosts ready, nothing deployed: lvsctl lab cluster-file${nameFlag(t.options.name)} writes their cluster file`,
+      );
+      return { phases: phases.times, balance: {} };
+    }
     const { code } = await phases.run("pulumi up", () => engineInControl(t, "up"));
     if (code !== 0)
       throw new LabError(
-        `pulumi up failed (above); the lab is left as it is: lvsctl lab status${t.options.name === "lab" ? "" : ` --name ${t.options.name}`}, then lvsctl lab down`,
+        `pulumi up failed (above); the lab is left as it is: lvsctl lab status${nameFlag(t.options.name)}, then lvsctl lab down`,
       );
     rec.phase = "deployed";
   } catch (err) {
@@ -293,4 +316,13 @@ function kill(pid: number, sig: NodeJS.Signals): void {
   } catch {
     /* gone */
   }
+}
+
+/** The lab's cluster as a cluster file for `lvsctl up -f` (run inside the lab's control namespace). */
+export function labClusterFile(name: string): string {
+  const { t, dir } = opened(name);
+  const keys = readKeys(dir);
+  const control = byRole(t, "control")[0]!;
+  const head = `# lab ${name}: only its control namespace reaches these hosts:\n#   ip netns exec ${control.ns} lvsctl up -f <this file>\n`;
+  return head + renderClusterFile(labClusterSpec(t, keys), { privateKeyFile: keys.privateKeyFile, user: "root" });
 }

@@ -48,6 +48,20 @@ export function addTap(t: Topology, h: LabHost): void {
   ip(["link", "set", h.link, "master", "br0", "up"], t.switchNs);
 }
 
+/**
+ * A way onto this lab's bridge from another lab's control namespace (--reach-from): a veth whose end
+ * there has an address in this lab's subnet. Removing either lab removes the pair.
+ */
+export function addReach(t: Topology, from: Topology, address: string): void {
+  const control = from.hosts.find((h) => h.role === "control")!;
+  const here = `r-${from.options.name}`;
+  const there = `x-${t.options.name}`;
+  ip(["link", "add", here, "type", "veth", "peer", "name", there, "netns", control.ns], t.switchNs);
+  ip(["link", "set", here, "master", "br0", "up"], t.switchNs);
+  ip(["addr", "add", `${address}/${t.prefix}`, "dev", there], control.ns);
+  ip(["link", "set", there, "up"], control.ns);
+}
+
 export function labNamespaces(lab: string): string[] {
   if (!existsSync("/run/netns")) return [];
   return readdirSync("/run/netns").filter((n) => n.startsWith(`lvslab-${lab}-`));

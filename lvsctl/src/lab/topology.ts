@@ -28,6 +28,13 @@ export const LabOptions = z
       .default(2),
     /** real servers whose sshd is stopped before `pulumi up`: to see how a deployment fails and what it leaves */
     unreachable: z.array(z.string().regex(/^rs[1-8]$/, "names a real server: rs1, rs2, ...")).default([]),
+    /** make the hosts only, deploy nothing: for `lvsctl up -f` (lab cluster-file) or a program of your own */
+    hostsOnly: z.boolean().default(false),
+    /** another lab whose control namespace also reaches this lab's hosts (one place to deploy several labs from) */
+    reachFrom: z
+      .string()
+      .regex(/^[a-z][a-z0-9]{0,9}$/, "names another lab")
+      .optional(),
   })
   .superRefine((o, ctx) => {
     const beyond = o.unreachable.filter((n) => Number(n.slice(2)) > o.realServers);
@@ -37,6 +44,7 @@ export const LabOptions = z
         path: ["unreachable"],
         message: `${beyond.join(", ")} not in this lab (it has rs1-rs${o.realServers})`,
       });
+    if (o.reachFrom === o.name) ctx.addIssue({ code: "custom", path: ["reachFrom"], message: "names another lab" });
   });
 export type LabOptions = z.infer<typeof LabOptions>;
 
@@ -95,6 +103,9 @@ export function topology(options: LabOptions, slot: number): Topology {
 }
 
 export const byRole = (t: Topology, role: Role): LabHost[] => t.hosts.filter((h) => h.role === role);
+
+/** The address another lab's control namespace takes on this lab's bridge (--reach-from). */
+export const reachAddress = (t: Topology): string => `${t.net}.4`;
 
 export function hostNamed(t: Topology, name: string): LabHost {
   const h = t.hosts.find((x) => x.name === name);

@@ -9,23 +9,32 @@ function options(raw: object): LabOptions {
   return o.options;
 }
 
-const ready: MachineFacts = { labExists: false, umlKernel: true, hostIpvs: false, missingCommands: [], root: true };
+const ready: MachineFacts = {
+  labExists: false,
+  umlKernel: true,
+  hostIpvs: false,
+  missingCommands: [],
+  root: true,
+  reachFromExists: true,
+};
 
 test("a lab this machine cannot make is refused with what to do: name in use, no IPVS anywhere, missing tools", () => {
   assert.deepEqual(labProblems(options({ name: "lab" }), ready), []);
   assert.deepEqual(
-    labProblems(options({ name: "lab" }), {
+    labProblems(options({ name: "lab", reachFrom: "other" }), {
       labExists: true,
       umlKernel: false,
       hostIpvs: false,
       missingCommands: ["nginx", "cc"],
       root: false,
+      reachFromExists: false,
     }),
     [
       "a lab named lab exists: lvsctl lab down --name lab, or pick another --name",
       "directors need IPVS: this kernel has none (modprobe ip_vs failed) and user-mode Linux is not installed: apt-get install user-mode-linux (or run on a kernel with IPVS)",
       "nginx, cc not installed: bash scripts/setup.sh installs what the lab needs",
       "the lab makes network namespaces: run it as root",
+      "--reach-from other: no lab of that name; lvsctl lab up --name other first",
     ],
   );
 });

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeKnownHosts } from "./access.ts";
-import { REPO } from "./engine.ts";
+import { REPO } from "../cluster/stack.ts";
 import { NO_UML, startGuest, waitGuestReady } from "./guest.ts";
 import { addNamespaceHost, addTap, createSwitch, labNamespaces } from "./netns.ts";
 import { freeSlot, isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
@@ -44,6 +44,8 @@ export interface MachineFacts {
   hostIpvs: boolean;
   /** the commands the lab runs that are missing */
   missingCommands: string[];
+  /** --reach-from names a lab that exists */
+  reachFromExists: boolean;
   root: boolean;
 }
 
@@ -57,6 +59,7 @@ export function machineFacts(o: LabOptions): MachineFacts {
     hostIpvs: hostHasIpvs(),
     missingCommands: NEEDED_COMMANDS.filter((c) => !has(c)),
     root: process.getuid?.() === 0,
+    reachFromExists: o.reachFrom === undefined || !!readRecord(o.reachFrom),
   };
 }
 
@@ -89,15 +92,9 @@ export function labProblems(o: LabOptions, f: MachineFacts): string[] {
   if (f.missingCommands.length)
     problems.push(`${f.missingCommands.join(", ")} not installed: bash scripts/setup.sh installs what the lab needs`);
   if (!f.root) problems.push("the lab makes network namespaces: run it as root");
+  if (o.reachFrom && !f.reachFromExists)
+    problems.push(`--reach-from ${o.reachFrom}: no lab of that name; lvsctl lab up --name ${o.reachFrom} first`);
   return problems;
-}
-
-/** The Pulumi CLI built by scripts/install-pulumi.sh, or an error saying how to build it. */
-export function pulumiRoot(): string {
-  const r = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"], { encoding: "utf8" });
-  if (r.status !== 0)
-    throw new Error("the Pulumi CLI is not built: run scripts/install-pulumi.sh (or bash scripts/setup.sh)");
-  return r.stdout.trim();
 }
 
 function makeKeys(dir: string, t: Topology): void {

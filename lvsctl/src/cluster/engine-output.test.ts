@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { diagnosticsOf, EngineFailure, engineFailure } from "./engine-output.ts";
+import { diagnosticsOf, EngineFailure, engineFailure } from "../cluster/engine-output.ts";
 
 // What a failed `pulumi up` of the lab printed (a real server's sshd stopped), cut down.
 const FAILED_UP = `code: 255
