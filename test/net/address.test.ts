@@ -57,6 +57,17 @@ test("delete, then delete again is absent", async () => {
   assert.ok(!a.hasAddr(`${net}.100`) && !a.hasAddr(`${net}.101`));
 });
 
+test("keepalived's brd +: the kernel holds the prefix's broadcast address", async () => {
+  const vip = `${net}.77/24`;
+  assert.equal(await da.call("addAddress", { ifname: "eth0", cidr: vip, broadcast: "+" }), "added");
+  const shown = JSON.parse(a.exec("ip", ["-j", "-4", "addr", "show", "dev", "eth0"])) as {
+    addr_info: { local: string; broadcast?: string }[];
+  }[];
+  const info = shown[0]!.addr_info.find((x) => x.local === `${net}.77`);
+  assert.equal(info?.broadcast, `${net}.255`);
+  assert.equal(await da.call("deleteAddress", { ifname: "eth0", cidr: vip }), "deleted");
+});
+
 test("a missing interface or a malformed CIDR is a clear error", async () => {
   await assert.rejects(da.call("addAddress", { ifname: "eth9", cidr: VIP32 }), {
     message: "interface eth9 does not exist",

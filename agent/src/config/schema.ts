@@ -21,6 +21,8 @@ export const VirtualAddress = z.object({
   address: cidr,
   /** defaults to the instance's interface */
   device: ifname.optional(),
+  /** keepalived `brd`: "+" = the prefix's broadcast address (as `ip addr add ... brd +`), or an address */
+  broadcast: z.union([z.literal("+"), ipv4]).optional(),
 });
 
 export const GarpSettings = z.object({
@@ -62,8 +64,11 @@ export const VrrpInstance = z.object({
   sourceIp: ipv4.optional(),
   /** unicast peers instead of multicast 224.0.0.18 (keepalived unicast_peer) */
   unicastPeers: z.array(ipv4).default([]),
-  /** v2 only: simple text password, at most 8 bytes (RFC 2338 type 1) */
-  auth: z.object({ type: z.literal("PASS"), password: z.string().min(1).max(8) }).optional(),
+  /**
+   * v2 only: PASS, a simple text password (RFC 2338 type 1); AH, IPsec AH with HMAC-MD5-96 keyed by the
+   * password, as keepalived's auth_type AH (RFC 2338 type 2). At most 8 bytes either way.
+   */
+  auth: z.object({ type: z.enum(["PASS", "AH"]), password: z.string().min(1).max(8) }).optional(),
   preempt: z.boolean().default(true),
   /** seconds a higher-priority backup waits before preempting (keepalived preempt_delay) */
   preemptDelay: z.number().min(0).max(1000).default(0),

@@ -80,7 +80,7 @@ test("every problem at once, in file order, each naming its keyword and line", (
     "keepalived.conf:14: 'priority' needs a whole number, got 'high'",
     "keepalived.conf:15: unsupported keyword 'use_vmac' in vrrp_instance VI_1: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
     "keepalived.conf:18: unicast_peer: must not be the instance's own sourceIp (lvs-agent instances.VI_1.unicastPeers[0])",
-    "keepalived.conf:20: authentication needs auth_type PASS and auth_pass",
+    "keepalived.conf:20: authentication needs auth_type PASS|AH and auth_pass",
     "keepalived.conf:24: unsupported option 'brd' in virtual_ipaddress (supported: dev, label)",
     "keepalived.conf:25: virtual_ipaddress: must be an IPv4 address with an optional /prefix (lvs-agent instances.VI_1.virtualAddresses[1].address)",
     'keepalived.conf:28: track_script: no script "chk_missing" is defined under scripts (lvs-agent instances.VI_1.trackScripts[0].name)',

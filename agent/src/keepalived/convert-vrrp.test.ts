@@ -103,19 +103,17 @@ test("vrrp_instance: preemption, accept mode, source address, hooks", () => {
   );
 });
 
-test("authentication: the first 8 characters of auth_pass, as keepalived; AH and hooks with their own user are refused", () => {
+test("authentication: the first 8 characters of auth_pass, as keepalived; AH kept; hooks with their own user are refused", () => {
   const { config, notes } = okConfig(instance(" authentication {\n  auth_type PASS\n  auth_pass 0123456789ab\n }"));
   assert.deepEqual(config.instances.VI_1!.auth, { type: "PASS", password: "01234567" });
   assert.deepEqual(notes, [
     "k.conf:9: auth_pass: only the first 8 characters are used, as keepalived does (VRRPv2 carries 8 bytes)",
   ]);
-  assert.deepEqual(
-    problemsOf(instance(" authentication {\n  auth_type AH\n  auth_pass x\n }\n notify_master /bin/m root")),
-    [
-      "k.conf:8: auth_type AH (IPsec) is not supported: use PASS, or no authentication",
-      "k.conf:11: notify_master: a user per hook is not supported; hooks run as global_defs script_user",
-    ],
-  );
+  const ah = okConfig(instance(" authentication {\n  auth_type AH\n  auth_pass s3cret\n }")).config;
+  assert.deepEqual(ah.instances.VI_1!.auth, { type: "AH", password: "s3cret" });
+  assert.deepEqual(problemsOf(instance(" notify_master /bin/m root")), [
+    "k.conf:7: notify_master: a user per hook is not supported; hooks run as global_defs script_user",
+  ]);
 });
 
 test("the IPVS sync daemon: global lvs_sync_daemon (sync id defaults to the VRID) or the instance's old form, never two", () => {
@@ -156,5 +154,17 @@ test("virtual_ipaddress: one address per line with dev; a label is noted and not
   ]);
   assert.deepEqual(notes, [
     "k.conf:5: virtual_ipaddress: label eth1:5 only names the address for ifconfig; lvs-agent adds it without a label",
+  ]);
+});
+
+test("virtual_ipaddress brd: + and an address are kept for the kernel, - is the default (none)", () => {
+  const { config } = okConfig(
+    "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n" +
+      "  10.0.0.9/24 brd + dev eth1\n  10.0.0.10/24 brd 10.0.0.255\n  10.0.0.11/24 brd -\n }\n}\n",
+  );
+  assert.deepEqual(config.instances.VI_1!.virtualAddresses, [
+    { address: "10.0.0.9/24", device: "eth1", broadcast: "+" },
+    { address: "10.0.0.10/24", broadcast: "10.0.0.255" },
+    { address: "10.0.0.11/24" },
   ]);
 });

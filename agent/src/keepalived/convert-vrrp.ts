@@ -238,14 +238,12 @@ function unicastPeers(st: Statement, d: I, cx: Cx): void {
 }
 
 function authentication(st: Statement, d: I, cx: Cx): void {
-  const auth: { type?: string; password?: string; at?: Statement } = {};
+  const auth: { type?: "PASS" | "AH"; password?: string; at?: Statement } = {};
   cx.walk(
     st.block ?? [],
     {
       auth_type: value((s) => {
-        const t = cx.choice(s, ["PASS", "AH"]);
-        if (t === "AH") cx.error(s.args[0]!, "auth_type AH (IPsec) is not supported: use PASS, or no authentication");
-        auth.type = t;
+        auth.type = cx.choice(s, ["PASS", "AH"]) as "PASS" | "AH" | undefined;
       }),
       auth_pass: value((s) => {
         // A word, never quoted back in a message: it is a secret.
@@ -262,18 +260,17 @@ function authentication(st: Statement, d: I, cx: Cx): void {
     d,
     "authentication",
   );
-  if (auth.type === "AH") return;
   if (auth.type === undefined || auth.password === undefined)
-    return cx.error(st.keyword, "authentication needs auth_type PASS and auth_pass");
-  put(d, "auth", { type: "PASS", password: auth.password }, st, cx);
+    return cx.error(st.keyword, "authentication needs auth_type PASS|AH and auth_pass");
+  put(d, "auth", { type: auth.type, password: auth.password }, st, cx);
   if (auth.at) cx.locate([...d.path, "auth", "password"], auth.at.keyword, "auth_pass");
 }
 
-/** `<IPADDR>[/<MASK>] [dev <STRING>]`, one per line. */
+/** `<IPADDR>[/<MASK>] [dev <STRING>] [brd <IPADDR>|+|-] [label <LABEL>]`, one per line. */
 function virtualAddresses(st: Statement, d: I, cx: Cx): void {
   const vips: NonNullable<InstanceInput["virtualAddresses"]> = [];
   for (const item of st.block ?? []) {
-    const opts = cx.itemOptions(item, ["dev", "label"], "virtual_ipaddress");
+    const opts = cx.itemOptions(item, ["dev", "label", "brd"], "virtual_ipaddress");
     const label = opts.get("label");
     if (label)
       cx.note(
@@ -281,9 +278,14 @@ function virtualAddresses(st: Statement, d: I, cx: Cx): void {
         `virtual_ipaddress: label ${label.text} only names the address for ifconfig; lvs-agent adds it without a label`,
       );
     const dev = opts.get("dev")?.text;
-    for (const sub of [[], ["address"], ["device"]])
+    const brd = opts.get("brd")?.text;
+    for (const sub of [[], ["address"], ["device"], ["broadcast"]])
       cx.locate([...d.path, "virtualAddresses", vips.length, ...sub], item.keyword, "virtual_ipaddress");
-    vips.push(dev ? { address: item.keyword.text, device: dev } : { address: item.keyword.text });
+    vips.push({
+      address: item.keyword.text,
+      ...(dev ? { device: dev } : {}),
+      ...(brd && brd !== "-" ? { broadcast: brd } : {}),
+    });
   }
   put(d, "virtualAddresses", vips, st, cx);
 }

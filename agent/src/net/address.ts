@@ -7,16 +7,30 @@ import { bytesToIp, ipToBytes, parseCidr, type Cidr } from "./ip.ts";
 
 const AF_INET = 2;
 
-async function addressRequest(ifname: string, cidr: string) {
+/** The broadcast address `ip addr add ... brd +` sets: the address with the host bits all ones. */
+export function broadcastOf(cidr: string): string {
+  const { address, prefix } = parseCidr(cidr);
+  const b = ipToBytes(address);
+  const host = prefix >= 32 ? 0 : 0xffffffff >>> prefix;
+  b.writeUInt32BE((b.readUInt32BE(0) | host) >>> 0, 0);
+  return bytesToIp(b, 0);
+}
+
+async function addressRequest(ifname: string, cidr: string, broadcast?: string) {
   const { address, prefix } = parseCidr(cidr);
   const link = await linkByName(ifname);
   const local = ipToBytes(address);
   // IFA_ADDRESS = IFA_LOCAL on broadcast links, as `ip addr add` sends it.
-  return { data: { family: AF_INET, prefixlen: prefix, index: link.data.index }, attrs: { local, address: local } };
+  const attrs = { local, address: local };
+  const brd = broadcast === "+" ? broadcastOf(cidr) : broadcast;
+  return {
+    data: { family: AF_INET, prefixlen: prefix, index: link.data.index },
+    attrs: brd ? { ...attrs, broadcast: ipToBytes(brd) } : attrs,
+  };
 }
 
-export async function addAddress(ifname: string, cidr: string): Promise<"added" | "exists"> {
-  const req = await addressRequest(ifname, cidr);
+export async function addAddress(ifname: string, cidr: string, broadcast?: string): Promise<"added" | "exists"> {
+  const req = await addressRequest(ifname, cidr, broadcast);
   try {
     await rtnl().newAddress(req.data, req.attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
     return "added";

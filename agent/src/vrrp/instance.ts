@@ -18,6 +18,7 @@ import {
   type VrrpState,
 } from "./fsm.ts";
 import { checkAdvert, encodeAdvert, parsePacket, type Advertisement, type InstanceView } from "./packet.ts";
+import { AhSequence, buildAhPacket, IPPROTO_AH } from "./ipsec-ah.ts";
 import { VrrpTransport } from "./transport.ts";
 import type { InstanceHost } from "./host.ts";
 import { Tracking } from "./tracking.ts";
@@ -48,6 +49,9 @@ export class Instance {
   private imposedFaults: string[] = [];
   /** Actions are carried out strictly in order, even when a step's address changes are still running. */
   private chain: Promise<void> = Promise.resolve();
+  /** auth AH: the anti-replay sequence, and the IP ID keepalived counts up from 1 (the ICV covers it) */
+  private readonly ahSeq = new AhSequence();
+  private ipId = 0;
 
   constructor(
     readonly name: string,
@@ -61,7 +65,10 @@ export class Instance {
       vrid: this.cfg.vrid,
       intervalCs: intervalCs(this.cfg),
       addresses: this.cfg.virtualAddresses.map((v) => parseCidr(v.address).address),
-      auth: this.cfg.auth ? { type: "pass", password: this.cfg.auth.password } : undefined,
+      auth: this.cfg.auth
+        ? { type: this.cfg.auth.type === "AH" ? "ah" : "pass", password: this.cfg.auth.password }
+        : undefined,
+      unicast: this.cfg.unicastPeers.length > 0,
     };
   }
 
@@ -83,6 +90,7 @@ export class Instance {
     this.transport = await VrrpTransport.open({
       ifname: this.cfg.interface,
       multicast: this.cfg.unicastPeers.length === 0,
+      ...(this.cfg.auth?.type === "AH" ? { protocol: IPPROTO_AH } : {}),
     });
     this.transport.on("packet", (buf: Buffer) => this.onPacket(buf));
     this.transport.on("error", (err: Error) =>
@@ -162,7 +170,7 @@ export class Instance {
     if (parsed.src === this.sourceIp) return;
     if (this.cfg.unicastPeers.length > 0 && !this.cfg.unicastPeers.includes(parsed.src))
       return void m.packetsDropped.inc({ instance: this.name, reason: "peer" });
-    const check = checkAdvert(parsed.advert, this.view);
+    const check = checkAdvert(parsed.advert, this.view, parsed);
     if (!check.ok) {
       this.host.log.debug("advert dropped", {
         instance: this.name,
@@ -171,6 +179,13 @@ export class Instance {
         src: parsed.src,
       });
       return void m.packetsDropped.inc({ instance: this.name, reason: check.reason });
+    }
+    if (parsed.ah) {
+      if (!this.ahSeq.accept(parsed.ah.seq))
+        return void m.packetsDropped.inc({ instance: this.name, reason: "replay" });
+      // keepalived: a master hearing a lower priority moves its sequence past the other's.
+      if (this.fsm.state === "MASTER" && parsed.advert.priority < this.fsm.cfg.priority)
+        this.ahSeq.syncPast(parsed.ah.seq);
     }
     if (check.addressMismatch) this.onAddressMismatch(parsed.src, parsed.advert);
     m.advertsReceived.inc({ instance: this.name });
@@ -254,11 +269,34 @@ export class Instance {
   }
 
   private async sendAdvert(priority: number): Promise<void> {
-    const adv: Advertisement = { ...this.view, priority };
+    const view = this.view;
+    const adv: Advertisement = { ...view, priority };
+    const seq = view.auth?.type === "ah" ? this.ahSeq.next() : 0;
     for (const dst of this.destinations()) {
-      await this.transport!.send(buildIpv4({ src: this.sourceIp, dst }, encodeAdvert(adv, this.sourceIp, dst)));
+      const vrrp = encodeAdvert(adv, this.sourceIp, dst);
+      await this.transport!.send(
+        view.auth?.type === "ah"
+          ? buildAhPacket(
+              {
+                src: this.sourceIp,
+                dst,
+                id: this.nextIpId(),
+                seq,
+                password: view.auth.password!,
+                unicast: view.unicast!,
+              },
+              vrrp,
+            )
+          : buildIpv4({ src: this.sourceIp, dst }, vrrp),
+      );
       this.host.metrics.advertsSent.inc({ instance: this.name });
     }
+  }
+
+  /** 1, 2, ... 65535, 1: never 0, which the kernel would replace after the AH ICV was made. */
+  private nextIpId(): number {
+    this.ipId = (this.ipId % 0xffff) + 1;
+    return this.ipId;
   }
 
   private async transition(from: VrrpState, to: VrrpState, reason: string): Promise<void> {

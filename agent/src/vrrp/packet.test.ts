@@ -164,9 +164,9 @@ test("parsePacket gives each config-free DropReason for a crafted packet", () =>
     ],
     [
       "not protocol 112",
-      buildIpv4({ src: SRC, dst: MCAST, protocol: 51 }, encodeAdvert(V3, SRC, MCAST)),
+      buildIpv4({ src: SRC, dst: MCAST, protocol: 6 }, encodeAdvert(V3, SRC, MCAST)),
       "malformed",
-      /protocol 51/,
+      /protocol 6/,
     ],
     ["IPv6 version nibble", crafted(V3, () => undefined).fill(0x60, 0, 1), "malformed", /IP version 6/],
     ["v2 Adver Int 0", crafted(V2, (m) => (m[5] = 0), true), "interval", /Adver Int 0/],

@@ -8,9 +8,12 @@
 //       IP Address(es), Authentication Data (8 bytes)
 import { bytesToIp, internetChecksum, ipToBytes } from "../net/ip.ts";
 import { IPPROTO_VRRP, buildIpv4, parseIpv4 } from "../net/ipv4.ts";
+import { ahProblem, IPPROTO_AH, parseAh, type ReceivedAh } from "./ipsec-ah.ts";
 
 export type VrrpVersion = 2 | 3;
-export type VrrpAuth = { type: "none" } | { type: "pass"; password: string }; // v2 only; RFC 3768 type 1 = simple text, 8 bytes zero-padded
+// v2 only: RFC 3768 type 1 = simple text, 8 bytes zero-padded; type 2 = IPsec AH (ipsec-ah.ts), whose
+// password keys the AH ICV (a received advert's has none: the ICV is checked against the instance's).
+export type VrrpAuth = { type: "none" } | { type: "pass"; password: string } | { type: "ah"; password?: string };
 export interface Advertisement {
   version: VrrpVersion;
   vrid: number;
@@ -23,7 +26,7 @@ export interface Advertisement {
 export type DropReason =
   "malformed" | "ttl" | "version" | "type" | "checksum" | "vrid" | "auth" | "interval" | "addresses";
 export type ParseResult =
-  | { ok: true; src: string; dst: string; ttl: number; advert: Advertisement }
+  | { ok: true; src: string; dst: string; ttl: number; advert: Advertisement; ah?: ReceivedAh }
   | { ok: false; reason: DropReason; detail: string };
 export interface InstanceView {
   version: VrrpVersion;
@@ -31,6 +34,13 @@ export interface InstanceView {
   intervalCs: number;
   addresses: string[];
   auth?: VrrpAuth;
+  /** AH only: unicast peers leave the TTL out of the ICV */
+  unicast?: boolean;
+}
+/** What the per-instance checks need of the packet beyond the advert: its source and AH header. */
+export interface Received {
+  src: string;
+  ah?: ReceivedAh;
 }
 export type CheckResult = { ok: true; addressMismatch: boolean } | { ok: false; reason: DropReason; detail: string };
 
@@ -41,6 +51,7 @@ const AUTH_DATA_LEN = 8; // v2 Authentication Data
 const TYPE_ADVERTISEMENT = 1; // the only Type either RFC defines
 const AUTH_TYPE_NONE = 0;
 const AUTH_TYPE_SIMPLE = 1; // RFC 3768 5.3.6.1: simple text password
+const AUTH_TYPE_AH = 2; // RFC 2338 5.3.6.3: IP Authentication Header (keepalived auth_type AH)
 /** RFC 5798 5.1.1.3 / RFC 3768 5.2.3: a router sends with TTL 255 so receivers can reject off-link senders. */
 export const VRRP_TTL = 255;
 /** RFC 5798 5.1.1.3: precedence "internetwork control", as keepalived sends (captured fixtures agree). */
@@ -96,6 +107,7 @@ function validateAdvert(adv: Advertisement): void {
     throw new Error(`VRRP intervalCs must be whole seconds for v2 (Adver Int), got ${adv.intervalCs}`);
   else requireInt("intervalCs (v2 Adver Int, seconds)", adv.intervalCs / 100, 1, 255);
   requireInt("addresses count (Count IPvX Addr)", adv.addresses.length, 0, 255);
+  if (adv.auth?.type === "ah" && adv.version !== 2) throw new Error("VRRP auth is v2 only (RFC 5798 removed it)");
   if (adv.auth?.type === "pass") {
     if (adv.version !== 2) throw new Error("VRRP auth is v2 only (RFC 5798 removed authentication)");
     const bytes = Buffer.byteLength(adv.auth.password, "utf8");
@@ -123,7 +135,7 @@ function writeVersionFields(adv: Advertisement, msg: Buffer, trailerAt: number):
     return;
   }
   const auth = adv.auth ?? { type: "none" };
-  msg[4] = auth.type === "pass" ? AUTH_TYPE_SIMPLE : AUTH_TYPE_NONE;
+  msg[4] = auth.type === "pass" ? AUTH_TYPE_SIMPLE : auth.type === "ah" ? AUTH_TYPE_AH : AUTH_TYPE_NONE;
   msg[5] = adv.intervalCs / 100;
   if (auth.type === "pass") passwordField(auth.password).copy(msg, trailerAt);
 }
@@ -167,11 +179,12 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * RFC 3768 5.3.6: Auth Type 0 ignores Authentication Data; type 1 is the password, zero-padded (only
- * trailing zeros are padding: keepalived compares all 8 bytes). Other types (2 was IP AH, which is not
- * carried in protocol 112) and non-UTF-8 passwords can match no instance we can configure: drop here.
+ * trailing zeros are padding: keepalived compares all 8 bytes); type 2 is IPsec AH, whose header
+ * parseUnguarded requires. Other types and non-UTF-8 passwords can match no instance: drop here.
  */
 function decodeAuth(authType: number, data: Buffer): VrrpAuth | Drop {
   if (authType === AUTH_TYPE_NONE) return { type: "none" };
+  if (authType === AUTH_TYPE_AH) return { type: "ah" }; // Authentication Data unused (zero from keepalived)
   if (authType !== AUTH_TYPE_SIMPLE) return drop("auth", `unsupported Auth Type ${authType}`);
   let end = data.length;
   while (end > 0 && data[end - 1] === 0) end--;
@@ -238,9 +251,15 @@ function parseVrrp(msg: Buffer, src: string, dst: string): Advertisement | Drop 
 function parseUnguarded(buf: Buffer): ParseResult {
   const ip = parseIpv4(buf);
   if (!ip.ok) return drop("malformed", ip.detail);
-  const { header, payload } = ip;
-  if (header.protocol !== IPPROTO_VRRP)
-    return drop("malformed", `IP protocol ${header.protocol}, not VRRP (${IPPROTO_VRRP})`);
+  const { header } = ip;
+  let payload = ip.payload;
+  let ah: ReceivedAh | undefined;
+  if (header.protocol === IPPROTO_AH) {
+    const parsed = parseAh(buf, header.headerLength, payload);
+    if (!parsed.ok) return drop("malformed", parsed.detail);
+    ({ ah, vrrp: payload } = parsed);
+  } else if (header.protocol !== IPPROTO_VRRP)
+    return drop("malformed", `IP protocol ${header.protocol}, not VRRP (${IPPROTO_VRRP}) or AH (${IPPROTO_AH})`);
   // parseIpv4 clips to the buffer; a Total Length beyond it means we hold a truncated packet.
   const totalLength = buf.readUInt16BE(2);
   if (totalLength > buf.length)
@@ -248,7 +267,13 @@ function parseUnguarded(buf: Buffer): ParseResult {
   if (header.ttl !== VRRP_TTL) return drop("ttl", `TTL ${header.ttl}, must be ${VRRP_TTL} (sender not on-link?)`);
   const advert = parseVrrp(payload, header.src, header.dst);
   if ("ok" in advert) return advert;
-  return { ok: true, src: header.src, dst: header.dst, ttl: header.ttl, advert };
+  if ((advert.auth?.type === "ah") !== (ah !== undefined))
+    return drop(
+      "auth",
+      ah ? "AH header around an advert whose Auth Type is not 2" : "Auth Type 2 (AH) without an AH header",
+    );
+  const ok = { ok: true as const, src: header.src, dst: header.dst, ttl: header.ttl, advert };
+  return ah ? { ...ok, ah } : ok;
 }
 
 /**
@@ -268,10 +293,18 @@ export function parsePacket(buf: Buffer): ParseResult {
 // Per-instance checks
 
 /** Describes an auth mismatch without ever echoing a password into logs; undefined when they match. */
-function authProblem(got: VrrpAuth | undefined, want: VrrpAuth | undefined): string | undefined {
+function authProblem(
+  got: VrrpAuth | undefined,
+  view: InstanceView,
+  received: Received | undefined,
+): string | undefined {
   const g = got ?? { type: "none" };
-  const w = want ?? { type: "none" };
+  const w = view.auth ?? { type: "none" };
   if (g.type !== w.type) return `Auth Type ${g.type} received, ${w.type} configured`;
+  if (w.type === "ah") {
+    if (!received?.ah) return "AH configured but the packet has no AH header";
+    return ahProblem(received.ah, received.src, w.password ?? "", view.unicast ?? false);
+  }
   if (g.type === "pass" && w.type === "pass" && !passwordField(g.password).equals(passwordField(w.password))) {
     return "Authentication Data (password) differs from the configured one";
   }
@@ -285,12 +318,12 @@ function sameAddressSet(a: string[], b: string[]): boolean {
 }
 
 /** The per-instance receive checks of RFC 5798 7.1 / RFC 3768 7.1 (see the API notes in the design). */
-export function checkAdvert(advert: Advertisement, view: InstanceView): CheckResult {
+export function checkAdvert(advert: Advertisement, view: InstanceView, received?: Received): CheckResult {
   if (advert.version !== view.version)
     return drop("version", `Version ${advert.version}, instance runs ${view.version}`);
   if (advert.vrid !== view.vrid) return drop("vrid", `Virtual Rtr ID ${advert.vrid}, instance has ${view.vrid}`);
   if (view.version === 2) {
-    const auth = authProblem(advert.auth, view.auth);
+    const auth = authProblem(advert.auth, view, received);
     if (auth) return drop("auth", auth);
     // v2 only: a v3 backup learns Max Adver Int from the master instead (RFC 5798 6.4.2).
     if (advert.intervalCs !== view.intervalCs) {

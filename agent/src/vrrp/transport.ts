@@ -15,6 +15,8 @@ export interface TransportOptions {
   ifname: string;
   /** join 224.0.0.18 on ifname (multicast); false = unicast only */
   multicast: boolean;
+  /** IP protocol of the adverts: 112, or 51 when they go inside IPsec AH (ipsec-ah.ts) */
+  protocol?: number;
 }
 
 /** struct ip_mreqn { in_addr multiaddr; in_addr address; int ifindex }: selects the interface by index. */
@@ -77,13 +79,14 @@ export class VrrpTransport extends EventEmitter {
     const ifindex = ifIndex(opts.ifname);
     const t = new VrrpTransport(opts.ifname);
     try {
-      t.sock = rs.RawSocket.open(IPPROTO_VRRP, {
+      const protocol = opts.protocol ?? IPPROTO_VRRP;
+      t.sock = rs.RawSocket.open(protocol, {
         // raw-socket reuses its receive buffer for the next packet.
         message: (buf) => t.emit("packet", Buffer.from(buf)),
         error: (err) => t.emit("error", new Error(`VRRP socket on ${opts.ifname}: ${err.message}`)),
       });
       for (const [level, option, value] of recvOptions(opts, ifindex)) t.sock.setBytes(level, option, value);
-      t.sender = RawSender.open(IPPROTO_VRRP, opts.ifname, sendOptions(opts, ifindex));
+      t.sender = RawSender.open(protocol, opts.ifname, sendOptions(opts, ifindex));
     } catch (err) {
       t.close();
       throw openError(err, opts.ifname);

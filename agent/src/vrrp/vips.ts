@@ -13,14 +13,15 @@ export interface VipChange {
   errors: string[];
 }
 
-type Op = (ifname: string, cidr: string) => Promise<string>;
+type Op = (ifname: string, cidr: string, broadcast?: string) => Promise<string>;
 
 async function each(cfg: VrrpInstanceConfig, op: Op, changedWord: string): Promise<VipChange> {
   const out: VipChange = { changed: [], errors: [] };
   for (const v of cfg.virtualAddresses) {
     const dev = v.device ?? cfg.interface;
     try {
-      if ((await op(dev, withPrefix(v.address))) === changedWord) out.changed.push(`${v.address} dev ${dev}`);
+      if ((await op(dev, withPrefix(v.address), v.broadcast)) === changedWord)
+        out.changed.push(`${v.address} dev ${dev}`);
     } catch (err) {
       out.errors.push(`${v.address} dev ${dev}: ${(err as Error).message}`);
     }
