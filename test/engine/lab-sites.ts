@@ -22,12 +22,20 @@ export interface Site {
   t: Topology;
 }
 
+export interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
 export interface LabSites {
   dir: string;
   sites: Site[];
   plan: string;
   /** `lvsctl <args>` from the first lab's control namespace; stdout and stderr apart */
-  lvsctl(args: string[], onErr?: (chunk: string) => void): Promise<{ code: number; out: string; err: string }>;
+  lvsctl(args: string[], onErr?: (chunk: string) => void): Promise<Run>;
+  /** a TypeScript file of the repository run with `node --import tsx` there */
+  script(file: string, args: string[]): Promise<Run>;
   /** a site's cluster file, changed by fn (parsed YAML in, written back) */
   edit(site: Site, fn: (file: Record<string, unknown>) => void): void;
   remove(): void;
@@ -67,22 +75,8 @@ export function makeLabSites(prefix: string, count: number, plan: Record<string,
     dir,
     sites,
     plan: planFile,
-    lvsctl: (args, onErr) =>
-      new Promise((resolve) => {
-        const child = spawn(
-          "ip",
-          ["netns", "exec", control.ns, process.execPath, "--import", "tsx", join(REPO, "lvsctl/src/main.ts"), ...args],
-          { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] },
-        );
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-        child.stderr.on("data", (c: Buffer) => {
-          err += c.toString();
-          onErr?.(c.toString());
-        });
-        child.on("close", (code) => resolve({ code: code ?? 1, out, err }));
-      }),
+    lvsctl: (args, onErr) => inNamespace(control.ns, [join(REPO, "lvsctl/src/main.ts"), ...args], onErr),
+    script: (file, args) => inNamespace(control.ns, [join(REPO, file), ...args]),
     edit: (site, fn) => {
       const value = parse(readFileSync(site.file, "utf8")) as Record<string, unknown>;
       fn(value);
@@ -90,4 +84,22 @@ export function makeLabSites(prefix: string, count: number, plan: Record<string,
     },
     remove,
   };
+}
+
+/** `node --import tsx <argv>` in a namespace, from the repository (its tsconfig maps @pulumi/lvs to sdk/). */
+function inNamespace(ns: string, argv: string[], onErr?: (chunk: string) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "--import", "tsx", ...argv], {
+      cwd: REPO,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+      onErr?.(c.toString());
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, out, err }));
+  });
 }

@@ -102,4 +102,18 @@ describe("lvs.Cluster", () => {
         /vips\.0\.priorities/.test(err.message),
     );
   });
+
+  it("a connection may leave its key and pin to the provider's lvs: config; other faults are still named", () => {
+    const hostOnly = (host: string) => ({ host });
+    const spec = {
+      directors: [{ name: "lb1", address: "10.0.0.2", connection: hostOnly("10.0.0.2") }],
+      realServers: [{ name: "rs1", address: "10.0.0.21", connection: hostOnly("10.0.0.21") }],
+    };
+    const parsed = validateClusterSpec(spec);
+    assert.equal(parsed.directors[0]!.connection.host, "10.0.0.2");
+    assert.throws(
+      () => validateClusterSpec({ ...spec, directors: [{ ...spec.directors[0], connection: { host: "x", port: 0 } }] }),
+      /directors\.0\.connection\.port/,
+    );
+  });
 });

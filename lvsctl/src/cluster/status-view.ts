@@ -1,7 +1,8 @@
 // `lvsctl status`: what each director's agent reported, as one view of the cluster (pure): each VIP and
 // its master (one, none, or too many), each director's VRRP state per instance, and each virtual server's
-// real servers with health, weight and live connections, read from the VIP's master. A director that did
-// not answer is shown as such; the rest still report.
+// real servers with health, weight and live connections, read from the VIP's master (a backend of the
+// spec missing from its table is shown "absent": a failed check took it out). A director that did not
+// answer is shown as such; the rest still report.
 import type { AgentStatus } from "../../../agent/src/status/format.ts";
 import type { ClusterSpec } from "../../../provider/src/cluster/spec.ts";
 
@@ -63,7 +64,26 @@ function vipView(spec: ClusterSpec["vips"][number], readings: DirectorReading[])
   return { name: spec.name, addresses: spec.addresses, masters, verdict };
 }
 
+/** "10.0.0.21:80" for each backend the spec gives the virtual server. */
+function expectedBackends(spec: ClusterSpec, vs: ClusterSpec["virtualServers"][number]): string[] {
+  return vs.backends.flatMap((b) => {
+    const host = spec.realServers.find((r) => r.name === b.server);
+    const port = b.port ?? vs.port;
+    return host ? [port === undefined ? host.address : `${host.address}:${port}`] : [];
+  });
+}
+
+/** A backend the spec gives but the director's table lacks: its check failed and took it out, or it was never added. */
+const absent = (server: string): RealServerRow => ({
+  server,
+  health: "absent",
+  weight: 0,
+  activeConns: 0,
+  inactiveConns: 0,
+});
+
 function virtualServerView(
+  spec: ClusterSpec,
   vs: ClusterSpec["virtualServers"][number],
   vips: VipView[],
   readings: DirectorReading[],
@@ -81,7 +101,16 @@ function virtualServerView(
       activeConns: d.activeConns,
       inactiveConns: d.inactiveConns,
     }));
-    return { name: vs.name, service: table.service, from: r.name, realServers };
+    const shown = new Set(realServers.map((x) => x.server));
+    const missing = expectedBackends(spec, vs).filter(
+      (b) => !shown.has(b) && ![...shown].some((x) => x.startsWith(`${b}:`)),
+    );
+    return {
+      name: vs.name,
+      service: table.service,
+      from: r.name,
+      realServers: [...realServers, ...missing.map(absent)],
+    };
   }
   return { name: vs.name, realServers: [] };
 }
@@ -93,7 +122,11 @@ export function clusterView(spec: ClusterSpec, readings: DirectorReading[]): Clu
     if (!s) return { name: r.name, host: r.host, error: (r.status as { error: string }).error, states: {} };
     return { name: r.name, host: r.host, states: Object.fromEntries(s.instances.map((i) => [i.name, i.state])) };
   });
-  return { vips, directors, virtualServers: spec.virtualServers.map((vs) => virtualServerView(vs, vips, readings)) };
+  return {
+    vips,
+    directors,
+    virtualServers: spec.virtualServers.map((vs) => virtualServerView(spec, vs, vips, readings)),
+  };
 }
 
 function table(rows: string[][]): string[] {
