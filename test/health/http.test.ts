@@ -124,6 +124,27 @@ test("digest: the body's MD5 as keepalived's genhash prints it matches; another 
   );
 });
 
+test("keepalived's url regex and connect_ip: the body must match; the check goes to connect_ip", { skip }, async () => {
+  const rs = await checkOnce(chk, [
+    { cfg: http({ regex: "lvs real server [0-9]" }), target: target(8080) },
+    { cfg: http({ regex: "server 8<" }), target: target(8080) },
+    { cfg: { type: "https", regex: "^<html>.{3,50}</html>", retries: 0 }, target: target(8443) },
+    // The real server named is one nobody answers at; connect_ip sends the check to srv.
+    { cfg: http({ address: `${net}.1`, regex: "server 7" }), target: { address: `${net}.99`, port: 8080 } },
+    { cfg: { type: "tcp", address: `${net}.1`, retries: 0 }, target: { address: `${net}.99`, port: 8080 } },
+  ]);
+  assert.deepEqual(
+    rs.map((r) => [r.ok, r.detail]),
+    [
+      [true, "body matches regex"],
+      [false, "body does not match regex server 8<"],
+      [true, "body matches regex"],
+      [true, "body matches regex"],
+      [true, rs[4]!.detail],
+    ],
+  );
+});
+
 test("the server sees the configured Host header and path, or address:port by default", { skip }, async () => {
   const s = servers[0]!;
   const before = s.events("request").length;

@@ -21,9 +21,30 @@ import {
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const port = z.number().int().min(1).max(65535);
 
+/** A JavaScript regular expression (keepalived's are PCRE2: the common syntax is the same). */
+const regex = z.string().superRefine((s, ctx) => {
+  try {
+    new RegExp(s);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${(err as Error).message}` });
+  }
+});
+
+/** What only the agent's checks offer beside the provider's fields (keepalived options). */
+const agentOnly = {
+  /** check this address instead of the real server's (keepalived connect_ip) */
+  address: ipv4.optional(),
+};
+
+const bodyRegex = {
+  /** the response body must match this (keepalived url `regex`) */
+  regex: regex.optional(),
+};
+
 /** One more url of an http(s) check (keepalived: a further `url { }` block); every url must pass. */
 export const UrlCheck = strict({
   path: z.string().regex(/^\/\S*$/, "must start with / and contain no spaces"),
+  ...bodyRegex,
   /** default: the check's statusCodes */
   statusCodes: z.array(StatusCode).min(1).optional(),
   digest: md5Hex.optional(),
@@ -34,6 +55,8 @@ export const UrlCheck = strict({
 const moreUrls = {
   /** urls checked after `path`, each with its own status codes and digest (keepalived: several url blocks) */
   urls: z.array(UrlCheck).optional(),
+  ...bodyRegex,
+  ...agentOnly,
 };
 
 /** Another server an smtp check must also find answering (keepalived SMTP_CHECK `host { }`). */
@@ -49,6 +72,7 @@ export const SmtpHealthCheck = strict({
   type: z.literal("smtp"),
   ...common,
   ...connecting,
+  ...agentOnly,
   /** the name sent in HELO (keepalived helo_name) */
   helo: z
     .string()
@@ -64,6 +88,7 @@ export const DnsHealthCheck = strict({
   type: z.literal("dns"),
   ...common,
   ...connecting,
+  ...agentOnly,
   /** the record type asked for (keepalived DNS_CHECK type, default SOA) */
   queryType: z.enum(DNS_TYPES).default("SOA"),
   /** the name asked about (keepalived DNS_CHECK name, default the root ".") */
@@ -75,7 +100,7 @@ export const DnsHealthCheck = strict({
 
 export const AgentHealthCheck = checkUnion(
   [
-    TcpHealthCheck,
+    TcpHealthCheck.extend(agentOnly),
     HttpHealthCheck.extend(moreUrls),
     HttpsHealthCheck.extend(moreUrls),
     ScriptHealthCheck,

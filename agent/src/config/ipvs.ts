@@ -72,6 +72,11 @@ export const VirtualServer = z.object({
  */
 export const AgentRealServer = RealServer.extend({
   healthCheck: z.union([AgentHealthCheck, z.literal("none")]).optional(),
+  /**
+   * checks run beside healthCheck, each on its own schedule (keepalived: several checkers in one
+   * real_server); the server is in service only while every one passes
+   */
+  moreHealthChecks: z.array(AgentHealthCheck).optional(),
 });
 
 export const AgentVirtualServer = VirtualServer.extend({

@@ -14,7 +14,9 @@ import { smtpProbe } from "./smtp.ts";
 import { dnsProbe } from "./dns.ts";
 
 /** The attempt function for cfg and target, with everything that does not change per run prepared once. */
-export function probeFor(cfg: HealthCheckConfig, target: HealthTarget): Probe {
+export function probeFor(cfg: HealthCheckConfig, checked: HealthTarget): Probe {
+  // connect_ip: the check goes to another address than the real server's.
+  const target = cfg.type !== "script" && cfg.address ? { ...checked, address: cfg.address } : checked;
   if (cfg.type === "script") {
     const p = {
       command: cfg.script,
@@ -44,6 +46,7 @@ export function probeFor(cfg: HealthCheckConfig, target: HealthTarget): Probe {
       servername: cfg.type === "https" ? serverName(host, cfg.sni) : "",
       verifyTls: cfg.type === "https" && cfg.verifyTls,
       digest: u.digest?.toLowerCase(),
+      ...(u.regex ? { regex: new RegExp(u.regex) } : {}),
       statusOk: statusMatcher(codes),
       statusText: codes.join(", "),
     };

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverName, statusMatcher } from "./http.ts";
+import { bodyMatch, serverName, statusMatcher } from "./http.ts";
 
 test("status matcher: single codes and inclusive ranges", () => {
   const ok = statusMatcher([200, "301-302", "404"]);
@@ -21,4 +21,13 @@ test("SNI: explicit, else the host name of Host, never an address", () => {
   assert.equal(serverName("10.0.0.5:443", undefined), "");
   assert.equal(serverName("10.0.0.5", "svc.example"), "svc.example");
   assert.equal(serverName(undefined, undefined), "");
+});
+
+test("bodyMatch: the body as bytes (Latin-1) against the regex, with the regex in the failure", () => {
+  assert.deepEqual(bodyMatch(/BUILD: rpm-.{3,50} ::/, Buffer.from("x BUILD: rpm-1.2.3 :: DATE")), {
+    ok: true,
+    detail: "body matches regex",
+  });
+  assert.deepEqual(bodyMatch(/^ok$/m, Buffer.from("fail\n")), { ok: false, detail: "body does not match regex ^ok$" });
+  assert.equal(bodyMatch(/\xe9/, Buffer.from([0x63, 0xe9])).ok, true, "one character per byte");
 });

@@ -33,6 +33,8 @@ export interface HttpProbe extends Endpoint {
   verifyTls: boolean;
   /** lower-case MD5 hex of the expected body */
   digest?: string;
+  /** the body must match it (keepalived url `regex`) */
+  regex?: RegExp;
   statusOk(code: number): boolean;
   /** the accepted codes, for failure details */
   statusText: string;
@@ -85,16 +87,36 @@ function judgeResponse(p: HttpProbe, res: IncomingMessage, finish: (r: Attempt) 
     finish({ ok: false, detail: `HTTP ${code}, accepted ${p.statusText}` });
     return;
   }
-  if (!p.digest) {
+  if (!p.digest && !p.regex) {
     // Read the whole body anyway: a server that sends headers and then stalls is not serving.
     res.on("end", () => finish(UP));
     res.resume();
     return;
   }
   const hash = createHash("md5");
-  res.on("data", (chunk: Buffer) => hash.update(chunk));
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  res.on("data", (chunk: Buffer) => {
+    hash.update(chunk);
+    if (p.regex && keptBytes < MAX_REGEX_BODY) {
+      kept.push(chunk);
+      keptBytes += chunk.length;
+    }
+  });
   res.on("end", () => {
     const got = hash.digest("hex");
-    finish(got === p.digest ? UP : { ok: false, detail: `body MD5 ${got}, expected ${p.digest}` });
+    if (p.digest && got !== p.digest) return finish({ ok: false, detail: `body MD5 ${got}, expected ${p.digest}` });
+    finish(p.regex ? bodyMatch(p.regex, Buffer.concat(kept).subarray(0, MAX_REGEX_BODY)) : UP);
   });
+}
+
+/** The body bytes a regex is matched against (keepalived matches as the body streams in; a bound here). */
+export const MAX_REGEX_BODY = 4 * 1024 * 1024;
+
+/** Up when the body (as Latin-1: one character per byte, as PCRE without utf) matches. Pure. */
+export function bodyMatch(regex: RegExp, body: Buffer): Attempt {
+  regex.lastIndex = 0;
+  return regex.test(body.toString("latin1"))
+    ? { ok: true, detail: "body matches regex" }
+    : { ok: false, detail: `body does not match regex ${regex.source}` };
 }

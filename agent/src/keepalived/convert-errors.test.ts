@@ -41,7 +41,7 @@ test("every problem at once, in file order, each naming its keyword and line", (
     /* 21 */ "    auth_type PASS",
     /* 22 */ "  }",
     /* 23 */ "  virtual_ipaddress {",
-    /* 24 */ "    10.0.0.30/24 brd 10.0.0.255",
+    /* 24 */ "    10.0.0.30/24 peer 10.0.0.31",
     /* 25 */ "    10.0.0.7/33",
     /* 26 */ "  }",
     /* 27 */ "  track_script {",
@@ -81,7 +81,7 @@ test("every problem at once, in file order, each naming its keyword and line", (
     "keepalived.conf:15: unsupported keyword 'use_vmac' in vrrp_instance VI_1: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
     "keepalived.conf:18: unicast_peer: must not be the instance's own sourceIp (lvs-agent instances.VI_1.unicastPeers[0])",
     "keepalived.conf:20: authentication needs auth_type PASS|AH and auth_pass",
-    "keepalived.conf:24: unsupported option 'brd' in virtual_ipaddress (supported: dev, label)",
+    "keepalived.conf:24: unsupported option 'peer' in virtual_ipaddress (supported: dev, label, brd)",
     "keepalived.conf:25: virtual_ipaddress: must be an IPv4 address with an optional /prefix (lvs-agent instances.VI_1.virtualAddresses[1].address)",
     'keepalived.conf:28: track_script: no script "chk_missing" is defined under scripts (lvs-agent instances.VI_1.trackScripts[0].name)',
     "keepalived.conf:29: 'weight' needs a whole number, got 'x'",
@@ -89,7 +89,6 @@ test("every problem at once, in file order, each naming its keyword and line", (
     "keepalived.conf:35: authentication: authentication is VRRPv2 only (RFC 5798 removed it) (lvs-agent instances.VI_2.auth)",
     "keepalived.conf:41: 'lb_kind' takes NAT|DR|TUN, got 'DRR'",
     'keepalived.conf:45: connect_port: must be 1-65535 (lvs-agent virtualServers["10.0.0.100:80"].realServers[0].healthCheck.port)',
-    "keepalived.conf:47: a second checker (TCP_CHECK at line 43): lvs-agent runs one health check per real server: keep the one that matters, or a MISC_CHECK script that runs both",
     "keepalived.conf:51: virtual_server_group g1 lists no address",
   ]);
   assert.deepEqual(r.notes, [

@@ -215,3 +215,45 @@ virtual_server 10.0.0.1 80 {
     ],
   );
 });
+
+test("several checkers in one real_server all run; connect_ip and url regex are kept; regex_stack is a note", () => {
+  const { config, notes } = okConfig(`virtual_server 10.0.0.1 80 {
+ delay_loop 3
+ real_server 192.168.0.1 80 {
+  SMTP_CHECK {
+   connect_ip 172.21.53.188
+   connect_port 25
+  }
+  SSL_GET {
+   enable_sni
+   connect_ip 64.57.14.4
+   connect_port 443
+   url {
+    path /status
+    virtualhost oasis.example.com
+    regex "BUILD: rpm-.{3,50} :: DATE"
+    regex_stack 16384 1000000
+   }
+  }
+ }
+}`);
+  const rs = vsOf(config, "10.0.0.1:80").realServers[0]!;
+  assert.equal(rs.healthCheck !== "none" && rs.healthCheck?.type, "smtp");
+  assert.ok(rs.healthCheck !== "none" && rs.healthCheck?.type === "smtp" && rs.healthCheck.address === "172.21.53.188");
+  const ssl = rs.moreHealthChecks?.[0];
+  assert.ok(ssl?.type === "https");
+  assert.deepEqual(
+    [ssl.address, ssl.port, ssl.path, ssl.host, ssl.regex, ssl.interval],
+    ["64.57.14.4", 443, "/status", "oasis.example.com", "BUILD: rpm-.{3,50} :: DATE", 3],
+  );
+  assert.ok(notes.some((n) => /k\.conf:9: 'enable_sni'/.test(n)));
+  assert.ok(notes.some((n) => /k\.conf:16: 'regex_stack'/.test(n)));
+});
+
+test("a regex JavaScript cannot compile is refused at its line", () => {
+  const problems = problemsOf(
+    'virtual_server 10.0.0.1 80 {\n real_server 10.0.1.1 80 {\n  HTTP_GET {\n   url {\n    path /\n    regex "a(b"\n   }\n  }\n }\n}',
+  );
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /^k\.conf:6: regex: is not a valid regular expression/);
+});

@@ -25,7 +25,7 @@ import {
 type VsInput = Required<AgentConfigInput>["virtualServers"][string];
 type RsInput = NonNullable<VsInput["realServers"]>[number];
 type HealthCheckKind = "tcp" | "http" | "https" | "script" | "smtp" | "dns";
-type UrlInput = { path?: string; statusCodes?: string[]; digest?: string; host?: string };
+type UrlInput = { path?: string; statusCodes?: string[]; digest?: string; host?: string; regex?: string };
 type SmtpHostInput = { address?: string; port?: number; bindTo?: string };
 
 /** Every field a check can have; which of them a kind takes is FIELDS[kind]. */
@@ -50,11 +50,13 @@ interface HealthCheckFields {
   hosts: SmtpHostInput[];
   queryType: string;
   name: string;
+  address: string;
+  regex: string;
 }
 
 const TIMING = ["interval", "retries", "delayBeforeRetry", "warmup"] as const;
-const CONNECT = [...TIMING, "connectTimeout", "port", "bindTo"] as const;
-const HTTP = [...CONNECT, "host", "path", "statusCodes", "digest", "urls"] as const;
+const CONNECT = [...TIMING, "connectTimeout", "port", "bindTo", "address"] as const;
+const HTTP = [...CONNECT, "host", "path", "statusCodes", "digest", "regex", "urls"] as const;
 const FIELDS: Record<HealthCheckKind, readonly (keyof HealthCheckFields)[]> = {
   tcp: CONNECT,
   http: HTTP,
@@ -73,7 +75,9 @@ export interface RealServerDraft extends Draft<RsInput> {
   at: Token;
   /** checker options given on the real server */
   layer: Draft<HealthCheckFields>;
+  /** the first checker, then the others (keepalived: all of a real server's checkers must pass) */
   healthCheck?: HealthCheckDraft;
+  moreHealthChecks: HealthCheckDraft[];
 }
 
 export interface VirtualServerDraft extends Draft<VsInput> {
@@ -126,16 +130,24 @@ const LAYER = { ...connecting(), virtualhost: str<HealthCheckFields>("host") };
 
 // --- checkers ----------------------------------------------------------------------------------------
 
-const TCP_CHECK: Table<HealthCheckDraft> = connecting();
+/** A checker's own connection options: connect_ip too (the address checked instead of the real server's). */
+function checkerConnecting(): Table<Draft<HealthCheckFields>> {
+  return { ...connecting(), connect_ip: str("address") };
+}
+
+const TCP_CHECK: Table<HealthCheckDraft> = checkerConnecting();
 
 const EMAIL_CHECKER = noted<HealthCheckDraft>(
   "configures keepalived's email alerts, which lvs-agent does not send (use the metrics); ignored",
 );
 
 const HTTP_GET: Table<HealthCheckDraft> = {
-  ...connecting(),
+  ...checkerConnecting(),
   virtualhost: str("host"),
   smtp_alert: EMAIL_CHECKER,
+  enable_sni: noted(
+    "is what lvs-agent does anyway: an SSL_GET sends its virtualhost (a name, not an address) as the TLS server name",
+  ),
   url: block((st, d, cx) => {
     // The first url fills the check's own path, codes and digest; each further one goes to `urls`.
     if (!Object.hasOwn(d.v, "path")) {
@@ -154,6 +166,10 @@ const HTTP_GET: Table<HealthCheckDraft> = {
 const URL: Table<Draft<HealthCheckFields>> = {
   path: str("path"),
   digest: str("digest"),
+  regex: str("regex"),
+  regex_stack: noted(
+    "sizes PCRE2's JIT stack in keepalived; lvs-agent matches with JavaScript's regular expressions, which have no such stack to size; ignored",
+  ),
   virtualhost: str("host"),
   status_code: value((st, d, cx) =>
     put(
@@ -174,7 +190,7 @@ const SMTP_HOST: Table<Draft<SmtpHostInput>> = {
 };
 
 const SMTP_CHECK: Table<HealthCheckDraft> = {
-  ...connecting(),
+  ...checkerConnecting(),
   helo_name: str("helo"),
   smtp_alert: EMAIL_CHECKER,
   host: block((st, d, cx) => {
@@ -188,7 +204,7 @@ const SMTP_CHECK: Table<HealthCheckDraft> = {
 };
 
 const DNS_CHECK: Table<HealthCheckDraft> = {
-  ...connecting(),
+  ...checkerConnecting(),
   type: value((st, d, cx) =>
     put(d, "queryType", cx.choice(st, ["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"]), st, cx),
   ),
@@ -222,14 +238,14 @@ const CHECKERS: Record<string, { kind: HealthCheckKind; table: Table<HealthCheck
 function checker(name: string): Entry<RealServerDraft> {
   const { kind, table } = CHECKERS[name]!;
   return block((st, rs, cx) => {
-    if (rs.healthCheck)
-      return cx.error(
-        st.keyword,
-        `a second checker (${rs.healthCheck.at.text} at line ${rs.healthCheck.at.line}): lvs-agent runs one health check per real server: keep the one that matters, or a MISC_CHECK script that runs both`,
-      );
-    rs.healthCheck = { kind, at: st.keyword, path: [...rs.path, "healthCheck"], v: {} };
-    cx.locate(rs.healthCheck.path, st.keyword, name);
-    cx.walk(st.block ?? [], table, rs.healthCheck, name);
+    // A further checker runs beside the first: the real server is up only while all of them pass.
+    const i = rs.moreHealthChecks.length;
+    const path = rs.healthCheck ? [...rs.path, "moreHealthChecks", i] : [...rs.path, "healthCheck"];
+    const check: HealthCheckDraft = { kind, at: st.keyword, path, v: {} };
+    if (rs.healthCheck) rs.moreHealthChecks.push(check);
+    else rs.healthCheck = check;
+    cx.locate(path, st.keyword, name);
+    cx.walk(st.block ?? [], table, check, name);
   });
 }
 
@@ -350,6 +366,7 @@ function realServer(st: Statement, vs: V, cx: Cx): void {
     path: [...vs.path, "realServers", i],
     v: { address: a[0]!.text },
     layer: { path: [...vs.path, "realServers", i, "~healthCheck"], v: {} },
+    moreHealthChecks: [],
   };
   cx.locate(rs.path, st.keyword, `real_server ${a.map((t) => t.text).join(" ")}`);
   if (a[1]) put(rs, "port", cx.numberAt(a[1], "real_server port"), st, cx);
@@ -439,9 +456,17 @@ export function finishVirtualServer(vs: V, cx: Cx): VsInput {
 function finishRealServer(rs: RealServerDraft, vs: V, cx: Cx): RsInput {
   const out = { ...rs.v } as RsInput;
   if (!rs.healthCheck) return out;
-  const path = rs.healthCheck.path;
-  const kind = rs.healthCheck.kind;
-  const merged = layered(cx, path, [vs.layer, rs.layer, rs.healthCheck]);
+  out.healthCheck = finishCheck(rs.healthCheck, rs, vs, cx);
+  if (rs.moreHealthChecks.length > 0)
+    out.moreHealthChecks = rs.moreHealthChecks.map((c) => finishCheck(c, rs, vs, cx)) as RsInput["moreHealthChecks"];
+  return out;
+}
+
+/** One checker with the options the virtual and real server give it, and keepalived's defaults. */
+function finishCheck(check: HealthCheckDraft, rs: RealServerDraft, vs: V, cx: Cx): RsInput["healthCheck"] {
+  const path = check.path;
+  const kind = check.kind;
+  const merged = layered(cx, path, [vs.layer, rs.layer, check]);
   const fields: Partial<HealthCheckFields> = Object.fromEntries(
     FIELDS[kind].flatMap((k) => (merged[k] === undefined ? [] : [[k, merged[k]]])),
   );
@@ -449,6 +474,5 @@ function finishRealServer(rs: RealServerDraft, vs: V, cx: Cx): RsInput {
   const defaults: Partial<HealthCheckFields> = { interval, warmup: interval };
   if (kind === "http" || kind === "https") defaults.delayBeforeRetry = 3;
   if (kind === "script") defaults.retries = 0;
-  out.healthCheck = { type: kind, ...defaults, ...fields } as RsInput["healthCheck"];
-  return out;
+  return { type: kind, ...defaults, ...fields } as RsInput["healthCheck"];
 }
