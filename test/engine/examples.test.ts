@@ -82,7 +82,7 @@ test("the examples deploy on lab hosts from a project of their own", { skip, tim
       const preview = user.must("preview");
       assert.match(preview, /\+ +lvs:index:VirtualServer +nat-http +create/);
       assert.match(preview, /\+ +lvs:index:Vip +nat-gateway +create/);
-      assert.match(preview, /7 to create/);
+      assert.match(preview, /\+ 9 to create/);
     } finally {
       user.remove();
     }
