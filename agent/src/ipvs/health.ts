@@ -7,7 +7,6 @@ import type { AgentHealthCheckConfig as HealthCheckConfig } from "../config/agen
 import type { VirtualServerConfig } from "../config/ipvs.ts";
 import type { Logger } from "../log.ts";
 import { HealthChecker } from "../health/checker.ts";
-import type { HealthResult } from "../health/core.ts";
 import { realServerId, type Health } from "./desired.ts";
 
 interface Entry extends MonitoredServer {
