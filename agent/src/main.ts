@@ -1,5 +1,6 @@
-// lvs-agent command line: run | validate | reload | status [--json]; `check` is validate's old name,
-// still accepted. A thin shell: loading and validating live in config/, running in daemon.ts.
+// lvs-agent command line: run | validate | reload | status [--json] | adverts | probe; `check` is
+// validate's old name, still accepted. A thin shell: loading and validating live in config/, running in
+// daemon.ts, the advert tally of `adverts` in vrrp/adverts.ts, `probe`'s checks in health/checker.ts.
 import { parseArgs } from "node:util";
 import { loadConfigDir, loadConfigFile, type LoadResult } from "./config/load.ts";
 import { loadKeepalivedConf } from "./keepalived/load.ts";
@@ -9,12 +10,19 @@ import { startMetricsServer } from "./status/http.ts";
 import { AgentNotRunning, EXIT_NOT_RUNNING, requestStatus, startStatusServer } from "./status/socket.ts";
 import { formatStatusTable, type AgentStatus } from "./status/format.ts";
 import { GlobalSettings, type AgentConfig } from "./config/schema.ts";
+import { VrrpTransport } from "./vrrp/transport.ts";
+import { AdvertTally, formatAdverts, listenSeconds } from "./vrrp/adverts.ts";
+import { monitoredServers } from "./ipvs/health.ts";
+import { runHealthCheckOnce } from "./health/checker.ts";
 
 const USAGE = `usage: lvs-agent <command> [options]
   run      run the agent in the foreground
   validate load the configuration, list every problem and exit (0 valid, 1 invalid), like keepalived -t
   reload   ask the running agent to reload its configuration
   status   show the running agent's instances (--json for JSON)
+  adverts  --interface IF[,IF...] [--seconds 3] [--json]: listen for VRRP adverts (no agent needed) and
+           list each sender with its VRID, version, priority and auth type
+  probe    run every real server's health check once, now, as the configuration says (no agent needed)
 options:
   --config-dir DIR   directory of JSON fragments (default /etc/lvs-agent/conf.d)
   --config FILE      a single JSON file instead
@@ -41,6 +49,8 @@ function options(argv: string[]) {
       "metrics-listen": { type: "string" },
       "state-dir": { type: "string" },
       json: { type: "boolean" },
+      interface: { type: "string" },
+      seconds: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -150,12 +160,63 @@ async function status(o: Opts): Promise<number> {
   return 0;
 }
 
+/**
+ * `adverts`: the agent's own VRRP socket on each interface (224.0.0.18 joined, as a multicast instance
+ * does) for --seconds, every packet counted by sender (vrid/adverts.ts). Runs beside a running agent:
+ * each raw socket gets its own copy of every packet.
+ */
+async function adverts(o: Opts): Promise<number> {
+  const interfaces = (o.interface ?? "").split(",").filter(Boolean);
+  const seconds = listenSeconds(o.seconds);
+  if (interfaces.length === 0 || typeof seconds === "string") {
+    console.error(`lvs-agent adverts: ${typeof seconds === "string" ? seconds : "name --interface"}`);
+    return 2;
+  }
+  const tally = new AdvertTally(interfaces, seconds);
+  const open: VrrpTransport[] = [];
+  try {
+    for (const ifname of interfaces) {
+      const t = await VrrpTransport.open({ ifname, multicast: true });
+      open.push(t);
+      t.on("packet", (buf: Buffer) => tally.add(ifname, buf));
+      t.on("error", (err: Error) => console.error(`lvs-agent adverts: ${err.message}`));
+    }
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    for (const t of open) t.drain();
+  } finally {
+    for (const t of open) t.close();
+  }
+  const report = tally.report();
+  process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : formatAdverts(report));
+  return 0;
+}
+
+/** `probe`: each real server's health check(s) run once from here, as the agent runs them; exit 1 if one fails. */
+async function probe(o: Opts): Promise<number> {
+  const r = await loader(o)();
+  if (!r.ok) {
+    console.error(`configuration invalid:\n  ${r.problems.join("\n  ")}`);
+    return 1;
+  }
+  const results = await Promise.all(
+    monitoredServers(r.config.virtualServers).map(async (s) => {
+      const h = await runHealthCheckOnce(s.cfg, { address: s.address, port: s.port });
+      return { check: s.key, type: s.cfg.type, address: s.address, port: s.port, ok: h.ok, detail: h.detail };
+    }),
+  );
+  if (o.json) console.log(JSON.stringify(results));
+  else for (const x of results) console.log(`${x.ok ? "up  " : "DOWN"}  ${x.check}  ${x.type}  ${x.detail}`);
+  return results.every((x) => x.ok) ? 0 : 1;
+}
+
 const COMMANDS: Record<string, (o: Opts) => Promise<number>> = {
   run,
   validate,
   check: deprecatedCheck,
   reload,
   status,
+  adverts,
+  probe,
 };
 
 async function main(argv: string[]): Promise<number> {
