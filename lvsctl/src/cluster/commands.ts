@@ -52,15 +52,18 @@ function fail(file: string, problems: { line: number; col: number; message: stri
   throw new ClusterFileError(`${file}: ${all.length} problem(s), nothing was touched:\n${formatProblems(file, all)}`);
 }
 
-/** The file's ClusterSpec, or a ClusterFileError listing every problem with its line. Nothing is touched. */
-export function loadClusterFile(file: string): LoadedFile {
-  let text: string;
+/** A file's text, or a ClusterFileError naming the file and why it cannot be read. */
+export function readText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (err) {
     throw new ClusterFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const src = parseYamlSource(text);
+}
+
+/** The file's ClusterSpec, or a ClusterFileError listing every problem with its line. Nothing is touched. */
+export function loadClusterFile(file: string): LoadedFile {
+  const src = parseYamlSource(readText(file));
   if (!src.ok) fail(file, src.problems);
   const r = fileSpec(src.source.value, src.source.positionOf, keyReader(file));
   if (!r.ok) fail(file, r.problems);

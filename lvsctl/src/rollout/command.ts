@@ -1,20 +1,13 @@
 // `lvsctl rollout -f sites.yaml` (thin I/O shell): the plan file read and checked (every problem with
 // its line, before any site is touched), then rollout() with each event printed as it happens.
-import { readFileSync } from "node:fs";
-import { ClusterFileError } from "../cluster/commands.ts";
+import { ClusterFileError, readText } from "../cluster/commands.ts";
 import { formatProblems, pathText } from "../cluster/file-spec.ts";
 import { parseYamlSource } from "../cluster/source.ts";
 import { parseRolloutPlan, type RolloutPlan, type RolloutSite } from "./plan.ts";
 import { planBaseDir, runRollout, type RolloutEvent, type RolloutReport } from "./rollout.ts";
 
 export function loadPlan(file: string, rollback: boolean): { plan: RolloutPlan; waves: RolloutSite[][] } {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ClusterFileError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const src = parseYamlSource(text);
+  const src = parseYamlSource(readText(file));
   if (!src.ok)
     throw new ClusterFileError(
       formatProblems(
