@@ -7,6 +7,7 @@ import { EngineFailure } from "./cluster/engine-output.ts";
 import { formatClusterView } from "./cluster/status-view.ts";
 import type { Op } from "./cluster/operations.ts";
 import { rolloutCommand } from "./rollout/command.ts";
+import { doctorCli } from "./doctor/command.ts";
 import { eventLine, summary } from "./rollout/format.ts";
 import {
   formatStatus,
@@ -35,6 +36,10 @@ const USAGE = `usage: lvsctl <command> -f cluster.yaml [--stack NAME] [--backend
   rollout   -f sites.yaml: each site's cluster file deployed in turn, the canary first, then the waves;
             after each site its gates (one master per VIP, real servers healthy, no drift, an answer
             through each VIP); the first failure stops it   [--rollback: roll that site back]
+  doctor    examine the running cluster: VIP on one director, ARP suppression and loopback VIPs on
+            real servers, VRRP adverts heard and agreeing, no foreign router on the VRID, no firewall
+            dropping VRRP, ip_forward for NAT, real servers answering directly and through the VIP;
+            each finding with its host and fix; exits 1 when one fails
   -f        the cluster file: YAML or JSON, a ClusterSpec (what lvs.Cluster takes) plus ssh defaults
   --stack   the stack (default: the file's name without extension); one per site or environment
   --backend where the state lives (default: .lvsctl/state beside the file): file://, s3://, https://...
@@ -179,6 +184,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group && (group in CLUSTER_OPS || group === "status")) return cluster(group, values);
   if (group === "rollout") return rolloutCli(values);
+  if (group === "doctor") return doctorCli(values);
   if (group !== "lab") {
     console.error(USAGE);
     return 2;
