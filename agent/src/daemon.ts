@@ -2,6 +2,8 @@
 // track-script runners between them, serves status and metrics, and reloads on SIGHUP or on request.
 // A reload that fails validation changes nothing; a valid one restarts only the instances it changed.
 import { isDeepStrictEqual } from "node:util";
+import type { StaticAddressConfig } from "./config/routes.ts";
+import { addStaticAddresses, removeStaticAddresses } from "./vrrp/routes.ts";
 import type { AgentConfig, VrrpInstanceConfig } from "./config/schema.ts";
 import type { LoadResult } from "./config/load.ts";
 import { GarpSender } from "./net/garp.ts";
@@ -66,6 +68,7 @@ export class Agent implements InstanceHost {
     this.sources = r.sources;
     this.scripts = new ScriptPool(r.config.scripts, this.log, r.config.scriptSecurity.allowRoot);
     try {
+      await this.applyStaticAddresses([], r.config.staticAddresses);
       // The table first: a director that becomes master must already balance.
       await this.ipvs.apply(r.config);
       await this.startInstances(Object.keys(r.config.instances));
@@ -130,6 +133,7 @@ export class Agent implements InstanceHost {
     const started = Object.keys(after).filter((n) => !same(n));
     const unchanged = Object.keys(after).filter(same);
     await this.stopInstances(stopped);
+    await this.applyStaticAddresses(this.config.staticAddresses, r.config.staticAddresses);
     this.config = r.config;
     this.sources = r.sources;
     this.scripts.update(r.config.scripts, r.config.scriptSecurity.allowRoot);
@@ -146,8 +150,20 @@ export class Agent implements InstanceHost {
     return { ok: true, started, stopped, unchanged };
   }
 
+  /** static_ipaddress: the new list added, what the old one had beyond it removed; errors logged. */
+  private async applyStaticAddresses(before: StaticAddressConfig[], after: StaticAddressConfig[]): Promise<void> {
+    const key = (a: StaticAddressConfig) => JSON.stringify(a);
+    const kept = new Set(after.map(key));
+    const gone = before.filter((a) => !kept.has(key(a)));
+    for (const c of [await removeStaticAddresses(gone), await addStaticAddresses(after)]) {
+      for (const e of c.errors) this.log.error("static address change failed", { event: "agent.static", error: e });
+      if (c.changed.length) this.log.info("static addresses changed", { event: "agent.static", changed: c.changed });
+    }
+  }
+
   async stop(): Promise<void> {
     await this.stopInstances([...this.instances.keys()]);
+    if (this.config) await this.applyStaticAddresses(this.config.staticAddresses, []);
     await this.ipvs.stop();
     this.scripts?.stop();
     for (const g of this.garp.values()) (await g).close();

@@ -42,7 +42,7 @@ function notes(r: Result): string[] {
 }
 
 test(
-  "validate accepts the seeds' configs the agent can run, and names vrrp_strict's line in seed 002's",
+  "validate accepts the seeds' configs the agent can run, and names the lines vrrp_strict refuses in seed 002's",
   { timeout: 60_000 },
   async () => {
     const runnable = [
@@ -79,7 +79,8 @@ test(
         .split("\n")
         .filter((l) => !l.startsWith("{"))
         .join("\n"),
-      `configuration invalid:\n  ${join(FIXTURES, "lvs-dr.conf")}:4: vrrp_strict is not supported: keepalived's strict mode sets no_accept (a master that is not the address owner receives no traffic for its VIPs: keepalived adds firewall rules that drop it) and ignores authentication; lvs-agent speaks plain RFC VRRP. Remove the line\n`,
+      `configuration invalid:\n  ${join(FIXTURES, "lvs-dr.conf")}:11: vrrp_strict: state MASTER must match being the address owner (priority 255); remove the line, or vrrp_strict\n` +
+        `  ${join(FIXTURES, "lvs-dr.conf")}:17: vrrp_strict: strict mode does not support authentication (keepalived reports a config error); remove the line, or vrrp_strict\n`,
     );
   },
 );

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { isIPv4 } from "node:net";
 import { AgentVirtualServer, DirectorSysctls, IpvsTimeouts, SyncDaemon } from "./ipvs.ts";
+import { StaticAddress, VirtualRoute } from "./routes.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const cidr = z.string().refine(
@@ -89,6 +90,13 @@ export const AgentVrrpInstance = VrrpInstance.extend({
   virtualAddresses: z.array(VirtualAddress).default([]),
   /** names under `trackProcesses`, with keepalived track_process weights (absent: down is a fault) */
   trackProcesses: z.array(TrackRef).default([]),
+  /** routes added with the VIPs on becoming master and removed on leaving it (keepalived virtual_routes) */
+  virtualRoutes: z.array(VirtualRoute).default([]),
+  /**
+   * keepalived vrrp_strict: adverts whose address list differs from ours are dropped (RFC 3768 7.1);
+   * the converter refuses what strict mode forbids (unicast, authentication, preempt_delay, no VIPs)
+   */
+  strict: z.boolean().default(false),
 });
 
 /** Instances that change state together (keepalived vrrp_sync_group): one going to FAULT or BACKUP takes the others. */
@@ -169,6 +177,8 @@ export const AgentConfig = z.object({
   syncDaemon: SyncDaemon.optional(),
   ipvsTimeouts: IpvsTimeouts.optional(),
   scriptSecurity: ScriptSecurity.default({ allowRoot: false }),
+  /** addresses held while the agent runs, whatever the VRRP state (keepalived static_ipaddress) */
+  staticAddresses: z.array(StaticAddress).default([]),
 });
 
 export type VirtualAddress = z.infer<typeof VirtualAddress>;

@@ -33,6 +33,7 @@ test("a minimal config is valid and gets its defaults", () => {
       virtualServers: {},
       sysctls: {},
       scriptSecurity: { allowRoot: false },
+      staticAddresses: [],
     },
   });
 });
@@ -92,7 +93,7 @@ test("unknown fields are errors, with a guess when one is close", () => {
     "instances.VI_1.garp.bogus: unknown field (known: count, intervalMs, repeatDelay, refresh)",
   ]);
   assert.deepEqual(problems({ vrrp: {} }), [
-    "vrrp: unknown field (known: global, instances, syncGroups, trackProcesses, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts, scriptSecurity)",
+    "vrrp: unknown field (known: global, instances, syncGroups, trackProcesses, scripts, virtualServers, sysctls, syncDaemon, ipvsTimeouts, scriptSecurity, staticAddresses)",
   ]);
 });
 

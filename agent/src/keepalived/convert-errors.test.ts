@@ -73,12 +73,12 @@ test("every problem at once, in file order, each naming its keyword and line", (
   );
   const r = convertFiles({ "keepalived.conf": text });
   assert.deepEqual(problems(r), [
-    "keepalived.conf:4: vrrp_strict is not supported: keepalived's strict mode sets no_accept (a master that is not the address owner receives no traffic for its VIPs: keepalived adds firewall rules that drop it) and ignores authentication; lvs-agent speaks plain RFC VRRP. Remove the line",
     "keepalived.conf:5: unsupported keyword 'lvs_flush' in global_defs: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
     "keepalived.conf:8: script: must start with the absolute path of an executable (lvs-agent scripts.chk.script)",
     "keepalived.conf:13: virtual_router_id: must be 1-255 (lvs-agent instances.VI_1.vrid)",
     "keepalived.conf:14: 'priority' needs a whole number, got 'high'",
     "keepalived.conf:15: unsupported keyword 'use_vmac' in vrrp_instance VI_1: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
+    "keepalived.conf:17: vrrp_strict: unicast peers are not allowed in strict mode (keepalived reports a config error); remove the line, or vrrp_strict",
     "keepalived.conf:18: unicast_peer: must not be the instance's own sourceIp (lvs-agent instances.VI_1.unicastPeers[0])",
     "keepalived.conf:20: authentication needs auth_type PASS|AH and auth_pass",
     "keepalived.conf:24: unsupported option 'peer' in virtual_ipaddress (supported: dev, label, brd)",
@@ -86,15 +86,16 @@ test("every problem at once, in file order, each naming its keyword and line", (
     'keepalived.conf:28: track_script: no script "chk_missing" is defined under scripts (lvs-agent instances.VI_1.trackScripts[0].name)',
     "keepalived.conf:29: 'weight' needs a whole number, got 'x'",
     "keepalived.conf:32: vrrp_instance VI_2 has no virtual_router_id",
-    "keepalived.conf:35: authentication: authentication is VRRPv2 only (RFC 5798 removed it) (lvs-agent instances.VI_2.auth)",
+    "keepalived.conf:32: vrrp_strict: vrrp_instance VI_2 has no virtual_ipaddress, which strict mode requires",
+    "keepalived.conf:35: vrrp_strict: strict mode does not support authentication (keepalived reports a config error); remove the line, or vrrp_strict",
     "keepalived.conf:41: 'lb_kind' takes NAT|DR|TUN, got 'DRR'",
     'keepalived.conf:45: connect_port: must be 1-65535 (lvs-agent virtualServers["10.0.0.100:80"].realServers[0].healthCheck.port)',
     "keepalived.conf:51: virtual_server_group g1 lists no address",
   ]);
   assert.deepEqual(r.notes, [
     "keepalived.conf:3: 'smtp_server' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored",
+    "keepalived.conf:4: vrrp_strict: lvs-agent refuses what strict mode forbids and drops adverts whose address list differs (RFC 3768 7.1); keepalived also sets no_accept and adds firewall rules that drop traffic to the VIPs of a master that is not their owner: lvs-agent adds no firewall rules (its VIPs answer as with accept)",
     "keepalived.conf:9: user root: scripts will run as root, as keepalived runs them (lvs-agent runs them unprivileged unless root is named); prefer an unprivileged user",
-    'keepalived.conf:32: vrrp_instance VI_2 has no virtual_ipaddress: it only elects a master and runs its notify hooks (keepalived warns "No VIP specified" and runs it the same way)',
   ]);
   assert.ok(!problems(r).join("\n").includes("secret"), "an auth_pass never appears in a message");
 });

@@ -4,6 +4,7 @@ import type { AgentConfigInput } from "../config/schema.ts";
 import type { Token } from "./lexer.ts";
 import type { Statement } from "./parser.ts";
 import { block, layered, noted, num, put, str, value, type Cx, type Draft, type Table } from "./cx.ts";
+import { strictProblems, virtualRoutes } from "./convert-routes.ts";
 
 type Input = Required<AgentConfigInput>;
 export type InstanceInput = Input["instances"][string];
@@ -21,6 +22,8 @@ export interface GlobalDefs {
   garp: Draft<GarpInput>;
   timeouts: Draft<TimeoutsInput>;
   sync?: SyncSpec;
+  /** vrrp_strict: every instance in strict mode */
+  strict?: Token;
 }
 
 export interface SyncSpec {
@@ -36,6 +39,8 @@ export interface InstanceDraft extends Draft<InstanceInput> {
   garp: Draft<GarpInput>;
   /** lvs_sync_daemon_interface inside the instance (deprecated in keepalived 2.x) */
   syncInterface?: { name: string; at: Token };
+  /** `state MASTER`, which strict mode allows only to the address owner */
+  stateMaster?: Token;
 }
 
 /** Where global_defs' garp defaults are located until layered into each instance. */
@@ -73,7 +78,7 @@ export const OBSOLETE = (what: string) =>
   `(${what}) is unknown to keepalived 2.2.7, which ignores it; lvs-agent ignores it too: remove the line`;
 
 const STRICT =
-  "vrrp_strict is not supported: keepalived's strict mode sets no_accept (a master that is not the address owner receives no traffic for its VIPs: keepalived adds firewall rules that drop it) and ignores authentication; lvs-agent speaks plain RFC VRRP. Remove the line";
+  "vrrp_strict: lvs-agent refuses what strict mode forbids and drops adverts whose address list differs (RFC 3768 7.1); keepalived also sets no_accept and adds firewall rules that drop traffic to the VIPs of a master that is not their owner: lvs-agent adds no firewall rules (its VIPs answer as with accept)";
 
 export const GLOBAL_DEFS: Table<GlobalDefs> = {
   router_id: value((st, d, cx) => put(d.global, "routerId", cx.word(st), st, cx)),
@@ -97,7 +102,11 @@ export const GLOBAL_DEFS: Table<GlobalDefs> = {
     put(d.garp, "count", 1, st, cx);
     put(d.garp, "repeatDelay", 0, st, cx);
   }),
-  vrrp_strict: value((st, _d, cx) => cx.error(st.keyword, STRICT)),
+  vrrp_strict: value((st, d, cx) => {
+    if (!cx.args(st, 0)) return;
+    d.strict = st.keyword;
+    cx.note(st.keyword, STRICT);
+  }),
   enable_script_security: noted(
     "is accepted: lvs-agent always refuses a script that a non-root user could change, as keepalived's script security does",
   ),
@@ -188,8 +197,9 @@ export const VRRP_SCRIPT: Table<Draft<ScriptInput>> = {
 type I = InstanceDraft;
 
 export const VRRP_INSTANCE: Table<I> = {
-  state: value((st, _d, cx) => {
+  state: value((st, d, cx) => {
     const s = cx.choice(st, ["MASTER", "BACKUP"]);
+    if (s === "MASTER") d.stateMaster = st.keyword;
     if (s)
       cx.note(
         st.keyword,
@@ -211,6 +221,10 @@ export const VRRP_INSTANCE: Table<I> = {
   unicast_peer: block(unicastPeers),
   authentication: block(authentication),
   virtual_ipaddress: block(virtualAddresses),
+  virtual_routes: block((st, d, cx) => {
+    const routes = virtualRoutes(st, cx);
+    put(d, "virtualRoutes", [...(d.v.virtualRoutes ?? []), ...routes], st, cx);
+  }),
   track_interface: block((st, d, cx) => trackRefs(st, d, cx, "trackInterfaces")),
   track_script: block((st, d, cx) => trackRefs(st, d, cx, "trackScripts")),
   track_process: block((st, d, cx) => trackRefs(st, d, cx, "trackProcesses")),
@@ -328,7 +342,7 @@ export function finishInstance(d: I, g: GlobalDefs, cx: Cx): InstanceInput {
   const v = { ...d.v } as InstanceInput;
   const missing = REQUIRED.filter(([key]) => v[key] === undefined).map(([, kw]) => kw);
   if (missing.length > 0) cx.error(d.at, `vrrp_instance ${d.name} has no ${missing.join(", no ")}`);
-  if (v.virtualAddresses === undefined)
+  if (v.virtualAddresses === undefined && !g.strict)
     cx.note(
       d.at,
       `vrrp_instance ${d.name} has no virtual_ipaddress: it only elects a master and runs its notify hooks (keepalived warns "No VIP specified" and runs it the same way)`,
@@ -337,7 +351,19 @@ export function finishInstance(d: I, g: GlobalDefs, cx: Cx): InstanceInput {
     v.version = (g.version?.value ?? 2) as InstanceInput["version"];
     if (g.version) cx.locate([...d.path, "version"], g.version.at, "vrrp_version");
   }
+  if (g.strict) strictInstance(d, v, cx);
   const garp = layered(cx, d.garp.path, [g.garp, d.garp]);
   if (Object.keys(garp).length > 0) v.garp = garp as GarpInput;
   return v;
+}
+
+/** vrrp_strict on one instance: strict receive checks, accept off unless the address owner, and the refusals. */
+function strictInstance(d: I, v: InstanceInput, cx: Cx): void {
+  v.strict = true;
+  v.acceptMode ??= v.priority === 255;
+  strictProblems(
+    { ...v, name: d.name, at: d.at, ...(d.stateMaster ? { stateMaster: d.stateMaster } : {}) },
+    (key) => cx.origin([...d.path, key])?.origin,
+    cx,
+  );
 }

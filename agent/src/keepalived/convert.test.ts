@@ -43,6 +43,8 @@ test("seed 001 master: unicast VRRPv2 with PASS auth, a track script, and a DR v
       trackInterfaces: [],
       trackScripts: [{ name: "chk_nginx" }],
       trackProcesses: [],
+      virtualRoutes: [],
+      strict: false,
       notify: {},
     },
   });
@@ -115,9 +117,10 @@ test("seed 001 slave: the same VRID at priority 100 with the peer addresses swap
   );
 });
 
-test("seed 002 LVS DR: vrrp_strict is rejected at its line; without it, wrr DR with persistence 50 and TCP_CHECK 3/3/3", () => {
+test("seed 002 LVS DR: what vrrp_strict forbids is refused at its line; without it, wrr DR with persistence 50 and TCP_CHECK 3/3/3", () => {
   assert.deepEqual(problems(fixture("lvs-dr.conf")), [
-    "lvs-dr.conf:4: vrrp_strict is not supported: keepalived's strict mode sets no_accept (a master that is not the address owner receives no traffic for its VIPs: keepalived adds firewall rules that drop it) and ignores authentication; lvs-agent speaks plain RFC VRRP. Remove the line",
+    "lvs-dr.conf:11: vrrp_strict: state MASTER must match being the address owner (priority 255); remove the line, or vrrp_strict",
+    "lvs-dr.conf:17: vrrp_strict: strict mode does not support authentication (keepalived reports a config error); remove the line, or vrrp_strict",
   ]);
   const r = fixture("lvs-dr.conf", (s) => s.replace(/^ *vrrp_strict .*$/m, ""));
   const c = ok(r);

@@ -30,6 +30,7 @@ import {
   type TrackProcessDraft,
 } from "./convert-track.ts";
 import { readServerGroup, type ServerGroup } from "./convert-vsgroup.ts";
+import { staticAddresses } from "./convert-routes.ts";
 
 export type { ConvertOptions } from "./cx.ts";
 
@@ -44,6 +45,7 @@ interface Drafts {
   syncGroups: Map<string, SyncGroupDraft>;
   processes: Map<string, TrackProcessDraft>;
   serverGroups: Map<string, ServerGroup>;
+  staticAddresses: Input["staticAddresses"];
 }
 
 /** A named section read into a draft at `section.NAME` through `table`. */
@@ -64,6 +66,12 @@ function section<T>(
 }
 
 const TOP: Table<Drafts> = {
+  static_ipaddress: block((st, d, cx) => {
+    const first = d.staticAddresses.length;
+    const list = staticAddresses(st, cx);
+    list.forEach((_, i) => cx.locate(["staticAddresses", first + i], st.block![i]!.keyword, "static_ipaddress"));
+    d.staticAddresses.push(...list);
+  }),
   global_defs: block((st, d, cx) => {
     if (cx.args(st, 0)) cx.walk(st.block ?? [], GLOBAL_DEFS, d.globals, "global_defs");
   }),
@@ -130,6 +138,7 @@ export function convert(
     syncGroups: new Map(),
     processes: new Map(),
     serverGroups: new Map(),
+    staticAddresses: [],
   };
   cx.walk(statements, TOP, d, "at the top level");
   d.syncGroups.forEach((g, name) => checkSyncGroup(g, name, cx));
@@ -143,6 +152,7 @@ export function convert(
   };
   if (d.syncGroups.size > 0) config.syncGroups = draftsOf(d.syncGroups);
   if (d.processes.size > 0) config.trackProcesses = draftsOf(d.processes);
+  if (d.staticAddresses.length > 0) config.staticAddresses = d.staticAddresses;
   if (Object.keys(d.globals.global.v).length > 0) config.global = d.globals.global.v;
   if (rootUsers(config, cx)) config.scriptSecurity = { allowRoot: true };
   if (Object.keys(d.globals.timeouts.v).length > 0) config.ipvsTimeouts = d.globals.timeouts.v;

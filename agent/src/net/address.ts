@@ -16,7 +16,7 @@ export function broadcastOf(cidr: string): string {
   return bytesToIp(b, 0);
 }
 
-async function addressRequest(ifname: string, cidr: string, broadcast?: string) {
+async function addressRequest(ifname: string, cidr: string, broadcast?: string, scope?: number) {
   const { address, prefix } = parseCidr(cidr);
   const link = await linkByName(ifname);
   const local = ipToBytes(address);
@@ -24,13 +24,19 @@ async function addressRequest(ifname: string, cidr: string, broadcast?: string) 
   const attrs = { local, address: local };
   const brd = broadcast === "+" ? broadcastOf(cidr) : broadcast;
   return {
-    data: { family: AF_INET, prefixlen: prefix, index: link.data.index },
+    data: { family: AF_INET, prefixlen: prefix, index: link.data.index, ...(scope ? { scope } : {}) },
     attrs: brd ? { ...attrs, broadcast: ipToBytes(brd) } : attrs,
   };
 }
 
-export async function addAddress(ifname: string, cidr: string, broadcast?: string): Promise<"added" | "exists"> {
-  const req = await addressRequest(ifname, cidr, broadcast);
+/** Adds cidr to ifname; scope is the kernel's number (0 global, 253 link, 254 host). */
+export async function addAddress(
+  ifname: string,
+  cidr: string,
+  broadcast?: string,
+  scope?: number,
+): Promise<"added" | "exists"> {
+  const req = await addressRequest(ifname, cidr, broadcast, scope);
   try {
     await rtnl().newAddress(req.data, req.attrs, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
     return "added";

@@ -24,6 +24,7 @@ import type { InstanceHost } from "./host.ts";
 import { Tracking } from "./tracking.ts";
 import type { InstanceStatus } from "../status/format.ts";
 import { addVips, removeVips, type VipChange } from "./vips.ts";
+import { addRoutes, removeRoutes } from "./routes.ts";
 
 export const VRRP_MULTICAST = "224.0.0.18";
 /** Gratuitous ARP for a reassert goes at most this often (a peer that cannot hear us advertises on). */
@@ -187,7 +188,12 @@ export class Instance {
       if (this.fsm.state === "MASTER" && parsed.advert.priority < this.fsm.cfg.priority)
         this.ahSeq.syncPast(parsed.ah.seq);
     }
-    if (check.addressMismatch) this.onAddressMismatch(parsed.src, parsed.advert);
+    if (check.addressMismatch) {
+      this.onAddressMismatch(parsed.src, parsed.advert);
+      // vrrp_strict: RFC 3768 7.1 discards it (unless from the address owner), as keepalived's strict mode.
+      if (this.cfg.strict && parsed.advert.priority !== 255)
+        return void m.packetsDropped.inc({ instance: this.name, reason: "addresses" });
+    }
     m.advertsReceived.inc({ instance: this.name });
     this.feed({
       type: "advert",
@@ -314,16 +320,19 @@ export class Instance {
     this.host.metrics.setState(this.name, to);
     if (to === "MASTER") {
       this.logVipErrors(await addVips(this.cfg));
+      this.logVipErrors(await addRoutes(this.cfg.virtualRoutes));
       this.announcer!.start();
     } else if (from === "MASTER") {
       this.announcer!.stop();
+      this.logVipErrors(await removeRoutes(this.cfg.virtualRoutes));
       this.logVipErrors(await removeVips(this.cfg));
     }
     this.host.notify(this.name, this.cfg, to, this.fsm.cfg.priority);
   }
 
   private logVipErrors(c: VipChange): void {
-    for (const e of c.errors) this.host.log.error("virtual address change failed", { instance: this.name, error: e });
+    for (const e of c.errors)
+      this.host.log.error("virtual address or route change failed", { instance: this.name, error: e });
   }
 
   /**
@@ -331,6 +340,7 @@ export class Instance {
    * then two routers answer for the VIP). We are not master yet, so they go.
    */
   private async clearStaleVips(): Promise<void> {
+    this.logVipErrors(await removeRoutes(this.cfg.virtualRoutes));
     const c = await removeVips(this.cfg);
     this.logVipErrors(c);
     if (c.changed.length)
