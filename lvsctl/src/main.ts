@@ -8,6 +8,7 @@ import { formatClusterView } from "./cluster/status-view.ts";
 import type { Op } from "./cluster/operations.ts";
 import { rolloutCommand } from "./rollout/command.ts";
 import { doctorCli } from "./doctor/command.ts";
+import { importCli, IMPORT_USAGE } from "./import/command.ts";
 import { eventLine, summary } from "./rollout/format.ts";
 import {
   formatStatus,
@@ -59,7 +60,9 @@ usage: lvsctl lab <command> [--name NAME] [--json]
   destroy   pulumi destroy: the cluster removed, the hosts kept (lab down removes them)
   down      pulumi destroy, then remove every namespace, guest and process of the lab
   cluster-file  the lab as a cluster file (YAML) for lvsctl up -f, run in the lab's control namespace
-  --name    the lab (default "lab"); a second lab needs its own name`;
+  --name    the lab (default "lab"); a second lab needs its own name
+
+${IMPORT_USAGE}`;
 
 function options(argv: string[]) {
   return parseArgs({
@@ -176,6 +179,7 @@ async function rolloutCli(v: Values): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "import") return importCli(argv.slice(1));
   const { values, positionals } = options(argv);
   const [group, cmd, op] = positionals;
   if (values.help) {
