@@ -12,7 +12,7 @@ elapsed() { echo "$(($(date +%s) - t0)) s"; }
 phase "1/4 system packages"
 export DEBIAN_FRONTEND=noninteractive
 apt_pkgs=(iproute2 iputils-ping nftables kmod gcc libc6-dev openssh-server keepalived tshark tcpdump ipvsadm
-  user-mode-linux procps sudo coreutils curl nginx-light)
+  user-mode-linux procps sudo coreutils curl nginx-light iptables)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

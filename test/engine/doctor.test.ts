@@ -109,6 +109,7 @@ test(
       assert.equal(verdicts(clean.report)["ip-forward"], "n/a", "no NAT in the lab");
       const human = lvsctl(t, "doctor", "-f", file);
       assert.equal(human.code, 0, shown(human));
+      console.log(human.out);
       assert.match(human.out, /^ok +vip-placement +10\.\S+ \(web\) on d1 only/m);
       assert.match(human.out, /^ok +vrrp-adverts +d1 \(MASTER\) hears no other director; d2 \(BACKUP\) hears d1 /m);
       assert.match(human.out, /^ok +real-server-direct +answer from the directors: rs\d:80 and rs\d:80/m);
@@ -135,6 +136,7 @@ test(
       );
       const text = lvsctl(t, "doctor", "-f", file);
       assert.equal(text.code, 1);
+      console.log(text.out);
       assert.match(text.out, /^FAIL +arp-suppression +/m);
       assert.match(text.out, /^FAIL +arp-suppression: rs1 \S+ eth0\n +arp_ignore on eth0 is 0 .*\n +fix: on rs1 /m);
       onHost(
@@ -169,6 +171,11 @@ test(
       onHost(d2, `ip addr del ${vip}/24 dev eth0`);
 
       // 4. d2's firewall drops VRRP: nftables cannot here (no ip/inet family in this UML kernel), iptables-legacy can
+      assert.equal(
+        spawnSync("sh", ["-c", "command -v iptables-legacy"]).status,
+        0,
+        "iptables-legacy is not installed (bash scripts/setup.sh installs iptables)",
+      );
       const nft = ssh(t, labDir(NAME), d2, "nft add table ip t");
       assert.notEqual(nft.code, 0, "nft works in the guest now: use it here instead");
       onHost(d2, "iptables-legacy -A INPUT -p vrrp -j DROP && sleep 2");

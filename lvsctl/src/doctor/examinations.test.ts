@@ -412,7 +412,7 @@ test("the report: one line per examination, then each finding with where and the
   const text = formatReport(report);
   assert.match(text, /^lvsctl doctor site\.yaml: 11 examinations, 1 failed, 0 with warnings \(4\.2 s\)\n/);
   assert.match(text, /\nok {4}hosts +answered over SSH: d1, d2, rs1 and rs2; agents answer on d1 and d2\n/);
-  assert.match(text, /\nFAIL {2}loopback-vip +the VIPs on lo \(or tunl0\) of rs2\n/);
+  assert.match(text, /\nFAIL {2}loopback-vip +the VIPs on lo \(or tunl0\) on rs2; not on rs1\n/);
   assert.match(
     text,
     /\n1 finding\(s\):\nFAIL {2}loopback-vip: rs1 10\.0\.0\.21 lo\n {6}10\.0\.0\.100\/32 is not on lo: .*\n {6}fix: on rs1 \(10\.0\.0\.21\): ip addr add 10\.0\.0\.100\/32 dev lo /,

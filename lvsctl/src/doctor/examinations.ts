@@ -13,6 +13,14 @@ import { VrrpExaminations } from "./vrrp-examinations.ts";
 export { freeVrid } from "./vrrp-examinations.ts";
 export type { Context };
 
+/** "as RealServer sets them on rs2; not on rs1": the hosts that pass, then those with findings. */
+function examined(what: string, ok: string[], f: Finding[]): string {
+  const bad = [...new Set(f.map((x) => x.host!))];
+  return [ok.length ? `${what} on ${list(ok)}` : "", bad.length ? `not on ${list(bad)}` : ""]
+    .filter(Boolean)
+    .join("; ");
+}
+
 class HostExaminations extends View {
   hosts(): ExaminationResult {
     const f: Finding[] = [];
@@ -203,7 +211,7 @@ class HostExaminations extends View {
     return result(
       "arp-suppression",
       f,
-      none ? "no DR/TUN real server with a connection in the file" : `as RealServer sets on ${list(ok)}`,
+      none ? "no DR/TUN real server with a connection in the file" : examined("as RealServer sets them", ok, f),
       none,
     );
   }
@@ -271,7 +279,7 @@ class HostExaminations extends View {
     return result(
       "loopback-vip",
       f,
-      none ? "no DR/TUN real server with a connection in the file" : `the VIPs on lo (or tunl0) of ${list(ok)}`,
+      none ? "no DR/TUN real server with a connection in the file" : examined("the VIPs on lo (or tunl0)", ok, f),
       none,
     );
   }
