@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertDownLeftNothing, labSkip as skip, lvsctl as lab } from "./lab-cli.ts";
+import { assertDownLeftNothing, labSkip as skip, lvsctl as lab, lvsctlIn, type Run } from "./lab-cli.ts";
 import { ssh } from "../../lvsctl/src/lab/access.ts";
 import { labDir, readRecord } from "../../lvsctl/src/lab/record.ts";
 import { byRole, topology, type LabHost, type Topology } from "../../lvsctl/src/lab/topology.ts";
@@ -22,22 +22,7 @@ const REPO = new URL("../..", import.meta.url).pathname;
 const NAME = `dr${process.pid % 1_000_000}`;
 const FOREIGN = join(REPO, "test/engine/fixtures/foreign-vrrp.ts");
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** `lvsctl <args>` in the lab's control namespace, the one place that reaches its hosts. */
-function lvsctl(t: Topology, ...args: string[]): Run {
-  const control = byRole(t, "control")[0]!;
-  const r = spawnSync(
-    "ip",
-    ["netns", "exec", control.ns, process.execPath, "--import", "tsx", join(REPO, "lvsctl/src/main.ts"), ...args],
-    { cwd: REPO, encoding: "utf8", timeout: 600_000, maxBuffer: 64 << 20 },
-  );
-  return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
-}
+const lvsctl = lvsctlIn;
 
 const shown = (r: Run) => `exit ${r.code}\n${r.err.slice(-4000)}\n${r.out.slice(-6000)}`;
 const times: string[] = [];

@@ -1,10 +1,11 @@
-// Running `lvsctl lab ...` as a user would, for the engine-layer lab tests, and what "lab down leaves
-// nothing" means: no namespace, no file, no process of the lab.
+// Running `lvsctl lab ...` (and lvsctl from a lab's control namespace) as a user would, for the
+// engine-layer lab tests, and what "lab down leaves nothing" means: no namespace, no file, no process.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { findUmlKernel } from "../../lvsctl/src/lab/uml.ts";
+import { byRole, type Topology } from "../../lvsctl/src/lab/topology.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const pulumiBuilt = spawnSync(join(REPO, "scripts/install-pulumi.sh"), ["--print"]).status === 0;
@@ -32,6 +33,17 @@ export function lvsctl(name: string, ...args: string[]): Run {
       timeout: 600_000,
       maxBuffer: 64 << 20,
     },
+  );
+  return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
+}
+
+/** `lvsctl <args>` in lab topology t's control namespace, the one place that reaches its hosts. */
+export function lvsctlIn(t: Topology, ...args: string[]): Run {
+  const control = byRole(t, "control")[0]!;
+  const r = spawnSync(
+    "ip",
+    ["netns", "exec", control.ns, process.execPath, "--import", "tsx", join(REPO, "lvsctl/src/main.ts"), ...args],
+    { cwd: REPO, encoding: "utf8", timeout: 900_000, maxBuffer: 64 << 20 },
   );
   return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
 }

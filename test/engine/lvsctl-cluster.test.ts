@@ -3,38 +3,21 @@
 // a bad file is refused with every problem and its line before any host is touched; up deploys; status
 // shows one master and healthy real servers (and an unreachable director as such); preview exits 0 when
 // the hosts match, 2 after a hand edit; refresh takes the edit into the state; up repairs; destroy removes.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { assertDownLeftNothing, labSkip as skip, lvsctl as lab } from "./lab-cli.ts";
+import { assertDownLeftNothing, labSkip as skip, lvsctl as lab, lvsctlIn, type Run } from "./lab-cli.ts";
 import { ssh } from "../../lvsctl/src/lab/access.ts";
 import { labDir, readRecord } from "../../lvsctl/src/lab/record.ts";
-import { byRole, topology, type Topology } from "../../lvsctl/src/lab/topology.ts";
+import { byRole, topology } from "../../lvsctl/src/lab/topology.ts";
 import type { ClusterView } from "../../lvsctl/src/cluster/status-view.ts";
 import type { OpReport } from "../../lvsctl/src/cluster/commands.ts";
 
-const REPO = new URL("../..", import.meta.url).pathname;
 const NAME = `c${process.pid % 1_000_000}`;
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** `lvsctl <args>` in the lab's control namespace, the one place that reaches its hosts. */
-function lvsctl(t: Topology, ...args: string[]): Run {
-  const control = byRole(t, "control")[0]!;
-  const r = spawnSync(
-    "ip",
-    ["netns", "exec", control.ns, process.execPath, "--import", "tsx", join(REPO, "lvsctl/src/main.ts"), ...args],
-    { cwd: REPO, encoding: "utf8", timeout: 900_000, maxBuffer: 64 << 20 },
-  );
-  return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
-}
+const lvsctl = lvsctlIn;
 
 const shown = (r: Run) => `exit ${r.code}\n${r.err.slice(-4000)}\n${r.out.slice(-4000)}`;
 

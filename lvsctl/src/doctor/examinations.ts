@@ -5,7 +5,7 @@
 // agreeing, real servers answering) and what keepalived users ask most (a second router on the VRID,
 // split brain, NAT without forwarding).
 import { confKey } from "../../../provider/src/resources/real-server/plan.ts";
-import type { ExaminationResult, Finding, Observations } from "./observations.ts";
+import type { ExaminationId, ExaminationResult, Finding, Observations } from "./observations.ts";
 import { instanceOf, ipOf, list, on, redeploy, result, statusOf, View, type Context } from "./view.ts";
 import { ServiceExaminations } from "./service-examinations.ts";
 import { VrrpExaminations } from "./vrrp-examinations.ts";
@@ -207,13 +207,7 @@ class HostExaminations extends View {
         });
       if (!bad && drift.length === 0) ok.push(r.name);
     }
-    const none = this.c.plan.realServers.length === 0;
-    return result(
-      "arp-suppression",
-      f,
-      none ? "no DR/TUN real server with a connection in the file" : examined("as RealServer sets them", ok, f),
-      none,
-    );
+    return this.realServersResult("arp-suppression", f, "as RealServer sets them", ok);
   }
 
   loopbackVip(): ExaminationResult {
@@ -275,13 +269,13 @@ class HostExaminations extends View {
       }
       if (clean) ok.push(r.name);
     }
+    return this.realServersResult("loopback-vip", f, "the VIPs on lo (or tunl0)", ok);
+  }
+
+  /** An examination of the prepared real servers: not applicable when the file prepares none. */
+  private realServersResult(id: ExaminationId, f: Finding[], what: string, ok: string[]): ExaminationResult {
     const none = this.c.plan.realServers.length === 0;
-    return result(
-      "loopback-vip",
-      f,
-      none ? "no DR/TUN real server with a connection in the file" : examined("the VIPs on lo (or tunl0)", ok, f),
-      none,
-    );
+    return result(id, f, none ? "no DR/TUN real server with a connection in the file" : examined(what, ok, f), none);
   }
 
   ipForward(): ExaminationResult {
