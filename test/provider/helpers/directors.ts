@@ -4,11 +4,12 @@
 // state directory under /tmp (the lab hosts share one filesystem); the resources are pointed at them
 // through their directors' configDir, agentCommand and statusSocket. Everything is stopped by PID and
 // removed by destroy(), the agents' directories included.
+import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO, startAgent, stateDir, type Peer } from "../../helpers/agent.ts";
-import { Lab, type Host } from "../../helpers/netns.ts";
+import { Lab, waitFor, type Host } from "../../helpers/netns.ts";
 import { startSshd, type Sshd } from "../../helpers/sshd.ts";
 import { randomSubnet } from "../../net/fixtures/client.ts";
 import type pb from "@pulumi/pulumi/proto/provider_pb.js";
@@ -97,6 +98,16 @@ export const agentOf = (d: Director): Obj => ({
 /** How many reloads the agent has logged (applied or rejected). */
 export const reloads = (d: Director): number =>
   d.agent.lines.filter((l) => l.text.includes('"event":"agent.reload"')).length;
+
+/**
+ * `lvs-agent reload` by hand, returning once the agent's log shows it: its log is read from a pipe, so a
+ * count of reloads taken right after the CLI returns could miss this one and see it later.
+ */
+export async function reloadByHand(d: Director): Promise<void> {
+  const before = reloads(d);
+  assert.equal(agentCli(d, "reload").code, 0, "lvs-agent reload");
+  await waitFor(() => reloads(d) > before, 10_000, "the agent's log shows the reload");
+}
 
 export const fragment = (d: Director, file: string): string | undefined => {
   try {
