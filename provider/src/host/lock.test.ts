@@ -3,7 +3,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Connection } from "./connection.ts";
@@ -52,6 +52,23 @@ describe("a lock's age", () => {
     writeFileSync(join(lock, "owner"), "1\n");
     sh(`touch -d '1 hour ago' ${lock}`);
     assert.equal(sh(lockScript(lock, 5, 60)).status, 0, "an unknown owner's stale lock is broken");
+  });
+});
+
+describe("a hostile lock path", () => {
+  it("is only ever data: the busy message names it without running what it holds", () => {
+    // A configDir may hold $(...), backticks, quotes (Check accepts any absolute path): the shell must
+    // never run them, also on the path where the lock is busy and the message names it.
+    for (const name of ["lk$(touch m1)", "lk`touch m2`", "lk'$(touch m3)'", 'lk"$(touch m4)"']) {
+      const dir = mkdtempSync(join(tmp, "hostile-"));
+      const lock = join(dir, name);
+      mkdirSync(lock);
+      writeFileSync(join(lock, "owner"), `${process.pid}\n`);
+      const r = spawnSync("/bin/sh", ["-c", lockScript(lock, 0.2)], { encoding: "utf8", cwd: dir });
+      assert.equal(r.status, LOCK_BUSY, r.stderr);
+      assert.ok(r.stderr.includes(`another operation holds ${lock} `), r.stderr);
+      assert.deepEqual(readdirSync(dir), [name], `${name}: no command ran`);
+    }
   });
 });
 

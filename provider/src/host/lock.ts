@@ -41,7 +41,9 @@ export function lockScript(lock: string, waitS = 60, staleS = 600): string {
     // Age breaks only a lock whose owner is unknown: a live session may hold it for long (an install).
     `  if [ $gone = 1 ] || { { [ -z "$o" ] || [ "$o" = 1 ]; } && [ $age -gt ${staleS} ]; }; then [ "$(cat ${d}/owner 2>/dev/null || true)" = "$o" ] && rm -rf ${d}; continue; fi`,
     "  n=$((n+1))",
-    `  if [ $n -ge ${waitS * 5} ]; then echo "another operation holds ${lock} (session $o, for $age s)" >&2; exit ${LOCK_BUSY}; fi`,
+    // The path leaves the double quotes to be quoted like every other value: inside "..." the shell
+    // would still run a $(...) or `...` the path holds.
+    `  if [ $n -ge ${waitS * 5} ]; then echo "another operation holds "${d}" (session $o, for $age s)" >&2; exit ${LOCK_BUSY}; fi`,
     "  sleep 0.2",
     "done",
     `echo "$owner" > ${d}/owner`,

@@ -12,6 +12,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -199,3 +200,50 @@ test(
     assert.deepEqual(complaints, []);
   },
 );
+
+// Paths reach the scripts and the unit from a program: whatever they hold is data there, never shell
+// or unit syntax (the class is walked for every input in provider/src/resources/hostile.test.ts).
+test("wait for the agent: a status socket holding $(...) or backticks is named in the message, never run", () => {
+  for (const sock of ["/run/a$(:>m1)/s.sock", "/run/a`:>m2`.sock", "/run/a'$(:>m3)'\"x\".sock"]) {
+    const dir = mkdtempSync(join(tmp, "hostile-"));
+    const r = spawnSync("/bin/sh", ["-c", waitReadyScript({ ...l, statusSocket: sock }, "systemd", undefined, 0.2)], {
+      encoding: "utf8",
+      cwd: dir,
+      env: { PATH: "/nonexistent" },
+    });
+    assert.equal(r.status, 1);
+    assert.ok(r.stderr.includes(`the agent did not answer on ${sock} within`), r.stderr);
+    assert.equal(readdirSync(dir).length, 0, `${sock}: no command ran`);
+  }
+});
+
+test("systemd unit: paths are one quoted word each, % and $ escaped; a control character, quote or backslash is refused", () => {
+  const odd = {
+    ...l,
+    agentStateDir: "/var/lib/my agent%i",
+    statusSocket: "/run/a'b$x/agent.sock",
+    configDir: "/etc/c$HOME%n",
+  };
+  const unit = systemdUnit(odd);
+  assert.match(unit, /^ReadWritePaths=-\/run\/lvs-agent "-\/var\/lib\/my agent%%i" "-\/run\/a'b\$x"$/m);
+  assert.match(unit, /^ExecStart=\S+ run --config-dir \/etc\/c\$\$HOME%%n$/m);
+  const path = join(tmp, "odd", "lvs-agent.service");
+  mkdirSync(join(tmp, "odd"), { recursive: true });
+  writeFileSync(path, unit);
+  if (analyze) {
+    const r = spawnSync("systemd-analyze", ["verify", path], { encoding: "utf8" });
+    assert.deepEqual(
+      r.stderr.split("\n").filter((s) => s.includes("lvs-agent.service")),
+      [],
+    );
+  }
+  for (const bad of ["/var/lib/x\nExecStartPre=/bin/touch /tmp/pwned", "/var/lib/x\rY", "/var/lib/x\u0000"]) {
+    assert.throws(
+      () => systemdUnit({ ...l, agentStateDir: bad }),
+      /a systemd unit cannot hold a control character/,
+      JSON.stringify(bad),
+    );
+  }
+  assert.throws(() => systemdUnit({ ...l, configDir: "/etc/x\ny" }), /control character/);
+  assert.throws(() => systemdUnit({ ...l, statusSocket: '/run/a"b/s' }), /double quote or a backslash/);
+});

@@ -4,6 +4,7 @@
 // Skew_Time instead of waiting out Master_Down_Interval.
 import { posix } from "node:path";
 import { shQuote as q } from "../../../host/commands.ts";
+import { unitExecWord, unitWord } from "../../../host/unit-file.ts";
 import { UNIT_NAME, UNIT_PATH, type Layout, type ServiceManager } from "./layout.ts";
 
 /** Seconds the agent gets to hand over after SIGTERM before it is killed. */
@@ -19,7 +20,7 @@ export const READY_TIMEOUT_S = 30;
  */
 export function systemdUnit(l: Layout): string {
   const writable = [...new Set(["/run/lvs-agent", l.agentStateDir, posix.dirname(l.statusSocket)])]
-    .map((p) => `-${p}`)
+    .map((p) => unitWord(`-${p}`))
     .join(" ");
   return [
     "# Written by pulumi-lvs (lvs.Director): changes here are replaced on the next apply.",
@@ -30,7 +31,7 @@ export function systemdUnit(l: Layout): string {
     "",
     "[Service]",
     "Type=simple",
-    `ExecStart=${l.agent} run --config-dir ${l.configDir}`,
+    `ExecStart=${[l.agent, "run", "--config-dir", l.configDir].map(unitExecWord).join(" ")}`,
     "ExecReload=/bin/kill -HUP $MAINPID",
     "KillMode=mixed",
     "KillSignal=SIGTERM",
@@ -76,9 +77,9 @@ export function supervisorScript(l: Layout): string {
   return `#!/bin/sh
 # lvs-agent supervisor, written by pulumi-lvs (lvs.Director) for hosts without systemd.
 # Runs the agent; restarts it when it exits unasked (backoff 1 s doubling to 30 s, reset after 60 s up).
-# Start: setsid ${l.supervisor} run </dev/null >/dev/null 2>&1 &
-# Stop:  kill -TERM "$(cat ${l.runDir}/supervisor.pid)"   (the agent hands its VIPs over, then both exit)
-# Files: ${l.runDir}/supervisor.pid, agent.pid, agent.log (rotated at 10 MiB).
+# Start: setsid ${q(l.supervisor)} run </dev/null >/dev/null 2>&1 &
+# Stop:  kill -TERM "$(cat ${q(`${l.runDir}/supervisor.pid`)})"   (the agent hands its VIPs over, then both exit)
+# Files: ${q(l.runDir)}/supervisor.pid, agent.pid, agent.log (rotated at 10 MiB).
 RUN=${q(l.runDir)}
 AGENT=${q(l.agent)}
 CONF=${q(l.configDir)}
@@ -243,7 +244,8 @@ export function waitReadyScript(
       : []),
     "  sleep 0.2; i=$((i+1))",
     "done",
-    `echo "the agent did not answer on ${l.statusSocket} within ${timeoutS} s; its output:" >&2`,
+    // The path is quoted outside the double quotes: inside them a $(...) it held would still run.
+    `echo "the agent did not answer on "${q(l.statusSocket)}" within ${timeoutS} s; its output:" >&2`,
     tail,
     "exit 1",
   ].join("\n");
