@@ -7,7 +7,7 @@ import { readKeys, ssh } from "./access.ts";
 import { renderClusterFile } from "../cluster/file-render.ts";
 import { addReach, deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
 import { AGENT, formatView, labView, probe, directorView } from "./observe.ts";
-import { isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
+import { isRecordedProcess, labDir, processesOfLab, readRecord, writeRecord, type LabRecord } from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
 import {
   byRole,
@@ -305,9 +305,25 @@ export async function labDown(name: string, say: Say): Promise<void> {
   await sleep(500);
   for (const ns of namespaces) for (const pid of pidsIn(ns)) kill(pid, "SIGKILL");
   for (const p of rec?.processes ?? []) if (isRecordedProcess(p)) kill(p.pid, "SIGKILL");
+  await untilGone(name);
   for (const ns of namespaces) deleteNamespace(ns);
   if (existsSync(labDir(name))) rmSync(labDir(name), { recursive: true, force: true });
   say(`lab ${name} removed: ${rec?.processes.length ?? 0} process(es), ${namespaces.length} namespace(s)`);
+}
+
+/**
+ * Wait until no process of the lab is left, killing stragglers (a guest's forked helpers outlive its
+ * kernel process for a moment): `down` returns only when the lab is gone, so an `up` of the same name
+ * right after cannot meet its predecessor's processes.
+ */
+async function untilGone(name: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const left = processesOfLab(name);
+    if (left.length === 0) return;
+    for (const pid of left) kill(pid, "SIGKILL");
+    await sleep(100);
+  }
+  throw new LabError(`processes of lab ${name} did not exit after SIGKILL: ${processesOfLab(name).join(", ")}`);
 }
 
 function kill(pid: number, sig: NodeJS.Signals): void {

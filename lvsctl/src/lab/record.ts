@@ -66,3 +66,21 @@ export function isRecordedProcess(p: LabProcess): boolean {
     return false;
   }
 }
+
+/**
+ * Every live process whose command line names this lab's directory: a guest's kernel and the helper
+ * processes it forks (recorded or not), its sshd and nginx. Zombies are left out (their cmdline is empty).
+ */
+export function processesOfLab(name: string): number[] {
+  const mark = `${labDir(name)}/`;
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(mark)) found.push(Number(entry));
+    } catch {
+      /* exited while we looked */
+    }
+  }
+  return found;
+}
