@@ -1,6 +1,7 @@
 // The lvs-agent process: loads the config, runs one Instance per vrrp instance, shares GARP sockets and
 // track-script runners between them, serves status and metrics, and reloads on SIGHUP or on request.
 // A reload that fails validation changes nothing; a valid one restarts only the instances it changed.
+// A reload never rejects: whatever goes wrong is its answer and a log line, and the agent runs on.
 import { isDeepStrictEqual } from "node:util";
 import type { StaticAddressConfig } from "./config/routes.ts";
 import { addStaticAddresses, removeStaticAddresses } from "./vrrp/routes.ts";
@@ -120,7 +121,10 @@ export class Agent implements InstanceHost {
   }
 
   private async doReload(): Promise<ReloadOutcome> {
-    const r = await this.loadValidated();
+    const r = await this.loadValidated().catch((err: Error): LoadResult => ({
+      ok: false,
+      problems: [`the configuration could not be loaded: ${err.message}`],
+    }));
     if (!r.ok) {
       this.log.error("reload rejected; running configuration kept", { event: "agent.reload", problems: r.problems });
       this.metrics.reloads.inc({ result: "rejected" });
@@ -132,16 +136,17 @@ export class Agent implements InstanceHost {
     const stopped = Object.keys(before).filter((n) => !same(n));
     const started = Object.keys(after).filter((n) => !same(n));
     const unchanged = Object.keys(after).filter(same);
-    await this.stopInstances(stopped);
-    await this.applyStaticAddresses(this.config.staticAddresses, r.config.staticAddresses);
-    this.config = r.config;
-    this.sources = r.sources;
-    this.scripts.update(r.config.scripts, r.config.scriptSecurity.allowRoot);
     try {
+      await this.stopInstances(stopped);
+      await this.applyStaticAddresses(this.config.staticAddresses, r.config.staticAddresses);
+      this.config = r.config;
+      this.sources = r.sources;
+      this.scripts.update(r.config.scripts, r.config.scriptSecurity.allowRoot);
       await this.ipvs.apply(r.config);
       await this.startInstances(started);
     } catch (err) {
       this.metrics.reloads.inc({ result: "failed" });
+      this.log.error("reload taken in but not fully applied", { event: "agent.reload", error: (err as Error).message });
       return { ok: false, applied: true, problems: [(err as Error).message] };
     }
     this.metrics.reloads.inc({ result: "ok" });

@@ -127,7 +127,12 @@ async function run(o: Opts): Promise<number> {
     pid: process.pid,
     instances: agent.instanceStatus().map((i) => i.name),
   });
-  process.on("SIGHUP", () => void agent.reload());
+  // reload() answers every failure itself; the catch is the last guard of a process holding VIPs.
+  process.on(
+    "SIGHUP",
+    () =>
+      void agent.reload().catch((err: Error) => log.error(`reload failed: ${err.message}`, { event: "agent.reload" })),
+  );
   return new Promise((resolve) => {
     const shutdown = async (sig: string) => {
       log.info("shutting down", { event: "agent.stop", signal: sig });

@@ -63,9 +63,12 @@ export function startAgent(
     global: { statusSocket: join(dir, "agent.sock"), metricsListen: "127.0.0.1:9572", ...config.global },
   };
   writeFileSync(join(confDir, "00-test.json"), JSON.stringify(full, null, 2));
-  const child = host.spawn(process.execPath, [...entry, "run", "--config-dir", confDir, ...extraArgs], {
-    cwd: REPO,
-  });
+  return runAgent(host, ["--config-dir", confDir, ...extraArgs], entry);
+}
+
+/** `lvs-agent run <args>` in host, as a Peer whose VRRP state is read from its log. */
+export function runAgent(host: Host, args: string[], entry: string[] = AGENT_TSX): Peer {
+  const child = host.spawn(process.execPath, [...entry, "run", ...args], { cwd: REPO });
   const w = new Watched(child) as Peer;
   w.kind = "agent";
   w.host = host;

@@ -120,7 +120,8 @@ test("a problem in an included file names that file and its line; a global defau
   assert.deepEqual(problems(r), [
     "/etc/keepalived/keepalived.conf:2: vrrp_garp_master_repeat: must be 1-100 (lvs-agent instances.VI_1.garp.count)",
     "/etc/keepalived/conf.d/vi.conf:4: advert_int: VRRPv2 advertises in whole seconds: must be a whole number 1-255 (lvs-agent instances.VI_1.advertInterval)",
-    "/etc/keepalived/conf.d/vi.conf:10: unsupported keyword 'bogus_section' at the top level: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
+    // An included file's words are withheld (it could be a key file): its file:line says where to look.
+    "/etc/keepalived/conf.d/vi.conf:10: unsupported keyword '<withheld>' at the top level: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
   ]);
   assert.deepEqual(r.notes, [
     "/etc/keepalived/conf.d/vi.conf:5: 'smtp_alert' configures keepalived's email alerts, which lvs-agent does not send (use notify hooks or the metrics); ignored",

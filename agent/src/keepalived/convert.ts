@@ -9,6 +9,7 @@ import { checkConfig, formatPath, type Problem } from "../config/validate.ts";
 import { diagnostic, type Diagnostic, type Source, type Token } from "./lexer.ts";
 import { parse, type Statement } from "./parser.ts";
 import { block, Cx, type ConvertOptions, type Draft, type Table } from "./cx.ts";
+import { redactIncluded } from "./redact.ts";
 import {
   finishInstance,
   GLOBAL_DEFS,
@@ -224,12 +225,13 @@ export function keepalivedToAgentConfig(source: Source, options: ConvertOptions 
     .map((p) => locateProblem(p, cx))
     .filter((m) => !(m.at && errorLines.has(where(m.at))));
   const order = byPlace(source.files);
-  const problems = [...errors.map((e) => ({ at: e as Diagnostic | undefined, text: format(e) })), ...mapped].sort(
+  // An included file's own words stay out of every message (redact.ts); the entry file is read first.
+  const safe = <T extends { at?: Diagnostic; text: string }>(xs: T[]) =>
+    redactIncluded(xs, source.files[0] ?? "", source.tokens, cx.known);
+  const problems = safe([...errors.map((e) => ({ at: e as Diagnostic | undefined, text: format(e) })), ...mapped]).sort(
     order,
   );
-  const notes = diagnostics
-    .filter((x) => x.severity === "note")
-    .map((n) => ({ at: n, text: format(n) }))
+  const notes = safe(diagnostics.filter((x) => x.severity === "note").map((n) => ({ at: n, text: format(n) })))
     .sort(order)
     .map((n) => n.text);
   if (problems.length > 0 || !validated.config) return { ok: false, problems: problems.map((s) => s.text), notes };

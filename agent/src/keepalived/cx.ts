@@ -43,6 +43,8 @@ const BOOL: Record<string, boolean> = { on: true, true: true, yes: true, off: fa
 export class Cx {
   readonly diagnostics: Diagnostic[] = [];
   readonly origins = new Map<string, Origin>();
+  /** the tokens read as keywords: messages may name them even where a file's other words are withheld (redact.ts) */
+  readonly known = new Set<Token>();
   private readonly splitLines = new Map<string, { at: Token; words: string[] }>();
 
   constructor(readonly options: ConvertOptions = {}) {}
@@ -87,6 +89,7 @@ export class Cx {
         kw,
         `unsupported keyword '${kw.text}' ${where.startsWith("at ") ? where : `in ${where}`}: ${UNSUPPORTED_FIX}`,
       );
+    this.known.add(kw);
     if (entry.kind === "value" && st.block) return this.error(st.open ?? kw, `'${kw.text}' takes no { } block`);
     if (entry.kind === "block" && !st.block) return this.error(kw, `'${kw.text}' needs a { } block`);
     entry.run(st, d, this);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lex, lexFile } from "./lexer.ts";
+import { INCLUDE_LIMITS, lex, lexFile } from "./lexer.ts";
 import { memIo } from "./test-helpers.ts";
 
 const words = (text: string) => lex(text, "k.conf").tokens.map((t) => t.text);
@@ -144,4 +144,43 @@ test("include is a directive only as the first word of a line", () => {
   assert.deepEqual(words('router_id include\n"include" x'), ["router_id", "include", "include", "x"]);
   const io = memIo({ "/k/a.conf": 'notify_master include\n"include" b' });
   assert.deepEqual(lexFile("/k/a.conf", io).problems, []);
+});
+
+test("include: a pattern that is not valid is an error at its line, not a throw (issue 13)", () => {
+  const io = memIo({ "/k/a.conf": "x\ninclude /k/[x\ninclude /k/[z-a].conf" });
+  const src = lexFile("/k/a.conf", io);
+  assert.deepEqual(
+    src.problems.map((p) => `${p.file}:${p.line}: ${p.severity}`),
+    ["/k/a.conf:2: error", "/k/a.conf:3: error"],
+  );
+  assert.match(
+    src.problems[0]!.message,
+    /include \/k\/\[x is not a valid pattern: '\[' at character 1 is never closed/,
+  );
+});
+
+test("include: ten includes a file, eight deep, stop at the file limit with one error (issue 13)", () => {
+  // 10^7 reads without a limit (eight files deep, the most a chain may be); each includes the next ten times.
+  const files: Record<string, string> = {};
+  for (let d = 0; d < 7; d++) files[`/k/${d}.conf`] = `vrrp_version 3\n${`include ${d + 1}.conf\n`.repeat(10)}`;
+  files["/k/7.conf"] = "vrrp_version 3";
+  const src = lexFile("/k/0.conf", memIo(files));
+  assert.equal(src.files.length, INCLUDE_LIMITS.files);
+  const errors = src.problems.filter((p) => p.severity === "error");
+  assert.equal(errors.length, 1, JSON.stringify(errors.slice(0, 3)));
+  assert.match(errors[0]!.message, /^includes read more than 256 files .*nothing more was read/);
+  assert.match(`${errors[0]!.file}:${errors[0]!.line}`, /^\/k\/\d\.conf:\d+$/);
+});
+
+test("include: the bytes of all files together are limited too", () => {
+  const big = "# x\n".repeat(INCLUDE_LIMITS.fileBytes / 4 - 1);
+  const io = memIo({ "/k/a.conf": "include b.conf\n".repeat(6), "/k/b.conf": big });
+  const src = lexFile("/k/a.conf", io);
+  assert.equal(src.files.length, 4); // a.conf and three of b.conf; the fourth would pass 4 MiB
+  assert.deepEqual(
+    src.problems.map((p) => `${p.file}:${p.line}: ${p.message}`),
+    [
+      "/k/a.conf:4: includes read more than 4 MiB in all (lvs-agent's limit; check for includes that repeat or nest): nothing more was read",
+    ],
+  );
 });

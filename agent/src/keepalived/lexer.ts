@@ -5,10 +5,15 @@
 //
 // `include FILE` (and keepalived's variants includer/includem/includew/includeb/includea), the first
 // word of a line, is replaced by the tokens of FILE, resolved relative to the including file; a pattern
-// with * ? or [..] includes every match in name order. Lines pass through preprocess.ts first (`@id`
-// conditional lines, `$NAME=value` definitions and their expansion). Pure: the file system comes in
-// through `IncludeIo`.
+// with * ? or [..] includes every match in name order (glob.ts). Lines pass through preprocess.ts first
+// (`@id` conditional lines, `$NAME=value` definitions and their expansion). Pure: the file system comes
+// in through `IncludeIo`.
+//
+// Includes have limits (INCLUDE_LIMITS), because an include names any path: `/dev/zero` once grew the
+// agent to gigabytes, and ten includes a file eight levels deep (10^8 reads) hung it. The I/O shell
+// reads regular files only, each at most `fileBytes`; here the files read and their bytes are counted.
 import { posix } from "node:path";
+import { globPart, isGlob } from "./glob.ts";
 import { newDefinitions, preprocessLine, type Definitions, type PreprocessOptions } from "./preprocess.ts";
 
 export interface Loc {
@@ -91,7 +96,10 @@ function readQuoted(src: string, from: number): { text: string; end: number } {
 // include
 
 export interface IncludeIo {
-  /** the file's text; throws (an Error with a `code` such as ENOENT) when it cannot be read */
+  /**
+   * the file's text; throws (an Error with a `code` such as ENOENT, or a message) when it cannot be
+   * read, is not a regular file or is larger than INCLUDE_LIMITS.fileBytes
+   */
   read(path: string): string;
   /** names in a directory; [] when it cannot be read */
   list(dir: string): string[];
@@ -100,16 +108,30 @@ export interface IncludeIo {
 const INCLUDES = new Set(["include", "includer", "includem", "includew", "includeb", "includea"]);
 const MAX_DEPTH = 8;
 
+/** The most a keepalived.conf may read, its includes counted in: a real one is far below each. */
+export const INCLUDE_LIMITS = {
+  /** one file (checked by the reader, before it reads more) */
+  fileBytes: 1024 * 1024,
+  /** files read, each time it is read (an include repeated in ten places is ten) */
+  files: 256,
+  /** bytes of all files read */
+  totalBytes: 4 * 1024 * 1024,
+};
+
 export interface Source {
   tokens: Token[];
   problems: Diagnostic[];
   /** every file read, the entry file first */
   files: string[];
+  /** bytes read so far, for INCLUDE_LIMITS.totalBytes */
+  bytes: number;
+  /** a limit was reached: nothing more is read */
+  stopped?: boolean;
 }
 
 /** Tokens of `entry` with its includes expanded, recursively (at most 8 deep). */
 export function lexFile(entry: string, io: IncludeIo, options: PreprocessOptions = {}): Source {
-  const out: Source = { tokens: [], problems: [], files: [] };
+  const out: Source = { tokens: [], problems: [], files: [], bytes: 0 };
   const defs = newDefinitions(options);
   const text = readOrReport(entry, io, out, undefined);
   if (text !== undefined) expand(lex(text, entry, defs), [entry], { io, defs }, out);
@@ -138,6 +160,7 @@ function expand(lexed: LexResult, chain: string[], reader: Reader, out: Source):
       continue;
     }
     for (const path of resolveInclude(args[0]!, chain[chain.length - 1]!, io, out)) {
+      if (out.stopped) break;
       if (chain.includes(path) || chain.length >= MAX_DEPTH) {
         out.problems.push(diagnostic(t, "error", `include of ${path} loops (${[...chain, path].join(" -> ")})`));
         continue;
@@ -149,38 +172,59 @@ function expand(lexed: LexResult, chain: string[], reader: Reader, out: Source):
 }
 
 function readOrReport(path: string, io: IncludeIo, out: Source, at: Token | undefined): string | undefined {
+  const where = at ?? { file: path, line: 0 };
+  if (out.files.length >= INCLUDE_LIMITS.files)
+    return limitReached(where, out, `more than ${INCLUDE_LIMITS.files} files`);
   try {
     const text = io.read(path);
+    const bytes = out.bytes + Buffer.byteLength(text);
+    if (bytes > INCLUDE_LIMITS.totalBytes)
+      return limitReached(where, out, `more than ${INCLUDE_LIMITS.totalBytes / 1024 / 1024} MiB in all`);
     out.files.push(path);
+    out.bytes = bytes;
     return text;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const why = typeof code === "string" ? code : err instanceof Error ? err.message : String(err);
-    out.problems.push(diagnostic(at ?? { file: path, line: 0 }, "error", `cannot read ${path}: ${why}`));
+    out.problems.push(diagnostic(where, "error", `cannot read ${path}: ${why}`));
     return undefined;
   }
+}
+
+/** One error where a limit was reached; nothing more is read after it. */
+function limitReached(at: Loc, out: Source, what: string): undefined {
+  out.stopped = true;
+  out.problems.push(
+    diagnostic(
+      at,
+      "error",
+      `includes read ${what} (lvs-agent's limit; check for includes that repeat or nest): nothing more was read`,
+    ),
+  );
+  return undefined;
 }
 
 /** The files an include names: relative to the including file's directory; a glob expands in name order. */
 function resolveInclude(arg: Token, from: string, io: IncludeIo, out: Source): string[] {
   const path = posix.normalize(posix.isAbsolute(arg.text) ? arg.text : posix.join(posix.dirname(from), arg.text));
-  if (!GLOB.test(path)) return [path];
-  const absolute = posix.isAbsolute(path);
-  let found = [absolute ? "/" : "."];
-  for (const part of path.split("/").filter((p) => p !== "")) found = found.flatMap((dir) => matchPart(dir, part, io));
+  if (!isGlob(path)) return [path];
+  const parts = path.split("/").filter((p) => p !== "");
+  const patterns = parts.map((p) => (isGlob(p) ? globPart(p) : undefined));
+  const bad = patterns.find((g) => g && !g.ok);
+  if (bad && !bad.ok) {
+    out.problems.push(diagnostic(arg, "error", `include ${arg.text} is not a valid pattern: ${bad.why}`));
+    return [];
+  }
+  let found = [posix.isAbsolute(path) ? "/" : "."];
+  parts.forEach((part, i) => {
+    const g = patterns[i];
+    found = found.flatMap((dir) => (g?.ok ? matching(dir, g.re, io) : [posix.join(dir, part)]));
+  });
   if (found.length === 0) out.problems.push(diagnostic(arg, "note", `include ${arg.text} matches no file`));
   return found.map((p) => posix.normalize(p));
 }
 
-const GLOB = /[*?[]/;
-
-function matchPart(dir: string, part: string, io: IncludeIo): string[] {
-  if (!GLOB.test(part)) return [posix.join(dir, part)];
-  const pattern = part
-    .replace(/[.+^${}()|\\]/g, "\\$&")
-    .replace(/\*/g, "[^/]*")
-    .replace(/\?/g, "[^/]");
-  const re = new RegExp(`^${pattern}$`);
+function matching(dir: string, re: RegExp, io: IncludeIo): string[] {
   return io
     .list(dir)
     .filter((n) => !n.startsWith(".") && re.test(n))

@@ -1,15 +1,26 @@
-// The I/O shell around the keepalived.conf converter: reads the file and its includes, resolves
-// commands on PATH as keepalived does, logs the notes, and answers as the agent's own loaders do.
-import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
+// The I/O shell around the keepalived.conf converter: reads the file and its includes (regular files
+// only, each within INCLUDE_LIMITS.fileBytes), resolves commands on PATH as keepalived does, logs the
+// notes, and answers as the agent's own loaders do: a load never throws, whatever the file holds.
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  type Stats,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { LoadResult } from "../config/load.ts";
 import { log, type Logger } from "../log.ts";
-import { lexFile, type IncludeIo } from "./lexer.ts";
+import { INCLUDE_LIMITS, lexFile, type IncludeIo } from "./lexer.ts";
 import { keepalivedToAgentConfig } from "./convert.ts";
 
 const fsIo: IncludeIo = {
-  read: (path) => readFileSync(path, "utf8"),
+  read: (path) => readRegularFile(path, INCLUDE_LIMITS.fileBytes),
   list: (dir) => {
     try {
       return readdirSync(dir);
@@ -18,6 +29,36 @@ const fsIo: IncludeIo = {
     }
   },
 };
+
+/**
+ * A regular file's text, refusing anything else before reading a byte: a device never ends (/dev/zero)
+ * and a FIFO blocks (it is opened non-blocking so that opening it cannot hang the agent either).
+ */
+export function readRegularFile(path: string, maxBytes: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`not a regular file (${fileKind(st)})`);
+    if (st.size > maxBytes)
+      throw new Error(`larger than ${maxBytes} bytes (${st.size}), lvs-agent's limit for one file`);
+    // The size was read before the file; one that grows meanwhile is cut off at the limit all the same.
+    const buf = Buffer.alloc(maxBytes + 1);
+    let n = 0;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0;) n += r;
+    if (n > maxBytes) throw new Error(`larger than ${maxBytes} bytes, lvs-agent's limit for one file`);
+    return buf.toString("utf8", 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isFIFO()) return "a FIFO";
+  return st.isSocket() ? "a socket" : "not a file";
+}
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -50,8 +91,14 @@ export async function loadKeepalivedConf(
   logger: Logger = log,
   options: { configId?: string } = {},
 ): Promise<LoadResult> {
-  const source = lexFile(path, fsIo, { configId: options.configId ?? defaultConfigId() });
-  const r = keepalivedToAgentConfig(source, { resolveCommand: (name) => findOnPath(name) });
+  let source, r;
+  try {
+    source = lexFile(path, fsIo, { configId: options.configId ?? defaultConfigId() });
+    r = keepalivedToAgentConfig(source, { resolveCommand: (name) => findOnPath(name) });
+  } catch (err) {
+    // A fault of ours, not of the file: the reload that asked is rejected, the agent runs on.
+    return { ok: false, problems: [`${path}: cannot be loaded: ${(err as Error).message}`] };
+  }
   for (const note of r.notes) logger.warn(note, { event: "config.keepalived.note" });
   return r.ok
     ? { ok: true, config: r.config, sources: source.files, notes: r.notes }
