@@ -2,6 +2,7 @@
 // port as the first line of stdout: that is how the engine finds it, so nothing may be printed before.
 import { LvsProvider } from "./provider.ts";
 import { connectEngine } from "./rpc/engine-log.ts";
+import { watchEngine } from "./rpc/engine-watch.ts";
 import { serve } from "./rpc/server.ts";
 
 const args = process.argv.slice(2);
@@ -15,4 +16,6 @@ if (engineAddress) connectEngine(engineAddress);
 process.on("unhandledRejection", (err) =>
   process.stderr.write(`lvs: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`),
 );
+// A plugin whose engine was killed stops its operations and exits rather than go on unseen.
+watchEngine();
 await serve(new LvsProvider());

@@ -59,6 +59,23 @@ export class SshError extends Error {
 /** Seconds after the client gives up on a command that `timeout` on the host kills it. */
 const REMOTE_KILL_GRACE = 1;
 
+/**
+ * SSH keepalives (OpenSSH's ServerAliveInterval/CountMax): a host that vanishes mid-command (powered
+ * off, its link cut) sends no FIN, so without them a command waiting for its exit would wait for as long
+ * as its timeout, and a transfer for as long as TCP retransmits. With them the session is given up once
+ * KEEPALIVE_MAX requests in a row go unanswered: within KEEPALIVE_S * (KEEPALIVE_MAX + 1) seconds. Any
+ * packet from the host counts as an answer, so a busy host is not given up.
+ */
+const KEEPALIVE_S = 10;
+const KEEPALIVE_MAX = 3;
+
+/** Why a session was lost, in words: ssh2's keepalive failure names no cause. */
+function lostReason(err: Error & { level?: string }): string {
+  if (err.level === "client-timeout" && err.message === "Keepalive timeout")
+    return `no answer to ${KEEPALIVE_MAX} SSH keepalives ${KEEPALIVE_S} s apart: the host or the network went away`;
+  return err.message;
+}
+
 /** Output beyond this many bytes per stream ends the command: a runaway must not exhaust memory. */
 const MAX_OUTPUT = 32 * 1024 * 1024;
 
@@ -77,7 +94,7 @@ export class SshHost {
     private readonly ownedJump?: SshHost,
   ) {
     this.spares = new Spares(client, conn.sudo, () => this.lost === undefined);
-    client.on("error", (err) => (this.lost ??= redact(err.message, secrets)));
+    client.on("error", (err) => (this.lost ??= redact(lostReason(err), secrets)));
     client.on("close", () => {
       this.closed = true;
       this.lost ??= "connection closed";
@@ -257,7 +274,9 @@ export class SshHost {
   /** A command's result, its failure (a reason string from collect) an error naming it and the host. */
   private settle(result: Promise<ExecResult>, shown: string): Promise<ExecResult> {
     return result.catch((why: string) => {
-      throw this.error(`${describeCommand(shown)} on ${this.label}: ${why}`);
+      // A channel closed under a command because the session was lost: say why it was lost.
+      const lost = this.lost !== undefined && !this.lost.startsWith("the session was closed") ? ` (${this.lost})` : "";
+      throw this.error(`${describeCommand(shown)} on ${this.label}: ${why}${lost}`);
     });
   }
 
@@ -376,6 +395,8 @@ function connectConfig(e: Endpoint, failure: ConnectFailure, sock?: Duplex): Con
     authHandler: failure.methods as NonNullable<ConnectConfig["authHandler"]>,
     // Our own timer covers the whole set-up; ssh2's is a backstop.
     readyTimeout: e.connectTimeout * 1000 + 1000,
+    keepaliveInterval: KEEPALIVE_S * 1000,
+    keepaliveCountMax: KEEPALIVE_MAX,
     ...(serverHostKey && {
       algorithms: { serverHostKey: serverHostKey as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] },
     }),

@@ -51,6 +51,11 @@ export function stopAll(why: string): void {
   for (const op of running) requestStop(op, why);
 }
 
+/** Resolves once no operation runs (after a stop: once their undo has run). */
+export async function untilIdle(pollMs = 100): Promise<void> {
+  while (running.size > 0) await new Promise((r) => setTimeout(r, pollMs));
+}
+
 /** The URN of the operation in progress, if any. */
 export const currentUrn = (): string | undefined => current.getStore()?.urn;
 

@@ -124,6 +124,18 @@ test("upload: the sha256 is checked on arrival; a corrupted transfer is refused"
   sh(`rm -rf ${stage}`);
 });
 
+test("upload: a stage left by an install whose session died is removed; a published version stays", () => {
+  const b = makeBundle("9.9.8", "two\n");
+  const left = stagePath(l, "dead0001");
+  sh(`mkdir -p ${left}/root && echo x > ${left}/bundle.tar.gz && mkdir -p ${l.versionsDir}/0.0.1-aaaaaaaa`);
+  const stage = stagePath(l, "live0001");
+  const up = sh(uploadScript(l, stage, b.sha), readFileSync(b.file));
+  assert.equal(up.code, 0, up.stderr);
+  assert.equal(existsSync(left), false, "the dead session's stage is gone");
+  assert.ok(existsSync(join(stage, "bundle.tar.gz")) && existsSync(`${l.versionsDir}/0.0.1-aaaaaaaa`));
+  sh(`rm -rf ${stage} ${l.versionsDir}/0.0.1-aaaaaaaa`);
+});
+
 test("install: unpacked, verified file by file, published as versions/<name>, current switched; drift is caught", () => {
   const b = makeBundle("9.9.9", "one\n");
   const name = versionName("9.9.9", b.sha);

@@ -28,12 +28,17 @@ export const PROBE_SCRIPT = [
 
 export const stagePath = (l: Layout, token: string): string => `${l.versionsDir}/.incoming-${token}`;
 
-/** stdin -> <stage>/bundle.tar.gz, refused unless its sha256 is the one sent. */
+/**
+ * stdin -> <stage>/bundle.tar.gz, refused unless its sha256 is the one sent. It runs under the install's
+ * lock, so any other stage there was left by an install whose session died (its host vanished, its
+ * plugin killed): removed first, or each would keep a bundle's worth of disk.
+ */
 export function uploadScript(l: Layout, stage: string, sha: string): string {
   return [
     "set -e",
     "umask 022",
     `mkdir -p ${q(l.versionsDir)}`,
+    `rm -rf -- ${q(l.versionsDir)}/.incoming-*`,
     `touch ${q(l.marker)}`,
     `mkdir ${q(stage)}`,
     `cat > ${q(`${stage}/bundle.tar.gz`)}`,
