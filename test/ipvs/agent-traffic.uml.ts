@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import type { AgentConfigInput } from "../../agent/src/config/schema.ts";
 import { Lab, waitFor, type Host } from "../helpers/netns.ts";
 import type { Watched } from "../helpers/procs.ts";
-import { ipvsadm, startAgent, type UmlAgent } from "./helpers/agent.ts";
+import { ipvsDests, ipvsadm, startAgent, type UmlAgent } from "./helpers/agent.ts";
 import { prepareDrRealServer, requests, startWeb } from "./helpers/web.ts";
 
 /** Health checks every second, two failures take a server out, one success brings it back. */
@@ -20,19 +20,7 @@ function vrrp(vip: string, vrid: number): AgentConfigInput["instances"] {
   };
 }
 
-/** Real server lines of one service in ipvsadm -Ln: "address:port Forward weight". */
-function dests(director: Host, service: string): string[] {
-  const lines = ipvsadm(director, "-Ln").split("\n");
-  const at = lines.findIndex((l) => l.startsWith(`${service} `));
-  assert.ok(at >= 0, `${service} not in ipvsadm -Ln:\n${lines.join("\n")}`);
-  const out: string[] = [];
-  for (const l of lines.slice(at + 1)) {
-    const m = /^ {2}-> (\S+)\s+(\S+)\s+(\d+)/.exec(l);
-    if (!m) break;
-    out.push(`${m[1]} ${m[2]} ${m[3]}`);
-  }
-  return out;
-}
+const dests = ipvsDests;
 
 interface Setup {
   lab: Lab;

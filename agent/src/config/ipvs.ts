@@ -2,12 +2,22 @@
 // sysctls and the connection sync daemon. Names follow keepalived's where they mean the same thing
 // (lb_algo -> scheduler, lb_kind -> forwarding, delay_loop -> a check's interval, inhibit_on_failure).
 import { z } from "zod";
-import { isIPv4 } from "node:net";
+import { isIP, isIPv4 } from "node:net";
 import { HealthCheck } from "./health-checks.ts";
 import { AgentHealthCheck } from "./agent-checks.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const port = z.number().int().min(1).max(65535);
+/**
+ * Port 0 on the agent's own virtual servers: a service for every port of its address (IPVS schedules
+ * it only with persistence, validate-ipvs.ts), and on a real server the port the client asked for.
+ */
+const anyPort = z.number().int().min(0).max(65535);
+/**
+ * The agent's own virtual servers take IPv6 too (IPVS AF_INET6); a service and its servers share one
+ * family (validate-ipvs.ts). The provider's ClusterSpec stays IPv4 (its real-server preparation is).
+ */
+const ip = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
 
 /** DR = route (ipvsadm -g), NAT = masq (-m), TUN = ipip (-i) */
 export const Forwarding = z.enum(["DR", "NAT", "TUN"]);
@@ -71,6 +81,8 @@ export const VirtualServer = z.object({
  * health checks only the agent offers so far (agent-checks.ts) allowed too.
  */
 export const AgentRealServer = RealServer.extend({
+  address: ip,
+  port: anyPort.optional(),
   healthCheck: z.union([AgentHealthCheck, z.literal("none")]).optional(),
   /**
    * checks run beside healthCheck, each on its own schedule (keepalived: several checkers in one
@@ -80,6 +92,27 @@ export const AgentRealServer = RealServer.extend({
 });
 
 export const AgentVirtualServer = VirtualServer.extend({
+  address: ip.optional(),
+  port: anyPort.optional(),
+  sorryServer: z.object({ address: ip, port: port.optional(), forwarding: Forwarding.optional() }).optional(),
+  persistence: z
+    .object({
+      timeout: z.number().int().min(1).max(31_536_000),
+      /** prefix length, up to 32 for IPv4 and 128 for IPv6 (validate-ipvs.ts); absent = per client address */
+      netmask: z.number().int().min(0).max(128).optional(),
+    })
+    .optional(),
+  /** quorum is gained at quorum + hysteresis and lost below quorum - hysteresis (keepalived hysteresis) */
+  hysteresis: z.number().int().min(0).optional(),
+  /**
+   * run, as global.scriptUser, when the live weight reaches quorum (keepalived quorum_up); quorum
+   * defaults to 1 then, as keepalived's does
+   */
+  quorumUp: z.string().min(1).optional(),
+  /** run when the live weight falls below quorum (keepalived quorum_down) */
+  quorumDown: z.string().min(1).optional(),
+  /** run quorumDown at shutdown too, as the agent removes the service (keepalived omega) */
+  omega: z.boolean().optional(),
   healthCheck: AgentHealthCheck.optional(),
   realServers: z.array(AgentRealServer).default([]),
 });

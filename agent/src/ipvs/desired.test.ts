@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VirtualServer, type VirtualServerConfig } from "../config/ipvs.ts";
+import { AgentVirtualServer, type VirtualServerConfig } from "../config/ipvs.ts";
 import { desiredService, desiredTable, realServerId, type Health } from "./desired.ts";
 
 function vs(over: object = {}): VirtualServerConfig {
-  return VirtualServer.parse({
+  return AgentVirtualServer.parse({
     address: "10.0.0.100",
     port: 80,
     scheduler: "wrr",
@@ -115,4 +115,35 @@ test("draining servers stay at weight 0 beside the configured ones", () => {
     t!.dests.map((x) => `${x.address}/${x.weight}`),
     ["10.0.1.1/2", "10.0.1.2/3", "10.0.1.9/0"],
   );
+});
+
+test("an IPv6 service: per-client persistence is /128, a fwmark service takes its real servers' family", () => {
+  const v6 = vs({
+    address: "2001:db8::100",
+    persistence: { timeout: 60 },
+    realServers: [{ address: "2001:db8:1::1" }, { address: "2001:db8:1::2" }],
+  });
+  const d = desiredService("web6", v6, new Map());
+  assert.equal(d.service.netmask, 128);
+  assert.deepEqual(
+    d.dests.map((x) => x.address),
+    ["2001:db8:1::1", "2001:db8:1::2"],
+  );
+  assert.equal(desiredService("web4", vs({ persistence: { timeout: 60 } }), new Map()).service.netmask, 32);
+  const fw6 = vs({ address: undefined, port: undefined, fwmark: 7, realServers: [{ address: "2001:db8:1::1" }] });
+  assert.deepEqual(desiredService("fw6", fw6, new Map()).service, {
+    ...desiredService("fw6", fw6, new Map()).service,
+    family: "inet6",
+    fwmark: 7,
+  });
+});
+
+test("alpha with quorum: the sorry server serves until the tracked quorum is back", () => {
+  const q = vs({ alpha: true, quorum: 2, sorryServer: { address: "10.0.2.1" } });
+  // nothing checked yet: with alpha nobody is live, so a start has no quorum
+  assert.equal(desiredService("web", q, new Map()).quorumLost, true);
+  // the manager's tracked state wins over the start state (hysteresis keeps it up)
+  const live = health(q, { up: true }, { up: false });
+  assert.equal(desiredService("web", q, live, true).quorumLost, false);
+  assert.equal(desiredService("web", q, live, false).dests[0]!.address, "10.0.2.1");
 });

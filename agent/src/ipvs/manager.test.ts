@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VirtualServer } from "../config/ipvs.ts";
+import { AgentVirtualServer } from "../config/ipvs.ts";
 import { createLogger } from "../log.ts";
 import type { IpvsDest, IpvsDestInfo, IpvsServiceInfo, IpvsServiceKey } from "./codec.ts";
 import { IpvsManager, type IpvsKernel } from "./manager.ts";
@@ -74,7 +74,7 @@ class TableKernel implements IpvsKernel {
 }
 
 const web = (rs: string[], over: object = {}) =>
-  VirtualServer.parse({
+  AgentVirtualServer.parse({
     address: "10.0.0.100",
     port: 80,
     scheduler: "rr",
@@ -226,5 +226,45 @@ test("with no period a hand edit stays, observe() shows it beside the wanted wei
     assert.equal([...s.kernel.table.values()][0]!.dests.find((d) => d.address === "10.0.1.1")!.weight, 1);
   } finally {
     s.done();
+  }
+});
+
+test("quorum crossings are reported once each, an IPv6 service's alpha start without one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ipvsmgr-"));
+  const kernel = new TableKernel();
+  const seen: string[] = [];
+  const m = new IpvsManager({
+    kernel,
+    log: createLogger({ write: () => undefined }),
+    stateFile: join(dir, "owned.json"),
+    periodMs: 0,
+    onQuorum: (c, vs) => seen.push(`${c.name} ${c.up ? "up" : "down"} ${c.liveWeight} ${vs.quorumUp ?? ""}`),
+  });
+  const v6 = {
+    ...web(["2001:db8:1::1", "2001:db8:1::2"], {
+      address: "2001:db8::100",
+      alpha: true,
+      healthCheck: { type: "tcp" },
+    }),
+    quorumUp: "/bin/true up",
+    quorumDown: "/bin/true down",
+  };
+  const rs = (a: string) => `web/${a}:80`;
+  try {
+    await m.start({ web: v6 });
+    assert.deepEqual(seen, [], "alpha: the quorum starts lost, and a start is no crossing");
+    assert.equal(m.hasQuorum("web"), false);
+    assert.deepEqual([...kernel.table.keys()], ["tcp [2001:db8::100]:80"]);
+    m.setHealth(rs("2001:db8:1::1"), { up: true });
+    await m.reconcile();
+    m.setHealth(rs("2001:db8:1::2"), { up: true });
+    await m.reconcile();
+    m.setHealth(rs("2001:db8:1::1"), { up: false });
+    m.setHealth(rs("2001:db8:1::2"), { up: false });
+    await m.reconcile();
+    await m.reconcile();
+    assert.deepEqual(seen, ["web up 1 /bin/true up", "web down 0 /bin/true up"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

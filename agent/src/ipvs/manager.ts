@@ -18,7 +18,9 @@ import type {
   IpvsServiceKey,
   IpvsStats,
 } from "./codec.ts";
-import { desiredTable, serviceKeyOf, type Health } from "./desired.ts";
+import { canonicalAddress } from "./codec.ts";
+import { desiredTable, liveWeight, serviceKeyOf, type Health } from "./desired.ts";
+import { quorumRule, stepQuorums, type QuorumChange } from "./quorum.ts";
 import { destId, ownedAfter, reconcile, serviceId, type IpvsOp, type VirtualService } from "./reconcile.ts";
 
 /** What the manager needs of the kernel (IpvsClient implements it). */
@@ -49,6 +51,8 @@ export interface ManagerOptions {
   /** periodic reconcile, ms; 0 = only on changes */
   periodMs: number;
   onReport?: (r: ReconcileReport) => void;
+  /** a virtual server gained or lost its quorum (quorum.ts); the table already reflects it */
+  onQuorum?: (c: QuorumChange, vs: VirtualServerConfig) => void;
 }
 
 const ZERO_STATS: IpvsStats = {
@@ -72,6 +76,8 @@ interface Draining {
 export class IpvsManager {
   private vss: Record<string, VirtualServerConfig> = {};
   private readonly health = new Map<string, Health>();
+  /** per virtual server with a quorum rule: whether it has its quorum now */
+  private quorum = new Map<string, boolean>();
   private readonly draining = new Map<string, Map<string, Draining>>();
   private owned = new Set<string>();
   private lastDesired = "";
@@ -120,7 +126,11 @@ export class IpvsManager {
     for (const [name, vs] of Object.entries(this.vss)) {
       const next = vss[name];
       if (!next || next.drain <= 0) continue;
-      const keep = new Set(next.realServers.map((rs) => `${rs.address}:${rs.port ?? next.port ?? 0}`));
+      const keep = new Set(
+        next.realServers.map((rs) =>
+          destId({ address: canonicalAddress(rs.address), port: rs.port ?? next.port ?? 0 }),
+        ),
+      );
       const current = this.lastKernel.find((k) => serviceId(k.service) === serviceId(serviceKeyOf(vs)));
       for (const d of current?.dests ?? []) {
         if (keep.has(destId(d))) continue;
@@ -156,7 +166,7 @@ export class IpvsManager {
    */
   async observe(): Promise<void> {
     await this.running;
-    const desired = desiredTable(this.vss, this.health, this.drainingDests());
+    const desired = desiredTable(this.vss, this.health, this.drainingDests(), this.quorum);
     this.noteWanted(desired);
     await this.dump(desired);
     this.shownStats = this.lastStats;
@@ -206,9 +216,28 @@ export class IpvsManager {
     return info ? info.activeConns + info.inactConns : undefined;
   }
 
+  /** Whether a virtual server has its quorum (undefined: it has no quorum rule). */
+  hasQuorum(name: string): boolean | undefined {
+    return this.quorum.get(name);
+  }
+
+  /** Quorum states after the latest health and config; each crossing is reported once, before the write. */
+  private stepQuorum(): void {
+    const rules = new Map(
+      Object.entries(this.vss).flatMap(([name, vs]) => {
+        const rule = quorumRule(vs);
+        return rule ? [[name, { rule, liveWeight: liveWeight(name, vs, this.health) }] as const] : [];
+      }),
+    );
+    const { states, changes } = stepQuorums(this.quorum, rules);
+    this.quorum = states;
+    for (const c of changes) this.opts.onQuorum?.(c, this.vss[c.name]!);
+  }
+
   private async pass(): Promise<ReconcileReport> {
     const t0 = performance.now();
-    const desired = desiredTable(this.vss, this.health, this.drainingDests());
+    this.stepQuorum();
+    const desired = desiredTable(this.vss, this.health, this.drainingDests(), this.quorum);
     this.noteWanted(desired);
     const desiredKey = JSON.stringify(desired);
     const kernel = await this.dump(desired);

@@ -3,7 +3,7 @@
 // Pure. It differs from keepalived in two ways users asked for: it diffs against the kernel (not the
 // last config), so hand edits (ipvsadm -D/-d/-e/-C) are repaired; and it only touches services it owns
 // (the desired ones plus those it created before), leaving everybody else's rules alone.
-import type { IpvsDest, IpvsDestKey, IpvsService, IpvsServiceKey } from "./codec.ts";
+import { hostPort, type IpvsDest, type IpvsDestKey, type IpvsService, type IpvsServiceKey } from "./codec.ts";
 
 export interface VirtualService {
   service: IpvsService;
@@ -18,13 +18,13 @@ export type IpvsOp =
   | { op: "editDest"; key: IpvsServiceKey; dest: IpvsDest }
   | { op: "delDest"; key: IpvsServiceKey; dest: IpvsDestKey };
 
-/** Identity of a service, as the kernel keys it: "tcp 10.0.0.1:80" or "fwm inet 7". */
+/** Identity of a service, as the kernel keys it: "tcp 10.0.0.1:80", "tcp [2001:db8::1]:80" or "fwm inet 7". */
 export function serviceId(key: IpvsServiceKey): string {
-  return "fwmark" in key ? `fwm ${key.family} ${key.fwmark}` : `${key.protocol} ${key.address}:${key.port}`;
+  return "fwmark" in key ? `fwm ${key.family} ${key.fwmark}` : `${key.protocol} ${hostPort(key.address, key.port)}`;
 }
 
 export function destId(d: IpvsDestKey): string {
-  return `${d.address}:${d.port}`;
+  return hostPort(d.address, d.port);
 }
 
 function sameService(a: IpvsService, b: IpvsService): boolean {

@@ -9,11 +9,15 @@ import { applySysctls } from "../net/sysctl.ts";
 import { IpvsMetrics } from "../status/ipvs-metrics.ts";
 import type { Registry } from "../status/metrics.ts";
 import type { VrrpState } from "../vrrp/fsm.ts";
-import { describeService } from "./codec.ts";
+import { describeService, serviceFamily } from "./codec.ts";
 import { healthKey, serviceKeyOf } from "./desired.ts";
 import { IpvsClient } from "./genl.ts";
 import { HealthSet } from "./health.ts";
 import { IpvsManager, type ReconcileReport } from "./manager.ts";
+import type { QuorumChange } from "./quorum.ts";
+import { QuorumScripts } from "./quorum-scripts.ts";
+import { scriptUser } from "../track/runas.ts";
+import type { VirtualServerConfig } from "../config/ipvs.ts";
 import { ensureScheduler } from "./schedulers.ts";
 import { applySync } from "./sync.ts";
 
@@ -48,12 +52,18 @@ function needsIpvs(cfg: AgentConfig): boolean {
   return Object.keys(cfg.virtualServers).length > 0 || cfg.syncDaemon !== undefined || cfg.ipvsTimeouts !== undefined;
 }
 
-/** NAT needs forwarding on: derived here so users cannot forget it. */
+/** NAT needs forwarding on, for each family it serves: derived here so users cannot forget it. */
 function sysctlsFor(cfg: AgentConfig): Record<string, number | string> {
-  const nat = Object.values(cfg.virtualServers).some(
+  const nat = Object.values(cfg.virtualServers).filter(
     (vs) => vs.forwarding === "NAT" || vs.realServers.some((r) => r.forwarding === "NAT"),
   );
-  return nat ? { "net.ipv4.ip_forward": 1, ...cfg.sysctls } : cfg.sysctls;
+  const v6 = nat.some((vs) => serviceFamily(serviceKeyOf(vs)) === "inet6");
+  const v4 = nat.some((vs) => serviceFamily(serviceKeyOf(vs)) === "inet");
+  return {
+    ...(v4 ? { "net.ipv4.ip_forward": 1 } : {}),
+    ...(v6 ? { "net.ipv6.conf.all.forwarding": 1 } : {}),
+    ...cfg.sysctls,
+  };
 }
 
 export class IpvsRuntime {
@@ -63,12 +73,14 @@ export class IpvsRuntime {
   private cfg?: AgentConfig;
   private readonly vrrp = new Map<string, VrrpState>();
   private readonly metrics: IpvsMetrics;
+  private readonly quorumScripts: QuorumScripts;
 
   constructor(
     private readonly log: Logger,
     registry: Registry,
   ) {
     this.metrics = new IpvsMetrics(registry);
+    this.quorumScripts = new QuorumScripts(log);
   }
 
   /** Problems that would make cfg fail on this kernel; nothing is changed. */
@@ -103,6 +115,7 @@ export class IpvsRuntime {
         stateFile: join(cfg.global.stateDir, "ipvs-owned.json"),
         periodMs: cfg.global.ipvsReconcileInterval * 1000,
         onReport: (r) => this.onReport(r),
+        onQuorum: (c, vs) => this.onQuorum(c, vs),
       });
       this.health = new HealthSet(this.log, (id, h) => this.manager?.setHealth(id, h));
       const ids = this.health.update(cfg.virtualServers);
@@ -136,6 +149,23 @@ export class IpvsRuntime {
       const vs = this.cfg?.virtualServers[name];
       if (vs) for (const d of dests) this.metrics.dest(describeService(serviceKeyOf(vs)), d);
     }
+  }
+
+  /** keepalived's "Gained quorum" / "Lost quorum", and its quorum_up / quorum_down command. */
+  private onQuorum(c: QuorumChange, vs: VirtualServerConfig): void {
+    this.log.info(c.up ? "virtual server gained quorum" : "virtual server lost quorum", {
+      event: "ipvs.quorum",
+      virtualServer: c.name,
+      up: c.up,
+      liveWeight: c.liveWeight,
+      quorum: vs.quorum ?? 1,
+    });
+    const command = c.up ? vs.quorumUp : vs.quorumDown;
+    if (command && this.cfg) void this.quorumScripts.run(c.name, command, this.scriptUser(this.cfg));
+  }
+
+  private scriptUser(cfg: AgentConfig) {
+    return scriptUser(cfg.global.scriptUser, cfg.scriptSecurity.allowRoot);
   }
 
   onVrrpState(instance: string, state: VrrpState): void {
@@ -185,11 +215,23 @@ export class IpvsRuntime {
     }));
   }
 
-  /** Stop checking and remove the services we own, as keepalived does on shutdown. */
+  /**
+   * Stop checking and remove the services we own, as keepalived does on shutdown; with omega, each
+   * virtual server's quorumDown runs as its service goes (keepalived gives it a second; we give it five).
+   */
   async stop(): Promise<void> {
     this.manager?.stop();
     await this.health?.stop();
-    if (this.manager && this.cfg) await this.manager.setConfig({});
+    if (this.manager && this.cfg) {
+      const cfg = this.cfg;
+      await this.manager.setConfig({});
+      await this.quorumScripts.idle();
+      await Promise.all(
+        Object.entries(cfg.virtualServers).flatMap(([name, vs]) =>
+          vs.omega && vs.quorumDown ? [this.quorumScripts.run(name, vs.quorumDown, this.scriptUser(cfg), 5000)] : [],
+        ),
+      );
+    }
     if (this.client && this.cfg?.syncDaemon) await applySync(this.client, undefined, undefined).catch(() => undefined);
     this.client?.close?.();
   }

@@ -257,3 +257,54 @@ test("a regex JavaScript cannot compile is refused at its line", () => {
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /^k\.conf:6: regex: is not a valid regular expression/);
 });
+
+test("an IPv6 virtual server with alpha 1, omega 1, quorum and quorum_up/quorum_down, as corpus file 28 writes them", () => {
+  const { config } = okConfig(
+    [
+      "virtual_server 2001:67c:25d0:a00::18 443 {",
+      " alpha 1",
+      " omega 1",
+      " ip_family inet6",
+      " lvs_method TUN",
+      " quorum 2",
+      " hysteresis 1",
+      ' quorum_up "/sbin/ip -6 addr add 2001:67c:25d0:a00::18/128 dev lo"',
+      ' quorum_down "/sbin/ip -6 addr del 2001:67c:25d0:a00::18/128 dev lo"',
+      " real_server 2001:67c:25d0:b22::17 443 {",
+      "  TCP_CHECK {",
+      "   connect_timeout 3",
+      "  }",
+      " }",
+      "}",
+    ].join("\n"),
+  );
+  const vs = vsOf(config, "2001:67c:25d0:a00::18:443");
+  assert.deepEqual(
+    [vs.address, vs.alpha, vs.omega, vs.quorum, vs.hysteresis, vs.quorumUp, vs.quorumDown],
+    [
+      "2001:67c:25d0:a00::18",
+      true,
+      true,
+      2,
+      1,
+      "/sbin/ip -6 addr add 2001:67c:25d0:a00::18/128 dev lo",
+      "/sbin/ip -6 addr del 2001:67c:25d0:a00::18/128 dev lo",
+    ],
+  );
+  assert.equal(vs.realServers[0]!.address, "2001:67c:25d0:b22::17");
+});
+
+test("alpha 0 / omega off are refused (keepalived 2.2.7 turns them on); families must agree", () => {
+  const vs = (body: string, addr = "10.0.0.1") => `virtual_server ${addr} 80 {\n${body}\n}\n`;
+  assert.deepEqual(problemsOf(vs(" alpha 0\n omega off")), [
+    "k.conf:2: 'alpha 0': keepalived 2.2.7 ignores alpha's argument and turns alpha on; write 'alpha' alone to keep it on, or remove the line for off",
+    "k.conf:3: 'omega off': keepalived 2.2.7 ignores omega's argument and turns omega on; write 'omega' alone to keep it on, or remove the line for off",
+  ]);
+  assert.deepEqual(problemsOf(vs(" ip_family inet6")), [
+    "k.conf:2: 'ip_family inet6' but the virtual server's address 10.0.0.1 is IPv4: write 'ip_family inet' or remove the line",
+  ]);
+  assert.match(
+    problemsOf(vs(" real_server 10.0.1.1 80 {\n }", "2001:db8::1")).join("\n"),
+    /^k\.conf:2: .*10\.0\.1\.1 is IPv4 but the virtual server's 2001:db8::1 is IPv6: IPVS forwards a service only to servers of its own family/,
+  );
+});

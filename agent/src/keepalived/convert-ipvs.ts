@@ -2,7 +2,7 @@
 // checks. keepalived's defaults are written out where they differ from lvs-agent's: forwarding NAT,
 // delay_loop 60 s, a check's warmup up to its delay_loop, delay_before_retry 3 s for HTTP_GET/SSL_GET,
 // no retry for MISC_CHECK. Pure.
-import { isIPv4 } from "node:net";
+import { isIPv4, isIPv6 } from "node:net";
 import type { AgentConfigInput } from "../config/schema.ts";
 import type { Token } from "./lexer.ts";
 import { splitLine, type Statement } from "./parser.ts";
@@ -132,7 +132,11 @@ export const VIRTUAL_SERVER: Table<V> = {
     cx.locate([...d.path, "sorryServer", "forwarding"], st.keyword, st.keyword.text);
   }),
   quorum: num("quorum", { int: true }),
-  alpha: flag("alpha"),
+  hysteresis: num("hysteresis", { int: true }),
+  quorum_up: quorumScript("quorumUp"),
+  quorum_down: quorumScript("quorumDown"),
+  alpha: onWhateverItSays("alpha"),
+  omega: onWhateverItSays("omega"),
   inhibit_on_failure: flag("inhibitOnFailure"),
   ops: flagOf("onePacket"),
   "sh-port": flagOf("port"),
@@ -141,20 +145,59 @@ export const VIRTUAL_SERVER: Table<V> = {
   "mh-fallback": flagOf("fallback"),
   nat_mask: noted("is ignored by keepalived 2.x (an unknown keyword there); lvs-agent ignores it too"),
   smtp_alert: noted("configures keepalived's email alerts, which lvs-agent does not send (use the metrics); ignored"),
-  omega: noted(
-    "only makes keepalived run quorum_down and notify_down scripts at shutdown, which lvs-agent does not run; ignored",
-  ),
   ha_suspend: noted(
     "(keepalived: check real servers only while this director holds the address) is not applied: lvs-agent always checks them",
   ),
-  ip_family: value((st, _d, cx) => {
-    if (cx.choice(st, ["inet", "inet6"]) === "inet6")
-      return cx.error(st.args[0]!, "ip_family inet6: lvs-agent's virtual servers are IPv4");
-    cx.note(st.keyword, "'ip_family inet' is what an IPv4 virtual server is anyway; nothing to apply");
+  ip_family: value((st, d, cx) => {
+    // keepalived takes the family from the addresses; ip_family only has to agree with them.
+    const family = cx.choice(st, ["inet", "inet6"]);
+    if (family === undefined) return;
+    const own = d.v.address ?? d.v.sorryServer?.address;
+    const v6 = own !== undefined && isIPv6(own);
+    if (own !== undefined && v6 !== (family === "inet6"))
+      return cx.error(
+        st.args[0]!,
+        `'ip_family ${family}' but the virtual server's address ${own} is ${v6 ? "IPv6" : "IPv4"}: write 'ip_family ${v6 ? "inet6" : "inet"}' or remove the line`,
+      );
+    cx.note(st.keyword, `'ip_family ${family}' is what the addresses say anyway; nothing more to apply`);
   }),
   ...onLayer<V>(LAYER),
   real_server: block(realServer),
 };
+
+/** Files already told who runs quorum scripts: once per file is enough. */
+const toldScriptUser = new WeakSet<Cx>();
+
+/** quorum_up / quorum_down: the command, and once per file who runs it. */
+function quorumScript(key: "quorumUp" | "quorumDown"): Entry<V> {
+  return value((st, d, cx) => {
+    put(d, key, cx.command(st), st, cx);
+    if (toldScriptUser.has(cx)) return;
+    toldScriptUser.add(cx);
+    cx.note(
+      st.keyword,
+      `'${st.keyword.text}' (and every quorum script) runs as global_defs script_user, nobody by default, where keepalived without enable_script_security runs it as root: a command that needs root, such as ip addr, needs 'script_user root'`,
+    );
+  });
+}
+
+/**
+ * alpha and omega: keepalived 2.2.7 turns them on whatever argument follows (its handlers ignore it),
+ * so `alpha 1` or `omega on` mean on. An argument that reads as off would be turned on by keepalived
+ * against its writer's intent: refused, naming both ways out.
+ */
+function onWhateverItSays(key: "alpha" | "omega"): Entry<V> {
+  return value((st, d, cx) => {
+    const arg = st.args[0];
+    if (st.args.length > 1) return void cx.args(st, 0, 1);
+    if (arg && !["1", "on", "true", "yes"].includes(arg.text.toLowerCase()))
+      return cx.error(
+        arg,
+        `'${key} ${arg.text}': keepalived 2.2.7 ignores ${key}'s argument and turns ${key} on; write '${key}' alone to keep it on, or remove the line for off`,
+      );
+    put(d, key, true, st, cx);
+  });
+}
 
 function maskPrefix(mask: string): number | undefined {
   if (!isIPv4(mask)) return undefined;
@@ -257,6 +300,12 @@ export function finishVirtualServer(vs: V, cx: Cx): VsInput {
       "persistence_granularity needs persistence_timeout",
     );
   }
+  const omega = cx.origin([...vs.path, "omega"]);
+  if (out.omega && !out.quorumDown && omega)
+    cx.note(
+      omega.origin,
+      "'omega' makes keepalived (and lvs-agent) run quorum_down at shutdown, and this virtual server has none: nothing to run",
+    );
   out.realServers = vs.realServers.map((rs) => finishRealServer(rs, vs, cx));
   return out;
 }

@@ -133,7 +133,10 @@ test("script_user root is allowed by name, with a warning; obsolete keywords are
   assert.match(at(2), /script_user root: scripts and notify hooks will run as root/);
   assert.match(at(3), /'lvs_id' .*unknown to keepalived 2\.2\.7, which ignores it/);
   assert.match(at(4), /write vrrp_garp_master_delay/);
-  assert.match(at(16), /'omega' only makes keepalived run quorum_down/);
+  assert.match(
+    at(16),
+    /'omega' makes keepalived \(and lvs-agent\) run quorum_down at shutdown, and this virtual server has none/,
+  );
   assert.match(at(17), /'ha_suspend'/);
   assert.match(at(18), /ip_family inet/);
   assert.match(at(19), /email alerts/);

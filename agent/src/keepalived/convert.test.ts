@@ -60,7 +60,7 @@ test("seed 001 master: unicast VRRPv2 with PASS auth, a track script, and a DR v
       protocol: "TCP",
       scheduler: "rr",
       forwarding: "DR",
-      persistence: { timeout: 50, netmask: 32 },
+      persistence: { timeout: 50 },
       flags: { onePacket: false, fallback: false, port: false },
       alpha: false,
       inhibitOnFailure: false,
@@ -131,10 +131,7 @@ test("seed 002 LVS DR: what vrrp_strict forbids is refused at its line; without 
     [51, 100, 2, [], { type: "PASS", password: "123456" }, [{ address: "192.168.12.211" }], 0],
   );
   const vs = c.virtualServers["192.168.12.211:80"]!;
-  assert.deepEqual(
-    [vs.scheduler, vs.forwarding, vs.protocol, vs.persistence],
-    ["wrr", "DR", "TCP", { timeout: 50, netmask: 32 }],
-  );
+  assert.deepEqual([vs.scheduler, vs.forwarding, vs.protocol, vs.persistence], ["wrr", "DR", "TCP", { timeout: 50 }]);
   const check = tcpCheck({ interval: 1, warmup: 1, connectTimeout: 3, retries: 3, delayBeforeRetry: 3, port: 80 });
   assert.deepEqual(
     vs.realServers.map((rs) => [rs.address, rs.port, rs.weight, rs.healthCheck]),

@@ -165,6 +165,20 @@ export function ipvsadm(host: Host, ...args: string[]): string {
   return host.exec("ipvsadm", args);
 }
 
+/** Real server lines of one service in ipvsadm -Ln ("TCP  10.0.0.1:80"): "address:port Forward weight". */
+export function ipvsDests(director: Host, service: string): string[] {
+  const lines = ipvsadm(director, "-Ln").split("\n");
+  const at = lines.findIndex((l) => l.startsWith(`${service} `));
+  if (at < 0) throw new Error(`${service} not in ipvsadm -Ln:\n${lines.join("\n")}`);
+  const out: string[] = [];
+  for (const l of lines.slice(at + 1)) {
+    const m = /^ {2}-> (\S+)\s+(\S+)\s+(\d+)/.exec(l);
+    if (!m) break;
+    out.push(`${m[1]} ${m[2]} ${m[3]}`);
+  }
+  return out;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
