@@ -23,7 +23,16 @@ import {
 import { RESOURCES } from "./resources/specs.ts";
 import type { ResourceHandler } from "./resources/contract.ts";
 import { HANDLERS } from "./resources/index.ts";
-import { scrub, secretKeyPaths, secretTexts, UNKNOWN, unwrapSecrets, wrapSecrets, type Path } from "./secrets.ts";
+import {
+  safeReason,
+  scrub,
+  secretKeyPaths,
+  secretTexts,
+  UNKNOWN,
+  unwrapSecrets,
+  wrapSecrets,
+  type Path,
+} from "./secrets.ts";
 
 export const VERSION = schemaJson.version;
 
@@ -116,10 +125,11 @@ export class LvsProvider {
     const { plain, secretPaths } = plainObject(news);
     const config = normalizeConfig(plain);
     const { problems } = checkProviderConfig(config);
-    const secrets = secretTexts(config, secretKeyPaths(config));
+    // Marked secret by the program (a secret config value) or secret by its key (a private key).
+    const secrets = [...secretTexts(plain, secretPaths), ...secretTexts(config, secretKeyPaths(config))];
     return {
       inputs: toWire(config, secretPaths),
-      failures: problems.map((p) => ({ ...p, reason: scrub(p.reason, secrets) })),
+      failures: problems.map((p) => ({ ...p, reason: safeReason(p.reason, secrets) })),
     };
   }
 
@@ -151,7 +161,10 @@ export class LvsProvider {
     const result = spec.check(raw);
     if (result.inputs) return { inputs: toWire(result.inputs, secretPaths), failures: [] };
     const secrets = secretTexts(raw, [...secretPaths, ...secretKeyPaths(raw)]);
-    const failures = result.problems.map((p) => ({ property: formatPath(p.path), reason: scrub(p.message, secrets) }));
+    const failures = result.problems.map((p) => ({
+      property: formatPath(p.path),
+      reason: safeReason(p.message, secrets),
+    }));
     return { inputs: news, failures };
   }
 

@@ -3,6 +3,9 @@
 // validates and plans on plain values, then wraps the same paths again in what it returns, so a value
 // that went in secret never comes back in the clear. Keys that hold credentials (privateKey, password)
 // are wrapped wherever they appear, whether or not the program marked them.
+// A Check failure never shows a secret value, nor a part of one (issue 13: an address/prefix marked
+// secret came back as its address, which exact scrubbing missed): what scrubbing leaves is tested for
+// any run of the secret's characters, and a reason that still shows one is withheld.
 // Also here: the engine's placeholder for a value not known yet (preview), which is neither valid nor
 // invalid until it is known.
 
@@ -63,21 +66,58 @@ export function wrapSecrets(value: unknown, paths: readonly Path[]): unknown {
 }
 
 /**
- * Every string found under the given paths: what a message must never contain. Strings shorter than 3
- * characters are left out: scrubbing them would mangle ordinary words, and they protect nothing.
+ * Every string and number found under the given paths, in each form a message may quote it: the value,
+ * and an address/prefix's address alone (messages about addresses name the address).
  */
 export function secretTexts(value: unknown, paths: readonly Path[]): string[] {
   const texts = (v: unknown): string[] => {
-    if (typeof v === "string") return v.length < 3 ? [] : [v];
+    if (typeof v === "string") {
+      const cidr = /^(.{3,})\/\d{1,3}$/.exec(v);
+      return cidr ? [v, cidr[1]!] : [v];
+    }
+    if (typeof v === "number") return [String(v)];
     if (Array.isArray(v)) return v.flatMap(texts);
     return isObject(v) ? Object.values(v).flatMap(texts) : [];
   };
   return paths.flatMap((p) => texts(getPath(value, p)));
 }
 
-/** Replaces each secret text in a message with [secret]; longest first, so no fragment survives. */
+/**
+ * Replaces each secret text in a message with [secret]; longest first, so no fragment survives. Texts
+ * shorter than 3 characters are left: scrubbing them would mangle ordinary words (safeReason sees them).
+ */
 export function scrub(message: string, secrets: readonly string[]): string {
-  return [...secrets].sort((a, b) => b.length - a.length).reduce((m, s) => m.split(s).join("[secret]"), message);
+  return [...secrets]
+    .filter((s) => s.length >= 3)
+    .sort((a, b) => b.length - a.length)
+    .reduce((m, s) => m.split(s).join("[secret]"), message);
+}
+
+/**
+ * Whether a message shows any part of a secret: a short one (under 4 characters) as a word of its own,
+ * any 4 characters in a row of a longer one, any 6 of one of 16 or more (a key's random text shares
+ * 4 characters with ordinary words too often).
+ */
+export function showsSecret(message: string, secrets: readonly string[]): boolean {
+  return secrets.some((s) => {
+    if (s.length < 4) return new RegExp(`(^|[^A-Za-z0-9])${escapeRegExp(s)}($|[^A-Za-z0-9])`).test(message);
+    const n = s.length < 16 ? 4 : 6;
+    for (let i = 0; i + n <= s.length; i++) if (message.includes(s.slice(i, i + n))) return true;
+    return false;
+  });
+}
+
+/** What a Check failure says where the inputs hold secrets: scrubbed, or withheld when scrubbing is not enough. */
+export function safeReason(message: string, secrets: readonly string[]): string {
+  const scrubbed = scrub(message, secrets);
+  return showsSecret(scrubbed, secrets) ? WITHHELD_REASON : scrubbed;
+}
+
+export const WITHHELD_REASON =
+  "is not valid (the reason is withheld: it would show part of a secret input; check this value where it is set)";
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 export function getPath(value: unknown, path: readonly (string | number)[]): unknown {

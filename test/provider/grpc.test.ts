@@ -198,6 +198,23 @@ describe("secrets", () => {
     assert.doesNotMatch(failures[0]!.reason, /10\.9\.0\.5/);
     assert.match(failures[0]!.reason, /\[secret\] is outside/);
   });
+
+  it("no part of a secret value appears either: an address/prefix quoted as its address, a number (issue 13)", async () => {
+    const leaky = {
+      ...vip(),
+      subnet: "10.0.0.0/24",
+      addresses: [secret("10.9.0.5/24")],
+      directors: [{ ...vip().directors[0]!, sourceIp: secret("10.0.0.77") }],
+      unicast: true,
+      unicastPeers: [secret("10.0.0.77")],
+    };
+    const { failures } = await plugin.check("Vip", "web", leaky);
+    assert.ok(failures.length > 0);
+    for (const f of failures) {
+      assert.doesNotMatch(f.reason, /10\.9\.0\.5|9\.0\.5|10\.0\.0\.77/, `${f.property}: ${f.reason}`);
+    }
+    assert.ok(failures.some((f) => f.property === "addresses[0]"));
+  });
 });
 
 describe("Diff", () => {
