@@ -19,7 +19,8 @@ import { log, type Logger } from "../log.ts";
 import { INCLUDE_LIMITS, lexFile, type IncludeIo } from "./lexer.ts";
 import { keepalivedToAgentConfig } from "./convert.ts";
 
-const fsIo: IncludeIo = {
+/** The file system as the lexer reads it, with the limits; `lvsctl import` reads through it too. */
+export const fsIo: IncludeIo = {
   read: (path) => readRegularFile(path, INCLUDE_LIMITS.fileBytes),
   list: (dir) => {
     try {

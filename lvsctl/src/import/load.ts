@@ -5,20 +5,8 @@ import { basename } from "node:path";
 import { lexFile } from "../../../agent/src/keepalived/lexer.ts";
 import { convert, keepalivedToAgentConfig } from "../../../agent/src/keepalived/convert.ts";
 import { parse } from "../../../agent/src/keepalived/parser.ts";
-import { findOnPath } from "../../../agent/src/keepalived/load.ts";
-import { readFileSync, readdirSync } from "node:fs";
+import { findOnPath, fsIo } from "../../../agent/src/keepalived/load.ts";
 import type { DirectorImport } from "./merge.ts";
-
-const fsIo = {
-  read: (p: string) => readFileSync(p, "utf8"),
-  list: (d: string) => {
-    try {
-      return readdirSync(d);
-    } catch {
-      return [];
-    }
-  },
-};
 
 export type LoadedDirector =
   { ok: true; director: DirectorImport; notes: string[] } | { ok: false; problems: string[] };
