@@ -17,6 +17,9 @@ import { ScriptPool } from "./track/pool.ts";
 import { scriptUser } from "./track/runas.ts";
 import { ProcessWatch } from "./track/process-watch.ts";
 import { groupFaults, resignations } from "./vrrp/sync-group.ts";
+import { countsForeignAdvert } from "./vrrp/foreign-vrid.ts";
+import { IPPROTO_AH } from "./vrrp/ipsec-ah.ts";
+import { IPPROTO_VRRP } from "./net/ipv4.ts";
 import { AgentMetrics } from "./status/metrics.ts";
 import type { AgentStatus, InstanceStatus } from "./status/format.ts";
 import { IpvsRuntime } from "./ipvs/runtime.ts";
@@ -219,6 +222,19 @@ export class Agent implements InstanceHost {
     });
     w.start();
     return { up: () => w.up, weight: cfg.weight, unsubscribe: () => w.stop() };
+  }
+
+  foreignAdvert(instance: string, vrid: number, src: string): void {
+    const listeners = [...this.instances.keys()].flatMap((name) => {
+      const c = this.config.instances[name];
+      if (!c) return [];
+      const protocol = c.auth?.type === "AH" ? IPPROTO_AH : IPPROTO_VRRP;
+      return [{ name, interface: c.interface, vrid: c.vrid, multicast: c.unicastPeers.length === 0, protocol }];
+    });
+    if (!countsForeignAdvert(listeners, instance, vrid)) return;
+    const ifname = this.config.instances[instance]!.interface;
+    this.metrics.foreignVrid.inc({ interface: ifname });
+    this.log.debug("advert for a VRID not ours dropped", { event: "vrrp.foreign", interface: ifname, vrid, src });
   }
 
   /** A member's own fault changed: every sync group member gets the faults its siblings impose. */

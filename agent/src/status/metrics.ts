@@ -163,6 +163,7 @@ export class AgentMetrics {
   readonly addressMismatch: Counter<"instance">;
   readonly garpSent: Counter<"instance">;
   readonly reasserts: Counter<"instance">;
+  readonly foreignVrid: Counter<"interface">;
   readonly trackUp: Gauge<"kind" | "name">;
   readonly reloads: Counter<"result">;
   readonly lastReloadSuccess: Gauge;
@@ -202,6 +203,11 @@ export class AgentMetrics {
       "lvs_vrrp_master_reasserts_total",
       "Lower-priority advertisements received as master, each answered with an advertisement (and gratuitous ARP at most once a second).",
       ["instance"],
+    );
+    this.foreignVrid = r.counter(
+      "lvs_vrrp_foreign_vrid_total",
+      "VRRP adverts received for a VRID no instance of this agent runs on the interface (another router's group, or a stray or spoofed advert), dropped; each counted once.",
+      ["interface"],
     );
     this.trackUp = r.gauge("lvs_track_up", "1 when a tracked interface or script is up, 0 when down.", [
       "kind",

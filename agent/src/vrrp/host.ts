@@ -22,6 +22,8 @@ export interface InstanceHost {
   notify(instance: string, cfg: VrrpInstanceConfig, state: VrrpState, priority: number): void;
   /** the instance's own tracked objects went from all up to some down, or back (sync groups follow it) */
   ownFaultsChanged?(instance: string): void;
+  /** an advert for another VRID reached the instance's socket (foreign-vrid.ts decides who counts it) */
+  foreignAdvert?(instance: string, vrid: number, src: string): void;
   /** follow a named tracked process (vrrp_track_process); cb runs on every change */
   subscribeProcess?(name: string, cb: (up: boolean) => void): ScriptSubscription;
 }
