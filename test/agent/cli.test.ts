@@ -80,7 +80,7 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
       /instances\.VI_3\.auth: authentication is VRRPv2 only/,
       /scripts\.chk\.script: must start with the absolute path/,
       /scripts\.chk\.user: must not be root/,
-      /global\.statusSocket: must be an absolute path/,
+      /global\.statusSocket: "[^"]*" is a relative path: .* give an absolute path/,
       /global\.metricsListen: must be host:port/,
     ];
     for (const re of expectBad) assert.match(rBad.stderr, re);
@@ -111,7 +111,7 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
     const noIface = file("noiface.json", {
       global: { statusSocket: join(sockDir, "a.sock"), metricsListen: "" },
       instances: {
-        VI_OWNER: { ...good, priority: 255 },
+        VI_OWNER: { ...good, priority: 255, sourceIp: "10.66.0.100" },
         VI_GONE: { ...good, vrid: 2, interface: "nosuch0", virtualAddresses: [{ address: "10.66.0.102" }] },
       },
     });

@@ -1,6 +1,7 @@
 // keepalived's static_ipaddress, virtual_routes and vrrp_strict run by `lvs-agent run --keepalived-conf`
-// in a namespace: the static address is there from the start, the routes come with MASTER (priority
-// 255: the address owner, master at once) and everything is gone after SIGTERM.
+// in a namespace: the static address is there from the start, the routes come with MASTER (the only
+// router, master after Master_Down_Interval; not priority 255, which is the address owner's) and
+// everything is gone after SIGTERM.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ static_ipaddress {
 vrrp_instance V {
   interface eth0
   virtual_router_id 14
-  priority 255
+  priority 254
   virtual_ipaddress {
     ${NET}.100/24
   }

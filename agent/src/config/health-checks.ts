@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { isIP, isIPv4 } from "node:net";
 import { toSegment, type Problem } from "./problem.ts";
+import { shown } from "./fields.ts";
 
 const seconds = (max: number) => z.number().min(0).max(max);
 const positiveSeconds = (max: number) => z.number().positive().max(max);
@@ -55,7 +56,7 @@ export const connecting = {
 export const StatusCode = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
   if (parseStatusRange(v)) return;
   const what = typeof v === "number" ? "status code (100-599)" : "status range";
-  ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a valid ${what}` });
+  ctx.addIssue({ code: "custom", message: `${typeof v === "string" ? shown(v) : v} is not a valid ${what}` });
 });
 
 /** A Host header value: a name or IPv4 address with an optional :port, nothing that could split a header. */
@@ -191,7 +192,10 @@ function overlappingStatusCodes(list: unknown): Problem[] {
     if (!range) return;
     const earlier = seen.find((s) => range[0] <= s.range[1] && s.range[0] <= range[1]);
     if (earlier)
-      out.push({ path: ["statusCodes", i], message: `${JSON.stringify(spec)} overlaps statusCodes[${earlier.i}]` });
+      out.push({
+        path: ["statusCodes", i],
+        message: `${typeof spec === "string" ? shown(spec) : String(spec)} overlaps statusCodes[${earlier.i}]`,
+      });
     seen.push({ range, i });
   });
   return out;

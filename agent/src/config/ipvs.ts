@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isIP, isIPv4 } from "node:net";
 import { HealthCheck } from "./health-checks.ts";
 import { AgentHealthCheck } from "./agent-checks.ts";
+import { ifname, scheduler } from "./fields.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const port = z.number().int().min(1).max(65535);
@@ -44,11 +45,8 @@ export const VirtualServer = z.object({
   port: port.optional(),
   protocol: z.enum(["TCP", "UDP", "SCTP"]).default("TCP"),
   fwmark: z.number().int().min(1).max(0xffffffff).optional(),
-  /** any scheduler module the kernel has: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos */
-  scheduler: z
-    .string()
-    .regex(/^[a-z0-9_]{1,15}$/, "must be a scheduler name such as rr, wrr, wlc, sh or mh")
-    .default("wlc"),
+  /** an IPVS scheduler of Linux (fields.ts SCHEDULERS): rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos */
+  scheduler: scheduler.default("wlc"),
   forwarding: Forwarding.default("DR"),
   /** client affinity (ipvsadm -p / keepalived persistence_timeout), seconds */
   persistence: z
@@ -125,7 +123,7 @@ export const DirectorSysctls = z.record(
 
 export const SyncDaemon = z.object({
   /** interface the sync multicast goes out on */
-  interface: z.string().regex(/^[^\s/]{1,15}$/),
+  interface: ifname,
   syncId: z.number().int().min(0).max(255).default(0),
   /** run as master while this VRRP instance is MASTER and as backup otherwise (keepalived lvs_sync_daemon) */
   followInstance: z.string().min(1),

@@ -121,7 +121,7 @@ test("validation problems are prefixed with the fragment they come from, all at 
   });
   assert.deepEqual(await problemsOf(dir), [
     "40-bad.json:1:2: invalid JSON: expected a double-quoted property name",
-    "10-global.json: global.statusSocket: must be an absolute path",
+    `10-global.json: global.statusSocket: "relative.sock" is a relative path: the agent's working directory is not yours (systemd starts it in /), so give an absolute path such as /run/lvs-agent`,
     "30-db.json: instances.VI_DB.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
     "30-db.json: instances.VI_DB.virtualAddresses[0].address: 10.0.0.100 is already a virtual address of instance VI_WEB",
     '20-web.json: instances.VI_WEB.trackScripts[0].name: no script "nope" is defined under scripts',

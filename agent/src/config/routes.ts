@@ -2,9 +2,9 @@
 // virtual_ipaddress_excluded): their zod schemas, embedded by schema.ts. IPv4. Pure.
 import { z } from "zod";
 import { isIPv4 } from "node:net";
+import { ifname } from "./fields.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
-const ifname = z.string().regex(/^[^\s/]{1,15}$/, "must be an interface name (1-15 characters, no spaces or /)");
 const prefix = z.string().refine(
   (s) => {
     const [a = "", p] = s.split("/");

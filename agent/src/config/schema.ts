@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isIPv4 } from "node:net";
 import { AgentVirtualServer, DirectorSysctls, IpvsTimeouts, SyncDaemon } from "./ipvs.ts";
 import { StaticAddress, VirtualRoute } from "./routes.ts";
+import { absolutePath, ifname } from "./fields.ts";
 
 const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const cidr = z.string().refine(
@@ -14,7 +15,6 @@ const cidr = z.string().refine(
   },
   { message: "must be an IPv4 address with an optional /prefix" },
 );
-const ifname = z.string().regex(/^[^\s/]{1,15}$/, "must be an interface name (1-15 characters, no spaces or /)");
 const weight = z.number().int().min(-254).max(254);
 
 export const VirtualAddress = z.object({
@@ -55,7 +55,7 @@ export const NotifyHooks = z.object({
 export const VrrpInstance = z.object({
   interface: ifname,
   vrid: z.number().int().min(1).max(255),
-  /** 255 only for the address owner */
+  /** 255 only for the address owner: a router whose sourceIp is one of its virtual addresses (validate.ts) */
   priority: z.number().int().min(1).max(255).default(100),
   version: z.union([z.literal(2), z.literal(3)]).default(3),
   /** seconds; v2: whole seconds 1-255, v3: centiseconds 0.01-40.95 */
@@ -97,6 +97,13 @@ export const AgentVrrpInstance = VrrpInstance.extend({
    * the converter refuses what strict mode forbids (unicast, authentication, preempt_delay, no VIPs)
    */
   strict: z.boolean().default(false),
+  /**
+   * keepalived use_vmac with vmac_xmit_base: the agent creates macvlan interface `name` (private mode)
+   * on `interface` with the VRRP virtual MAC 00:00:5e:00:01:<vrid> (RFC 5798 7.3); virtual addresses
+   * without a device live on it, so GARPs and ARP replies carry the virtual MAC; adverts still go out
+   * on `interface` (net/vmac.ts)
+   */
+  vmac: z.object({ name: ifname }).optional(),
 });
 
 /** Instances that change state together (keepalived vrrp_sync_group): one going to FAULT or BACKUP takes the others. */
@@ -138,7 +145,7 @@ export const TrackScript = z.object({
 export const GlobalSettings = z.object({
   routerId: z.string().optional(),
   /** root-only unix socket for `lvs-agent status` and `reload` */
-  statusSocket: z.string().default("/run/lvs-agent/agent.sock"),
+  statusSocket: absolutePath.default("/run/lvs-agent/agent.sock"),
   /** host:port for Prometheus /metrics; empty string disables */
   metricsListen: z.string().default("127.0.0.1:9572"),
   /** user for track scripts and notify hooks that do not name one */
@@ -154,7 +161,7 @@ export const GlobalSettings = z.object({
     .refine((v) => v === 0 || v >= 0.1, "must be 0 (repair on reload only) or 0.1 to 3600 seconds")
     .default(5),
   /** where the agent keeps state across restarts (services it owns) */
-  stateDir: z.string().default("/run/lvs-agent"),
+  stateDir: absolutePath.default("/run/lvs-agent"),
 });
 
 /**

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatPath, validateConfig } from "./validate.ts";
+import { convertText } from "../keepalived/test-helpers.ts";
 
 /** A valid instance to start from; tests override one thing at a time. */
 const vi = (over: Record<string, unknown> = {}) => ({
@@ -57,7 +58,7 @@ test("schema problems name their path, one message each", () => {
     "instances.VI_1.interface: is required",
   ]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ interface: "a very long ifname" }) } }), [
-    "instances.VI_1.interface: must be an interface name (1-15 characters, no spaces or /)",
+    'instances.VI_1.interface: "a very long ifname" is 18 bytes: the kernel takes interface names of at most 15 bytes; use the interface\'s own (short) name, as `ip link` shows it',
   ]);
   // An instance without addresses only elects and runs hooks (keepalived.conf import); the provider's Vip needs one.
   assert.ok(validateConfig({ instances: { VI_1: vi({ virtualAddresses: [] }) } }).ok);
@@ -142,7 +143,7 @@ test("track script references must exist", () => {
     ['instances.VI_1.trackScripts[1].name: no script "other" is defined under scripts'],
   );
   assert.deepEqual(problems({ instances: { VI_1: vi({ trackInterfaces: [{ name: "eth 1" }] }) } }), [
-    "instances.VI_1.trackInterfaces[0].name: must be an interface name (1-15 characters, no spaces or /)",
+    "instances.VI_1.trackInterfaces[0].name: \"eth 1\" holds '/', white space or a control character, which the kernel refuses in interface names; give one such as eth0",
   ]);
 });
 
@@ -178,8 +179,8 @@ test("unicast peers must not include the source address or repeat", () => {
   );
 });
 
-test("priority 255 (the address owner) is allowed", () => {
-  assert.ok(validateConfig({ instances: { A: vi({ priority: 255 }) } }).ok);
+test("priority 255 (the address owner: its sourceIp is one of its addresses) is allowed", () => {
+  assert.ok(validateConfig({ instances: { A: vi({ priority: 255, sourceIp: "10.0.0.100" }) } }).ok);
 });
 
 test("commands are absolute paths and nothing runs as root", () => {
@@ -201,7 +202,7 @@ test("commands are absolute paths and nothing runs as root", () => {
 test("global settings", () => {
   assert.deepEqual(problems({ global: { statusSocket: "agent.sock", metricsListen: "9572" } }), [
     'global.metricsListen: must be host:port (e.g. 127.0.0.1:9572), or "" to disable',
-    "global.statusSocket: must be an absolute path",
+    'global.statusSocket: "agent.sock" is a relative path: the agent\'s working directory is not yours (systemd starts it in /), so give an absolute path such as /run/lvs-agent',
   ]);
   assert.deepEqual(problems({ global: { statusSocket: `/run/${"x".repeat(120)}` } }), [
     "global.statusSocket: must be at most 107 bytes (the unix socket path limit)",
@@ -272,4 +273,106 @@ test("a password never appears in any problem", () => {
 test("path formatting", () => {
   assert.equal(formatPath(["instances", "VI_1", "trackScripts", 0, "name"]), "instances.VI_1.trackScripts[0].name");
   assert.equal(formatPath(["instances", "my vi", "vrid"]), 'instances["my vi"].vrid');
+});
+
+// --- as strict as the provider (issue 13): what the kernel or VRRP would refuse later is refused at
+// `check` time, each message naming the field, the value, why, and how to fix it. Paths that reach
+// scripts and the systemd unit are absolute and hold no control character.
+
+/** The one problem at `field`: it must exist and name the value. */
+function problemAt(input: unknown, field: string): string {
+  const found = problems(input).filter((p) => p.startsWith(`${field}: `));
+  assert.equal(found.length, 1, `one problem at ${field}: ${JSON.stringify(problems(input))}`);
+  return found[0]!;
+}
+
+/** Valid: no problems. */
+const valid = (input: unknown, what = ""): void => {
+  const r = validateConfig(input);
+  assert.ok(r.ok, `${what}: ${r.ok ? "" : r.problems.join("; ")}`);
+};
+
+test("priority 255 belongs to the address owner: a router whose sourceIp is one of its addresses", () => {
+  const p = problemAt({ instances: { VI_1: vi({ priority: 255 }) } }, "instances.VI_1.priority");
+  assert.match(p, /255/);
+  assert.match(p, /address owner/);
+  assert.match(p, /1-254/);
+  assert.ok(problemAt({ instances: { VI_1: vi({ priority: 255, sourceIp: "10.0.0.9" }) } }, "instances.VI_1.priority"));
+  valid({ instances: { VI_1: vi({ priority: 255, sourceIp: "10.0.0.100" }) } });
+  valid({ instances: { VI_1: vi({ priority: 254 }) } });
+});
+
+test("an unknown scheduler is refused at check time, naming it and the kernel's schedulers", () => {
+  const vs = (scheduler: string) => ({ virtualServers: { web: { address: "10.0.0.100", port: 80, scheduler } } });
+  const p = problemAt(vs("fastest"), "virtualServers.web.scheduler");
+  assert.match(p, /"fastest"/);
+  assert.match(p, /wlc/);
+  assert.match(p, /mh/);
+  for (const ok of ["rr", "wrr", "wlc", "sh", "mh", "twos"]) valid(vs(ok), String(ok));
+});
+
+test('sysctl values are whole numbers: "" and "1e0" are not', () => {
+  for (const bad of ["", "1e0", " 1", "0x1", "1.0"]) {
+    const p = problemAt({ sysctls: { "net.ipv4.ip_forward": bad } }, 'sysctls["net.ipv4.ip_forward"]');
+    assert.match(p, new RegExp(JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), bad);
+    assert.match(p, /0, 1/);
+  }
+  for (const ok of [1, "1", 0, "0"]) valid({ sysctls: { "net.ipv4.ip_forward": ok } });
+});
+
+test("interface names the kernel refuses: '.', '..', ':', '/', white space, over 15 bytes", () => {
+  for (const bad of [".", "..", "eth0:1", "eth 0", "a/b", "abcdefghijklmnop", "éééééééé", "eth0\n"]) {
+    const where = [
+      [{ instances: { VI_1: vi({ interface: bad }) } }, "instances.VI_1.interface"],
+      [{ instances: { VI_1: vi({ trackInterfaces: [{ name: bad }] }) } }, "instances.VI_1.trackInterfaces[0].name"],
+      [
+        { instances: { VI_1: vi({ virtualAddresses: [{ address: "10.0.0.1", device: bad }] }) } },
+        "instances.VI_1.virtualAddresses[0].device",
+      ],
+      [{ staticAddresses: [{ address: "10.0.0.1/24", device: bad }] }, "staticAddresses[0].device"],
+    ] as const;
+    for (const [input, field] of where) {
+      const p = problemAt(input, field);
+      assert.ok(p.includes(JSON.stringify(bad)), `${field}: names the value: ${p}`);
+      assert.match(p, /kernel/, p);
+    }
+  }
+  assert.match(problemAt({ instances: { VI_1: vi({ interface: "eth0:1" }) } }, "instances.VI_1.interface"), /eth0/);
+  for (const ok of ["eth0", "eth0.100", "br-lan", "abcdefghijklmno", "wg_0@x"])
+    valid({ instances: { VI_1: vi({ interface: ok }) } }, String(ok));
+});
+
+test("a check's connectTimeout of 0 says it must be above 0, not 0-3600", () => {
+  const input = {
+    virtualServers: { web: { address: "10.0.0.100", port: 80, healthCheck: { type: "tcp", connectTimeout: 0 } } },
+  };
+  const p = problemAt(input, "virtualServers.web.healthCheck.connectTimeout");
+  assert.doesNotMatch(p, /0-3600/);
+  assert.match(p, /more than 0/);
+  assert.match(p, /got 0/);
+  const conf = [
+    "virtual_server 10.0.0.100 80 {",
+    "  real_server 10.0.0.11 80 {",
+    "    TCP_CHECK {",
+    "      connect_timeout 0",
+    "    }",
+    "  }",
+    "}",
+  ].join("\n");
+  const r = convertText(conf);
+  assert.equal(r.ok, false);
+  const msg = r.ok ? "" : r.problems.join("\n");
+  assert.match(msg, /k\.conf:4: .*connect_timeout.*more than 0.*got 0/);
+});
+
+test("global paths are absolute and hold no control character", () => {
+  const at = (global: object, field: string) => problemAt({ global }, `global.${field}`);
+  assert.match(at({ stateDir: "var/lib/lvs" }, "stateDir"), /"var\/lib\/lvs".*relative.*absolute/);
+  assert.match(at({ statusSocket: "agent.sock" }, "statusSocket"), /"agent\.sock".*relative.*absolute/);
+  for (const field of ["stateDir", "statusSocket"]) {
+    const p = at({ [field]: "/run/x\nExecStartPre=/bin/touch /tmp/pwned" }, field);
+    assert.match(p, /control character/);
+    assert.ok(p.includes(JSON.stringify("/run/x\nExecStartPre=/bin/touch /tmp/pwned")), p);
+  }
+  valid({ global: { stateDir: "/var/lib/lvs agent", statusSocket: "/run/a$(b)/s" } });
 });

@@ -88,6 +88,10 @@ function numberRange(iss: RawIssue, whole: boolean): string {
     typeof v === "number" && Math.abs(v) < Number.MAX_SAFE_INTEGER;
   const [min, max] = [s?.minValue, s?.maxValue];
   const prefix = whole ? "a whole number " : "";
+  // An exclusive bound (positive()) is not a value the field takes: "0-3600" would say 0 is fine.
+  const above = bounded(min) && s?.safeParse(min).success === false;
+  if (above && bounded(max))
+    return `must be ${prefix}more than ${min} and at most ${max}${typeof iss.input === "number" ? `, got ${iss.input}` : ""}`;
   if (bounded(min) && bounded(max)) return `must be ${prefix}${min < 0 ? `from ${min} to ${max}` : `${min}-${max}`}`;
   if (bounded(min)) return `must be ${prefix}${isExclusive(iss) ? "greater than" : "at least"} ${min}`;
   if (bounded(max)) return `must be ${prefix}${isExclusive(iss) ? "less than" : "at most"} ${max}`;
@@ -189,6 +193,7 @@ function crossFieldProblems(input: unknown): Problem[] {
     if (!isObject(raw)) continue;
     const at = (...rest: PathSegment[]): PathSegment[] => ["instances", name, ...rest];
     out.push(...versionRules(raw, at), ...trackRules(raw, scripts, at), ...peerRules(raw, at), ...hookRules(raw, at));
+    out.push(...ownerRules(raw, at));
     out.push(...claims.vrid(name, raw, at), ...claims.vips(name, raw, at));
   }
   const rootOk = isObject(input.scriptSecurity) && input.scriptSecurity.allowRoot === true;
@@ -291,6 +296,28 @@ function trackRules(inst: Obj, scripts: Obj | undefined, at: At): Problem[] {
   return out;
 }
 
+/**
+ * Priority 255 is the address owner's (RFC 5798 5.2.4): it takes over at once, with no Skew_Time, and
+ * never yields. Checked without looking at the host: the owner names its own address as sourceIp.
+ */
+function ownerRules(inst: Obj, at: At): Problem[] {
+  if (inst.priority !== 255) return [];
+  const vips = Array.isArray(inst.virtualAddresses) ? inst.virtualAddresses : [];
+  const own = vips.some(
+    (v: unknown) => isObject(v) && typeof v.address === "string" && v.address.split("/")[0] === inst.sourceIp,
+  );
+  if (own) return [];
+  return [
+    {
+      path: at("priority"),
+      message:
+        typeof inst.sourceIp === "string"
+          ? `255 is only for the address owner, and sourceIp ${inst.sourceIp} is none of this instance's virtual addresses: use 1-254, or make sourceIp the address this router owns`
+          : "255 is only for the address owner (a router whose sourceIp is one of the virtual addresses, keepalived unicast_src_ip or mcast_src_ip), and no sourceIp is given: use 1-254, or give sourceIp",
+    },
+  ];
+}
+
 function peerRules(inst: Obj, at: At): Problem[] {
   if (!Array.isArray(inst.unicastPeers)) return [];
   const seen = new Set<unknown>();
@@ -335,9 +362,7 @@ function globalRules(global: unknown, rootOk: boolean): Problem[] {
   if (!isObject(global)) return [];
   const out = userRule(global.scriptUser, ["global", "scriptUser"], rootOk);
   const sock = global.statusSocket;
-  if (typeof sock === "string" && !sock.startsWith("/"))
-    out.push({ path: ["global", "statusSocket"], message: "must be an absolute path" });
-  if (typeof sock === "string" && Buffer.byteLength(sock) > UNIX_PATH_MAX) {
+  if (typeof sock === "string" && sock.startsWith("/") && Buffer.byteLength(sock) > UNIX_PATH_MAX) {
     out.push({
       path: ["global", "statusSocket"],
       message: `must be at most ${UNIX_PATH_MAX} bytes (the unix socket path limit)`,

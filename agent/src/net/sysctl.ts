@@ -1,6 +1,7 @@
 // Sysctls as data (as seesaw does): the keys a director may need, what each is for and which values
 // are valid, plus a pure planner (wanted vs current -> writes) and a thin /proc/sys reader/writer.
 import { readFile, writeFile } from "node:fs/promises";
+import { shown } from "../config/fields.ts";
 
 export interface SysctlSpec {
   /** what the setting is for, shown when it is rejected */
@@ -71,8 +72,17 @@ export function sysctlProblems(
   return Object.entries(wanted).flatMap(([key, value]) => {
     const spec = table[key];
     if (!spec) return [{ key, message: `not a setting the agent manages (known: ${Object.keys(table).join(", ")})` }];
-    if (!spec.values.includes(Number(value)))
-      return [{ key, message: `must be one of ${spec.values.join(", ")} (${spec.why})` }];
+    const allowed = `must be one of ${spec.values.join(", ")} (${spec.why})`;
+    // A string must be the digits themselves: Number() reads "" as 0 and "1e0" as 1, and the kernel,
+    // which is written the string, refuses both.
+    if (typeof value === "string" && !/^-?\d+$/.test(value))
+      return [
+        {
+          key,
+          message: `${allowed}, got ${shown(value)}: give the number itself, such as ${spec.values[spec.values.length - 1]}`,
+        },
+      ];
+    if (!spec.values.includes(Number(value))) return [{ key, message: allowed }];
     return [];
   });
 }

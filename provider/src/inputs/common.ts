@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { GlobalSettings, VirtualAddress, VrrpInstance } from "../../../agent/src/config/schema.ts";
 import { RealServer } from "../../../agent/src/config/ipvs.ts";
+import { absolutePath, hasControlCharacter } from "../../../agent/src/config/fields.ts";
 
 export { Connection, type Connection as ConnectionT, type ConnectionInput } from "../host/connection.ts";
 
@@ -20,8 +21,6 @@ export const port = RealServer.shape.port.unwrap();
 /** Where the installed agent's CLI is (the bundle's current release). */
 export const AGENT_COMMAND = "/opt/lvs-agent/current/bin/lvs-agent";
 
-const absolutePath = z.string().regex(/^\/[^\0\n]*$/, "must be an absolute path");
-
 /**
  * How the provider reaches a director's agent, beside its connection. The defaults are where the
  * packaged agent lives; other paths suit agents installed elsewhere (and lab hosts sharing one filesystem).
@@ -33,6 +32,8 @@ export const agentAccess = {
   agentCommand: z
     .string()
     .regex(/^\/\S*( \S+)*$/, "must be an absolute path, then any arguments, separated by single spaces")
+    // \S admits control characters other than white space: no word may carry one into sh
+    .refine((s) => !hasControlCharacter(s), "must not hold a control character")
     .default(AGENT_COMMAND),
   /** the running agent's status socket (lvs-agent reload|status --socket) */
   statusSocket: absolutePath.default(GlobalSettings.parse({}).statusSocket),

@@ -3,7 +3,9 @@
 import { AGENT_VERSION } from "../../../../agent/src/version.ts";
 import { directorFragment, directorOutputs } from "./plan.ts";
 import { agentVerdict, defineResource, type Problem } from "../../inputs/check.ts";
-import { CONF_D, type Obj } from "../../inputs/common.ts";
+import { CONF_D, isObject, type Obj } from "../../inputs/common.ts";
+import { unitValueProblem } from "../../host/unit-file.ts";
+import { hasControlCharacter, shown } from "../../../../agent/src/config/fields.ts";
 import { DirectorInputs, DirectorOutputs } from "./schema.ts";
 
 /** The agent deletes installDir as a whole: a configDir inside it would go with it. */
@@ -16,6 +18,14 @@ function directorRules(raw: Obj): Problem[] {
       path: ["installDir"],
       message: "must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete",
     });
+  }
+  // The agent's schema refuses control characters; what else its unit cannot hold is refused here,
+  // at Check, rather than when the unit is written.
+  const global = isObject(raw.global) ? raw.global : {};
+  for (const key of ["stateDir", "statusSocket"]) {
+    const v = global[key];
+    const why = typeof v === "string" && !hasControlCharacter(v) ? unitValueProblem(v) : undefined;
+    if (why) problems.push({ path: ["global", key], message: `${shown(v as string)}: ${why}` });
   }
   if (`${config}/`.startsWith(`${install}/`))
     problems.push({

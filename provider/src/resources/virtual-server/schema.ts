@@ -2,25 +2,8 @@
 // conf.d/vs-<name>.json to each director that carries its VIP. The fields are the agent's VirtualServer.
 import { z } from "zod";
 import { VirtualServer } from "../../../../agent/src/config/ipvs.ts";
+import { SCHEDULERS } from "../../../../agent/src/config/fields.ts";
 import { Connection, agentAccess, deepStrict, directorStatusShape, resourceName } from "../../inputs/common.ts";
-
-/** The IPVS schedulers of Linux (ip_vs_<name> modules). */
-export const SCHEDULERS = [
-  "rr",
-  "wrr",
-  "lc",
-  "wlc",
-  "lblc",
-  "lblcr",
-  "dh",
-  "sh",
-  "sed",
-  "nq",
-  "fo",
-  "ovf",
-  "mh",
-  "twos",
-] as const;
 
 export const VirtualServerInputs = deepStrict(VirtualServer).extend({
   /** the service's name in the agent's config; defaults to the resource's name */
