@@ -5,6 +5,7 @@ import type { Token } from "./lexer.ts";
 import type { Statement } from "./parser.ts";
 import { block, layered, noted, num, put, str, value, type Cx, type Draft, type Table } from "./cx.ts";
 import { strictProblems, virtualRoutes } from "./convert-routes.ts";
+import { finishVmac, VMAC_KEYWORDS, type VmacDraft } from "./convert-vmac.ts";
 
 type Input = Required<AgentConfigInput>;
 export type InstanceInput = Input["instances"][string];
@@ -41,6 +42,8 @@ export interface InstanceDraft extends Draft<InstanceInput> {
   syncInterface?: { name: string; at: Token };
   /** `state MASTER`, which strict mode allows only to the address owner */
   stateMaster?: Token;
+  /** use_vmac / vmac_xmit_base (convert-vmac.ts) */
+  vmac?: VmacDraft;
 }
 
 /** Where global_defs' garp defaults are located until layered into each instance. */
@@ -239,6 +242,7 @@ export const VRRP_INSTANCE: Table<I> = {
     if (name) d.syncInterface = { name, at: st.keyword };
   }),
   smtp_alert: noted(EMAIL),
+  ...VMAC_KEYWORDS,
 };
 
 function unicastPeers(st: Statement, d: I, cx: Cx): void {
@@ -352,6 +356,7 @@ export function finishInstance(d: I, g: GlobalDefs, cx: Cx): InstanceInput {
     if (g.version) cx.locate([...d.path, "version"], g.version.at, "vrrp_version");
   }
   if (g.strict) strictInstance(d, v, cx);
+  finishVmac(d, v, cx);
   const garp = layered(cx, d.garp.path, [g.garp, d.garp]);
   if (Object.keys(garp).length > 0) v.garp = garp as GarpInput;
   return v;

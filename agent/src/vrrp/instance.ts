@@ -6,6 +6,8 @@ import type { AgentVrrpInstanceConfig, VrrpInstanceConfig } from "../config/sche
 import { parseCidr } from "../net/ip.ts";
 import { buildIpv4 } from "../net/ipv4.ts";
 import { getLink } from "../net/link.ts";
+import { withVmacDevices } from "../net/vmac.ts";
+import { ensureVmac, removeVmac, type Vmac } from "../net/vmac-link.ts";
 import { Announcer, type AnnounceTarget } from "./announce.ts";
 import {
   initialState,
@@ -54,11 +56,18 @@ export class Instance {
   private readonly ahSeq = new AhSequence();
   private ipId = 0;
 
+  /** the instance's config, with use_vmac's vmac as the device of every virtual address that names none */
+  readonly cfg: AgentVrrpInstanceConfig;
+  /** use_vmac: the macvlan this instance's addresses live on, while it runs */
+  private vmac?: Vmac;
+
   constructor(
     readonly name: string,
-    readonly cfg: AgentVrrpInstanceConfig,
+    cfg: AgentVrrpInstanceConfig,
     private readonly host: InstanceHost,
-  ) {}
+  ) {
+    this.cfg = withVmacDevices(cfg);
+  }
 
   private get view(): InstanceView {
     return {
@@ -97,6 +106,17 @@ export class Instance {
     this.transport.on("error", (err: Error) =>
       this.host.log.error("vrrp socket error", { instance: this.name, error: err.message }),
     );
+    // Before the announcer reads each device's MAC: GARPs for addresses on the vmac carry its virtual MAC.
+    if (this.cfg.vmac) {
+      this.vmac = await ensureVmac(this.cfg.interface, this.cfg.vmac.name, this.cfg.vrid);
+      this.host.log.info(this.vmac.created ? "vmac created" : "vmac found", {
+        event: "vrrp.vmac",
+        instance: this.name,
+        vmac: this.vmac.name,
+        mac: this.vmac.mac,
+        base: this.cfg.interface,
+      });
+    }
     this.announcer = new Announcer(await this.announceTargets(), this.cfg.garp, (dev, frames) => {
       this.host.sendGarp(dev, frames);
       this.host.metrics.garpSent.inc({ instance: this.name }, frames.length);
@@ -117,6 +137,13 @@ export class Instance {
     if (this.timer) clearTimeout(this.timer);
     this.announcer?.stop();
     this.transport?.close();
+    // keepalived removes the vmacs it made on the way out, once their addresses are gone.
+    const vmac = this.vmac;
+    this.vmac = undefined;
+    if (vmac)
+      await removeVmac(vmac).catch((err: Error) =>
+        this.host.log.error("vmac removal failed", { event: "vrrp.vmac", instance: this.name, error: err.message }),
+      );
   }
 
   private async announceTargets(): Promise<AnnounceTarget[]> {

@@ -92,6 +92,27 @@ test("refused with file:line: instances that differ, a VS on one director of two
   assert.ok(readFileSync(`${FIX}lvs-dr-ens33.conf`, "utf8").startsWith("vrrp_instance VI_1"));
 });
 
+test("refused with file:line: use_vmac, quorum_up/quorum_down, hysteresis, port 0", () => {
+  const lb1 = director(`${FIX}lvs-dr-ens33.conf`, "lb1", "192.168.1.11");
+  const vmac = variant(lb1, "lb1", "192.168.1.11", (c) => (c.instances.VI_1!.vmac = { name: "vrrp.51" }));
+  const problems = (d: DirectorImport) =>
+    mergeDirectors([d]).problems.map((p) => p.replace(FIX, "").replace(/^[^:]+:\d+: /, ""));
+  assert.deepEqual(
+    problems(vmac)[0],
+    "use_vmac has no place in a ClusterSpec VIP: remove use_vmac and vmac_xmit_base, or run this file with lvs-agent --keepalived-conf",
+  );
+  const odd = variant(lb1, "lb1", "192.168.1.11", (c) => {
+    const vs = c.virtualServers["192.168.1.100:80"]!;
+    Object.assign(vs, { quorumUp: "/bin/true", hysteresis: 1 });
+    vs.realServers[0]!.port = 0;
+  });
+  assert.deepEqual(problems(odd), [
+    "quorum_up/quorum_down has no place in a ClusterSpec virtual server: remove them, or run this file with lvs-agent --keepalived-conf",
+    "hysteresis has no place in a ClusterSpec virtual server: remove it (a ClusterSpec quorum has none)",
+    "a real server on port 0 has no place in a ClusterSpec virtual server: give its port",
+  ]);
+});
+
 test("names and comparisons", () => {
   assert.equal(resourceNameOf("193.150.124.9"), "193.150.124.9");
   assert.equal(resourceNameOf("VI_1 x/y"), "VI_1-x-y");

@@ -133,6 +133,12 @@ class Merge {
     if (i.virtualRoutes.length)
       refuse(["virtualRoutes"], "virtual_routes", "add the routes in the host's network settings");
     if (i.strict) refuse(["strict"], "vrrp_strict", "remove vrrp_strict (a ClusterSpec VIP always accepts)");
+    if (i.vmac)
+      refuse(
+        ["vmac"],
+        "use_vmac",
+        "remove use_vmac and vmac_xmit_base, or run this file with lvs-agent --keepalived-conf",
+      );
     if (!i.virtualAddresses.length) refuse([], `vrrp_instance ${name} without virtual_ipaddress`, "give it an address");
     i.virtualAddresses.forEach((v, n) => {
       if (v.device && v.device !== i.interface)
@@ -207,6 +213,19 @@ class Merge {
       );
       return undefined;
     };
+    const refuse = (p: Path, what: string, fix: string) =>
+      this.problem(at(...p), `${what} has no place in a ClusterSpec virtual server: ${fix}`);
+    if (s.quorumUp || s.quorumDown)
+      refuse(
+        [s.quorumUp ? "quorumUp" : "quorumDown"],
+        "quorum_up/quorum_down",
+        "remove them, or run this file with lvs-agent --keepalived-conf",
+      );
+    if (s.hysteresis) refuse(["hysteresis"], "hysteresis", "remove it (a ClusterSpec quorum has none)");
+    if (s.port === 0) refuse(["port"], "port 0 (every port)", "mark the traffic and use a fwmark service instead");
+    s.realServers.forEach((rs, n) => {
+      if (rs.port === 0) refuse(["realServers", n], "a real server on port 0", "give its port");
+    });
     const backends: Backend[] = s.realServers.map((rs, n) => {
       if (rs.moreHealthChecks?.length)
         this.problem(
