@@ -172,6 +172,18 @@ test("include: ten includes a file, eight deep, stop at the file limit with one 
   assert.match(`${errors[0]!.file}:${errors[0]!.line}`, /^\/k\/\d\.conf:\d+$/);
 });
 
+test("include: nine deep is refused at each include line of the eighth file, once each, however often it is read", () => {
+  const files: Record<string, string> = {};
+  for (let d = 0; d < 8; d++) files[`/k/${d}.conf`] = `${`include ${d + 1}.conf\n`.repeat(d === 7 ? 2 : 1)}`;
+  files["/k/8.conf"] = "vrrp_version 3";
+  files["/k/top.conf"] = "include 0.conf\ninclude 0.conf";
+  const src = lexFile("/k/top.conf", memIo(files));
+  assert.deepEqual(
+    src.problems.map((p) => `${p.file}:${p.line}: ${p.message}`),
+    ["/k/6.conf:1: include of /k/7.conf nests deeper than 8 files"],
+  );
+});
+
 test("include: the bytes of all files together are limited too", () => {
   const big = "# x\n".repeat(INCLUDE_LIMITS.fileBytes / 4 - 1);
   const io = memIo({ "/k/a.conf": "include b.conf\n".repeat(6), "/k/b.conf": big });

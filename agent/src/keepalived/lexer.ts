@@ -135,6 +135,12 @@ export function lexFile(entry: string, io: IncludeIo, options: PreprocessOptions
   const defs = newDefinitions(options);
   const text = readOrReport(entry, io, out, undefined);
   if (text !== undefined) expand(lex(text, entry, defs), [entry], { io, defs }, out);
+  // A file included in several places says the same of its lines each time it is read: once is enough.
+  const seen = new Set<string>();
+  out.problems = out.problems.filter((p) => {
+    const key = `${p.file}:${p.line}:${p.severity}:${p.message}`;
+    return !seen.has(key) && seen.add(key);
+  });
   return out;
 }
 
@@ -161,8 +167,12 @@ function expand(lexed: LexResult, chain: string[], reader: Reader, out: Source):
     }
     for (const path of resolveInclude(args[0]!, chain[chain.length - 1]!, io, out)) {
       if (out.stopped) break;
-      if (chain.includes(path) || chain.length >= MAX_DEPTH) {
+      if (chain.includes(path)) {
         out.problems.push(diagnostic(t, "error", `include of ${path} loops (${[...chain, path].join(" -> ")})`));
+        continue;
+      }
+      if (chain.length >= MAX_DEPTH) {
+        out.problems.push(diagnostic(t, "error", `include of ${path} nests deeper than ${MAX_DEPTH} files`));
         continue;
       }
       const text = readOrReport(path, io, out, t);
