@@ -5,7 +5,7 @@
 // The tests run in order and share one Vip through its life.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isRoot, waitFor } from "../helpers/netns.ts";
 import {
@@ -320,5 +320,27 @@ test(
       [undefined, undefined],
       "nothing half-applied",
     );
+  },
+);
+
+test(
+  "a configDir holding $(...) is only a path: with its lock busy, the failure names it and nothing runs on the director (issue 13)",
+  { skip, timeout: 120_000 },
+  async () => {
+    // Check takes any absolute path; the lock beside it is busy (a live owner), so the lock script
+    // waits out its 60 s and says which lock: that message once ran the $(...) as root on the director.
+    const marker = `/tmp/lvs-injected-${process.pid}`;
+    const configDir = `/tmp/lvs-evil$(touch ${marker})/conf.d`;
+    const lock = `/tmp/lvs-evil$(touch ${marker})/.conf.d.lvs-provider.lock`;
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, "owner"), `${process.pid}\n`);
+    after(() => rmSync("/tmp/lvs-evil$(touch ", { recursive: true, force: true }));
+    const c = new ResourceClient(t.plugin, "Vip", "evil");
+    const news = await c.check(
+      inputs(150, 100, { vrid: 82, addresses: [`${t.net}.204/24`], directors: [{ ...member(t.d1, 150), configDir }] }),
+    );
+    const message = await c.failure(c.create(news));
+    assert.ok(message.includes(`another operation holds ${lock} (session ${process.pid}`), message);
+    assert.ok(!existsSync(marker), "the $(...) in configDir ran on the director");
   },
 );
