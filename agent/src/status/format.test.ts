@@ -84,3 +84,26 @@ test("no line has trailing blanks", () => {
   });
   for (const line of text.split("\n")) assert.equal(line, line.trimEnd());
 });
+
+test("an IPv6 real server is written [address]:port, as ipvsadm writes it", () => {
+  const dest = {
+    address: "2001:db8:1::21",
+    port: 80,
+    forwarding: "nat",
+    weight: 1,
+    health: "up" as const,
+    activeConns: 0,
+    inactiveConns: 0,
+    conns: 0,
+    inBytes: 0,
+    outBytes: 0,
+  };
+  const text = formatStatusTable({
+    pid: 1,
+    version: "0.1.0",
+    configSources: [],
+    instances: [],
+    virtualServers: [{ name: "web6", service: "TCP [2001:db8::100]:80", scheduler: "rr", dests: [dest] }],
+  });
+  assert.match(text, /\n {2}-> \[2001:db8:1::21\]:80 +nat +1 +up/);
+});

@@ -3,6 +3,7 @@
 // returns, so scripts can use the same data.
 
 import type { VirtualServerStatus } from "../ipvs/runtime.ts";
+import { hostPort } from "../ipvs/codec.ts";
 
 export type VrrpStateName = "INIT" | "BACKUP" | "MASTER" | "FAULT";
 
@@ -72,7 +73,8 @@ function ipvsLines(vss: VirtualServerStatus[]): string[] {
     ...table([
       IPVS_HEADERS,
       ...vs.dests.map((d) => [
-        `  -> ${d.address}:${d.port}`,
+        // [2001:db8::1]:80 for IPv6, as ipvsadm writes it
+        `  -> ${hostPort(d.address, d.port)}`,
         d.forwarding,
         weightShown(d),
         d.health,

@@ -1,6 +1,6 @@
 // Prometheus series of the IPVS part: reconciles, writes, drift repairs, real-server health and the
 // kernel's own per-destination counters (connections, packets, bytes, rates).
-import type { IpvsDestInfo } from "../ipvs/codec.ts";
+import { hostPort, type IpvsDestInfo } from "../ipvs/codec.ts";
 import type { ReconcileReport } from "../ipvs/manager.ts";
 import type { Counter, Gauge, Registry } from "./metrics.ts";
 
@@ -59,7 +59,7 @@ export class IpvsMetrics {
   }
 
   dest(service: string, info: IpvsDestInfo): void {
-    const l = { service, server: `${info.dest.address}:${info.dest.port}` };
+    const l = { service, server: hostPort(info.dest.address, info.dest.port) };
     const s = info.stats;
     this.weight.set(l, info.dest.weight);
     this.activeConns.set(l, info.activeConns);
