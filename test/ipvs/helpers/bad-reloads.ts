@@ -31,9 +31,9 @@ export const BAD: { what: string; vss: VirtualServers; says: string[]; kernel?: 
     says: ["virtualServers.heavy.realServers[0].weight"],
   },
   {
-    what: "an IPv6 address",
+    what: "an IPv6 virtual server with an IPv4 real server",
     vss: { v6: { address: "2001:db8::1", port: 80, realServers: [{ address: RS1 }] } },
-    says: ["virtualServers.v6.address", "IPv4"],
+    says: ["virtualServers.v6.realServers[0].address", "is IPv4 but the virtual server's 2001:db8::1 is IPv6"],
   },
 ];
 
