@@ -228,7 +228,10 @@ function service(vs: VirtualServerConfig) {
     healthCheck: rs.healthCheck ?? healthCheck ?? "none",
     inhibitOnFailure: rs.inhibitOnFailure ?? inhibitOnFailure,
   }));
-  return { ...rest, realServers: effective };
+  // Persistence per client address: the provider writes netmask 32, keepalived's importer leaves it out
+  // (the agent's desired table reads both as /32, ipvs/desired.ts).
+  const persistence = rest.persistence && { ...rest.persistence, netmask: rest.persistence.netmask ?? 32 };
+  return { ...rest, ...(persistence && { persistence }), realServers: effective };
 }
 
 const services = (c: AgentConfig) =>
