@@ -3,7 +3,8 @@
 // deployed), in order: a bad file is refused with every problem and its line before any host is touched;
 // up deploys; status shows one master and healthy real servers (and an unreachable director as such);
 // preview exits 0 when the hosts match, 2 after a hand edit; refresh takes the edit into the state; up
-// repairs; doctor passes and then names each fault made by hand (doctor-scenario.ts); destroy removes.
+// repairs; doctor passes and then names each fault made by hand (doctor-scenario.ts); destroy, with a
+// real server gone, removes everything else and names what it left in the state.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -151,17 +152,27 @@ test(
   },
 );
 
-test("lvsctl destroy removes the agents and the real servers' preparation; no output shows the key", { skip }, () => {
-  const d1 = byRole(t, "director")[0]!;
-  const rs1 = byRole(t, "realServer")[0]!;
-  // 7. destroy: the agents and the real servers' preparation removed
-  const destroyed = lvsctl(t, "destroy", "-f", file);
-  assert.equal(destroyed.code, 0, shown(destroyed));
-  assert.equal(onHost(d1, "test -e /opt/lvs-agent").code, 1, "the agent is removed");
-  assert.equal(onHost(rs1, "cat /proc/sys/net/ipv4/conf/all/arp_ignore").stdout.trim(), "0");
-  const key = readFileSync(join(labDir(NAME), "id_ed25519"), "utf8")
-    .split("\n")
-    .filter((l) => l.length > 40);
-  const everything = outputs.map((r) => r.out + r.err).join("\n");
-  for (const line of key) assert.ok(!everything.includes(line), "a line of the SSH key was shown");
-});
+test(
+  "lvsctl destroy with a real server gone removes the rest and says what it left; no output shows the key",
+  { skip },
+  () => {
+    const d1 = byRole(t, "director")[0]!;
+    const [rs1, rs2] = byRole(t, "realServer");
+    const sshd = readRecord(NAME)!.processes.find((p) => p.what === `${rs2!.name} sshd`)!;
+    process.kill(sshd.pid, "SIGKILL");
+    const destroyed = lvsctl(t, "destroy", "-f", file);
+    assert.equal(destroyed.code, 1, shown(destroyed));
+    assert.match(
+      destroyed.err,
+      new RegExp(`host ${rs2!.address.replaceAll(".", "\\.")}: step 'connect': cannot reach`),
+    );
+    assert.match(destroyed.err, /left in the state, not destroyed: RealServer cluster-http-rs2\n/);
+    assert.equal(onHost(d1, "test -e /opt/lvs-agent").code, 1, "the agent is removed");
+    assert.equal(onHost(rs1!, "cat /proc/sys/net/ipv4/conf/all/arp_ignore").stdout.trim(), "0");
+    const key = readFileSync(join(labDir(NAME), "id_ed25519"), "utf8")
+      .split("\n")
+      .filter((l) => l.length > 40);
+    const everything = outputs.map((r) => r.out + r.err).join("\n");
+    for (const line of key) assert.ok(!everything.includes(line), "a line of the SSH key was shown");
+  },
+);

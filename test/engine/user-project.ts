@@ -37,12 +37,16 @@ export class UserProject {
     const p = new UserProject(dir, byRole(t, "control")[0]!.ns, t.hosts, readFileSync(join(lab, "id_ed25519"), "utf8"));
     p.writeProject();
     p.installPackages();
-    p.must("stack", "init", "user");
-    p.must("config", "set", "--secret", "lvs:privateKey", { input: p.privateKey });
-    const pins = JSON.parse(readFileSync(join(lab, "host-keys.json"), "utf8")) as Record<string, string>;
-    for (const [address, pin] of Object.entries(pins))
-      p.must("config", "set", "--path", `lvs:hostKeys["${address}"]`, pin);
+    p.initStack("user", JSON.parse(readFileSync(join(lab, "host-keys.json"), "utf8")) as Record<string, string>);
     return p;
+  }
+
+  /** A new stack of the project, selected, with the lab's key and these host pins in its `lvs:` config. */
+  initStack(name: string, pins: Record<string, string>): void {
+    this.must("stack", "init", name);
+    this.must("config", "set", "--secret", "lvs:privateKey", { input: this.privateKey });
+    for (const [address, pin] of Object.entries(pins))
+      this.must("config", "set", "--path", `lvs:hostKeys["${address}"]`, pin);
   }
 
   private writeProject(): void {

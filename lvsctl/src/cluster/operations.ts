@@ -52,7 +52,9 @@ async function run(stack: Stack, op: Op, out: OpOutput): Promise<OpResult> {
     case "refresh":
       return { changes: (await stack.refresh(common)).summary.resourceChanges ?? {} };
     case "destroy":
-      return { changes: (await stack.destroy(common)).summary.resourceChanges ?? {} };
+      // A host that does not answer must not keep the others' resources: what can go, goes; the failure
+      // then says what is left (leftOver).
+      return { changes: (await stack.destroy({ ...common, continueOnError: true })).summary.resourceChanges ?? {} };
   }
 }
 
@@ -61,6 +63,25 @@ export async function runOp(stack: Stack, op: Op, out: OpOutput): Promise<OpResu
   try {
     return await run(stack, op, out);
   } catch (err) {
-    throw engineFailure(OP_COMMAND[op], err as Error, err instanceof CommandError);
+    const failure = engineFailure(OP_COMMAND[op], err as Error, err instanceof CommandError);
+    if (op === "destroy" && err instanceof CommandError) failure.message += await leftOver(stack);
+    throw failure;
   }
+}
+
+/** After a failed destroy: the resources still in the state, and what to do about them. */
+async function leftOver(stack: Stack): Promise<string> {
+  const names = await stack
+    .exportStack()
+    .then((d) =>
+      ((d.deployment as { resources?: Array<{ type: string; urn: string; custom?: boolean }> }).resources ?? [])
+        .filter((r) => r.custom && r.type.startsWith("lvs:"))
+        .map((r) => `${r.type.split(":").pop()} ${r.urn.split("::").pop()}`),
+    )
+    .catch(() => [] as string[]);
+  if (names.length === 0) return "";
+  return (
+    `\nleft in the state, not destroyed: ${names.join(", ")}` +
+    `\nrun destroy again once their hosts answer, or forget them (their hosts keep what they hold): pulumi state delete <urn>`
+  );
 }

@@ -9,6 +9,9 @@ import { stopAll, untilIdle } from "../operation/operation.ts";
 /** Poll the parent every everyMs; once it is gone, stop every operation, wait for their undo, exit. */
 export function watchEngine(everyMs = 500): void {
   const parent = process.ppid;
+  // stdout and stderr are pipes to the engine: once it is gone a write to them fails (EPIPE), and an
+  // unheard stream error would end the plugin on the spot, mid-operation, before its undo could run.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   const timer = setInterval(() => {
     if (process.ppid === parent) return;
     clearInterval(timer);
