@@ -9,7 +9,7 @@
 //   through the VIP, no stage left anywhere;
 // - `pulumi destroy --continue-on-error` with a real server gone: everything else is destroyed, the error
 //   names the host and step, and the state keeps only what could not be removed.
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { ssh } from "../../lvsctl/src/lab/access.ts";
@@ -17,26 +17,21 @@ import { execIn } from "../../lvsctl/src/lab/netns.ts";
 import { labDir, readRecord } from "../../lvsctl/src/lab/record.ts";
 import { byRole, type LabHost, type Topology } from "../../lvsctl/src/lab/topology.ts";
 import { waitFor } from "../helpers/netns.ts";
+import { childrenOf } from "../helpers/sshd.ts";
 import type { UserProject } from "./user-project.ts";
 
 const STAGES = "ls -d /opt/lvs-agent/versions/.incoming-* 2>/dev/null || true";
 const escaped = (s: string) => s.replaceAll(".", "\\.");
 
 /** PIDs of the lvs plugin processes whose parent is pid. */
-function pluginsOf(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = readFileSync(`/proc/${e}/stat`, "utf8");
-        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-        return ppid === pid && readFileSync(`/proc/${e}/cmdline`, "utf8").includes("pulumi-resource-lvs");
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const pluginsOf = (pid: number): number[] =>
+  childrenOf(pid).filter((c) => {
+    try {
+      return readFileSync(`/proc/${c}/cmdline`, "utf8").includes("pulumi-resource-lvs");
+    } catch {
+      return false;
+    }
+  });
 
 const alive = (pid: number) => {
   try {

@@ -138,7 +138,7 @@ function sshdCommand(cfg: string, mounts: Array<[string, string]>): [string, str
 }
 
 /** PIDs whose parent is pid (sshd's per-connection processes). */
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   return readdirSync("/proc")
     .filter((n) => /^\d+$/.test(n))
     .filter((n) => {
