@@ -14,6 +14,8 @@ import { lvsctlIn as lvsctl, type Run } from "./lab-cli.ts";
 import { ssh } from "../../lvsctl/src/lab/access.ts";
 import { labDir } from "../../lvsctl/src/lab/record.ts";
 import { byRole, type LabHost, type Topology } from "../../lvsctl/src/lab/topology.ts";
+import type { ClusterView } from "../../lvsctl/src/cluster/status-view.ts";
+import { waitFor } from "../helpers/netns.ts";
 import type { DoctorReport, ExaminationId, Finding } from "../../lvsctl/src/doctor/observations.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname;
@@ -195,6 +197,18 @@ export async function doctorScenario(name: string, t: Topology, dir: string, fil
     const stopNginx = (h: LabHost) =>
       spawnSync("kill", [readFileSync(join(labDir(name), h.name, "nginx.pid"), "utf8").trim()]).status;
     assert.equal(stopNginx(rs2), 0);
+    // Until the master's health check has failed rs2 (retries x delay), IPVS still sends it requests and
+    // doctor rightly says the VIP fails: wait for the agent, as an SRE would read `lvsctl status`.
+    await waitFor(
+      () => {
+        const st = lvsctl(t, "status", "-f", file, "--json");
+        const rows = (JSON.parse(st.out) as ClusterView).virtualServers[0]?.realServers ?? [];
+        return rows.some((r) => r.server.startsWith(`${rs2.address}:`) && r.health !== "up");
+      },
+      120_000,
+      "the master's agent to find rs2 down",
+      1000,
+    );
     const down = doctor(t, file, "nginx stopped on rs2");
     assert.equal(down.run.code, 1, shown(down.run));
     const h = finding(

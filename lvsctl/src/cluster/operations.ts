@@ -35,13 +35,19 @@ export function changed(changes: Record<string, number>): number {
     .reduce((n, [, count]) => n + count, 0);
 }
 
-async function run(stack: Stack, op: Op, out: OpOutput): Promise<OpResult> {
+export interface OpFlags {
+  /** up/repair: go on past a failed resource with every step that does not depend on it (pulumi's
+   *  --continue-on-error), so what could be deployed is, whichever step the engine started first */
+  continueOnError?: boolean;
+}
+
+async function run(stack: Stack, op: Op, out: OpOutput, flags: OpFlags): Promise<OpResult> {
   const common = { onEvent: out.onEvent, color: "never" as const };
   switch (op) {
     case "up":
     case "repair": {
       // repair starts from what the hosts hold now, not the last state: every hand edit is undone.
-      const r = await stack.up({ ...common, refresh: op === "repair" });
+      const r = await stack.up({ ...common, refresh: op === "repair", continueOnError: flags.continueOnError });
       const outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value as unknown]));
       return { changes: r.summary.resourceChanges ?? {}, outputs };
     }
@@ -59,9 +65,9 @@ async function run(stack: Stack, op: Op, out: OpOutput): Promise<OpResult> {
 }
 
 /** Run op; a failure of the CLI becomes the engine's own diagnostics, by resource. */
-export async function runOp(stack: Stack, op: Op, out: OpOutput): Promise<OpResult> {
+export async function runOp(stack: Stack, op: Op, out: OpOutput, flags: OpFlags = {}): Promise<OpResult> {
   try {
-    return await run(stack, op, out);
+    return await run(stack, op, out, flags);
   } catch (err) {
     const failure = engineFailure(OP_COMMAND[op], err as Error, err instanceof CommandError);
     if (op === "destroy" && err instanceof CommandError) failure.message += await leftOver(stack);

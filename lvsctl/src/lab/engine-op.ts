@@ -3,6 +3,7 @@
 // preview prints the CLI's own text, as a user sees it. The result (changes per operation) is written to
 // <lab>/last-<op>.json for the caller.
 import { writeFileSync } from "node:fs";
+import type { EngineEvent } from "@pulumi/pulumi/automation/index.js";
 import { join } from "node:path";
 import { readKeys } from "./access.ts";
 import { labStack } from "./engine.ts";
@@ -21,13 +22,15 @@ export async function engineOp(name: string, op: EngineOp): Promise<number> {
   const t = topology(rec.options, rec.slot);
   const stack = await labStack({ labName: name, dir, spec: labClusterSpec(t, readKeys(dir)) });
   const t0 = Date.now();
-  const result = await runOp(stack, op, {
-    onEvent: (e) => {
+  // A lab shows what can be deployed: a host that fails (say --unreachable) stops only what depends on it.
+  const output = {
+    onEvent: (e: EngineEvent) => {
       const line = describeEvent(e);
       if (line) process.stdout.write(`${line}\n`);
     },
-    onOutput: (s) => process.stdout.write(s),
-  });
+    onOutput: (s: string) => process.stdout.write(s),
+  };
+  const result = await runOp(stack, op, output, { continueOnError: true });
   writeFileSync(join(dir, `last-${op}.json`), JSON.stringify({ ms: Date.now() - t0, ...result }, null, 2));
   return 0;
 }
