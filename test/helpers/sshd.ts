@@ -32,6 +32,11 @@ export interface SshdOptions {
   rsaHostKey?: boolean;
   /** more sshd_config lines (e.g. "MaxSessions 1") */
   extraConfig?: string[];
+  /**
+   * the umask root's sessions start with (e.g. "000"), as pam_umask or a shell profile may set it on a
+   * real host: root's login shell becomes a wrapper that sets it (sshd itself keeps at least 022)
+   */
+  sessionUmask?: string;
 }
 
 export interface Sshd {
@@ -108,10 +113,12 @@ const hashPassword = (pw: string) =>
  * a developer set-up (pyenv, cargo) costing ~60 ms and a dozen processes per command, which a plain
  * server does not have and which would swamp what the provider itself costs.
  */
-function accountFiles(dir: string, users: boolean, password?: string): Array<[string, string]> {
+function accountFiles(dir: string, opts: SshdOptions): Array<[string, string]> {
+  const { users = false, password } = opts;
   const home = join(dir, "home");
   mkdirSync(home, { mode: 0o755 });
-  const rootShell = (text: string) => text.replace(/^(root:[^\n]*:)[^:\n]*$/m, "$1/bin/sh");
+  const shell = opts.sessionUmask === undefined ? "/bin/sh" : umaskShell(dir, opts.sessionUmask);
+  const rootShell = (text: string) => text.replace(/^(root:[^\n]*:)[^:\n]*$/m, `$1${shell}`);
   const passwd = users
     ? ["lvst:x:64101:65534:lvs test:", "lvsudo:x:64102:65534:lvs test sudoer:"]
         .map((l) => `${l}${home}:/bin/sh\n`)
@@ -127,6 +134,14 @@ function accountFiles(dir: string, users: boolean, password?: string): Array<[st
     chmodSync(join(dir, name), mode);
     return [join(dir, name), target];
   });
+}
+
+/** A login shell that is /bin/sh with the given umask; its path. */
+function umaskShell(dir: string, umask: string): string {
+  if (!/^[0-7]{3,4}$/.test(umask)) throw new Error(`sessionUmask ${umask} is not octal`);
+  const path = join(dir, "umask-shell");
+  writeFileSync(path, `#!/bin/sh\numask ${umask}\nexec /bin/sh "$@"\n`, { mode: 0o755 });
+  return path;
 }
 
 /** The command that starts sshd in the foreground, behind the account bind mounts if any. */
@@ -176,7 +191,7 @@ export async function startSshd(host: Host, opts: SshdOptions = {}): Promise<Ssh
   const cfg = join(dir, "sshd_config");
   if (opts.rsaHostKey) keygen(join(dir, "host_key_rsa"), `lvst-${host.name}-host-rsa`, "rsa");
   writeFileSync(cfg, sshdConfig(dir, host.ip, port, opts));
-  const mounts = accountFiles(dir, opts.users ?? false, opts.password);
+  const mounts = accountFiles(dir, opts);
   const [cmd, args] = sshdCommand(cfg, mounts);
   const log = new Watched(host.spawn(cmd, args));
   log.child.once("exit", () => removeDir(dir));

@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -114,6 +115,25 @@ function status(name: string): { pid: number; version: string; instances: Array<
   return JSON.parse(r.out) as ReturnType<typeof status>;
 }
 
+/**
+ * Every file and directory under `dir` (symlinks aside) as "mode uid path", with the modes seen; `loose`
+ * are those another user could change: not root's, or group- or world-writable.
+ */
+function modesUnder(dir: string): { loose: string[]; modes: Set<string> } {
+  const loose: string[] = [];
+  const modes = new Set<string>();
+  const visit = (p: string) => {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
+    modes.add(`${st.isDirectory() ? "d" : "f"}${mode}`);
+    if (st.uid !== 0 || st.mode & 0o022) loose.push(`${mode} ${st.uid} ${p}`);
+    if (st.isDirectory()) for (const n of readdirSync(p)) visit(join(p, n));
+  };
+  visit(dir);
+  return { loose, modes };
+}
+
 const uploads = (): number => plugin.stderr.split("\n").filter((l) => /^lvs: \S+: uploading bundle /.test(l)).length;
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 const timed = async <T>(t: TestContext, what: string, fn: () => Promise<T>): Promise<T> => {
@@ -199,7 +219,11 @@ before(
       { name: "d1", addr: `${net}.11/24` },
       { name: "d2", addr: `${net}.12/24` },
     ]);
-    [sshd.d1, sshd.d2] = await Promise.all([startSshd(lab.host("d1")), startSshd(lab.host("d2"))]);
+    // d1's sessions start with umask 000 (as pam_umask or a profile may make them): the provider sets its own
+    [sshd.d1, sshd.d2] = await Promise.all([
+      startSshd(lab.host("d1"), { sessionUmask: "000" }),
+      startSshd(lab.host("d2")),
+    ]);
     plugin = await Plugin.start(120_000, { host: lab.host("control") });
   },
   { timeout: 360_000 },
@@ -275,6 +299,11 @@ test(
     const fragment = JSON.parse(readFileSync(join(d.conf, "director.json"), "utf8")) as { global: Obj };
     assert.equal(fragment.global.statusSocket, d.sock);
     assert.equal(statSync(join(d.conf, "director.json")).mode & 0o777, 0o600);
+    // on a host whose sessions start with umask 000, nothing the install made is another user's to change
+    const { loose, modes } = modesUnder(d.base);
+    t.diagnostic(`modes under ${d.base}: ${[...modes].sort().join(" ")}`);
+    assert.deepEqual(loose, [], "owned by root and writable by root alone");
+    assert.equal(statSync(join(d.run, "agent.log")).mode & 0o777, 0o644);
   },
 );
 

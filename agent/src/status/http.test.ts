@@ -1,8 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
+import { connect } from "node:net";
+import { networkInterfaces } from "node:os";
 import { METRICS_CONTENT_TYPE, parseListen, startMetricsServer } from "./http.ts";
 import { Registry } from "./metrics.ts";
+import { GlobalSettings } from "../config/schema.ts";
 
 test("listen addresses", () => {
   assert.deepEqual(parseListen("127.0.0.1:9572"), { host: "127.0.0.1", port: 9572 });
@@ -12,6 +15,33 @@ test("listen addresses", () => {
     assert.equal(parseListen(bad), undefined, bad);
   }
 });
+
+test("unless told otherwise, /metrics listens on the loopback address alone", async () => {
+  const { metricsListen } = GlobalSettings.parse({});
+  assert.equal(metricsListen, "127.0.0.1:9572");
+  const { host } = parseListen(metricsListen)!;
+  const close = await startMetricsServer(`${host}:0`, new Registry());
+  try {
+    assert.equal((await get(close.port, "/metrics")).status, 200);
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a?.family === "IPv4" && !a.internal)?.address;
+    if (outside) assert.equal(await connectError(outside, close.port), "ECONNREFUSED", `from ${outside}`);
+  } finally {
+    await close();
+  }
+});
+
+/** The error code of a TCP connect to host:port, or "connected". */
+function connectError(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, host, () => {
+      s.destroy();
+      resolve("connected");
+    });
+    s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
 
 function get(
   port: number,

@@ -1,7 +1,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { requestStatus, startStatusServer, type StatusHandlers } from "./socket.ts";
@@ -60,6 +60,32 @@ test("creates a root-only directory and socket; status and reload round trip", a
   }
   await assert.rejects(stat(path), /ENOENT/, "close removes the socket");
   await assert.rejects(requestStatus(path, "status"), /cannot reach lvs-agent/);
+});
+
+test("a directory another user could change is refused: world- or group-writable, or not root's", async () => {
+  const cases: Array<[string, number, number, string]> = [
+    ["open", 0o777, 0, "world-writable"],
+    ["group", 0o770, 100, "writable by group 100"],
+    ["theirs", 0o755, 65534, "owned by uid 65534, not root"],
+  ];
+  for (const [name, mode, id, why] of cases) {
+    const dir = join(base, name);
+    await mkdir(dir);
+    await chmod(dir, mode);
+    await chown(dir, id, id);
+    const path = join(dir, "agent.sock");
+    await assert.rejects(
+      startStatusServer(path, handlers()),
+      new RegExp(`^Error: the status socket's directory ${dir} is ${why}: `),
+      name,
+    );
+    await assert.rejects(stat(path), /ENOENT/, `${name}: no socket made`);
+  }
+  const sticky = join(base, "sticky");
+  await mkdir(sticky);
+  await chmod(sticky, 0o1777);
+  const srv = await startStatusServer(join(sticky, "agent.sock"), handlers());
+  await srv();
 });
 
 test("an unprivileged user cannot connect", async () => {

@@ -2,8 +2,9 @@
 // socket only root can reach (directory 0700, socket 0600). Protocol: one JSON request per line,
 // {"cmd":"status"} or {"cmd":"reload"}, each answered by one JSON line, in order.
 import { createServer, connect, type Socket } from "node:net";
-import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { chmod, lstat, mkdir, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { nonRootWritableDir } from "../track/runas.ts";
 import type { AgentStatus } from "./format.ts";
 
 export type StatusCommand = "status" | "reload";
@@ -36,7 +37,7 @@ export type CloseStatusServer = () => Promise<void>;
 const MAX_LINE = 64 * 1024;
 
 export async function startStatusServer(path: string, handlers: StatusHandlers): Promise<CloseStatusServer> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await privateDirectory(dirname(path));
   await removeStale(path);
   const serialize = serializer();
   const sockets = new Set<Socket>();
@@ -53,6 +54,18 @@ export async function startStatusServer(path: string, handlers: StatusHandlers):
     });
     await unlink(path).catch(() => undefined);
   };
+}
+
+/**
+ * The socket's directory, made 0700 when missing. One that was there already is left as it is (it may be
+ * /run itself) but refused when another user could change it: they could swap the socket for their own
+ * and answer `lvs-agent status` and `reload` in the agent's place. A sticky root-owned one (/tmp) is fine.
+ */
+async function privateDirectory(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await stat(dir);
+  const why = nonRootWritableDir({ path: dir, mode: st.mode, uid: st.uid, gid: st.gid });
+  if (why) throw new Error(`the status socket's directory ${dir} is ${why}: make it root's, 0700 or 0755`);
 }
 
 /**

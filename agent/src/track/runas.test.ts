@@ -24,8 +24,21 @@ test("who may write", () => {
   assert.equal(nonRootWritable(st("/x", 0o100757)), "world-writable");
   assert.equal(nonRootWritable(st("/x", 0o100775, 0, 100)), "writable by group 100");
   assert.equal(nonRootWritable(st("/x", 0o100775, 0, 0)), undefined);
-  assert.equal(nonRootWritable(st("/x", 0o100755, 1000)), "writable by its owner uid 1000");
-  assert.equal(nonRootWritable(st("/x", 0o100555, 1000)), undefined);
+  assert.equal(nonRootWritable(st("/x", 0o100755, 1000)), "owned by uid 1000, not root");
+});
+
+test("another owner may chmod it back: owned by a user is refused whatever the mode", () => {
+  for (const mode of [0o100555, 0o100500, 0o100511])
+    assert.equal(nonRootWritable(st("/x", mode, 1000)), "owned by uid 1000, not root", mode.toString(8));
+  assert.equal(
+    unsafeReason(st("/etc/lvs/chk", 0o100555, 1000), SAFE_DIRS),
+    "script /etc/lvs/chk is owned by uid 1000, not root",
+  );
+  const userDir = [st("/srv/u", 0o40555, 1000), st("/srv", 0o40755), st("/", 0o40755)];
+  assert.equal(
+    unsafeReason(st("/srv/u/chk", 0o100755), userDir),
+    "directory /srv/u of script /srv/u/chk is owned by uid 1000, not root",
+  );
 });
 
 test("a safe script in safe directories", () => {
@@ -45,10 +58,16 @@ test("a sticky root-owned ancestor like /tmp is fine, a plain world-writable one
   const sticky = [st("/tmp/d", 0o40755), st("/tmp", 0o41777), st("/", 0o40755)];
   assert.equal(unsafeReason(st("/tmp/d/chk", 0o100755), sticky), undefined);
   const open = [st("/srv/d", 0o40755), st("/srv", 0o40777), st("/", 0o40755)];
+  const userSticky = [st("/srv/d", 0o40755), st("/srv", 0o41777, 1000), st("/", 0o40755)];
+  assert.equal(
+    unsafeReason(st("/srv/d/chk", 0o100755), userSticky),
+    "directory /srv of script /srv/d/chk is world-writable",
+    "sticky is no excuse in a directory another user owns",
+  );
   assert.equal(unsafeReason(st("/srv/d/chk", 0o100755), open), "directory /srv of script /srv/d/chk is world-writable");
   const userOwned = [st("/home/u/bin", 0o40755, 1000), st("/home/u", 0o40755, 1000), st("/", 0o40755)];
   assert.equal(
     unsafeReason(st("/home/u/bin/chk", 0o100755), userOwned),
-    "directory /home/u/bin of script /home/u/bin/chk is writable by its owner uid 1000",
+    "directory /home/u/bin of script /home/u/bin/chk is owned by uid 1000, not root",
   );
 });

@@ -66,26 +66,37 @@ export interface PathStat {
 
 const STICKY = 0o1000;
 
-/** Why a non-root user could modify this file or directory, or undefined. Pure. */
+/**
+ * Why a non-root user could modify this file or directory, or undefined. Pure. An owner other than root
+ * counts whatever the mode says: the owner may chmod it back to writable (keepalived refuses it too).
+ */
 export function nonRootWritable(st: PathStat): string | undefined {
   if (st.mode & 0o002) return "world-writable";
   if (st.mode & 0o020 && st.gid !== 0) return `writable by group ${st.gid}`;
-  if (st.mode & 0o200 && st.uid !== 0) return `writable by its owner uid ${st.uid}`;
+  if (st.uid !== 0) return `owned by uid ${st.uid}, not root`;
   return undefined;
 }
 
 /**
+ * As nonRootWritable, except that a root-owned sticky directory (/tmp) is no fault: nobody else can
+ * rename or remove a root-owned entry in it. Pure.
+ */
+export function nonRootWritableDir(dir: PathStat): string | undefined {
+  const why = nonRootWritable(dir);
+  return why === "world-writable" && dir.mode & STICKY && dir.uid === 0 ? undefined : why;
+}
+
+/**
  * Why running `script` would be unsafe, given stats of the script and of every directory above it
- * (nearest first), or undefined. A sticky world-writable ancestor such as /tmp is accepted: nobody else
- * can rename a root-owned entry in it. The script's own directory gets no such exemption.
+ * (nearest first), or undefined. A sticky root-owned ancestor such as /tmp is accepted
+ * (nonRootWritableDir); the script's own directory gets no such exemption.
  */
 export function unsafeReason(script: PathStat, dirs: readonly PathStat[]): string | undefined {
   const own = nonRootWritable(script);
   if (own) return `script ${script.path} is ${own}`;
   for (const [i, dir] of dirs.entries()) {
-    const why = nonRootWritable(dir);
-    if (!why || (i > 0 && dir.mode & STICKY && why === "world-writable" && dir.uid === 0)) continue;
-    return `directory ${dir.path} of script ${script.path} is ${why}`;
+    const why = i === 0 ? nonRootWritable(dir) : nonRootWritableDir(dir);
+    if (why) return `directory ${dir.path} of script ${script.path} is ${why}`;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // Real runs: scripts under /tmp, spawned as nobody. Needs root (to switch user), as the agent does.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { scriptSandbox, type ScriptSandbox } from "../../../test/helpers/script-sandbox.ts";
 import { join } from "node:path";
 import type { TrackScriptConfig } from "../config/schema.ts";
@@ -30,11 +30,12 @@ function config(over: Partial<TrackScriptConfig> = {}): TrackScriptConfig {
   return { script: join(bin, "check.sh"), interval: 1, rise: 1, fall: 1, weight: 0, user: "nobody", ...over };
 }
 
-function runner(over: Partial<TrackScriptConfig> = {}) {
+function runner(over: Partial<TrackScriptConfig> = {}, allowRoot = false) {
   const changes: boolean[] = [];
   const faults: Array<string | undefined> = [];
   const r = new TrackScriptRunner({
     name: "chk",
+    allowRoot,
     config: config(over),
     log: quiet,
     onChange: (up) => changes.push(up),
@@ -114,6 +115,23 @@ test("refuses root and unknown users", async () => {
   const unknown = runner({ user: "no-such-user-lvs" });
   await unknown.r.runOnce();
   assert.equal(unknown.r.fault, "user no-such-user-lvs does not exist");
+});
+
+test("refuses a script another user owns, even one only its owner could make writable again", async () => {
+  await setFlag(true);
+  const path = await box.script("theirs.sh", `echo run >> ${out}/theirs-runs\n`, 0o555);
+  await chown(path, 65534, 65534);
+  const { r } = runner({ script: path });
+  assert.equal(await r.runOnce(), false);
+  assert.equal(r.fault, `script ${path} is owned by uid 65534, not root`);
+  assert.equal(await readFile(join(out, "theirs-runs"), "utf8").catch(() => "never ran"), "never ran");
+});
+
+test("runs as root only when root is asked for by name and allowed (scriptSecurity.allowRoot)", async () => {
+  const path = await script("as-root.sh", `id -u > ${out}/as-root-uid`);
+  const { r } = runner({ script: path, user: "root" }, true);
+  assert.equal(await r.runOnce(), true);
+  assert.equal((await readFile(join(out, "as-root-uid"), "utf8")).trim(), "0");
 });
 
 test("a missing script is a fault", async () => {

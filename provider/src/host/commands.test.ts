@@ -31,10 +31,13 @@ test("shQuote survives the shell for awkward strings", () => {
 });
 
 test("remoteCommand: the command runs unchanged under timeout, through sudo -n when privileged", () => {
-  assert.equal(remoteCommand("id -u", { sudo: false, killAfterS: 121 }), "exec timeout -s KILL 121 sh -c 'id -u'");
+  assert.equal(
+    remoteCommand("id -u", { sudo: false, killAfterS: 121 }),
+    "umask 022; exec timeout -s KILL 121 sh -c 'id -u'",
+  );
   assert.equal(
     remoteCommand("id -u", { sudo: true, killAfterS: 1.5 }),
-    "exec sudo -n -- timeout -s KILL 1.5 sh -c 'id -u'",
+    "umask 022; exec sudo -n -- timeout -s KILL 1.5 sh -c 'id -u'",
   );
   const cmd = `echo 'a b' "$HOME"; cat`;
   const r = sh(remoteCommand(cmd, { sudo: false, killAfterS: 5 }), "stdin\n");
@@ -67,6 +70,25 @@ test("a spare channel's command runs what it is sent as remoteCommand would: out
   const late = spare(spareInput("sleep 30", 0.3));
   assert.equal(late.signal, "SIGKILL");
   assert.ok(Date.now() - t0 < 10_000);
+});
+
+test("a host whose sessions start with umask 000: what a command or a spare channel creates is writable by its owner alone", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lvs-umask-"));
+  try {
+    const made = (name: string) => `mkdir -p ${dir}/${name}/sub && : > ${dir}/${name}/sub/f`;
+    const loose = (script: string, input?: string) =>
+      spawnSync("sh", ["-c", `umask 000; ${script}`], { input, encoding: "utf8" });
+    assert.equal(loose(remoteCommand(made("cmd"), { sudo: false, killAfterS: 5 })).status, 0);
+    assert.equal(loose(spareCommand(false), spareInput(made("spare"), 5)).status, 0);
+    for (const name of ["cmd", "spare"])
+      for (const [p, mode] of [
+        [`${name}/sub`, 0o755],
+        [`${name}/sub/f`, 0o644],
+      ] as const)
+        assert.equal(statSync(join(dir, p)).mode & 0o777, mode, p);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("remote paths: absolute, no newline, not a directory", () => {

@@ -8,15 +8,24 @@ export function shQuote(s: string): string {
 }
 
 /**
+ * Every command starts with this umask, whatever the host's sessions start with (pam_umask, a login
+ * shell's profile may say 000 or 002): what the provider creates on a host (directories, the
+ * supervisor's pid files and log, lock directories) is writable by its owner alone. Files that hold
+ * secrets are narrowed further by their own chmod (writeFileScript).
+ */
+export const REMOTE_UMASK = "umask 022";
+
+/**
  * The command line the remote shell gets: `cmd` under coreutils `timeout`, which SIGKILLs its whole
  * process group after killAfterS (so a command outlives neither its deadline nor a vanished client),
- * through `sudo -n` (never prompting) when privileged.
+ * through `sudo -n` (never prompting) when privileged, with REMOTE_UMASK (sudo keeps it: it only ever
+ * adds bits to the caller's umask).
  */
 export function remoteCommand(cmd: string, o: { sudo: boolean; killAfterS: number }): string {
   const argv = ["timeout", "-s", "KILL", String(o.killAfterS), "sh", "-c", cmd];
   // `exec`: the login shell sshd runs it through becomes the command instead of forking it and
   // waiting (dash does not do that by itself): one process fewer on the host per command.
-  return `exec ${(o.sudo ? ["sudo", "-n", "--", ...argv] : argv).map(shQuote).join(" ")}`;
+  return `${REMOTE_UMASK}; exec ${(o.sudo ? ["sudo", "-n", "--", ...argv] : argv).map(shQuote).join(" ")}`;
 }
 
 /**
@@ -27,7 +36,7 @@ export function remoteCommand(cmd: string, o: { sudo: boolean; killAfterS: numbe
  */
 export function spareCommand(sudo: boolean): string {
   const run = `${sudo ? "sudo -n -- " : ""}timeout -s KILL "$k" sh -c "$s" </dev/null`;
-  return `read -r k || exit 0; s=$(cat); [ -n "$s" ] || exit 0; exec ${run}`;
+  return `read -r k || exit 0; s=$(cat); [ -n "$s" ] || exit 0; ${REMOTE_UMASK}; exec ${run}`;
 }
 
 /** What a spare channel is sent: the deadline, then the command. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { commandFailure, connectErrorMessage, describeCommand, redact } from "./messages.ts";
+import { commandFailure, connectErrorMessage, describeCommand, redact, unverifiedHostKey } from "./messages.ts";
 
 const f = { label: "10.0.0.5:22", user: "root", methods: ["publickey"], timeoutS: 10 };
 
@@ -23,6 +23,14 @@ test("connect errors name the host and say what failed", () => {
     "cannot reach 10.0.0.5:22: connection refused (ECONNREFUSED)",
   );
   assert.equal(connectErrorMessage(f, { message: "odd" }), "SSH connection to 10.0.0.5:22 failed: odd");
+});
+
+test("an unverified host key is a warning naming its fingerprint and how to pin it", () => {
+  const fp = `SHA256:${"A".repeat(43)}`;
+  assert.equal(
+    unverifiedHostKey(fp),
+    `host key NOT verified (insecureIgnoreHostKey): it presented ${fp}, which anyone on the path could have sent; pin it with connection.hostKey or lvs:hostKeys`,
+  );
 });
 
 test("describeCommand: first line, cut at max, quoted", () => {

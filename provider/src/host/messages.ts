@@ -34,6 +34,11 @@ export interface ConnectFailure {
   mismatch?: { expected: string; got: string };
 }
 
+/** The warning for a host key taken unverified (insecureIgnoreHostKey); fingerprint as ssh-keygen -l shows it. */
+export function unverifiedHostKey(fingerprint: string): string {
+  return `host key NOT verified (insecureIgnoreHostKey): it presented ${fingerprint}, which anyone on the path could have sent; pin it with connection.hostKey or lvs:hostKeys`;
+}
+
 const SOCKET_ERRORS: Record<string, string> = {
   ECONNREFUSED: "connection refused",
   EHOSTUNREACH: "host unreachable",

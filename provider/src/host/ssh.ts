@@ -4,7 +4,8 @@
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { Duplex } from "node:stream";
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
-import { checkHostKey, hostKeyAlgorithms } from "./hostkey.ts";
+import { checkHostKey, fingerprintOf, hostKeyAlgorithms } from "./hostkey.ts";
+import { warning } from "../operation/progress.ts";
 import {
   ABSENT,
   INLINE_MAX_BYTES,
@@ -17,7 +18,14 @@ import {
   writeFileScript,
 } from "./commands.ts";
 import { Spares } from "./spare.ts";
-import { commandFailure, connectErrorMessage, describeCommand, redact, type ConnectFailure } from "./messages.ts";
+import {
+  commandFailure,
+  connectErrorMessage,
+  describeCommand,
+  redact,
+  unverifiedHostKey,
+  type ConnectFailure,
+} from "./messages.ts";
 
 /** Waits before each new try of a channel the server refused (see run). */
 const OPEN_RETRIES_MS = [0, 50, 200, 500];
@@ -381,6 +389,13 @@ function authMethods(e: Endpoint): string[] {
   );
 }
 
+/** No pin: the key is taken only with insecureIgnoreHostKey, and never silently. */
+function acceptUnverified(e: Endpoint, label: string, key: Buffer): boolean {
+  if (e.insecureIgnoreHostKey !== true) return false;
+  warning(label, unverifiedHostKey(fingerprintOf(key)));
+  return true;
+}
+
 function connectConfig(e: Endpoint, failure: ConnectFailure, sock?: Duplex): ConnectConfig {
   const serverHostKey = e.hostKey === undefined ? undefined : hostKeyAlgorithms(e.hostKey);
   return {
@@ -401,7 +416,7 @@ function connectConfig(e: Endpoint, failure: ConnectFailure, sock?: Duplex): Con
       algorithms: { serverHostKey: serverHostKey as NonNullable<ConnectConfig["algorithms"]>["serverHostKey"] },
     }),
     hostVerifier: (key: Buffer) => {
-      if (e.hostKey === undefined) return e.insecureIgnoreHostKey === true;
+      if (e.hostKey === undefined) return acceptUnverified(e, failure.label, key);
       const c = checkHostKey(e.hostKey, key);
       if (!c.ok) failure.mismatch = { expected: c.expected, got: c.got };
       return c.ok;

@@ -12,13 +12,16 @@ export function connectEngine(address: string): void {
   engine = new engineGrpc.EngineClient(address, grpc.credentials.createInsecure());
 }
 
-/** An ephemeral info line on resource `urn`; best effort: an engine that went away must not fail the operation. */
-export function logToEngine(urn: string, message: string): void {
+/**
+ * A line on resource `urn`: info is ephemeral (progress), a warning stays in the CLI's diagnostics.
+ * Best effort: an engine that went away must not fail the operation.
+ */
+export function logToEngine(urn: string, message: string, severity: "info" | "warning" = "info"): void {
   if (!engine) return;
   const req = new enginePb.LogRequest();
-  req.setSeverity(enginePb.LogSeverity.INFO);
+  req.setSeverity(severity === "warning" ? enginePb.LogSeverity.WARNING : enginePb.LogSeverity.INFO);
   req.setMessage(message);
   req.setUrn(urn);
-  req.setEphemeral(true);
+  req.setEphemeral(severity === "info");
   engine.log(req, () => undefined);
 }
