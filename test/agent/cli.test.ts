@@ -74,7 +74,7 @@ test("validate, and run refusing to start", { timeout: 60_000 }, async () => {
       /instances\.VI_1\.vrid: must be .*1-255/,
       /instances\.VI_1\.priority: must be .*1-255/,
       /instances\.VI_1\.preemt: unknown field \(did you mean "preempt"\?\)/,
-      /instances\.VI_1\.virtualAddresses\[0\]\.address: must be an IPv4 address/,
+      /instances\.VI_1\.virtualAddresses\[0\]\.address: "[^"]*" is not an IPv4 address/,
       /instances\.VI_1\.trackScripts\[0\]\.name: no script "chk_missing"/,
       /instances\.VI_2\.advertInterval: VRRPv2 advertises in whole seconds/,
       /instances\.VI_3\.auth: authentication is VRRPv2 only/,

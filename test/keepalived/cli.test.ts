@@ -115,7 +115,7 @@ test(
       assert.deepEqual(
         bad.stderr.split("\n").filter((l) => l.startsWith("  ")),
         [
-          `  ${dir}/conf.d/20-vs.conf:6: weight: must be 0-65535 (lvs-agent virtualServers["172.20.128.2:80"].realServers[0].weight)`,
+          `  ${dir}/conf.d/20-vs.conf:6: weight: must be 0-65535, got <withheld> (lvs-agent virtualServers["172.20.128.2:80"].realServers[0].weight)`,
           `  ${dir}/conf.d/20-vs.conf:8: unsupported keyword '<withheld>' in virtual_server: lvs-agent has no equivalent; remove the line, or keep this part on keepalived`,
           // The included file's own words are withheld (issue 13: it could be a key file); its line is named.
           `  ${dir}/conf.d/30-bad.conf:3: virtual_router_id: vrid <withheld> is already used on eth0 by instance VI_1 (lvs-agent instances.VI_2.vrid)`,

@@ -3,7 +3,6 @@
 // (DNS_CHECK), and http/https with several urls. The provider's schema keeps the public kinds, so its
 // Pulumi schema does not change; the agent validates everything against this superset. Pure.
 import { z } from "zod";
-import { isIPv4 } from "node:net";
 import {
   common,
   connecting,
@@ -17,8 +16,8 @@ import {
   strict,
   TcpHealthCheck,
 } from "./health-checks.ts";
+import { ipv4 } from "./fields.ts";
 
-const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const port = z.number().int().min(1).max(65535);
 
 /** A JavaScript regular expression (keepalived's are PCRE2: the common syntax is the same). */

@@ -1,8 +1,9 @@
-// Field schemas shared by AgentConfig's sections (pure): names and paths the kernel, the shell and
+// Field schemas shared by AgentConfig's sections (pure): names, paths and addresses the kernel, the shell and
 // systemd take from the config, checked here by their rules so that `lvs-agent check` and the provider's
 // Check refuse what the kernel would refuse later, or what would change meaning inside a script or a
 // unit file. Each message names the value (none of these can hold a secret), says why, and how to fix it.
 import { z } from "zod";
+import { isIP, isIPv4, isIPv6 } from "node:net";
 
 /** A value for a message: JSON-quoted, cut to a readable length (a hostile value may be megabytes). */
 export function shown(value: string, max = 80): string {
@@ -87,8 +88,42 @@ export const scheduler = z
   .regex(/^[a-z0-9_]{1,15}$/, { error: "must be a scheduler name such as rr, wrr, wlc, sh or mh", abort: true })
   .superRefine((name, ctx) => {
     if (!(SCHEDULERS as readonly string[]).includes(name))
-      ctx.addIssue({
-        code: "custom",
-        message: `${shown(name)} is not an IPVS scheduler of Linux: use one of ${SCHEDULERS.join(", ")}`,
-      });
+      ctx.addIssue({ code: "custom", message: schedulerProblem(name) });
   });
+
+/** Why `name` is no IPVS scheduler; the provider's enum of them says it in the same words. */
+export function schedulerProblem(name: unknown): string {
+  const what = typeof name === "string" ? shown(name) : "it";
+  return `${what} is not an IPVS scheduler of Linux: use one of ${SCHEDULERS.join(", ")}`;
+}
+
+/** Why `s` is not an IPv4 address, or undefined; an IPv6 one is named as such. */
+export function ipv4Problem(s: string): string | undefined {
+  if (isIPv4(s)) return undefined;
+  return isIPv6(s)
+    ? `${shown(s)} is an IPv6 address: this field takes IPv4, such as 10.0.0.21`
+    : `${shown(s)} is not an IPv4 address: give one such as 10.0.0.21`;
+}
+
+/** Why `s` is not an IPv4 address with an optional /prefix (0-32), or undefined. */
+export function ipv4CidrProblem(s: string): string | undefined {
+  const [a = "", p] = s.split("/");
+  if (isIPv4(a) && (p === undefined || (/^\d+$/.test(p) && Number(p) <= 32))) return undefined;
+  return `${shown(s)} is not an IPv4 address with an optional /prefix of 0-32: give one such as 10.0.0.100/24`;
+}
+
+/** A schema refusing what `problem` names, in its words. */
+const checked = (problem: (s: string) => string | undefined) =>
+  z.string().superRefine((s, ctx) => {
+    const message = problem(s);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+
+/** An IPv4 address ("10.0.0.21"). */
+export const ipv4 = checked(ipv4Problem);
+/** An IPv4 address with an optional /prefix ("10.0.0.100/24"; bare means /32). */
+export const ipv4Cidr = checked(ipv4CidrProblem);
+/** An IPv4 or IPv6 address. */
+export const ipAddress = checked((s) =>
+  isIP(s) === 0 ? `${shown(s)} is not an IPv4 or IPv6 address: give one such as 10.0.0.21 or fd00::21` : undefined,
+);

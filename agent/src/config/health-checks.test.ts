@@ -109,7 +109,7 @@ test("https names and scripts", () => {
     "user: must not be root: check scripts run unprivileged",
   ]);
   assert.deepEqual(problems({ type: "tcp", bindTo: "10.0.0.300", rise: 0 }), [
-    "bindTo: must be an IPv4 address",
+    'bindTo: "10.0.0.300" is not an IPv4 address: give one such as 10.0.0.21',
     "rise: Too small: expected number to be >=1",
   ]);
 });

@@ -6,14 +6,13 @@
 // never silently ignored), and the cross-field rules run as a superRefine with `when: always`, because
 // zod otherwise skips refinements as soon as any field has failed.
 import { z } from "zod";
-import { isIP, isIPv4 } from "node:net";
+import { isIP } from "node:net";
 import { toSegment, type Problem } from "./problem.ts";
-import { shown } from "./fields.ts";
+import { ipv4, shown } from "./fields.ts";
 
 const seconds = (max: number) => z.number().min(0).max(max);
 const positiveSeconds = (max: number) => z.number().positive().max(max);
 const port = z.number().int().min(1).max(65535);
-const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 
 /** The keys a variant knows, listed in its unknown-field message. */
 export function strict<T extends z.ZodRawShape>(shape: T) {

@@ -2,24 +2,18 @@
 // sysctls and the connection sync daemon. Names follow keepalived's where they mean the same thing
 // (lb_algo -> scheduler, lb_kind -> forwarding, delay_loop -> a check's interval, inhibit_on_failure).
 import { z } from "zod";
-import { isIP, isIPv4 } from "node:net";
 import { HealthCheck } from "./health-checks.ts";
 import { AgentHealthCheck } from "./agent-checks.ts";
-import { ifname, scheduler } from "./fields.ts";
+import { ifname, ipAddress as ip, ipv4, scheduler } from "./fields.ts";
+// ip: the agent's own virtual servers take IPv6 too (IPVS AF_INET6); a service and its servers share
+// one family (validate-ipvs.ts). The provider's ClusterSpec stays IPv4 (its real-server preparation is).
 
-const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const port = z.number().int().min(1).max(65535);
 /**
  * Port 0 on the agent's own virtual servers: a service for every port of its address (IPVS schedules
  * it only with persistence, validate-ipvs.ts), and on a real server the port the client asked for.
  */
 const anyPort = z.number().int().min(0).max(65535);
-/**
- * The agent's own virtual servers take IPv6 too (IPVS AF_INET6); a service and its servers share one
- * family (validate-ipvs.ts). The provider's ClusterSpec stays IPv4 (its real-server preparation is).
- */
-const ip = z.string().refine((s) => isIP(s) !== 0, { message: "must be an IPv4 or IPv6 address" });
-
 /** DR = route (ipvsadm -g), NAT = masq (-m), TUN = ipip (-i) */
 export const Forwarding = z.enum(["DR", "NAT", "TUN"]);
 

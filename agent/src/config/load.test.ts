@@ -122,11 +122,11 @@ test("validation problems are prefixed with the fragment they come from, all at 
   assert.deepEqual(await problemsOf(dir), [
     "40-bad.json:1:2: invalid JSON: expected a double-quoted property name",
     `10-global.json: global.statusSocket: "relative.sock" is a relative path: the agent's working directory is not yours (systemd starts it in /), so give an absolute path such as /run/lvs-agent`,
-    "30-db.json: instances.VI_DB.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
+    "30-db.json: instances.VI_DB.auth: authentication is VRRPv2 only (RFC 5798 removed it): remove auth or set version: 2",
     "30-db.json: instances.VI_DB.virtualAddresses[0].address: 10.0.0.100 is already a virtual address of instance VI_WEB",
     '20-web.json: instances.VI_WEB.trackScripts[0].name: no script "nope" is defined under scripts',
-    "20-web.json: instances.VI_WEB.vrid: must be 1-255",
-    "10-global.json: scripts.chk.rise: must be at least 1",
+    "20-web.json: instances.VI_WEB.vrid: must be 1-255, got 300",
+    "10-global.json: scripts.chk.rise: must be at least 1, got 0",
   ]);
 });
 
@@ -164,7 +164,7 @@ test("a single file", async () => {
   assert.deepEqual(ok.sources, [join(dir, "agent.json")]);
   assert.deepEqual(await loadConfigFile(join(dir, "bad.json")), {
     ok: false,
-    problems: [`${join(dir, "bad.json")}: instances.VI_1.vrid: must be 1-255`],
+    problems: [`${join(dir, "bad.json")}: instances.VI_1.vrid: must be 1-255, got 0`],
   });
   assert.deepEqual(await loadConfigFile(join(dir, "none.json")), {
     ok: false,

@@ -2,9 +2,8 @@
 // virtual_ipaddress_excluded): their zod schemas, embedded by schema.ts. IPv4. Pure.
 import { z } from "zod";
 import { isIPv4 } from "node:net";
-import { ifname } from "./fields.ts";
+import { ifname, ipv4 } from "./fields.ts";
 
-const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
 const prefix = z.string().refine(
   (s) => {
     const [a = "", p] = s.split("/");

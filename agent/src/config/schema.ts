@@ -2,19 +2,10 @@
 // partial AgentConfig; the loader merges them and validates the whole with this schema.
 // Cross-field rules live in superRefine so every problem is reported at once, each with its path.
 import { z } from "zod";
-import { isIPv4 } from "node:net";
 import { AgentVirtualServer, DirectorSysctls, IpvsTimeouts, SyncDaemon } from "./ipvs.ts";
 import { StaticAddress, VirtualRoute } from "./routes.ts";
-import { absolutePath, ifname } from "./fields.ts";
+import { absolutePath, ifname, ipv4, ipv4Cidr as cidr } from "./fields.ts";
 
-const ipv4 = z.string().refine((s) => isIPv4(s), { message: "must be an IPv4 address" });
-const cidr = z.string().refine(
-  (s) => {
-    const [a = "", p] = s.split("/");
-    return isIPv4(a) && (p === undefined || (/^\d+$/.test(p) && Number(p) <= 32));
-  },
-  { message: "must be an IPv4 address with an optional /prefix" },
-);
 const weight = z.number().int().min(-254).max(254);
 
 export const VirtualAddress = z.object({
@@ -69,7 +60,12 @@ export const VrrpInstance = z.object({
    * v2 only: PASS, a simple text password (RFC 2338 type 1); AH, IPsec AH with HMAC-MD5-96 keyed by the
    * password, as keepalived's auth_type AH (RFC 2338 type 2). At most 8 bytes either way.
    */
-  auth: z.object({ type: z.enum(["PASS", "AH"]), password: z.string().min(1).max(8) }).optional(),
+  auth: z
+    .object({
+      type: z.enum(["PASS", "AH"]),
+      password: z.string().min(1).max(8, "must be at most 8 characters (VRRPv2 carries 8 bytes)"),
+    })
+    .optional(),
   preempt: z.boolean().default(true),
   /** seconds a higher-priority backup waits before preempting (keepalived preempt_delay) */
   preemptDelay: z.number().min(0).max(1000).default(0),

@@ -48,10 +48,12 @@ test("not an object at all", () => {
 });
 
 test("schema problems name their path, one message each", () => {
-  assert.deepEqual(problems({ instances: { VI_1: vi({ vrid: 300 }) } }), ["instances.VI_1.vrid: must be 1-255"]);
-  assert.deepEqual(problems({ instances: { VI_1: vi({ vrid: 0 }) } }), ["instances.VI_1.vrid: must be 1-255"]);
+  assert.deepEqual(problems({ instances: { VI_1: vi({ vrid: 300 }) } }), [
+    "instances.VI_1.vrid: must be 1-255, got 300",
+  ]);
+  assert.deepEqual(problems({ instances: { VI_1: vi({ vrid: 0 }) } }), ["instances.VI_1.vrid: must be 1-255, got 0"]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ priority: 1.5 }) } }), [
-    "instances.VI_1.priority: must be a whole number 1-255",
+    "instances.VI_1.priority: must be a whole number 1-255, got 1.5",
   ]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ version: 4 }) } }), ["instances.VI_1.version: must be 2 or 3"]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ interface: undefined }) } }), [
@@ -63,7 +65,7 @@ test("schema problems name their path, one message each", () => {
   // An instance without addresses only elects and runs hooks (keepalived.conf import); the provider's Vip needs one.
   assert.ok(validateConfig({ instances: { VI_1: vi({ virtualAddresses: [] }) } }).ok);
   assert.deepEqual(problems({ instances: { VI_1: vi({ virtualAddresses: [{ address: "10.0.0.300" }] }) } }), [
-    "instances.VI_1.virtualAddresses[0].address: must be an IPv4 address with an optional /prefix",
+    'instances.VI_1.virtualAddresses[0].address: "10.0.0.300" is not an IPv4 address with an optional /prefix of 0-32: give one such as 10.0.0.100/24',
   ]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ preempt: "yes" }) } }), [
     "instances.VI_1.preempt: must be true or false",
@@ -73,14 +75,14 @@ test("schema problems name their path, one message each", () => {
       instances: { VI_1: vi({ trackScripts: [{ name: "s", weight: 300 }] }) },
       scripts: { s: { script: "/bin/true" } },
     }),
-    ["instances.VI_1.trackScripts[0].weight: must be from -254 to 254"],
+    ["instances.VI_1.trackScripts[0].weight: must be from -254 to 254, got 300"],
   );
   assert.deepEqual(problems({ instances: { VI_1: vi({ advertInterval: 0 }) } }), [
-    "instances.VI_1.advertInterval: must be greater than 0",
+    "instances.VI_1.advertInterval: must be greater than 0, got 0",
   ]);
   assert.deepEqual(problems({ instances: { VI_1: 5 } }), ["instances.VI_1: must be an object"]);
   assert.deepEqual(problems({ scripts: { s: { script: "/bin/true", rise: 0 } } }), [
-    "scripts.s.rise: must be at least 1",
+    "scripts.s.rise: must be at least 1, got 0",
   ]);
   assert.deepEqual(problems({ scripts: { s: { script: "" } } }), ["scripts.s.script: must not be empty"]);
 });
@@ -101,10 +103,10 @@ test("unknown fields are errors, with a guess when one is close", () => {
 test("auth is VRRPv2 only", () => {
   const auth = { type: "PASS", password: "s3cret" };
   assert.deepEqual(problems({ instances: { VI_1: vi({ auth }) } }), [
-    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
+    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it): remove auth or set version: 2",
   ]);
   assert.deepEqual(problems({ instances: { VI_1: vi({ auth, version: 3 }) } }), [
-    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
+    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it): remove auth or set version: 2",
   ]);
   assert.ok(validateConfig({ instances: { VI_1: vi({ auth, version: 2 }) } }).ok);
 });
@@ -115,7 +117,7 @@ test("advert interval per version", () => {
   for (const bad of [0.5, 256, 1.5])
     assert.deepEqual(
       problems({ instances: { VI_1: vi({ version: 2, advertInterval: bad }) } }),
-      [`instances.VI_1.advertInterval: ${v2}`],
+      [`instances.VI_1.advertInterval: ${v2}, got ${bad}`],
       String(bad),
     );
   for (const ok of [1, 255])
@@ -123,7 +125,7 @@ test("advert interval per version", () => {
   for (const bad of [0.001, 0.015, 41, 40.96])
     assert.deepEqual(
       problems({ instances: { VI_1: vi({ advertInterval: bad }) } }),
-      [`instances.VI_1.advertInterval: ${v3}`],
+      [`instances.VI_1.advertInterval: ${v3}, got ${bad}`],
       String(bad),
     );
   // 0.07 * 100 is 7.000000000000001 in floating point: still a whole number of centiseconds.
@@ -241,14 +243,14 @@ test("every problem at once: schema, unknown fields and cross-field rules togeth
   });
   assert.deepEqual(got, [
     'instances.VI_1.advert_int: unknown field (did you mean "advertInterval"?)',
-    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it)",
+    "instances.VI_1.auth: authentication is VRRPv2 only (RFC 5798 removed it): remove auth or set version: 2",
     'instances.VI_1.trackScripts[0].name: no script "missing" is defined under scripts',
-    "instances.VI_1.vrid: must be 1-255",
-    "instances.VI_2.advertInterval: VRRPv2 advertises in whole seconds: must be a whole number 1-255",
+    "instances.VI_1.vrid: must be 1-255, got 300",
+    "instances.VI_2.advertInterval: VRRPv2 advertises in whole seconds: must be a whole number 1-255, got 0.5",
     "instances.VI_2.virtualAddresses[0].address: 10.0.0.100 is already a virtual address of instance VI_1",
     "instances.VI_3.virtualAddresses[0].address: 10.0.0.100 is already a virtual address of instance VI_1",
     "instances.VI_3.vrid: vrid 7 is already used on eth0 by instance VI_2",
-    "scripts.chk.fall: must be at least 1",
+    "scripts.chk.fall: must be at least 1, got 0",
   ]);
 });
 

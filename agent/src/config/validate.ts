@@ -48,11 +48,13 @@ function sortByPath(problems: Problem[]): Problem[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Messages for schema issues: short, operator-facing, never echoing the input.
+// Messages for schema issues: short, operator-facing. They echo a number out of range and a word that
+// is none of an enum's values (neither can be a secret), never another input. The provider's Check
+// and lvsctl's cluster file use them too.
 
 type RawIssue = z.core.$ZodRawIssue;
 
-function messageFor(iss: RawIssue): string | undefined {
+export function messageFor(iss: RawIssue): string | undefined {
   if (iss.code === "invalid_type" && iss.input === undefined) return "is required";
   switch (iss.code) {
     case "invalid_type":
@@ -61,7 +63,7 @@ function messageFor(iss: RawIssue): string | undefined {
     case "too_big":
       return sizeMessage(iss);
     case "invalid_value":
-      return `must be ${iss.values.map((v) => JSON.stringify(v)).join(" or ")}`;
+      return `must be ${iss.values.map((v) => JSON.stringify(v)).join(" or ")}${gotWord(iss.input)}`;
     case "invalid_union":
       return unionMessage(iss.errors);
     case "invalid_key":
@@ -81,8 +83,19 @@ function typeNoun(expected: string): string {
   return nouns[expected] ?? `a ${expected}`;
 }
 
-/** "must be 1-255" from the bounds the schema declares, or the one-sided form. */
+/** ", got 300" for a number; nothing for anything else. */
+const gotNumber = (input: unknown): string => (typeof input === "number" ? `, got ${input}` : "");
+
+/** ', got "upstart"' for a short word (an enum's miss); nothing for anything else. */
+const gotWord = (input: unknown): string =>
+  typeof input === "string" && /^[\w.-]{1,32}$/.test(input) ? `, got ${JSON.stringify(input)}` : gotNumber(input);
+
+/** "must be 1-255, got 300" from the bounds the schema declares, or the one-sided form. */
 function numberRange(iss: RawIssue, whole: boolean): string {
+  return rangeText(iss, whole) + gotNumber(iss.input);
+}
+
+function rangeText(iss: RawIssue, whole: boolean): string {
   const s = iss.schema instanceof z.ZodNumber ? iss.schema : undefined;
   const bounded = (v: number | null | undefined): v is number =>
     typeof v === "number" && Math.abs(v) < Number.MAX_SAFE_INTEGER;
@@ -90,8 +103,7 @@ function numberRange(iss: RawIssue, whole: boolean): string {
   const prefix = whole ? "a whole number " : "";
   // An exclusive bound (positive()) is not a value the field takes: "0-3600" would say 0 is fine.
   const above = bounded(min) && s?.safeParse(min).success === false;
-  if (above && bounded(max))
-    return `must be ${prefix}more than ${min} and at most ${max}${typeof iss.input === "number" ? `, got ${iss.input}` : ""}`;
+  if (above && bounded(max)) return `must be ${prefix}more than ${min} and at most ${max}`;
   if (bounded(min) && bounded(max)) return `must be ${prefix}${min < 0 ? `from ${min} to ${max}` : `${min}-${max}`}`;
   if (bounded(min)) return `must be ${prefix}${isExclusive(iss) ? "greater than" : "at least"} ${min}`;
   if (bounded(max)) return `must be ${prefix}${isExclusive(iss) ? "less than" : "at most"} ${max}`;
@@ -147,12 +159,17 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return schema;
 }
 
-function unknownFieldMessage(key: string, known: string[]): string {
+function unknownFieldMessage(key: string, known: readonly string[]): string {
+  return `unknown field ${knownFieldHint(key, known)}`;
+}
+
+/** '(did you mean "priority"?)' for a near miss, else '(known: a, b, ...)'; the provider and lvsctl use it too. */
+export function knownFieldHint(key: string, known: readonly string[]): string {
   const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
   const guess = known.find(
     (k) => norm(k).startsWith(norm(key)) || norm(key).startsWith(norm(k)) || editDistance(norm(k), norm(key)) <= 2,
   );
-  return guess ? `unknown field (did you mean "${guess}"?)` : `unknown field (known: ${known.join(", ")})`;
+  return guess ? `(did you mean "${guess}"?)` : `(known: ${known.join(", ")})`;
 }
 
 function editDistance(a: string, b: string): number {
@@ -252,20 +269,23 @@ function versionRules(inst: Obj, at: At): Problem[] {
   const version = orDefault(inst, instanceShape, "version");
   const out: Problem[] = [];
   if (version === 3 && inst.auth !== undefined) {
-    out.push({ path: at("auth"), message: "authentication is VRRPv2 only (RFC 5798 removed it)" });
+    out.push({
+      path: at("auth"),
+      message: "authentication is VRRPv2 only (RFC 5798 removed it): remove auth or set version: 2",
+    });
   }
   const interval = orDefault(inst, instanceShape, "advertInterval");
   if (typeof interval !== "number" || !(interval > 0)) return out;
   if (version === 2 && !(Number.isInteger(interval) && interval <= 255)) {
     out.push({
       path: at("advertInterval"),
-      message: "VRRPv2 advertises in whole seconds: must be a whole number 1-255",
+      message: `VRRPv2 advertises in whole seconds: must be a whole number 1-255, got ${interval}`,
     });
   }
   if (version === 3 && !isCentiseconds(interval)) {
     out.push({
       path: at("advertInterval"),
-      message: "VRRPv3 advertises in centiseconds: must be a multiple of 0.01 within 0.01-40.95",
+      message: `VRRPv3 advertises in centiseconds: must be a multiple of 0.01 within 0.01-40.95, got ${interval}`,
     });
   }
   return out;

@@ -75,21 +75,21 @@ test("every problem at once, in file order, each naming its keyword and line", (
   assert.deepEqual(problems(r), [
     "keepalived.conf:5: unsupported keyword 'lvs_flush' in global_defs: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
     "keepalived.conf:8: script: must start with the absolute path of an executable (lvs-agent scripts.chk.script)",
-    "keepalived.conf:13: virtual_router_id: must be 1-255 (lvs-agent instances.VI_1.vrid)",
+    "keepalived.conf:13: virtual_router_id: must be 1-255, got 300 (lvs-agent instances.VI_1.vrid)",
     "keepalived.conf:14: 'priority' needs a whole number, got 'high'",
     "keepalived.conf:15: unsupported keyword 'linkbeat_use_polling' in vrrp_instance VI_1: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
     "keepalived.conf:17: vrrp_strict: unicast peers are not allowed in strict mode (keepalived reports a config error); remove the line, or vrrp_strict",
     "keepalived.conf:18: unicast_peer: must not be the instance's own sourceIp (lvs-agent instances.VI_1.unicastPeers[0])",
     "keepalived.conf:20: authentication needs auth_type PASS|AH and auth_pass",
     "keepalived.conf:24: unsupported option 'peer' in virtual_ipaddress (supported: dev, label, brd)",
-    "keepalived.conf:25: virtual_ipaddress: must be an IPv4 address with an optional /prefix (lvs-agent instances.VI_1.virtualAddresses[1].address)",
+    'keepalived.conf:25: virtual_ipaddress: "10.0.0.7/33" is not an IPv4 address with an optional /prefix of 0-32: give one such as 10.0.0.100/24 (lvs-agent instances.VI_1.virtualAddresses[1].address)',
     'keepalived.conf:28: track_script: no script "chk_missing" is defined under scripts (lvs-agent instances.VI_1.trackScripts[0].name)',
     "keepalived.conf:29: 'weight' needs a whole number, got 'x'",
     "keepalived.conf:32: vrrp_instance VI_2 has no virtual_router_id",
     "keepalived.conf:32: vrrp_strict: vrrp_instance VI_2 has no virtual_ipaddress, which strict mode requires",
     "keepalived.conf:35: vrrp_strict: strict mode does not support authentication (keepalived reports a config error); remove the line, or vrrp_strict",
     "keepalived.conf:41: 'lb_kind' takes NAT|DR|TUN, got 'DRR'",
-    'keepalived.conf:45: connect_port: must be 1-65535 (lvs-agent virtualServers["10.0.0.100:80"].realServers[0].healthCheck.port)',
+    'keepalived.conf:45: connect_port: must be 1-65535, got 70000 (lvs-agent virtualServers["10.0.0.100:80"].realServers[0].healthCheck.port)',
     "keepalived.conf:51: virtual_server_group g1 lists no address",
   ]);
   assert.deepEqual(r.notes, [
@@ -118,8 +118,8 @@ test("a problem in an included file names that file and its line; a global defau
     ),
   });
   assert.deepEqual(problems(r), [
-    "/etc/keepalived/keepalived.conf:2: vrrp_garp_master_repeat: must be 1-100 (lvs-agent instances.VI_1.garp.count)",
-    "/etc/keepalived/conf.d/vi.conf:4: advert_int: VRRPv2 advertises in whole seconds: must be a whole number 1-255 (lvs-agent instances.VI_1.advertInterval)",
+    "/etc/keepalived/keepalived.conf:2: vrrp_garp_master_repeat: must be 1-100, got 0 (lvs-agent instances.VI_1.garp.count)",
+    "/etc/keepalived/conf.d/vi.conf:4: advert_int: VRRPv2 advertises in whole seconds: must be a whole number 1-255, got <withheld> (lvs-agent instances.VI_1.advertInterval)",
     // An included file's words are withheld (it could be a key file): its file:line says where to look.
     "/etc/keepalived/conf.d/vi.conf:10: unsupported keyword '<withheld>' at the top level: lvs-agent has no equivalent; remove the line, or keep this part on keepalived",
   ]);

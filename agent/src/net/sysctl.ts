@@ -70,7 +70,7 @@ export function sysctlProblems(
   table: Record<string, SysctlSpec> = DIRECTOR_SYSCTLS,
 ): { key: string; message: string }[] {
   return Object.entries(wanted).flatMap(([key, value]) => {
-    const spec = table[key];
+    const spec = Object.hasOwn(table, key) ? table[key] : undefined; // "constructor" is no setting
     if (!spec) return [{ key, message: `not a setting the agent manages (known: ${Object.keys(table).join(", ")})` }];
     const allowed = `must be one of ${spec.values.join(", ")} (${spec.why})`;
     // A string must be the digits themselves: Number() reads "" as 0 and "1e0" as 1, and the kernel,
@@ -82,7 +82,7 @@ export function sysctlProblems(
           message: `${allowed}, got ${shown(value)}: give the number itself, such as ${spec.values[spec.values.length - 1]}`,
         },
       ];
-    if (!spec.values.includes(Number(value))) return [{ key, message: allowed }];
+    if (!spec.values.includes(Number(value))) return [{ key, message: `${allowed}, got ${value}` }];
     return [];
   });
 }

@@ -3,51 +3,7 @@ import assert from "node:assert/strict";
 import { fileSpec, formatProblems } from "./file-spec.ts";
 import { parseYamlSource } from "./source.ts";
 import { renderClusterFile } from "./file-render.ts";
-
-const PIN = `SHA256:${"A".repeat(43)}`;
-const KEY =
-  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAsecretline\n-----END OPENSSH PRIVATE KEY-----\n";
-const readKey = (file: string) => (file === "id_ed25519" ? { text: KEY } : { problem: `cannot read ${file}: ENOENT` });
-
-const GOOD = `# the seeds' DR cluster
-ssh:
-  user: root
-  privateKeyFile: id_ed25519
-  hostKeys:
-    10.0.0.2: "${PIN}"
-    10.0.0.3: "${PIN}"
-    10.0.0.21: "${PIN}"
-directors:
-  - name: lb1
-    connection: { host: 10.0.0.2 }
-    address: 10.0.0.2
-  - name: lb2
-    connection: { host: 10.0.0.3, user: admin, sudo: true }
-    address: 10.0.0.3
-vips:
-  - name: web
-    interface: eth0
-    vrid: 51
-    addresses: [10.0.0.100/24]
-    priorities: { lb1: 150, lb2: 100 }
-realServers:
-  - name: rs1
-    address: 10.0.0.21
-    connection: { host: 10.0.0.21 }
-virtualServers:
-  - name: http
-    vip: web
-    port: 80
-    scheduler: wrr
-    backends:
-      - { server: rs1, weight: 2 }
-`;
-
-function load(text: string) {
-  const src = parseYamlSource(text);
-  assert.ok(src.ok, "parses");
-  return fileSpec(src.source.value, src.source.positionOf, readKey);
-}
+import { GOOD, KEY, load, PIN, readKey } from "./test-cluster.ts";
 
 test("ssh defaults fill each connection; a connection's own field wins; the key comes from its file", () => {
   const r = load(GOOD);

@@ -5,8 +5,9 @@
 import { z } from "zod";
 import { ClusterSpec } from "../../../provider/src/cluster/spec.ts";
 import { planCluster } from "../../../provider/src/cluster/plan.ts";
+import { checkPlanned } from "../../../provider/src/cluster/check.ts";
 import { applyConfigDefaults, ProviderConfig } from "../../../provider/src/inputs/provider-config.ts";
-import { errorMap, isObject } from "../../../provider/src/inputs/common.ts";
+import { errorMap, isObject, unknownKeyHint } from "../../../provider/src/inputs/common.ts";
 import type { Path, Position } from "./source.ts";
 
 export const SshDefaults = ProviderConfig.omit({ privateKey: true, password: true }).extend({
@@ -47,13 +48,13 @@ function splitPlanProblem(problem: string): { path: Path; message: string } {
   return { path, message: m[2]! };
 }
 
-function zodProblems(error: z.ZodError, prefix: Path): { path: Path; message: string }[] {
+function zodProblems(schema: z.ZodType, error: z.ZodError, prefix: Path): { path: Path; message: string }[] {
   return error.issues.flatMap((i) => {
     const at = [...prefix, ...(i.path as (string | number)[])];
     if (i.code === "unrecognized_keys")
       return i.keys.map((k) => ({
         path: [...at, k],
-        message: `unknown field "${k}": remove it or check its spelling`,
+        message: `unknown field "${k}" ${unknownKeyHint(schema, i.path, k)}`,
       }));
     const fix = FIXES[String(at.at(-1))];
     return [{ path: at, message: fix && i.code === "custom" ? `${i.message}: ${fix}` : i.message }];
@@ -67,7 +68,7 @@ const STAND_IN_PIN = `SHA256:${"A".repeat(43)}`;
 function sshDefaults(raw: unknown, found: { path: Path; message: string }[]): SshDefaults {
   const first = SshDefaults.safeParse(raw ?? {}, { error: errorMap });
   if (first.success) return first.data;
-  found.push(...zodProblems(first.error, ["ssh"]));
+  found.push(...zodProblems(SshDefaults, first.error, ["ssh"]));
   if (!isObject(raw)) return {};
   const repaired: Record<string, unknown> = { ...raw };
   for (const i of first.error.issues) {
@@ -105,10 +106,11 @@ export function fileSpec(
   const { privateKeyFile: _f, ...defaults } = ssh;
   const merged = applyConfigDefaults(rest, CONNECTION_PATHS, { ...defaults, privateKey });
   const spec = ClusterSpec.safeParse(merged, { error: errorMap });
-  if (!spec.success) found.push(...zodProblems(spec.error, []));
+  if (!spec.success) found.push(...zodProblems(ClusterSpec, spec.error, []));
   else {
     const plan = planCluster(spec.data);
     if (!plan.ok) found.push(...plan.problems.map(splitPlanProblem));
+    else found.push(...checkPlanned(spec.data, plan.plan));
   }
   if (found.length === 0 && spec.success) return { ok: true, spec: spec.data };
   return {

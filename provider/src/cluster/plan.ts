@@ -61,6 +61,13 @@ function planServices(
     const { vip: _v, backends, ...service } = vs;
     const names = backends.flatMap((b, j) => {
       const host = hosts.get(b.server);
+      const first = backends.findIndex((o) => o.server === b.server);
+      if (first < j) {
+        problems.push(
+          `virtualServers[${i}].backends[${j}].server: "${b.server}" is already backends[${first}]: list each real server once per virtual server`,
+        );
+        return [];
+      }
       if (!host) {
         problems.push(`virtualServers[${i}].backends[${j}].server: no real server named "${b.server}"`);
         return [];

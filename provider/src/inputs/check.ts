@@ -10,7 +10,7 @@
 import type { z } from "zod";
 import { checkConfig, formatPath, type PathSegment, type Problem } from "../../../agent/src/config/validate.ts";
 import { unknownPaths } from "../secrets.ts";
-import { errorMap, type Obj } from "./common.ts";
+import { errorMap, unknownKeyHint, type Obj } from "./common.ts";
 
 export type { Problem, PathSegment };
 export { formatPath };
@@ -76,7 +76,7 @@ function checkInputs<T extends Obj>(spec: ResourceSpec<T, Obj>, raw: Obj): { inp
   const parsed = spec.schema.safeParse(raw, { error: errorMap });
   const problems: Array<Problem & { agent?: boolean }> = parsed.success
     ? []
-    : parsed.error.issues.flatMap(issueProblems);
+    : parsed.error.issues.flatMap((iss) => issueProblems(spec.schema, iss));
   problems.push(...spec.rules(raw));
   problems.push(
     ...spec.agentProblems(raw, parsed.success ? parsed.data : undefined).map((p) => ({ ...p, agent: true })),
@@ -89,9 +89,10 @@ function checkInputs<T extends Obj>(spec: ResourceSpec<T, Obj>, raw: Obj): { inp
   return { inputs: spec.complete ? spec.complete(parsed.data) : parsed.data, problems: [] };
 }
 
-function issueProblems(iss: z.core.$ZodIssue): Problem[] {
+function issueProblems(schema: z.ZodType, iss: z.core.$ZodIssue): Problem[] {
   const path = iss.path.map((k): PathSegment => (typeof k === "number" ? k : String(k)));
-  if (iss.code === "unrecognized_keys") return iss.keys.map((k) => ({ path: [...path, k], message: "unknown field" }));
+  if (iss.code === "unrecognized_keys")
+    return iss.keys.map((k) => ({ path: [...path, k], message: `unknown field ${unknownKeyHint(schema, path, k)}` }));
   return [{ path, message: iss.message }];
 }
 

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { GlobalSettings, VirtualAddress, VrrpInstance } from "../../../agent/src/config/schema.ts";
 import { RealServer } from "../../../agent/src/config/ipvs.ts";
 import { absolutePath, hasControlCharacter } from "../../../agent/src/config/fields.ts";
+import { knownFieldHint, messageFor } from "../../../agent/src/config/validate.ts";
 
 export { Connection, type Connection as ConnectionT, type ConnectionInput } from "../host/connection.ts";
 
@@ -82,9 +83,34 @@ function strictify(s: z.ZodType): z.ZodType {
   return s;
 }
 
-/** "is required" instead of zod's "expected string, received undefined"; zod's own words otherwise. */
-export function errorMap(iss: z.core.$ZodRawIssue): string | undefined {
-  return iss.code === "invalid_type" && iss.input === undefined ? "is required" : undefined;
+/**
+ * The agent's words for a schema issue ("must be 1-255, got 300", "is required"), so a range reads the
+ * same in Check, a cluster file and the agent's own config; zod's own words where it has none.
+ */
+export const errorMap = (iss: z.core.$ZodRawIssue): string | undefined => messageFor(iss);
+
+/**
+ * The fields the object schema at `path` (inside `root`) takes, for an unknown key's hint; [] when the
+ * path leads to no object schema.
+ */
+function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const def = root._zod.def as { type: string } & Record<string, unknown>;
+  if ("innerType" in def) return knownKeysAt(def.innerType as z.ZodType, path);
+  if (def.type === "pipe") return knownKeysAt(def.in as z.ZodType, path);
+  if (path.length === 0) return root instanceof z.ZodObject ? Object.keys(root.shape) : [];
+  const [seg, ...rest] = path;
+  if (root instanceof z.ZodObject) {
+    const field = (root.shape as Record<string, z.ZodType>)[String(seg)];
+    return field ? knownKeysAt(field, rest) : [];
+  }
+  if (root instanceof z.ZodArray) return knownKeysAt(root.element as z.ZodType, rest);
+  if (root instanceof z.ZodRecord) return knownKeysAt(root.valueType as z.ZodType, rest);
+  return [];
+}
+
+/** '(did you mean "preempt"?)' or '(known: ...)' for key, unknown in the object at path inside root. */
+export function unknownKeyHint(root: z.ZodType, path: readonly PropertyKey[], key: string): string {
+  return knownFieldHint(key, knownKeysAt(root, path));
 }
 
 export type Obj = Record<string, unknown>;

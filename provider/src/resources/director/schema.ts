@@ -4,15 +4,17 @@
 import { z } from "zod";
 import { AgentConfig, GlobalSettings } from "../../../../agent/src/config/schema.ts";
 import { CONF_D, Connection, deepStrict } from "../../inputs/common.ts";
+import { shown } from "../../../../agent/src/config/fields.ts";
 
 /** Paths the provider puts into shell commands and a systemd unit: absolute, plain characters, no "..". */
-const hostPath = z
-  .string()
-  .regex(
-    /^(\/[A-Za-z0-9_.@+-]+)+$/,
-    "must be an absolute path of letters, digits and _ . @ + - (no spaces, no trailing /)",
-  )
-  .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must not contain . or .. segments");
+const hostPath = z.string().superRefine((p, ctx) => {
+  const message = !/^(\/[A-Za-z0-9_.@+-]+)+$/.test(p)
+    ? `${shown(p)} must be an absolute path of letters, digits and _ . @ + - (no spaces, no trailing /), such as /opt/lvs-agent`
+    : p.split("/").some((s) => s === "." || s === "..")
+      ? `${shown(p)} must not contain . or .. segments: give the path itself`
+      : undefined;
+  if (message) ctx.addIssue({ code: "custom", message });
+});
 
 export const SERVICE_MANAGERS = ["systemd", "supervised", "auto"] as const;
 

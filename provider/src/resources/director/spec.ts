@@ -16,7 +16,7 @@ function directorRules(raw: Obj): Problem[] {
   if (typeof raw.installDir === "string" && raw.installDir.split("/").length < 3) {
     problems.push({
       path: ["installDir"],
-      message: "must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete",
+      message: `${shown(raw.installDir)} must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete`,
     });
   }
   // The agent's schema refuses control characters; what else its unit cannot hold is refused here,

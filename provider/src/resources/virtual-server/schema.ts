@@ -2,7 +2,7 @@
 // conf.d/vs-<name>.json to each director that carries its VIP. The fields are the agent's VirtualServer.
 import { z } from "zod";
 import { VirtualServer } from "../../../../agent/src/config/ipvs.ts";
-import { SCHEDULERS } from "../../../../agent/src/config/fields.ts";
+import { SCHEDULERS, schedulerProblem } from "../../../../agent/src/config/fields.ts";
 import { Connection, agentAccess, deepStrict, directorStatusShape, resourceName } from "../../inputs/common.ts";
 
 export const VirtualServerInputs = deepStrict(VirtualServer).extend({
@@ -10,7 +10,7 @@ export const VirtualServerInputs = deepStrict(VirtualServer).extend({
   name: resourceName,
   /** the directors that run this service (those of its VIP) */
   directors: z.array(Connection.extend(agentAccess)).min(1),
-  scheduler: z.enum(SCHEDULERS, { error: () => `must be an IPVS scheduler: ${SCHEDULERS.join(", ")}` }).default("wlc"),
+  scheduler: z.enum(SCHEDULERS, { error: (iss) => schedulerProblem(iss.input) }).default("wlc"),
 });
 
 /** One real server in a director's IPVS table, as its agent reported it at the last read. */

@@ -71,7 +71,7 @@ test("Check rules: installDir is removed as a whole on delete, so it must be dee
   const problems = (raw: object) =>
     directorSpec.check({ connection: conn, ...raw }).problems.map((p) => `${p.path.join(".")}: ${p.message}`);
   assert.deepEqual(problems({ installDir: "/opt" }), [
-    "installDir: must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete",
+    'installDir: "/opt" must be at least two levels deep (e.g. /opt/lvs-agent): it is removed as a whole on delete',
   ]);
   assert.deepEqual(problems({ installDir: "/srv/lvs", configDir: "/srv/lvs/conf.d" }), [
     "configDir: must not be inside installDir (/srv/lvs), which is replaced and removed as a whole",
