@@ -1,8 +1,12 @@
-// `npm run bench [-- failover|idle|ipvs|provider|lab|loss|freeze|gc|rollout ...] [--runs=N] [--sites=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
-// [--rtt=MS,...] [--window=SECONDS]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
+// `npm run bench [-- failover|idle|ipvs|provider|lab|loss|freeze|gc|rollout|fuzz ...] [--runs=N] [--sites=N] [--cases=kill,term,linkdown] [--warmup=SECONDS]
+// [--rtt=MS,...] [--window=SECONDS] [--fuzz-cases=N] [--fuzz-seed=S] [--fuzz-targets=a,b] [--fuzz-jobs=J] [--fuzz-max-ms=MS]
+// [--fuzz-corpus=DIR]`: runs the named benchmarks (all by default) and prints one result line per case on stdout,
 // after a machine header. --rtt: the provider bench's emulated round-trip times (default 0,20,50; 0 = direct).
 // --window: the loss bench's window of loss at 1 s adverts (default 60; at 0.1 s adverts a third of it).
-// Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived.
+// fuzz (bench/fuzz.ts): --fuzz-cases per target (default 1,000,000), --fuzz-seed (default fixed), --fuzz-targets
+// (default all), --fuzz-jobs targets at a time (default: the cores), --fuzz-max-ms the slowest a case may be
+// (default 1000), --fuzz-corpus the keepalived.conf seeds (default ../shared/keepalived-corpus).
+// Per-run details and progress go to stderr. Needs root (lab namespaces) and keepalived, except fuzz.
 import { cpus, release } from "node:os";
 import { parseArgs } from "node:util";
 import { spawnSync } from "node:child_process";
@@ -17,8 +21,9 @@ import { benchFreeze } from "./freeze.ts";
 import { benchLoss } from "./loss.ts";
 import { benchGc } from "./gc.ts";
 import { benchRollout } from "./rollout.ts";
+import { benchFuzz, DEFAULT_CORPUS, defaultJobs, FUZZ_SEED, fuzzTargetNames, type FuzzOptions } from "./fuzz.ts";
 
-const BENCHES = ["failover", "idle", "ipvs", "provider", "lab", "freeze", "loss", "gc", "rollout"] as const;
+const BENCHES = ["failover", "idle", "ipvs", "provider", "lab", "freeze", "loss", "gc", "rollout", "fuzz"] as const;
 type Bench = (typeof BENCHES)[number];
 
 function header(): string {
@@ -35,6 +40,7 @@ interface Options {
   rtts: number[];
   windowS: number;
   sites: number;
+  fuzz: FuzzOptions;
 }
 
 function positiveNumber(v: string | undefined, dflt: number, name: string): number {
@@ -54,6 +60,12 @@ function parse(argv: string[]): Options {
       rtt: { type: "string" },
       window: { type: "string" },
       sites: { type: "string" },
+      "fuzz-cases": { type: "string" },
+      "fuzz-seed": { type: "string" },
+      "fuzz-targets": { type: "string" },
+      "fuzz-jobs": { type: "string" },
+      "fuzz-max-ms": { type: "string" },
+      "fuzz-corpus": { type: "string" },
     },
   });
   const unknown = positionals.filter((p) => !(BENCHES as readonly string[]).includes(p));
@@ -74,12 +86,21 @@ function parse(argv: string[]): Options {
     rtts,
     windowS,
     sites: Math.ceil(positiveNumber(values.sites, 3, "sites")),
+    fuzz: {
+      cases: Math.ceil(positiveNumber(values["fuzz-cases"], 1_000_000, "fuzz-cases")),
+      seed: Number(values["fuzz-seed"] ?? FUZZ_SEED) >>> 0,
+      targets: fuzzTargetNames(values["fuzz-targets"]),
+      jobs: Math.ceil(positiveNumber(values["fuzz-jobs"], defaultJobs(), "fuzz-jobs")),
+      maxMs: positiveNumber(values["fuzz-max-ms"], 1000, "fuzz-max-ms"),
+      corpus: values["fuzz-corpus"] ?? DEFAULT_CORPUS,
+    },
   };
 }
 
 async function main(): Promise<void> {
   const opts = parse(process.argv.slice(2));
-  if (!isRoot) throw new Error("the benchmarks need root (network namespaces)");
+  if (!isRoot && opts.benches.some((b) => b !== "fuzz"))
+    throw new Error("the benchmarks need root (network namespaces)");
   console.log(header());
   for (const b of opts.benches) {
     if (b === "failover") await benchFailover({ runs: opts.runs, cases: opts.cases });
@@ -91,6 +112,7 @@ async function main(): Promise<void> {
     else if (b === "loss") await benchLoss({ windowS: opts.windowS });
     else if (b === "gc") await benchGc();
     else if (b === "rollout") for (const line of await benchRollout(opts.sites)) console.log(line);
+    else if (b === "fuzz") await benchFuzz(opts.fuzz);
     else for (const line of await benchProvider(undefined, opts.rtts)) console.log(line);
   }
 }

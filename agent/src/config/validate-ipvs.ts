@@ -38,6 +38,8 @@ function realServerRules(vs: Obj, at: (...p: PathSegment[]) => PathSegment[]): P
   vs.realServers.forEach((rs: unknown, i) => {
     if (!isObject(rs) || typeof rs.address !== "string") return;
     const port = typeof rs.port === "number" ? rs.port : vs.port;
+    // A port of another type is the schema's to report; as text an object may throw (its toString: 256).
+    if (port !== undefined && typeof port !== "number") return;
     const key = `${rs.address}:${port ?? 0}`;
     const first = seen.get(key);
     if (first !== undefined)

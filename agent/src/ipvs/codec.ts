@@ -144,6 +144,13 @@ function need(attrs: Map<number, Buffer>, type: number, what: string): Buffer {
   if (!v) throw new IpvsCodecError(`${what} missing`);
   return v;
 }
+/** An attribute read at a fixed width (a port, flags, a mask): a shorter one is a malformed reply, not a RangeError. */
+function sized(b: Buffer, bytes: number, what: string): Buffer {
+  if (b.length < bytes) throw new IpvsCodecError(`${what}: ${b.length} bytes, expected ${bytes}`);
+  return b;
+}
+const needSized = (a: Map<number, Buffer>, type: number, what: string, bytes: number) =>
+  sized(need(a, type, what), bytes, what);
 const getUint = (a: Map<number, Buffer>, type: number, what: string) => readUint(need(a, type, what), what);
 const getStr = (a: Map<number, Buffer>, type: number, what: string) =>
   need(a, type, what).toString("utf8").replace(/\0.*$/s, "");
@@ -201,8 +208,9 @@ function formatIpv6(b: Buffer): string {
 }
 
 export function decodeInetAddr(b: Buffer, family: IpvsFamily): string {
+  if (b.length < (family === "inet" ? 4 : 16))
+    throw new IpvsCodecError(`${family === "inet" ? "IPv4" : "IPv6"} address of ${b.length} bytes`);
   if (family === "inet") return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  if (b.length < 16) throw new IpvsCodecError(`IPv6 address of ${b.length} bytes`);
   return formatIpv6(b);
 }
 
@@ -336,7 +344,7 @@ function decodeServiceKey(a: Map<number, Buffer>): IpvsServiceKey {
   const protocol = (Object.keys(PROTOCOLS) as IpvsProtocol[]).find((p) => PROTOCOLS[p] === protoNumber);
   if (!protocol) throw new IpvsCodecError(`unknown service protocol ${protoNumber}`);
   const address = decodeInetAddr(need(a, IPVS_SVC_ATTR.ADDR, "service address"), family);
-  return { protocol, address, port: need(a, IPVS_SVC_ATTR.PORT, "service port").readUInt16BE(0) };
+  return { protocol, address, port: needSized(a, IPVS_SVC_ATTR.PORT, "service port", 2).readUInt16BE(0) };
 }
 
 /** The payload (after the genl header) of one IPVS_CMD_NEW_SERVICE message of a service dump. */
@@ -344,7 +352,7 @@ export function decodeService(payload: Buffer): IpvsServiceInfo {
   const a = parseAttrs(need(parseAttrs(payload), IPVS_CMD_ATTR.SERVICE, "IPVS_CMD_ATTR_SERVICE"));
   const key = decodeServiceKey(a);
   // HASHED is the kernel's own bookkeeping (set on every listed service), not configuration
-  const bits = need(a, IPVS_SVC_ATTR.FLAGS, "service flags").readUInt32LE(0);
+  const bits = needSized(a, IPVS_SVC_ATTR.FLAGS, "service flags", 4).readUInt32LE(0);
   const flags = Object.fromEntries(
     FLAG_BITS.map(([name, bit]) => [name, (bits & bit) !== 0]),
   ) as unknown as IpvsServiceFlags;
@@ -353,7 +361,7 @@ export function decodeService(payload: Buffer): IpvsServiceInfo {
     scheduler: getStr(a, IPVS_SVC_ATTR.SCHED_NAME, "scheduler"),
     flags,
     timeout: getUint(a, IPVS_SVC_ATTR.TIMEOUT, "timeout"),
-    netmask: netmaskPrefix(need(a, IPVS_SVC_ATTR.NETMASK, "netmask"), serviceFamily(key)),
+    netmask: netmaskPrefix(needSized(a, IPVS_SVC_ATTR.NETMASK, "netmask", 4), serviceFamily(key)),
     pe: a.has(IPVS_SVC_ATTR.PE_NAME) ? getStr(a, IPVS_SVC_ATTR.PE_NAME, "pe") : undefined,
   });
   return { service, stats: decodeStats(a, IPVS_SVC_ATTR.STATS64, IPVS_SVC_ATTR.STATS) };
@@ -397,7 +405,8 @@ function decodeTunnel(a: Map<number, Buffer>): IpvsTunnel | undefined {
   const type = TUN_TYPES[a.has(IPVS_DEST_ATTR.TUN_TYPE) ? getUint(a, IPVS_DEST_ATTR.TUN_TYPE, "tunnel type") : 0];
   const checksum = TUN_CSUM[a.has(IPVS_DEST_ATTR.TUN_FLAGS) ? getUint(a, IPVS_DEST_ATTR.TUN_FLAGS, "tunnel flags") : 0];
   if (!type || !checksum) throw new IpvsCodecError("unknown tunnel type or flags");
-  const port = a.get(IPVS_DEST_ATTR.TUN_PORT)?.readUInt16BE(0) ?? 0;
+  const tunPort = a.get(IPVS_DEST_ATTR.TUN_PORT);
+  const port = tunPort ? sized(tunPort, 2, "tunnel port").readUInt16BE(0) : 0;
   const isDefault = type === DEFAULT_TUNNEL.type && port === 0 && checksum === DEFAULT_TUNNEL.checksum;
   return isDefault ? undefined : { type, port, checksum };
 }
@@ -415,7 +424,7 @@ export function decodeDest(payload: Buffer, serviceFamily: IpvsFamily = "inet"):
   if (!fwd) throw new IpvsCodecError(`unknown forwarding method ${fwdNumber}`);
   const dest: IpvsDest = withoutUndefined({
     address: decodeInetAddr(need(a, IPVS_DEST_ATTR.ADDR, "dest address"), family),
-    port: need(a, IPVS_DEST_ATTR.PORT, "dest port").readUInt16BE(0),
+    port: needSized(a, IPVS_DEST_ATTR.PORT, "dest port", 2).readUInt16BE(0),
     fwd,
     weight: getUint(a, IPVS_DEST_ATTR.WEIGHT, "weight"),
     upperThreshold: getUint(a, IPVS_DEST_ATTR.U_THRESH, "upper threshold"),

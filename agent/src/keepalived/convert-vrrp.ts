@@ -168,7 +168,7 @@ function lvsTimeouts(st: Statement, d: GlobalDefs, cx: Cx): void {
   const keys: Record<string, keyof TimeoutsInput> = { tcp: "tcp", tcpfin: "tcpFin", udp: "udp" };
   const a = cx.args(st, 2, 6) ?? [];
   for (let i = 0; i < a.length; i += 2) {
-    const key = keys[a[i]!.text];
+    const key = Object.hasOwn(keys, a[i]!.text) ? keys[a[i]!.text] : undefined; // not "constructor"
     if (!key) return cx.error(a[i]!, `lvs_timeouts: '${a[i]!.text}' is not one of tcp, tcpfin, udp`);
     put(d.timeouts, key, cx.numberAt(a[i + 1] ?? a[i], a[i]!.text), st, cx);
   }

@@ -11,10 +11,14 @@ export function planVirtualServer(vs: VirtualServerInputs): HostFragment[] {
   return vs.directors.map((connection) => ({ host: connection.host, connection, path, config }));
 }
 
-/** The fragment's content: the service under its name, every field but the provider's own. */
+/**
+ * The fragment's content: the service under its name, every field but the provider's own. Check makes it
+ * of raw inputs: a name that is no string (the schema says so, at name) keys it as "", never String(name),
+ * which throws for an object whose toString is not a function.
+ */
 export function virtualServerFragment<T extends { name?: unknown; directors?: unknown }>(vs: T): AgentConfigInput {
   const { name, directors: _directors, ...service } = vs;
-  return { virtualServers: { [String(name)]: service as ServiceInput } };
+  return { virtualServers: { [typeof name === "string" ? name : ""]: service as ServiceInput } };
 }
 
 /** "TCP 10.0.0.100:80" or "fwmark 7": how ipvsadm and the agent's status name the service. */

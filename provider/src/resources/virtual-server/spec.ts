@@ -5,9 +5,15 @@ import { agentVerdict, defineResource, type PathSegment } from "../../inputs/che
 import { duplicateHosts, parseNameAtHosts } from "../../inputs/rules.ts";
 import { VirtualServerInputs, VirtualServerOutputs } from "./schema.ts";
 
-/** virtualServers.<name>.<field> in the fragment -> the same field of the resource. */
-const mapAgentPath = (path: PathSegment[]): PathSegment[] | undefined =>
-  path[0] === "virtualServers" ? path.slice(2) : undefined;
+/**
+ * virtualServers.<name>.<field> in the fragment -> the same field of the resource. A problem with the
+ * service as a whole (its address, port and fwmark together) is the address's; one with its key, the name's.
+ */
+const mapAgentPath = (path: PathSegment[]): PathSegment[] | undefined => {
+  if (path[0] !== "virtualServers") return undefined;
+  if (path.length > 2) return path.slice(2);
+  return path[1] === "" ? ["name"] : ["address"];
+};
 
 export const virtualServerSpec = defineResource({
   token: "lvs:index:VirtualServer",
