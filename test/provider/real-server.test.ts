@@ -11,7 +11,7 @@ import pb from "@pulumi/pulumi/proto/provider_pb.js";
 import { Lab, isRoot, waitFor, type Host } from "../helpers/netns.ts";
 import { startSshd, sudoInstalled, type Sshd } from "../helpers/sshd.ts";
 import { randomSubnet } from "../net/fixtures/client.ts";
-import { Plugin, isSecret, secret } from "./helpers/plugin.ts";
+import { changeLines, Plugin, isSecret, secret } from "./helpers/plugin.ts";
 
 type Obj = Record<string, unknown>;
 const net = randomSubnet();
@@ -124,7 +124,8 @@ async function failure(p: Promise<unknown>): Promise<string> {
   return err.details ?? err.message;
 }
 
-const applyLog = (p: Plugin, s: Sshd) => p.stderr.split("\n").filter((l) => l.startsWith(`lvs: ${s.address}:`));
+/** what the plugin logged of changes on host s */
+const applyLog = (p: Plugin, s: Sshd) => changeLines(p.stderr).filter((l) => l.startsWith(`lvs: ${s.address}:`));
 const PRIVATE_KEY_LINE = () => rs1.clientKey.privateKey.split("\n")[1]!;
 
 test(

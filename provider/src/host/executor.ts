@@ -3,6 +3,7 @@
 // Errors read "host 10.0.0.5: step 'install agent': <what went wrong>".
 import { hostLabel, type Connection, type Endpoint } from "./connection.ts";
 import { stopPoint } from "../operation/operation.ts";
+import { progress } from "../operation/progress.ts";
 import { SshHost, type ExecOptions, type ExecResult } from "./ssh.ts";
 
 /** What a step can do with a host: SshHost, or a fake in unit tests. */
@@ -34,11 +35,13 @@ export class StepError extends Error {
 
 /**
  * Run fn as a named step on host: a failure becomes a StepError naming both (the innermost step wins).
- * A stop asked of the operation (Cancel, its timeout) is raised here, before the step begins.
+ * A stop asked of the operation (Cancel, its timeout) is raised here, before the step begins. Each
+ * step is shown as progress, so people (and the fault tests) see where an operation is.
  */
 export async function step<T>(host: string, name: string, fn: () => Promise<T>): Promise<T> {
   try {
     stopPoint();
+    progress(host, `step '${name}'`);
     return await fn();
   } catch (err) {
     if (err instanceof StepError) throw err;

@@ -39,6 +39,9 @@ export interface Failure {
 export const secret = (value: unknown): Obj => ({ [SECRET_SIG]: SECRET_VALUE, value });
 export const isSecret = (v: unknown): boolean =>
   typeof v === "object" && v !== null && (v as Obj)[SECRET_SIG] === SECRET_VALUE;
+/** The plugin's log lines that tell of a change, not of the progress of its steps ("lvs: H: step 'x'"). */
+export const changeLines = (stderr: string): string[] =>
+  stderr.split("\n").filter((l) => l !== "" && !/^lvs: \S+: step '/.test(l));
 export const urn = (type: string, name: string): string => `urn:pulumi:test::lvs-test::lvs:index:${type}::${name}`;
 
 export interface StartOptions {

@@ -1,7 +1,7 @@
 // Resources that are one conf.d fragment per director (Vip, VirtualServer): the shared shell.
 // Apply: every director in parallel over one SSH connection each: read the current fragment, write the
 // new one atomically (0600: it may hold a VRRP password), `lvs-agent reload`. A file that already holds
-// the wanted JSON is not written and its agent not reloaded. When any director fails (the agent rejects
+// the wanted JSON is not written and, unless this is a create, its agent not reloaded. When any director fails (the agent rejects
 // the config, a write fails), every director this operation changed gets its previous fragment back (or
 // loses the new one), those whose agent had applied the new config are reloaded again, and the
 // operation fails naming the host: never half-applied. An agent that rejected a reload kept running
@@ -87,7 +87,7 @@ async function applyOnHost(h: HostSession, run: HostRun, what: string): Promise<
   if (!wrote && !run.change.reapply) return;
   const removalsOnly = wrote && run.change.files.every((f) => f.text === undefined);
   run.applied = await reload(h, run.change.agent, removalsOnly);
-  const why = !wrote ? " (its files were right; what it ran was not: a hand edit)" : "";
+  const why = !wrote ? " (its files were already right: a create, or a hand edit of what it ran)" : "";
   log(h.host, what, run.applied ? `agent reloaded${why}` : "no agent running there: nothing to reload");
 }
 
@@ -143,7 +143,10 @@ export function fragmentHandler<T extends Obj>(r: FragmentResource<T>): Resource
   return {
     async create(inputs) {
       const v = r.parse(inputs);
-      await applyChanges(what(v), changesFor([], r.placements(v)));
+      // A fragment found already right was written by a create that was killed before its reload (or by
+      // hand): the agent may not run it, so a create always has each agent apply its files.
+      const changes = changesFor([], r.placements(v)).map((c) => ({ ...c, reapply: true }));
+      await applyChanges(what(v), changes);
       return { id: r.id(v), outs: outs(v) };
     },
     async read(id, props, declared, importing) {

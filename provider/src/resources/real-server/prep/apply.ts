@@ -8,6 +8,7 @@
 import { commandFailure } from "../../../host/messages.ts";
 import { StepError, type HostSession } from "../../../host/executor.ts";
 import type { ExecResult } from "../../../host/ssh.ts";
+import { progress } from "../../../operation/progress.ts";
 import { inverse, parseRecord, reconcile, toRead, type Actual, type Op, type PrepRecord, type Want } from "./record.ts";
 import { batchScript, parseOutcome } from "./batch.ts";
 import { lockScript, unlockScript } from "../../../host/lock.ts";
@@ -149,6 +150,8 @@ export async function applyOps(
       { then: final ? then : undefined },
     );
     let r: ExecResult;
+    // Shown as a step, though not run as one: a stop asked now must not skip the journal's undo below.
+    progress(h.host, `step 'apply ${batch.length} change(s)'`);
     try {
       // With `then` (the unlock) the final batch ends the operation: no channel is opened behind it.
       r = await h.ssh.exec(script, { last: final && then !== undefined });
