@@ -83,10 +83,13 @@ export async function benchFuzz(o: FuzzOptions): Promise<void> {
   const failed: string[] = [];
   const lane = async () => {
     for (let name = queue.shift(); name; name = queue.shift()) {
-      const s = await runWorker(name, o);
-      console.log(fuzzLine(s, o.maxMs));
-      reportFailures(s);
-      if (s.failureCount > 0 || s.slowestMs > o.maxMs) failed.push(name);
+      const s = await runWorker(name, o).catch((err: Error) => {
+        console.log(`fuzz ${name}: FAIL (${err.message})`);
+        return undefined;
+      });
+      if (s) console.log(fuzzLine(s, o.maxMs));
+      if (s) reportFailures(s);
+      if (!s || s.failureCount > 0 || s.slowestMs > o.maxMs) failed.push(name);
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.jobs, o.targets.length) }, lane));

@@ -147,6 +147,15 @@ function paths(v: unknown, max = 400): Path[] {
 }
 
 type Slot = Record<string | number, unknown>;
+
+/** Number(v), or NaN where Number throws (an object whose toString is no function). */
+function asNumber(v: unknown): number {
+  try {
+    return Number(v);
+  } catch {
+    return NaN;
+  }
+}
 type Mutation = (rng: Rng, parent: Slot, key: string | number, keys: readonly string[]) => void;
 
 const MUTATIONS: readonly Mutation[] = [
@@ -157,7 +166,7 @@ const MUTATIONS: readonly Mutation[] = [
   (rng, o, _k, keys) =>
     setOwn(o, Array.isArray(o) ? o.length : pick(rng, [...keys, "extra", "__proto__"]), randomJson(rng, 1, keys)),
   (_rng, o, k) => setOwn(o, k, [o[k]]), // wrapped
-  (_rng, o, k) => setOwn(o, k, typeof o[k] === "number" ? String(o[k]) : Number(o[k])), // the other type
+  (_rng, o, k) => setOwn(o, k, typeof o[k] === "number" ? String(o[k]) : asNumber(o[k])), // the other type
   (_rng, o, k) => setOwn(o, k, { value: o[k] }),
   (_rng, o, k) => setOwn(o, k, Array.isArray(o[k]) ? [...(o[k] as unknown[]), ...(o[k] as unknown[])] : o[k]),
   (_rng, o, k) => setOwn(o, k, null),

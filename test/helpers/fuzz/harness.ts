@@ -109,14 +109,27 @@ export function runFuzz<I>(target: FuzzTarget<I>, opts: FuzzOptions): FuzzStats 
   return stats;
 }
 
+/** A case's input (undefined is one), or why the generator could not make it. */
+function generated<I>(
+  target: FuzzTarget<I>,
+  seed: number,
+  index: number,
+): { input: I; failure?: undefined } | { failure: string } {
+  try {
+    return { input: target.generate(caseRng(seed, index)) };
+  } catch (err) {
+    return { failure: `the generator threw: ${(err as Error).stack ?? String(err)}` };
+  }
+}
+
 /** Case `index`: generated, run and timed (the run alone), its outcome or failure counted. */
 export function runCase<I>(target: FuzzTarget<I>, seed: number, index: number, stats: FuzzStats): void {
-  const input = target.generate(caseRng(seed, index));
+  const made = generated(target, seed, index);
   const t0 = performance.now();
   let outcome: Outcome | undefined;
-  let failure: string | undefined;
+  let failure = made.failure;
   try {
-    outcome = target.run(input);
+    if ("input" in made) outcome = target.run(made.input);
   } catch (err) {
     failure =
       err instanceof PropertyFailure ? err.message : `the harness threw: ${(err as Error).stack ?? String(err)}`;
@@ -131,6 +144,10 @@ export function runCase<I>(target: FuzzTarget<I>, seed: number, index: number, s
   } else {
     stats.failureCount++;
     if (stats.failures.length < KEPT_FAILURES)
-      stats.failures.push({ index, message: failure!, input: target.describe(input).slice(0, 2000) });
+      stats.failures.push({
+        index,
+        message: failure!,
+        input: "input" in made ? target.describe(made.input).slice(0, 2000) : "",
+      });
   }
 }

@@ -1,9 +1,10 @@
 // Validation fuzz cases: random JSON values and mutated valid inputs (wrong types, missing and extra
 // fields, hostile strings, edge numbers, huge arrays) through the agent's config validation
-// (checkConfig), a ClusterSpec's (its zod schema, then planCluster's cross references) and each
-// resource's Check (the pure check its provider handler calls). Properties: no throw, and every
-// refusal is a list of problems each with a message and the path of the field it is about. Pure but
-// for reading the keepalived fixtures once, for rich AgentConfig seeds.
+// (checkConfig), a ClusterSpec's (its zod schema, planCluster's cross references, then each planned
+// resource's own Check: what lvsctl does with a cluster file) and each resource's Check (the pure check
+// its provider handler calls). Properties: no throw, and every refusal is a list of problems each with a
+// message and the path of the field it is about. Pure but for reading the keepalived fixtures once, for
+// rich AgentConfig seeds.
 import { readdirSync, readFileSync } from "node:fs";
 import type { z } from "zod";
 import { checkConfig } from "../../../agent/src/config/validate.ts";
@@ -12,6 +13,7 @@ import { keepalivedToAgentConfig } from "../../../agent/src/keepalived/convert.t
 import { memIo } from "../../../agent/src/keepalived/test-helpers.ts";
 import { ClusterSpec } from "../../../provider/src/cluster/spec.ts";
 import { planCluster } from "../../../provider/src/cluster/plan.ts";
+import { checkPlanned } from "../../../provider/src/cluster/check.ts";
 import { errorMap } from "../../../provider/src/inputs/common.ts";
 import { RESOURCE_SPECS } from "../../../provider/src/resources/specs.ts";
 import { fieldNames, int, mutateJson, pick, randomJson, type Rng } from "./gen.ts";
@@ -159,9 +161,10 @@ export function clusterSpecTarget(): FuzzTarget<unknown> {
     const parsed = ClusterSpec.safeParse(input, { error: errorMap });
     if (!parsed.success) return pathProblems(parsed.error.issues.flatMap(issueProblems), input);
     const plan = planCluster(parsed.data);
-    if (plan.ok) return ACCEPTED;
     // planCluster's problems are "path: message" lines
-    return refused(plan.problems, (m) => /^[\w.[\]"-]+: \S/.test(m));
+    if (!plan.ok) return refused(plan.problems, (m) => /^[\w.[\]"-]+: \S/.test(m));
+    const planned = checkPlanned(parsed.data, plan.plan);
+    return planned.length === 0 ? ACCEPTED : pathProblems(planned, input);
   });
 }
 
