@@ -118,6 +118,7 @@ export async function runOnStack(c: OpenCluster, op: Op, say: Say, cliText: Say)
       if (line) say(line);
     },
     onOutput: cliText,
+    say,
   });
   return { op, stack: c.stackName, ...result, changed: changed(result.changes), ms: Date.now() - t0 };
 }

@@ -3,6 +3,7 @@
 // each resource step as it happens; `preview` (--refresh --diff) hands on the CLI's own text.
 import { CommandError, type EngineEvent, type Stack } from "@pulumi/pulumi/automation/index.js";
 import { engineFailure } from "./engine-output.ts";
+import { removeDeadLocks } from "./stack-lock.ts";
 
 export const OPS = ["up", "repair", "preview", "refresh", "destroy"] as const;
 export type Op = (typeof OPS)[number];
@@ -26,6 +27,8 @@ export interface OpOutput {
   onEvent: (e: EngineEvent) => void;
   /** the CLI's own text (preview) */
   onOutput: (text: string) => void;
+  /** what people should know besides the engine's events (an interrupted run recovered from) */
+  say: (line: string) => void;
 }
 
 /** Steps that change something: anything but "same" (and the refresh's own reads). */
@@ -56,7 +59,9 @@ async function run(stack: Stack, op: Op, out: OpOutput, flags: OpFlags): Promise
       return { changes: r.changeSummary };
     }
     case "refresh":
-      return { changes: (await stack.refresh(common)).summary.resourceChanges ?? {} };
+      // Creates an interrupted run left pending are dropped: the next up runs them again, and every lvs
+      // resource's create takes over what a killed one left on its host.
+      return { changes: (await stack.refresh({ ...common, clearPendingCreates: true })).summary.resourceChanges ?? {} };
     case "destroy":
       // A host that does not answer must not keep the others' resources: what can go, goes; the failure
       // then says what is left (leftOver).
@@ -64,9 +69,28 @@ async function run(stack: Stack, op: Op, out: OpOutput, flags: OpFlags): Promise
   }
 }
 
+/**
+ * A run killed before (pulumi with it: a stopped CI runner, the OOM killer, a reboot) left the stack's
+ * lock, which would refuse this run, and may have left operations pending, which a non-interactive up
+ * only warns about, run after run. Its lock is removed when lvsctl can tell the run is gone
+ * (stack-lock.ts); then, unless this is a preview, the hosts are read back with its pending creates
+ * dropped, as `pulumi refresh --clear-pending-creates` does.
+ */
+async function recoverInterrupted(stack: Stack, op: Op, out: OpOutput): Promise<void> {
+  const settings = await stack.workspace.projectSettings();
+  const url = settings.backend?.url;
+  if (!url) return;
+  const removed = removeDeadLocks(url, settings.name, stack.name);
+  for (const line of removed) out.say(line);
+  if (removed.length === 0 || op === "preview" || op === "refresh") return;
+  out.say("the interrupted run may have left operations pending: pulumi refresh --clear-pending-creates first");
+  await stack.refresh({ onEvent: out.onEvent, color: "never", clearPendingCreates: true });
+}
+
 /** Run op; a failure of the CLI becomes the engine's own diagnostics, by resource. */
 export async function runOp(stack: Stack, op: Op, out: OpOutput, flags: OpFlags = {}): Promise<OpResult> {
   try {
+    await recoverInterrupted(stack, op, out);
     return await run(stack, op, out, flags);
   } catch (err) {
     const failure = engineFailure(OP_COMMAND[op], err as Error, err instanceof CommandError);

@@ -29,6 +29,7 @@ export async function engineOp(name: string, op: EngineOp): Promise<number> {
       if (line) process.stdout.write(`${line}\n`);
     },
     onOutput: (s: string) => process.stdout.write(s),
+    say: (s: string) => process.stdout.write(`${s}\n`),
   };
   const result = await runOp(stack, op, output, { continueOnError: true });
   writeFileSync(join(dir, `last-${op}.json`), JSON.stringify({ ms: Date.now() - t0, ...result }, null, 2));
