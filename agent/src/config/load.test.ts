@@ -2,7 +2,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadConfigDir, loadConfigFile } from "./load.ts";
+import { execFileSync } from "node:child_process";
+import { FRAGMENT_BYTES, loadConfigDir, loadConfigFile } from "./load.ts";
 
 let root = "";
 let n = 0;
@@ -175,4 +176,14 @@ test("a single file", async () => {
 test("a byte-order mark is tolerated", async () => {
   const dir = await confd({ "a.json": "\ufeff" + JSON.stringify({ instances: { VI_1: vi(1, "10.0.0.1") } }) });
   assert.ok((await loadConfigDir(dir)).ok);
+});
+
+test("a FIFO or an oversized file in conf.d is a problem naming it, read no further: the load never hangs", async () => {
+  const dir = await confd({ "10-ok.json": { instances: { a: vi(1, "10.0.0.1") } } });
+  execFileSync("mkfifo", [join(dir, "20-pipe.json")]);
+  await writeFile(join(dir, "30-big.json"), `{"global":{}${" ".repeat(FRAGMENT_BYTES)}}`);
+  assert.deepEqual(await problemsOf(dir), [
+    "20-pipe.json: cannot read: not a regular file (a FIFO)",
+    `30-big.json: cannot read: larger than ${FRAGMENT_BYTES} bytes (${FRAGMENT_BYTES + 13}), lvs-agent's limit for one file`,
+  ]);
 });

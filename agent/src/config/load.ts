@@ -1,12 +1,16 @@
 // Loading conf.d: the provider writes one JSON fragment per resource, each a partial AgentConfig; the
 // agent merges them and validates the whole. Every problem comes back at once, named by fragment file,
 // so a reload either applies a complete, valid config or changes nothing.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { AgentConfig } from "./schema.ts";
 import { checkConfig, formatProblem, type Problem } from "./validate.ts";
 import { locateJsonError } from "./json-error.ts";
+import { readRegularFile } from "./regular-file.ts";
+
+/** A fragment's limit: the largest real one (1,000 virtual servers) is some 400 KiB. */
+export const FRAGMENT_BYTES = 4 << 20;
 
 /** `notes`: warnings about what was accepted but changed or not applied (keepalived.conf import), file:line each. */
 export type LoadResult =
@@ -70,7 +74,7 @@ export async function loadConfigFile(path: string): Promise<LoadResult> {
 async function readFragment(path: string, label: string): Promise<ReadOutcome> {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readRegularFile(path, FRAGMENT_BYTES);
   } catch (err) {
     return { problems: [`${label}: cannot read: ${errorCode(err)}`] };
   }

@@ -1,17 +1,8 @@
 // The I/O shell around the keepalived.conf converter: reads the file and its includes (regular files
 // only, each within INCLUDE_LIMITS.fileBytes), resolves commands on PATH as keepalived does, logs the
 // notes, and answers as the agent's own loaders do: a load never throws, whatever the file holds.
-import {
-  accessSync,
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readSync,
-  statSync,
-  type Stats,
-} from "node:fs";
+import { accessSync, constants, readdirSync, statSync } from "node:fs";
+import { readRegularFile } from "../config/regular-file.ts";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { LoadResult } from "../config/load.ts";
@@ -30,36 +21,6 @@ export const fsIo: IncludeIo = {
     }
   },
 };
-
-/**
- * A regular file's text, refusing anything else before reading a byte: a device never ends (/dev/zero)
- * and a FIFO blocks (it is opened non-blocking so that opening it cannot hang the agent either).
- */
-export function readRegularFile(path: string, maxBytes: number): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new Error(`not a regular file (${fileKind(st)})`);
-    if (st.size > maxBytes)
-      throw new Error(`larger than ${maxBytes} bytes (${st.size}), lvs-agent's limit for one file`);
-    // The size was read before the file; one that grows meanwhile is cut off at the limit all the same.
-    const buf = Buffer.alloc(maxBytes + 1);
-    let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0;) n += r;
-    if (n > maxBytes) throw new Error(`larger than ${maxBytes} bytes, lvs-agent's limit for one file`);
-    return buf.toString("utf8", 0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fileKind(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isCharacterDevice()) return "a character device";
-  if (st.isBlockDevice()) return "a block device";
-  if (st.isFIFO()) return "a FIFO";
-  return st.isSocket() ? "a socket" : "not a file";
-}
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
