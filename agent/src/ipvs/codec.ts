@@ -1,5 +1,6 @@
 // IPVS generic netlink messages, pure: typed services and real servers <-> the attribute layout of
 // linux/include/uapi/linux/ip_vs.h as net/netfilter/ipvs/ip_vs_ctl.c parses and dumps it.
+// The header's numbers are in uapi.ts, addresses (nf_inet_addr) in inet-addr.ts; all re-exported here.
 //
 // Wire facts that are easy to get wrong (checked against ipvsadm 1.31 captures in fixtures/):
 // - attributes are host byte order (little endian here) except service and dest ports, IPv4 netmasks
@@ -9,8 +10,24 @@
 // - the kernel wants every IPVS_SVC_ATTR_{SCHED_NAME,FLAGS,TIMEOUT,NETMASK} for NEW/SET_SERVICE and
 //   every IPVS_DEST_ATTR_{FWD_METHOD,WEIGHT,U_THRESH,L_THRESH} for NEW/SET_DEST (else EINVAL);
 // - an IPv6 service's "netmask" is a prefix length (host order), an IPv4 one a network-order mask.
-import { isIPv4, isIPv6 } from "node:net";
-import { be16, nest, nla, NlaError, parseAttrs, readUint, str, u16, u32, u8 } from "./nla.ts";
+import { isIPv6 } from "node:net";
+import { be16, nest, nla, parseAttrs, readUint, str, u16, u32, u8 } from "./nla.ts";
+import { IpvsCodecError } from "./codec-error.ts";
+import {
+  type IpvsCmd,
+  IPVS_GENL_VERSION,
+  IPVS_CMD,
+  IPVS_CMD_ATTR,
+  IPVS_SVC_ATTR,
+  IPVS_DEST_ATTR,
+  IPVS_DAEMON_ATTR,
+  IPVS_STATS_ATTR,
+  IPVS_INFO_ATTR,
+  IP_VS_SVC_F,
+  IP_VS_CONN_F_FWD_MASK,
+  IP_VS_STATE,
+} from "./uapi.ts";
+import { afName, afNumber, decodeInetAddr, encodeInetAddr, familyOf } from "./inet-addr.ts";
 import type {
   IpvsDaemon,
   IpvsDest,
@@ -30,114 +47,27 @@ import type {
 } from "./types.ts";
 
 export { NlaError, parseAttrs } from "./nla.ts";
+export {
+  IPVS_GENL_NAME,
+  IPVS_GENL_VERSION,
+  IPVS_CMD,
+  IPVS_CMD_ATTR,
+  IPVS_SVC_ATTR,
+  IPVS_DEST_ATTR,
+  IPVS_DAEMON_ATTR,
+  IPVS_STATS_ATTR,
+  IPVS_INFO_ATTR,
+  IP_VS_SVC_F,
+  IP_VS_CONN_F_FWD_MASK,
+  IP_VS_STATE,
+} from "./uapi.ts";
+export type { IpvsCmd } from "./uapi.ts";
+export { IpvsCodecError } from "./codec-error.ts";
+export { canonicalAddress, decodeInetAddr, encodeInetAddr } from "./inet-addr.ts";
 export type * from "./types.ts";
 
-export const IPVS_GENL_NAME = "IPVS";
-export const IPVS_GENL_VERSION = 1;
-
-export const IPVS_CMD = {
-  NEW_SERVICE: 1,
-  SET_SERVICE: 2,
-  DEL_SERVICE: 3,
-  GET_SERVICE: 4,
-  NEW_DEST: 5,
-  SET_DEST: 6,
-  DEL_DEST: 7,
-  GET_DEST: 8,
-  NEW_DAEMON: 9,
-  DEL_DAEMON: 10,
-  GET_DAEMON: 11,
-  SET_CONFIG: 12,
-  GET_CONFIG: 13,
-  SET_INFO: 14,
-  GET_INFO: 15,
-  ZERO: 16,
-  FLUSH: 17,
-} as const;
-export type IpvsCmd = (typeof IPVS_CMD)[keyof typeof IPVS_CMD];
-
-export const IPVS_CMD_ATTR = {
-  SERVICE: 1,
-  DEST: 2,
-  DAEMON: 3,
-  TIMEOUT_TCP: 4,
-  TIMEOUT_TCP_FIN: 5,
-  TIMEOUT_UDP: 6,
-} as const;
-export const IPVS_SVC_ATTR = {
-  AF: 1,
-  PROTOCOL: 2,
-  ADDR: 3,
-  PORT: 4,
-  FWMARK: 5,
-  SCHED_NAME: 6,
-  FLAGS: 7,
-  TIMEOUT: 8,
-  NETMASK: 9,
-  STATS: 10,
-  PE_NAME: 11,
-  STATS64: 12,
-} as const;
-export const IPVS_DEST_ATTR = {
-  ADDR: 1,
-  PORT: 2,
-  FWD_METHOD: 3,
-  WEIGHT: 4,
-  U_THRESH: 5,
-  L_THRESH: 6,
-  ACTIVE_CONNS: 7,
-  INACT_CONNS: 8,
-  PERSIST_CONNS: 9,
-  STATS: 10,
-  ADDR_FAMILY: 11,
-  STATS64: 12,
-  TUN_TYPE: 13,
-  TUN_PORT: 14,
-  TUN_FLAGS: 15,
-} as const;
-export const IPVS_DAEMON_ATTR = {
-  STATE: 1,
-  MCAST_IFN: 2,
-  SYNC_ID: 3,
-  SYNC_MAXLEN: 4,
-  MCAST_GROUP: 5,
-  MCAST_GROUP6: 6,
-  MCAST_PORT: 7,
-  MCAST_TTL: 8,
-} as const;
-export const IPVS_STATS_ATTR = {
-  CONNS: 1,
-  INPKTS: 2,
-  OUTPKTS: 3,
-  INBYTES: 4,
-  OUTBYTES: 5,
-  CPS: 6,
-  INPPS: 7,
-  OUTPPS: 8,
-  INBPS: 9,
-  OUTBPS: 10,
-} as const;
-export const IPVS_INFO_ATTR = { VERSION: 1, CONN_TAB_SIZE: 2 } as const;
-
-export const IP_VS_SVC_F = {
-  PERSISTENT: 0x1,
-  HASHED: 0x2,
-  ONEPACKET: 0x4,
-  SCHED1: 0x8,
-  SCHED2: 0x10,
-  SCHED3: 0x20,
-} as const;
-export const IP_VS_CONN_F_FWD_MASK = 0x7;
-export const IP_VS_STATE = { NONE: 0, MASTER: 1, BACKUP: 2 } as const;
-const AF_INET = 2;
-const AF_INET6 = 10;
 const IPVS_SCHEDNAME_MAXLEN = 16;
 const IP_VS_IFNAME_MAXLEN = 16;
-
-/** A value the kernel would refuse, or a reply we cannot read; malformed attributes throw its base, NlaError. */
-export class IpvsCodecError extends NlaError {
-  override name = "IpvsCodecError";
-}
 
 function need(attrs: Map<number, Buffer>, type: number, what: string): Buffer {
   const v = attrs.get(type);
@@ -158,65 +88,6 @@ const getStr = (a: Map<number, Buffer>, type: number, what: string) =>
 /** Optional model fields are left out rather than set to undefined, so decoded values deep-equal inputs. */
 function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-// ---------------------------------------------------------------- addresses
-
-function familyOf(address: string): IpvsFamily {
-  if (isIPv4(address)) return "inet";
-  if (isIPv6(address)) return "inet6";
-  throw new IpvsCodecError(`not an IP address: ${address}`);
-}
-const afNumber = (f: IpvsFamily) => (f === "inet" ? AF_INET : AF_INET6);
-function afName(af: number): IpvsFamily {
-  if (af === AF_INET) return "inet";
-  if (af === AF_INET6) return "inet6";
-  throw new IpvsCodecError(`unknown address family ${af}`);
-}
-
-function ipv6Groups(address: string): number[] {
-  const withoutV4 = address.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_m, a, b, c, d) =>
-    [(+a << 8) | +b, (+c << 8) | +d].map((n) => n.toString(16)).join(":"),
-  );
-  const [head = "", tail] = withoutV4.split("::");
-  const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => parseInt(g, 16)));
-  const h = parse(head);
-  const t = tail === undefined ? [] : parse(tail);
-  return [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
-}
-
-/** union nf_inet_addr: 16 bytes, an IPv4 address in the first four. */
-export function encodeInetAddr(address: string): Buffer {
-  const out = Buffer.alloc(16);
-  if (familyOf(address) === "inet") address.split(".").forEach((o, i) => out.writeUInt8(Number(o), i));
-  else ipv6Groups(address).forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  return out;
-}
-
-/** RFC 5952 text form: lower case, the longest run (2+) of zero groups as "::". */
-function formatIpv6(b: Buffer): string {
-  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
-  let best = { at: -1, len: 1 };
-  for (let i = 0; i < 8; i++) {
-    let len = 0;
-    while (i + len < 8 && groups[i + len] === 0) len++;
-    if (len > best.len) best = { at: i, len };
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best.at < 0) return hex.join(":");
-  return `${hex.slice(0, best.at).join(":")}::${hex.slice(best.at + best.len).join(":")}`;
-}
-
-export function decodeInetAddr(b: Buffer, family: IpvsFamily): string {
-  if (b.length < (family === "inet" ? 4 : 16))
-    throw new IpvsCodecError(`${family === "inet" ? "IPv4" : "IPv6"} address of ${b.length} bytes`);
-  if (family === "inet") return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  return formatIpv6(b);
-}
-
-/** The form decoding yields (RFC 5952 for IPv6), for comparing configured addresses with listed ones. */
-export function canonicalAddress(address: string): string {
-  return decodeInetAddr(encodeInetAddr(address), familyOf(address));
 }
 
 function checkInt(v: number, min: number, max: number, what: string): number {
