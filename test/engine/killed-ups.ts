@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { byRole, type Topology } from "../../lvsctl/src/lab/topology.ts";
 import { childrenOf } from "../helpers/sshd.ts";
+import { processStart } from "../../lvsctl/src/cluster/stack-lock.ts";
 import type { Run } from "./lab-cli.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname;
@@ -40,6 +41,7 @@ function upUntil(t: Topology, file: string, pick: (line: string) => string | und
   );
   const run: KilledRun = { code: 1, out: "", err: "" };
   let partial = "";
+  let killed: number[] = [];
   child.stdout.on("data", (b: Buffer) => (run.out += b.toString()));
   child.stderr.on("data", (b: Buffer) => {
     run.err += b.toString();
@@ -51,7 +53,8 @@ function upUntil(t: Topology, file: string, pick: (line: string) => string | und
       if (at === undefined) continue;
       run.killedAt = at;
       // Collected first: a killed parent's children would be re-parented and lost to the walk.
-      for (const pid of tree(child.pid!)) {
+      killed = tree(child.pid!);
+      for (const pid of killed) {
         try {
           process.kill(pid, "SIGKILL");
         } catch {
@@ -63,9 +66,17 @@ function upUntil(t: Topology, file: string, pick: (line: string) => string | und
   return new Promise((resolve) =>
     child.on("close", (code) => {
       run.code = code ?? 1;
-      resolve(run);
+      // The next run starts once every process of this one is dead (gone, or a zombie not yet reaped).
+      void untilDead(killed).then(() => resolve(run));
     }),
   );
+}
+
+async function untilDead(pids: number[]): Promise<void> {
+  for (;;) {
+    if (pids.every((pid) => processStart(pid) === undefined)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const CREATE = /^\s+create\s+lvs:index:(\w+)\s+(\S+)/;

@@ -1,6 +1,7 @@
 // Which file-backend locks lvsctl removes: the pure decision with a made-up machine, then the I/O shell on
 // a backend directory laid out as the file backend lays it out, against this machine's real processes.
 import { test } from "node:test";
+import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
@@ -34,6 +35,20 @@ test("processStart reads this process's start from /proc, and nothing for a pid 
   assert.ok(Math.abs(start - up) < 5000, `${new Date(start).toISOString()} vs ${new Date(up).toISOString()}`);
   const pidMax = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8"));
   assert.equal(processStart(pidMax), undefined);
+});
+
+test("a zombie (killed, not reaped) is not running", async () => {
+  // sh forks `true` and execs sleep, which never reaps it: `true` stays a zombie for the sleep's life.
+  const sh = spawn("sh", ["-c", "true & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+  try {
+    const pid = Number(await new Promise<string>((resolve) => sh.stdout.once("data", (b: Buffer) => resolve(`${b}`))));
+    const state = () => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+    for (let i = 0; i < 500 && state() !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(state(), "Z", "the child is a zombie");
+    assert.equal(processStart(pid), undefined);
+  } finally {
+    sh.kill("SIGKILL");
+  }
 });
 
 test("removeDeadLocks removes a dead or reused pid's lock of this machine and keeps the rest", (t) => {

@@ -51,11 +51,16 @@ function bootTimeS(): number {
   return Number(line?.split(" ")[1] ?? 0);
 }
 
-/** When process pid started, from /proc (field 22 of stat, after the command's parenthesised name). */
+/**
+ * When process pid started, from /proc (field 22 of stat, after the command's parenthesised name), or
+ * undefined when it is not running: no such process, or a zombie (killed, not yet reaped: a container's
+ * init may never reap it).
+ */
 export function processStart(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === "Z" || fields[0] === "X") return undefined;
     return (bootTimeS() + Number(fields[19]) / TICKS_PER_S) * 1000;
   } catch {
     return undefined;
