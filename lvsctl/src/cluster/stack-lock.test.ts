@@ -38,16 +38,19 @@ test("processStart reads this process's start from /proc, and nothing for a pid 
 });
 
 test("a zombie (killed, not reaped) is not running", async () => {
-  // sh forks `true` and execs sleep, which never reaps it: `true` stays a zombie for the sleep's life.
-  const sh = spawn("sh", ["-c", "true & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+  // A parent that never waits: its child, which exits at once, stays a zombie for the parent's life.
+  const script = "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)";
+  const parent = spawn("python3", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
   try {
-    const pid = Number(await new Promise<string>((resolve) => sh.stdout.once("data", (b: Buffer) => resolve(`${b}`))));
+    const pid = Number(
+      await new Promise<string>((resolve) => parent.stdout.once("data", (b: Buffer) => resolve(`${b}`))),
+    );
     const state = () => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
     for (let i = 0; i < 500 && state() !== "Z"; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(state(), "Z", "the child is a zombie");
     assert.equal(processStart(pid), undefined);
   } finally {
-    sh.kill("SIGKILL");
+    parent.kill("SIGKILL");
   }
 });
 
