@@ -35,8 +35,18 @@ export function kernelArgs(h: LabHost, t: Topology, dir: string): string[] {
 export const NO_UML =
   "user-mode Linux is not installed: --director-kind uml makes directors user-mode Linux guests; apt-get install user-mode-linux";
 
-/** Boots the guest in the switch namespace (where its tap is), detached from this process. */
-export function startGuest(t: Topology, h: LabHost, dir: string): LabProcess {
+/** A booting guest: its record, and how it ended if it has (from its exit event, not from /proc). */
+export interface StartedGuest {
+  process: LabProcess;
+  ended: () => string | undefined;
+}
+
+/**
+ * Boots the guest in the switch namespace (where its tap is), detached from this process. Whether it
+ * still runs comes from its exit event: /proc/PID/cmdline reads empty for a moment while `ip netns
+ * exec` execs the kernel, which once made a booting guest look gone.
+ */
+export function startGuest(t: Topology, h: LabHost, dir: string): StartedGuest {
   const kernel = findUmlKernel();
   if (!kernel) throw new Error(NO_UML);
   mkdirSync(dir, { recursive: true });
@@ -48,9 +58,12 @@ export function startGuest(t: Topology, h: LabHost, dir: string): LabProcess {
       stdio: ["ignore", consoleFd, consoleFd],
       env: { ...process.env, ...(shim ? { LD_PRELOAD: shim } : {}) },
     });
+    let end: string | undefined;
+    child.on("exit", (code, signal) => (end = signal ? `killed by ${signal}` : `exit status ${code}`));
+    child.on("error", (err) => (end = err.message));
     child.unref();
     if (!child.pid) throw new Error(`${h.name}: linux.uml did not start`);
-    return { what: `${h.name} guest`, pid: child.pid, cmdline: `LAB_DIR=${dir}` };
+    return { process: { what: `${h.name} guest`, pid: child.pid, cmdline: `LAB_DIR=${dir}` }, ended: () => end };
   } finally {
     closeSync(consoleFd);
   }
@@ -60,7 +73,12 @@ const tail = (path: string, n = 15) =>
   existsSync(path) ? readFileSync(path, "utf8").trimEnd().split("\n").slice(-n).join("\n") : "";
 
 /** Until guest-init.sh says ready (sshd listening); its own words or the console's tail otherwise. */
-export async function waitGuestReady(h: LabHost, dir: string, alive: () => boolean, timeoutMs: number): Promise<void> {
+export async function waitGuestReady(
+  h: LabHost,
+  dir: string,
+  ended: () => string | undefined,
+  timeoutMs: number,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (existsSync(join(dir, "ready"))) return;
@@ -68,8 +86,8 @@ export async function waitGuestReady(h: LabHost, dir: string, alive: () => boole
       throw new Error(
         `${h.name}: ${readFileSync(join(dir, "failed"), "utf8").trim()}\n${tail(join(dir, "console.log"))}`,
       );
-    if (!alive())
-      throw new Error(`${h.name}: linux.uml exited during boot; console:\n${tail(join(dir, "console.log"))}`);
+    const end = ended();
+    if (end) throw new Error(`${h.name}: linux.uml ended during boot (${end}); console:\n${tail(join(dir, "console.log"))}`);
     if (Date.now() > until)
       throw new Error(`${h.name}: not ready after ${timeoutMs / 1000} s; console:\n${tail(join(dir, "console.log"))}`);
     await new Promise((r) => setTimeout(r, 100));

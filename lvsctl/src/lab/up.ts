@@ -11,7 +11,7 @@ import { writeKnownHosts } from "./access.ts";
 import { REPO } from "../cluster/stack.ts";
 import { NO_UML, startGuest, waitGuestReady } from "./guest.ts";
 import { addNamespaceHost, addTap, createSwitch, labNamespaces } from "./netns.ts";
-import { freeSlot, isRecordedProcess, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
+import { freeSlot, labDir, readRecord, writeRecord, type LabRecord } from "./record.ts";
 import { DIRECTOR_PRIVATE_PATHS, startNamespaceSshd } from "./ns-sshd.ts";
 import { startRealServer } from "./real-servers.ts";
 import { keygen, prepareSshdDir } from "./sshd.ts";
@@ -155,9 +155,9 @@ export async function makeHosts(t: Topology, rec: LabRecord, phases: Phases): Pr
 /** The directors as user-mode Linux guests, recorded before they boot; resolves once each is ready. */
 async function startGuests(t: Topology, rec: LabRecord, dir: string): Promise<void> {
   const guests = byRole(t, "director").map((h) => ({ h, p: startGuest(t, h, join(dir, h.name)) }));
-  rec.processes.push(...guests.map((g) => g.p));
+  rec.processes.push(...guests.map((g) => g.p.process));
   writeRecord(rec);
-  await Promise.all(guests.map((g) => waitGuestReady(g.h, join(dir, g.h.name), () => isRecordedProcess(g.p), 180_000)));
+  await Promise.all(guests.map((g) => waitGuestReady(g.h, join(dir, g.h.name), g.p.ended, 180_000)));
 }
 
 /** The agent bundle, built (or taken from the cache) here: the control namespace has no registry. */

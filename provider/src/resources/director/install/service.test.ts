@@ -108,7 +108,8 @@ test("supervised: an agent killed by PID is started again after the backoff; one
     "a new agent",
   );
   const ms = Date.now() - t0;
-  assert.ok(ms >= 900 && ms < 2500, `restarted after ${ms} ms (backoff 1 s)`);
+  // Lower bounds only: the backoff is a floor; a loaded machine may take longer to start the next one.
+  assert.ok(ms >= 900, `restarted after ${ms} ms (backoff 1 s)`);
   const t1 = Date.now();
   process.kill(second, "SIGKILL");
   await waitFor(
@@ -118,7 +119,9 @@ test("supervised: an agent killed by PID is started again after the backoff; one
   );
   const ms2 = Date.now() - t1;
   assert.ok(ms2 >= 1900, `second restart after ${ms2} ms (backoff doubled to 2 s)`);
-  assert.match(readFileSync(`${l.runDir}/agent.log`, "utf8"), /agent exited \(status 137\) after 0s; restarting in 2s/);
+  // "after Ns" is whole seconds of the agent's life, 0 or 1 as the clock's second turns.
+  const log = readFileSync(`${l.runDir}/agent.log`, "utf8");
+  assert.match(log, /agent exited \(status 137\) after [01]s; restarting in 1s\n.*\n.*agent exited \(status 137\) after [01]s; restarting in 2s/);
 });
 
 test("wait for the agent: its status JSON once it answers with a new PID; the log's end when it does not", async () => {
