@@ -87,7 +87,8 @@ export async function waitGuestReady(
         `${h.name}: ${readFileSync(join(dir, "failed"), "utf8").trim()}\n${tail(join(dir, "console.log"))}`,
       );
     const end = ended();
-    if (end) throw new Error(`${h.name}: linux.uml ended during boot (${end}); console:\n${tail(join(dir, "console.log"))}`);
+    if (end)
+      throw new Error(`${h.name}: linux.uml ended during boot (${end}); console:\n${tail(join(dir, "console.log"))}`);
     if (Date.now() > until)
       throw new Error(`${h.name}: not ready after ${timeoutMs / 1000} s; console:\n${tail(join(dir, "console.log"))}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -121,7 +121,10 @@ test("supervised: an agent killed by PID is started again after the backoff; one
   assert.ok(ms2 >= 1900, `second restart after ${ms2} ms (backoff doubled to 2 s)`);
   // "after Ns" is whole seconds of the agent's life, 0 or 1 as the clock's second turns.
   const log = readFileSync(`${l.runDir}/agent.log`, "utf8");
-  assert.match(log, /agent exited \(status 137\) after [01]s; restarting in 1s\n.*\n.*agent exited \(status 137\) after [01]s; restarting in 2s/);
+  assert.match(
+    log,
+    /agent exited \(status 137\) after [01]s; restarting in 1s\n.*\n.*agent exited \(status 137\) after [01]s; restarting in 2s/,
+  );
 });
 
 test("wait for the agent: its status JSON once it answers with a new PID; the log's end when it does not", async () => {
