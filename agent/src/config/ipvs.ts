@@ -33,6 +33,12 @@ export const RealServer = z.object({
   inhibitOnFailure: z.boolean().optional(),
 });
 
+/** seconds of client affinity, up to a year */
+const persistenceTimeout = z.number().int().min(1).max(31_536_000);
+/** The sorry server: the provider's takes IPv4 addresses, the agent's either family. */
+const sorryServerAt = (address: typeof ip) =>
+  z.object({ address, port: port.optional(), forwarding: Forwarding.optional() });
+
 export const VirtualServer = z.object({
   /** the VIP; with fwmark instead, leave address and port out */
   address: ipv4.optional(),
@@ -44,7 +50,7 @@ export const VirtualServer = z.object({
   forwarding: Forwarding.default("DR"),
   /** client affinity (ipvsadm -p / keepalived persistence_timeout), seconds */
   persistence: z
-    .object({ timeout: z.number().int().min(1).max(31_536_000), netmask: z.number().int().min(0).max(32).default(32) })
+    .object({ timeout: persistenceTimeout, netmask: z.number().int().min(0).max(32).default(32) })
     .optional(),
   /** sh/mh scheduler flags and one-packet scheduling for UDP */
   flags: z
@@ -57,7 +63,7 @@ export const VirtualServer = z.object({
   /** the check for real servers that name none */
   healthCheck: HealthCheck.optional(),
   /** served when no real server is up (keepalived sorry_server) */
-  sorryServer: z.object({ address: ipv4, port: port.optional(), forwarding: Forwarding.optional() }).optional(),
+  sorryServer: sorryServerAt(ipv4).optional(),
   /** minimum total weight of healthy real servers; below it the service counts as down (quorum) */
   quorum: z.number().int().min(1).optional(),
   /** real servers without a check result yet start down (keepalived alpha) */
@@ -86,10 +92,10 @@ export const AgentRealServer = RealServer.extend({
 export const AgentVirtualServer = VirtualServer.extend({
   address: ip.optional(),
   port: anyPort.optional(),
-  sorryServer: z.object({ address: ip, port: port.optional(), forwarding: Forwarding.optional() }).optional(),
+  sorryServer: sorryServerAt(ip).optional(),
   persistence: z
     .object({
-      timeout: z.number().int().min(1).max(31_536_000),
+      timeout: persistenceTimeout,
       /** prefix length, up to 32 for IPv4 and 128 for IPv6 (validate-ipvs.ts); absent = per client address */
       netmask: z.number().int().min(0).max(128).optional(),
     })

@@ -47,21 +47,7 @@ import type {
 } from "./types.ts";
 
 export { NlaError, parseAttrs } from "./nla.ts";
-export {
-  IPVS_GENL_NAME,
-  IPVS_GENL_VERSION,
-  IPVS_CMD,
-  IPVS_CMD_ATTR,
-  IPVS_SVC_ATTR,
-  IPVS_DEST_ATTR,
-  IPVS_DAEMON_ATTR,
-  IPVS_STATS_ATTR,
-  IPVS_INFO_ATTR,
-  IP_VS_SVC_F,
-  IP_VS_CONN_F_FWD_MASK,
-  IP_VS_STATE,
-} from "./uapi.ts";
-export type { IpvsCmd } from "./uapi.ts";
+export * from "./uapi.ts";
 export { IpvsCodecError } from "./codec-error.ts";
 export { canonicalAddress, decodeInetAddr, encodeInetAddr } from "./inet-addr.ts";
 export type * from "./types.ts";

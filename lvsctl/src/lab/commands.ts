@@ -7,7 +7,15 @@ import { readKeys, ssh } from "./access.ts";
 import { renderClusterFile } from "../cluster/file-render.ts";
 import { addReach, deleteNamespace, execIn, labNamespaces, pidsIn } from "./netns.ts";
 import { AGENT, formatView, labView, probe, directorView } from "./observe.ts";
-import { isRecordedProcess, labDir, processesOfLab, readRecord, writeRecord, type LabRecord } from "./record.ts";
+import {
+  isRecordedProcess,
+  isZombie,
+  labDir,
+  processesOfLab,
+  readRecord,
+  writeRecord,
+  type LabRecord,
+} from "./record.ts";
 import { countByServer, timeline, type Timeline } from "./timeline.ts";
 import {
   byRole,
@@ -301,14 +309,21 @@ export async function labDown(name: string, say: Say): Promise<void> {
     const { code } = await engineInControl(topology(rec.options, rec.slot), "destroy");
     if (code !== 0) say("pulumi destroy failed (above): removing the lab's hosts anyway");
   }
+  // A moment to end by SIGTERM (sshd, nginx, a guest's kernel); then whatever is left is killed.
   for (const p of rec?.processes ?? []) if (isRecordedProcess(p)) kill(p.pid, "SIGTERM");
   await sleep(500);
-  for (const ns of namespaces) for (const pid of pidsIn(ns)) kill(pid, "SIGKILL");
-  for (const p of rec?.processes ?? []) if (isRecordedProcess(p)) kill(p.pid, "SIGKILL");
-  await untilGone(name);
+  await untilGone(name, () => processesLeft(name, rec, namespaces));
   for (const ns of namespaces) deleteNamespace(ns);
   if (existsSync(labDir(name))) rmSync(labDir(name), { recursive: true, force: true });
   say(`lab ${name} removed: ${rec?.processes.length ?? 0} process(es), ${namespaces.length} namespace(s)`);
+}
+
+/** The lab's processes still running: those it recorded, any in its namespaces, any naming its directory. */
+function processesLeft(name: string, rec: LabRecord | undefined, namespaces: string[]): number[] {
+  const pids = new Set(processesOfLab(name));
+  for (const ns of namespaces) for (const pid of pidsIn(ns)) if (!isZombie(pid)) pids.add(pid);
+  for (const p of rec?.processes ?? []) if (isRecordedProcess(p)) pids.add(p.pid);
+  return [...pids];
 }
 
 /**
@@ -316,14 +331,14 @@ export async function labDown(name: string, say: Say): Promise<void> {
  * kernel process for a moment): `down` returns only when the lab is gone, so an `up` of the same name
  * right after cannot meet its predecessor's processes.
  */
-async function untilGone(name: string): Promise<void> {
+async function untilGone(name: string, left: () => number[]): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const left = processesOfLab(name);
-    if (left.length === 0) return;
-    for (const pid of left) kill(pid, "SIGKILL");
+    const pids = left();
+    if (pids.length === 0) return;
+    for (const pid of pids) kill(pid, "SIGKILL");
     await sleep(100);
   }
-  throw new LabError(`processes of lab ${name} did not exit after SIGKILL: ${processesOfLab(name).join(", ")}`);
+  throw new LabError(`processes of lab ${name} did not exit after SIGKILL: ${left().join(", ")}`);
 }
 
 function kill(pid: number, sig: NodeJS.Signals): void {

@@ -55,13 +55,19 @@ export function freeSlot(): number {
   throw new Error(`${MAX_LABS} labs exist already: remove one with lvsctl lab down --name <name>`);
 }
 
+/** A zombie has ended (SIGKILL cannot end it again): its parent, or this machine's init, reaps it late. */
+export function isZombie(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /** The process still runs and is the one recorded (not a PID the kernel gave to another since). */
 export function isRecordedProcess(p: LabProcess): boolean {
   try {
-    return (
-      readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes(p.cmdline) &&
-      !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${p.pid}/stat`, "utf8"))
-    );
+    return readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes(p.cmdline) && !isZombie(p.pid);
   } catch {
     return false;
   }

@@ -91,6 +91,8 @@ export class SshHost {
   private sudoProbe?: Promise<void>;
   private lost?: string;
   private closed = false;
+  /** close() ended a live session: a command cut short by it was not lost to the network */
+  private closedByUs = false;
   private readonly spares: Spares;
 
   private constructor(
@@ -222,7 +224,10 @@ export class SshHost {
    * trip, the server's answer to our disconnect) unless a jump it opened must close after it.
    */
   async close(): Promise<void> {
-    this.lost ??= "the session was closed";
+    if (this.lost === undefined) {
+      this.closedByUs = true;
+      this.lost = "the session was closed";
+    }
     const closed = new Promise<void>((resolve) => {
       if (this.closed) return resolve();
       this.client.once("close", () => resolve());
@@ -283,7 +288,7 @@ export class SshHost {
   private settle(result: Promise<ExecResult>, shown: string): Promise<ExecResult> {
     return result.catch((why: string) => {
       // A channel closed under a command because the session was lost: say why it was lost.
-      const lost = this.lost !== undefined && !this.lost.startsWith("the session was closed") ? ` (${this.lost})` : "";
+      const lost = this.lost !== undefined && !this.closedByUs ? ` (${this.lost})` : "";
       throw this.error(`${describeCommand(shown)} on ${this.label}: ${why}${lost}`);
     });
   }
