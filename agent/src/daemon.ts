@@ -225,12 +225,15 @@ export class Agent implements InstanceHost {
   }
 
   foreignAdvert(instance: string, vrid: number, src: string): void {
-    const listeners = [...this.instances.keys()].flatMap((name) => {
-      const c = this.config.instances[name];
-      if (!c) return [];
-      const protocol = c.auth?.type === "AH" ? IPPROTO_AH : IPPROTO_VRRP;
-      return [{ name, interface: c.interface, vrid: c.vrid, multicast: c.unicastPeers.length === 0, protocol }];
-    });
+    // The configured instances, running or still to start (foreign-vrid.ts: a sibling's VRID either way).
+    const listeners = Object.entries(this.config.instances).map(([name, c]) => ({
+      name,
+      interface: c.interface,
+      vrid: c.vrid,
+      multicast: c.unicastPeers.length === 0,
+      protocol: c.auth?.type === "AH" ? IPPROTO_AH : IPPROTO_VRRP,
+      running: this.instances.has(name),
+    }));
     if (!countsForeignAdvert(listeners, instance, vrid)) return;
     const ifname = this.config.instances[instance]!.interface;
     this.metrics.foreignVrid.inc({ interface: ifname });
