@@ -4,32 +4,26 @@
 // lab). The lab hosts share one filesystem, so each director gets its installDir, configDir, status
 // socket and state under this test's directory in /tmp. The supervised agents run detached: they are
 // killed by their pid files' PIDs (the supervisor leads its own process group) when the test ends.
+// The lab, sshd, plugin and bundle variants are set up and taken down by helpers/director-testbed.ts.
 import { after, before, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
   existsSync,
-  lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
   realpathSync,
-  renameSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { Lab, isRoot, waitFor, type Host } from "../helpers/netns.ts";
+import { isRoot, waitFor, type Host } from "../helpers/netns.ts";
 import { processAlive as alive } from "../helpers/procs.ts";
-import { startSshd, type Sshd } from "../helpers/sshd.ts";
-import { randomSubnet } from "../net/fixtures/client.ts";
-import { manifestText, parseManifest } from "../../provider/src/bundle/manifest.ts";
 import { ResourceClient } from "./helpers/directors.ts";
-import { changeLines, Plugin, secret } from "./helpers/plugin.ts";
+import { ADVERT_S, DirectorTestbed, VIP, modesUnder, sha256 } from "./helpers/director-testbed.ts";
+import { changeLines } from "./helpers/plugin.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,99 +37,16 @@ interface Agent {
   pid?: number;
 }
 
-const REPO = new URL("../..", import.meta.url).pathname;
 const skip = !isRoot && "needs root for network namespaces";
-const net = randomSubnet();
-const VIP = `${net}.100`;
-const ADVERT_S = 1;
 /** RFC 5798 Skew_Time of the backup (priority 100) at a 1 s advert interval */
 const SKEW_MS = ((256 - 100) * ADVERT_S * 1000) / 256;
 
-let lab: Lab;
-let plugin: Plugin;
-let root = "";
-const sshd: Record<string, Sshd> = {};
-/** the bundle the plugin builds, and variants of it made here: a new version, and one that fails its manifest */
-const bundles = { built: "", v2: "", bad: "", crash: "", v2Version: "", version: "" };
+const tb = new DirectorTestbed();
 /** the state the engine would keep per director */
 const state: Record<string, { id: string; inputs: Obj; outs: Obj }> = {};
 
-const dirs = (name: string) => {
-  const base = join(root, name);
-  return {
-    base,
-    opt: join(base, "opt"),
-    conf: join(base, "conf.d"),
-    sock: join(base, "state/agent.sock"),
-    run: join(base, "opt/run"),
-  };
-};
-const client = (name: string) => new ResourceClient(plugin, "Director", name);
-const hostOf = (name: string): Host => lab.host(name);
-
-function declared(name: string, extra: Obj = {}): Obj {
-  const s = sshd[name]!;
-  const d = dirs(name);
-  return {
-    connection: {
-      host: s.address,
-      port: s.port,
-      privateKey: secret(s.clientKey.privateKey),
-      hostKey: s.hostKeyFingerprint,
-    },
-    installDir: d.opt,
-    configDir: d.conf,
-    serviceManager: "supervised",
-    global: { statusSocket: d.sock, stateDir: join(d.base, "state"), metricsListen: "" },
-    ...extra,
-  };
-}
-
-const pidFile = (name: string, file: string): number | undefined => {
-  try {
-    return Number(readFileSync(join(dirs(name).run, file), "utf8").trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-/** The installed agent's CLI in the director's namespace, as an operator would run it there. */
-function agentCli(name: string, ...args: string[]): { code: number; out: string } {
-  const d = dirs(name);
-  const r = spawnSync(
-    "ip",
-    ["netns", "exec", hostOf(name).ns, join(d.opt, "current/bin/lvs-agent"), ...args, "--socket", d.sock],
-    { encoding: "utf8", timeout: 20_000 },
-  );
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-function status(name: string): { pid: number; version: string; instances: Array<{ name: string; state: string }> } {
-  const r = agentCli(name, "status", "--json");
-  assert.equal(r.code, 0, r.out);
-  return JSON.parse(r.out) as ReturnType<typeof status>;
-}
-
-/**
- * Every file and directory under `dir` (symlinks aside) as "mode uid path", with the modes seen; `loose`
- * are those another user could change: not root's, or group- or world-writable.
- */
-function modesUnder(dir: string): { loose: string[]; modes: Set<string> } {
-  const loose: string[] = [];
-  const modes = new Set<string>();
-  const visit = (p: string) => {
-    const st = lstatSync(p);
-    if (st.isSymbolicLink()) return;
-    const mode = (st.mode & 0o7777).toString(8).padStart(4, "0");
-    modes.add(`${st.isDirectory() ? "d" : "f"}${mode}`);
-    if (st.uid !== 0 || st.mode & 0o022) loose.push(`${mode} ${st.uid} ${p}`);
-    if (st.isDirectory()) for (const n of readdirSync(p)) visit(join(p, n));
-  };
-  visit(dir);
-  return { loose, modes };
-}
-
-const uploads = (): number => plugin.stderr.split("\n").filter((l) => /^lvs: \S+: uploading bundle /.test(l)).length;
-const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+const client = (name: string) => new ResourceClient(tb.plugin, "Director", name);
+const hostOf = (name: string): Host => tb.lab.host(name);
 const timed = async <T>(t: TestContext, what: string, fn: () => Promise<T>): Promise<T> => {
   const t0 = Date.now();
   const r = await fn();
@@ -143,141 +54,42 @@ const timed = async <T>(t: TestContext, what: string, fn: () => Promise<T>): Pro
   return r;
 };
 
-function sh(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  assert.equal(r.status, 0, `${cmd} ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/**
- * A copy of the built bundle as agent `version`: its root renamed, the agent's version string changed in
- * lib/lvs-agent.mjs, and MANIFEST.json updated to match (or, with `honest` false, left with the old
- * file's digest: a bundle whose files do not match its manifest). With `crash`, the agent throws as it loads.
- */
-function variant(src: string, version: string, honest: boolean, crash = false): string {
-  const work = join(root, `bundle-${version}`);
-  mkdirSync(work);
-  sh("tar", ["-xzf", src, "-C", work]);
-  const [top] = readdirSync(work);
-  const dir = join(work, `lvs-agent-${version}`);
-  renameSync(join(work, top!), dir);
-  const manifest = parseManifest(readFileSync(join(dir, "MANIFEST.json"), "utf8"));
-  const mjs = join(dir, "lib/lvs-agent.mjs");
-  const code = readFileSync(mjs, "utf8");
-  const changed = code.replace(`var AGENT_VERSION = "${manifest.agentVersion}";`, `var AGENT_VERSION = "${version}";`);
-  assert.notEqual(changed, code, "the agent's version constant is in the bundle");
-  writeFileSync(mjs, `${crash ? 'throw new Error("lvs-test: this agent cannot start");\n' : ""}${changed}`);
-  const files = honest
-    ? {
-        ...manifest.files,
-        "lib/lvs-agent.mjs": { ...manifest.files["lib/lvs-agent.mjs"]!, sha256: sha256(mjs), size: statSync(mjs).size },
-      }
-    : manifest.files;
-  writeFileSync(join(dir, "MANIFEST.json"), manifestText({ ...manifest, agentVersion: version, files }));
-  const out = join(root, `lvs-agent-${version}.tar.gz`);
-  sh("tar", ["-czf", out, "-C", work, `lvs-agent-${version}`]);
-  rmSync(work, { recursive: true, force: true });
-  return out;
-}
-
-/** A VRRP instance holding the VIP, written straight into the director's conf.d (as a Vip resource would). */
-function writeVip(name: string, priority: number): void {
-  const instance = {
-    interface: "eth0",
-    vrid: 77,
-    priority,
-    advertInterval: ADVERT_S,
-    virtualAddresses: [{ address: `${VIP}/24` }],
-  };
-  writeFileSync(join(dirs(name).conf, "vip-test.json"), JSON.stringify({ instances: { VI_T: instance } }));
-}
-
-before(
-  async () => {
-    if (!isRoot) return;
-    root = mkdtempSync("/tmp/lvst-director-");
-    const built = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "provider/src/bundle/cli.ts", "--arch", "x64", "--out", join(root, "built"), "--json"],
-      {
-        cwd: REPO,
-        encoding: "utf8",
-        timeout: 300_000,
-      },
-    );
-    assert.equal(built.status, 0, built.stderr);
-    bundles.built = (JSON.parse(built.stdout) as { file: string }).file;
-    bundles.version = parseManifest(
-      readFileSync(bundles.built.replace(/\.tar\.gz$/, ".manifest.json"), "utf8"),
-    ).agentVersion;
-    bundles.v2Version = `${bundles.version}-next.1`;
-    bundles.v2 = variant(bundles.built, bundles.v2Version, true);
-    bundles.bad = variant(bundles.built, `${bundles.version}-bad.1`, false);
-    bundles.crash = variant(bundles.built, `${bundles.version}-crash.1`, true, true);
-    lab = Lab.create([
-      { name: "control", addr: `${net}.2/24` },
-      { name: "d1", addr: `${net}.11/24` },
-      { name: "d2", addr: `${net}.12/24` },
-    ]);
-    // d1's sessions start with umask 000 (as pam_umask or a profile may make them): the provider sets its own
-    [sshd.d1, sshd.d2] = await Promise.all([
-      startSshd(lab.host("d1"), { sessionUmask: "000" }),
-      startSshd(lab.host("d2")),
-    ]);
-    plugin = await Plugin.start(120_000, { host: lab.host("control") });
-  },
-  { timeout: 360_000 },
-);
-
-after(async () => {
-  // Detached supervisors and their agents: by the pid files' PIDs (a supervisor's PID is its process group).
-  for (const name of ["d1", "d2"]) {
-    const sp = pidFile(name, "supervisor.pid");
-    const ap = pidFile(name, "agent.pid");
-    if (alive(sp)) process.kill(-sp!, "SIGKILL");
-    if (alive(ap)) process.kill(ap!, "SIGKILL");
-  }
-  const pluginPid = plugin?.pid;
-  await plugin?.stop();
-  // the plugin's copy of the bundle (it is ended by a signal, so its exit handler does not run)
-  for (const n of readdirSync("/tmp"))
-    if (pluginPid && n.startsWith(`lvs-provider-bundle-${pluginPid}-`))
-      rmSync(join("/tmp", n), { recursive: true, force: true });
-  await Promise.all(Object.values(sshd).map((s) => s.stop()));
-  lab?.destroy();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+before(() => tb.start(), { timeout: 360_000 });
+after(() => tb.stop());
 
 test(
   "create: the bundle is uploaded, verified and started under the supervisor; the agent runs on the bundled node",
   { skip, timeout: 120_000 },
   async (t) => {
     const c = client("d1");
-    const inputs = await c.check(declared("d1"));
+    const inputs = await c.check(tb.declared("d1"));
     const { id, outs } = await timed(t, "create", () => c.create(inputs));
     state.d1 = { id, inputs, outs };
-    const d = dirs("d1");
+    const d = tb.dirs("d1");
     const agent = outs.agent as Agent;
-    assert.equal(id, `${sshd.d1!.address}:${d.opt}`);
-    assert.equal(agent.version, bundles.version);
+    assert.equal(id, `${tb.sshd.d1!.address}:${d.opt}`);
+    assert.equal(agent.version, tb.bundles.version);
     // (the plugin built its own bundle; the sources may have moved on since this test built one, so only its form is compared)
     assert.match(agent.bundleSha256, /^[0-9a-f]{64}$/);
-    assert.equal(agent.installPath, join(d.opt, "versions", `${bundles.version}-${agent.bundleSha256.slice(0, 8)}`));
+    assert.equal(agent.installPath, join(d.opt, "versions", `${tb.bundles.version}-${agent.bundleSha256.slice(0, 8)}`));
     assert.deepEqual([agent.serviceManager, agent.running, outs.drift], ["supervised", true, []]);
-    assert.equal(readlinkSync(join(d.opt, "current")), `versions/${bundles.version}-${agent.bundleSha256.slice(0, 8)}`);
-    assert.equal(uploads(), 1);
+    assert.equal(
+      readlinkSync(join(d.opt, "current")),
+      `versions/${tb.bundles.version}-${agent.bundleSha256.slice(0, 8)}`,
+    );
+    assert.equal(tb.uploads(), 1);
 
     // the agent process is the bundle's own node, under installDir, and answers on its socket
     const pid = agent.pid!;
-    assert.equal(pid, pidFile("d1", "agent.pid"));
+    assert.equal(pid, tb.pidFile("d1", "agent.pid"));
     assert.equal(readlinkSync(`/proc/${pid}/exe`), realpathSync(join(agent.installPath, "bin/node")));
     assert.ok(readlinkSync(`/proc/${pid}/exe`).startsWith(`${d.opt}/`));
     assert.match(
       readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "),
       new RegExp(`lvs-agent\\.mjs run --config-dir ${d.conf} $`),
     );
-    const st = status("d1");
-    assert.deepEqual([st.pid, st.version], [pid, bundles.version]);
+    const st = tb.status("d1");
+    assert.deepEqual([st.pid, st.version], [pid, tb.bundles.version]);
     // the outputs Vip and VirtualServer members take reach this agent as installed
     assert.deepEqual([outs.agentCommand, outs.statusSocket], [join(d.opt, "current/bin/lvs-agent"), d.sock]);
     const viaOutputs = spawnSync(
@@ -316,7 +128,7 @@ test(
     assert.equal(r.id, id);
     assert.deepEqual(r.props.drift, []);
     assert.deepEqual(r.inputs, inputs, "the inputs as declared (the default agentVersion is the version running)");
-    assert.equal(r.inputs.agentVersion, bundles.version);
+    assert.equal(r.inputs.agentVersion, tb.bundles.version);
     assert.equal((await client("d1").diff(r.props, inputs, r.inputs)).changes, "none");
   },
 );
@@ -327,24 +139,24 @@ test(
   async (t) => {
     const { id, inputs, outs } = state.d1!;
     const before = {
-      uploads: uploads(),
-      log: plugin.stderr.length,
-      pid: pidFile("d1", "agent.pid"),
-      record: readFileSync(join(dirs("d1").opt, "current/.lvs-install.json"), "utf8"),
+      uploads: tb.uploads(),
+      log: tb.plugin.stderr.length,
+      pid: tb.pidFile("d1", "agent.pid"),
+      record: readFileSync(join(tb.dirs("d1").opt, "current/.lvs-install.json"), "utf8"),
     };
     const updated = await timed(t, "update (no change)", () => client("d1").update(id, outs, inputs));
     const again = await timed(t, "create (already installed)", () => client("d1").create(inputs));
-    assert.equal(uploads(), before.uploads, "no upload");
-    assert.equal(pidFile("d1", "agent.pid"), before.pid, "no restart");
+    assert.equal(tb.uploads(), before.uploads, "no upload");
+    assert.equal(tb.pidFile("d1", "agent.pid"), before.pid, "no restart");
     assert.equal((updated.agent as Agent).pid, before.pid);
     assert.equal((again.outs.agent as Agent).pid, before.pid);
     assert.equal(
-      readFileSync(join(dirs("d1").opt, "current/.lvs-install.json"), "utf8"),
+      readFileSync(join(tb.dirs("d1").opt, "current/.lvs-install.json"), "utf8"),
       before.record,
       "not reinstalled",
     );
     assert.deepEqual(
-      changeLines(plugin.stderr.slice(before.log)),
+      changeLines(tb.plugin.stderr.slice(before.log)),
       [],
       "nothing was changed on the host, so nothing was logged",
     );
@@ -356,25 +168,25 @@ test(
   { skip, timeout: 120_000 },
   async (t) => {
     const { id, inputs, outs } = state.d1!;
-    const file = join(dirs("d1").opt, "current/lib/lvs-agent.mjs");
+    const file = join(tb.dirs("d1").opt, "current/lib/lvs-agent.mjs");
     const original = sha256(file);
     writeFileSync(file, `${readFileSync(file, "utf8")}\n// hand edit\n`);
     const r = await timed(t, "read (drifted)", () => client("d1").read(id, outs, inputs));
     const drift = r.props.drift as string[];
     assert.equal(drift.length, 1, drift.join("; "));
     assert.match(drift[0]!, /^lib\/lvs-agent\.mjs: sha256 [0-9a-f]{64}, manifest says [0-9a-f]{64}$/);
-    assert.equal(r.inputs.agentVersion, bundles.version, "the version running is still the one declared");
+    assert.equal(r.inputs.agentVersion, tb.bundles.version, "the version running is still the one declared");
     assert.deepEqual(
       (await client("d1").diff(r.props, inputs, r.inputs)).detailedDiff,
       { drift: "DELETE (output)" },
       "the engine sees a change to make",
     );
 
-    const pidBefore = pidFile("d1", "agent.pid");
-    const n = uploads();
+    const pidBefore = tb.pidFile("d1", "agent.pid");
+    const n = tb.uploads();
     const repaired = await timed(t, "update (repair)", () => client("d1").update(id, r.props, inputs));
-    assert.equal(uploads(), n + 1);
-    assert.match(plugin.stderr, /installing \S+: repair: lib\/lvs-agent\.mjs/);
+    assert.equal(tb.uploads(), n + 1);
+    assert.match(tb.plugin.stderr, /installing \S+: repair: lib\/lvs-agent\.mjs/);
     assert.equal(sha256(file), original, "the file is as the bundle has it again");
     assert.notEqual((repaired.agent as Agent).pid, pidBefore, "the agent was restarted from the verified files");
     const clean = await client("d1").read(id, repaired, inputs);
@@ -388,10 +200,10 @@ test(
   { skip, timeout: 120_000 },
   async (t) => {
     const { id, inputs, outs } = state.d1!;
-    const supervisor = pidFile("d1", "supervisor.pid")!;
+    const supervisor = tb.pidFile("d1", "supervisor.pid")!;
     process.kill(supervisor, "SIGTERM");
     await waitFor(
-      () => !alive(supervisor) && !alive(pidFile("d1", "agent.pid")),
+      () => !alive(supervisor) && !alive(tb.pidFile("d1", "agent.pid")),
       20_000,
       "the supervisor and its agent gone",
     );
@@ -399,10 +211,10 @@ test(
     assert.equal(r.inputs.running, false);
     assert.deepEqual((await client("d1").diff(r.props, inputs, r.inputs)).detailedDiff, { running: "UPDATE" });
 
-    const stopped = await client("d1").check(declared("d1", { running: false }));
+    const stopped = await client("d1").check(tb.declared("d1", { running: false }));
     const kept = await timed(t, "update (running: false)", () => client("d1").update(id, r.props, stopped));
     assert.equal((kept.agent as Agent).running, false);
-    assert.equal(agentCli("d1", "status").code !== 0, true, "no agent answers");
+    assert.equal(tb.agentCli("d1", "status").code !== 0, true, "no agent answers");
     assert.equal(
       (await client("d1").diff(kept, stopped, (await client("d1").read(id, kept, stopped)).inputs)).changes,
       "none",
@@ -410,24 +222,25 @@ test(
 
     const started = await timed(t, "update (running: true)", () => client("d1").update(id, kept, inputs));
     assert.equal((started.agent as Agent).running, true);
-    await waitFor(() => agentCli("d1", "status", "--json").code === 0, 20_000, "the agent answering again");
+    await waitFor(() => tb.agentCli("d1", "status", "--json").code === 0, 20_000, "the agent answering again");
     state.d1 = { id, inputs, outs: started };
   },
 );
 
 test("supervisor: an agent killed by PID is running again within the backoff", { skip, timeout: 60_000 }, async (t) => {
-  const pid = pidFile("d1", "agent.pid")!;
+  const pid = tb.pidFile("d1", "agent.pid")!;
   process.kill(pid, "SIGKILL");
   const t0 = Date.now();
   const next = await waitFor(
-    () => pidFile("d1", "agent.pid") !== pid && alive(pidFile("d1", "agent.pid")) && pidFile("d1", "agent.pid"),
+    () =>
+      tb.pidFile("d1", "agent.pid") !== pid && alive(tb.pidFile("d1", "agent.pid")) && tb.pidFile("d1", "agent.pid"),
     10_000,
     "a new agent PID",
   );
-  await waitFor(() => agentCli("d1", "status", "--json").code === 0, 10_000, "the new agent answering");
+  await waitFor(() => tb.agentCli("d1", "status", "--json").code === 0, 10_000, "the new agent answering");
   t.diagnostic(`restarted in ${Date.now() - t0} ms`);
-  assert.equal(status("d1").pid, next);
-  assert.equal(readlinkSync(`/proc/${next}/exe`), realpathSync(join(dirs("d1").opt, "current/bin/node")));
+  assert.equal(tb.status("d1").pid, next);
+  assert.equal(readlinkSync(`/proc/${next}/exe`), realpathSync(join(tb.dirs("d1").opt, "current/bin/node")));
   const r = await client("d1").read(state.d1!.id, state.d1!.outs);
   assert.deepEqual([(r.props.agent as Agent).pid, r.props.drift], [next, []]);
 });
@@ -437,16 +250,16 @@ test(
   { skip, timeout: 180_000 },
   async (t) => {
     // d1 (priority 200) and d2 (100) share the VIP; d2 is installed by the provider too
-    writeVip("d1", 200);
-    assert.equal(agentCli("d1", "reload").code, 0);
-    mkdirSync(dirs("d2").conf, { recursive: true });
-    writeVip("d2", 100);
+    tb.writeVip("d1", 200);
+    assert.equal(tb.agentCli("d1", "reload").code, 0);
+    mkdirSync(tb.dirs("d2").conf, { recursive: true });
+    tb.writeVip("d2", 100);
     const c2 = client("d2");
-    const in2 = await c2.check(declared("d2"));
+    const in2 = await c2.check(tb.declared("d2"));
     const created = await timed(t, "create d2", () => c2.create(in2));
     state.d2 = { id: created.id, inputs: in2, outs: created.outs };
     await waitFor(
-      () => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP) && status("d2").instances[0]?.state === "BACKUP",
+      () => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP) && tb.status("d2").instances[0]?.state === "BACKUP",
       15_000,
       "d1 MASTER with the VIP and d2 BACKUP",
     );
@@ -461,7 +274,7 @@ test(
       }
     })();
     const { id, outs } = state.d1!;
-    const news = await client("d1").check({ ...declared("d1"), agentBundle: bundles.v2 });
+    const news = await client("d1").check({ ...tb.declared("d1"), agentBundle: tb.bundles.v2 });
     const oldPath = (outs.agent as Agent).installPath;
     const upgraded = await timed(t, "update (upgrade)", () => client("d1").update(id, outs, news));
     await waitFor(() => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP), 15_000, "d1 MASTER again (preempt)");
@@ -494,11 +307,11 @@ test(
     );
 
     const agent = upgraded.agent as Agent;
-    assert.equal(agent.version, bundles.v2Version);
-    assert.equal(status("d1").version, bundles.v2Version, "the running agent is the new one");
+    assert.equal(agent.version, tb.bundles.v2Version);
+    assert.equal(tb.status("d1").version, tb.bundles.v2Version, "the running agent is the new one");
     assert.equal(readlinkSync(`/proc/${agent.pid}/exe`), realpathSync(join(agent.installPath, "bin/node")));
     assert.deepEqual(
-      readdirSync(join(dirs("d1").opt, "versions")).sort(),
+      readdirSync(join(tb.dirs("d1").opt, "versions")).sort(),
       [oldPath, agent.installPath].map((p) => p.split("/").pop()!).sort(),
       "the previous version is kept for rollback",
     );
@@ -511,22 +324,22 @@ test(
   { skip, timeout: 120_000 },
   async (t) => {
     const { id, inputs, outs } = state.d1!;
-    const current = readlinkSync(join(dirs("d1").opt, "current"));
-    const pid = pidFile("d1", "agent.pid");
-    const news = await client("d1").check({ ...inputs, agentBundle: bundles.bad });
+    const current = readlinkSync(join(tb.dirs("d1").opt, "current"));
+    const pid = tb.pidFile("d1", "agent.pid");
+    const news = await client("d1").check({ ...inputs, agentBundle: tb.bundles.bad });
     const message = await timed(t, "update (bad bundle)", () =>
       client("d1").failure(client("d1").update(id, outs, news)),
     );
     assert.match(
       message,
       new RegExp(
-        `host ${sshd.d1!.address.replace(/\./g, "\\.")}: step 'verify files': the unpacked bundle does not match its manifest \\(1 problems\\): lib/lvs-agent\\.mjs: sha256`,
+        `host ${tb.sshd.d1!.address.replace(/\./g, "\\.")}: step 'verify files': the unpacked bundle does not match its manifest \\(1 problems\\): lib/lvs-agent\\.mjs: sha256`,
       ),
     );
-    assert.equal(readlinkSync(join(dirs("d1").opt, "current")), current);
-    assert.equal(pidFile("d1", "agent.pid"), pid);
+    assert.equal(readlinkSync(join(tb.dirs("d1").opt, "current")), current);
+    assert.equal(tb.pidFile("d1", "agent.pid"), pid);
     assert.deepEqual(
-      readdirSync(join(dirs("d1").opt, "versions")).filter((n) => n.startsWith(".")),
+      readdirSync(join(tb.dirs("d1").opt, "versions")).filter((n) => n.startsWith(".")),
       [],
       "no staging left behind",
     );
@@ -539,19 +352,19 @@ test(
   { skip, timeout: 120_000 },
   async (t) => {
     const { id, outs } = state.d1!;
-    const running = readlinkSync(join(dirs("d1").opt, "current"));
-    const news = await client("d1").check({ ...declared("d1"), agentBundle: bundles.crash });
+    const running = readlinkSync(join(tb.dirs("d1").opt, "current"));
+    const news = await client("d1").check({ ...tb.declared("d1"), agentBundle: tb.bundles.crash });
     const message = await timed(t, "update (agent crashes)", () =>
       client("d1").failure(client("d1").update(id, outs, news)),
     );
-    assert.match(message, new RegExp(`host ${sshd.d1!.address.replace(/\./g, "\\.")}: step 'wait for agent': `));
+    assert.match(message, new RegExp(`host ${tb.sshd.d1!.address.replace(/\./g, "\\.")}: step 'wait for agent': `));
     assert.match(
       message,
       /the agent exited while starting; its output:\n[\s\S]*Error: lvs-test: this agent cannot start\n[\s\S]*agent exited \(status 1\)/,
     );
     assert.match(message, new RegExp(`rolled back: ${running.split("/")[1]!.replace(/\./g, "\\.")} runs again`));
-    assert.equal(readlinkSync(join(dirs("d1").opt, "current")), running);
-    assert.equal(status("d1").version, bundles.v2Version, "the previous agent runs again");
+    assert.equal(readlinkSync(join(tb.dirs("d1").opt, "current")), running);
+    assert.equal(tb.status("d1").version, tb.bundles.v2Version, "the previous agent runs again");
     await waitFor(() => hostOf("d1").hasAddr(VIP) && !hostOf("d2").hasAddr(VIP), 15_000, "d1 MASTER again");
     const r = await client("d1").read(id, outs);
     assert.deepEqual(r.props.drift, []);
@@ -564,18 +377,18 @@ test(
   { skip, timeout: 60_000 },
   async () => {
     const inputs = await client("x").check({
-      ...declared("d2"),
-      installDir: join(root, "x/opt"),
+      ...tb.declared("d2"),
+      installDir: join(tb.root, "x/opt"),
       serviceManager: "systemd",
     });
     const message = await client("x").failure(client("x").create(inputs));
     assert.match(
       message,
       new RegExp(
-        `host ${sshd.d2!.address.replace(/\./g, "\\.")}: step 'choose service manager': serviceManager is systemd, but systemd does not run here`,
+        `host ${tb.sshd.d2!.address.replace(/\./g, "\\.")}: step 'choose service manager': serviceManager is systemd, but systemd does not run here`,
       ),
     );
-    assert.ok(!existsSync(join(root, "x")));
+    assert.ok(!existsSync(join(tb.root, "x")));
   },
 );
 
@@ -584,8 +397,8 @@ test(
   { skip, timeout: 60_000 },
   async (t) => {
     const { id, outs } = state.d1!;
-    const pid = pidFile("d1", "agent.pid")!;
-    const supervisor = pidFile("d1", "supervisor.pid")!;
+    const pid = tb.pidFile("d1", "agent.pid")!;
+    const supervisor = tb.pidFile("d1", "supervisor.pid")!;
     assert.ok(hostOf("d1").hasAddr(VIP));
     const t0 = Date.now();
     await timed(t, "delete d1", () => client("d1").delete(id, outs));
@@ -593,14 +406,14 @@ test(
     t.diagnostic(`VIP on d2 ${Date.now() - t0} ms after the delete began`);
     assert.ok(!alive(pid) && !alive(supervisor), "agent and supervisor stopped");
     assert.ok(!hostOf("d1").hasAddr(VIP), "the stopped agent removed its VIP");
-    assert.ok(!existsSync(dirs("d1").opt), "installDir removed");
-    assert.deepEqual(readdirSync(dirs("d1").conf), ["vip-test.json"]);
-    assert.match(plugin.stderr, /left 1 fragment\(s\) of other resources in \S+: vip-test\.json/);
+    assert.ok(!existsSync(tb.dirs("d1").opt), "installDir removed");
+    assert.deepEqual(readdirSync(tb.dirs("d1").conf), ["vip-test.json"]);
+    assert.match(tb.plugin.stderr, /left 1 fragment\(s\) of other resources in \S+: vip-test\.json/);
     assert.equal((await client("d1").read(id, outs)).id, "", "read finds it gone");
 
     const d2 = state.d2!;
     await client("d2").delete(d2.id, d2.outs);
-    assert.ok(!existsSync(dirs("d2").opt));
+    assert.ok(!existsSync(tb.dirs("d2").opt));
     assert.ok(!hostOf("d2").hasAddr(VIP));
   },
 );
