@@ -137,13 +137,16 @@ export function startSupervisedScript(l: Layout): string {
 /**
  * Stop the supervised agent: SIGTERM to the supervisor (it forwards it to the agent and waits), then the
  * whole process group killed if it is still there after STOP_TIMEOUT_S. A PID is only signalled when
- * its command line names this install, so a stale pid file never hits another process.
+ * its command line names this install, so a stale pid file never hits another process (read twice: it
+ * reads empty while the process execs, as a just-started agent may).
  */
 export function stopSupervisedScript(l: Layout): string {
   const ticks = STOP_TIMEOUT_S * 10;
   return [
     ALIVE,
-    `ours() { alive "$1" && tr '\\0' ' ' < "/proc/$1/cmdline" | grep -qF -- "$2"; }`,
+    // A process in the middle of exec reads an empty cmdline for a moment: ask again before saying "not ours".
+    `names() { tr '\\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"; }`,
+    `ours() { alive "$1" || return 1; names "$1" "$2" || { sleep 0.2; alive "$1" && names "$1" "$2"; }; }`,
     `waitgone() { i=0; while alive "$1" && [ $i -lt ${ticks} ]; do sleep 0.1; i=$((i+1)); done; ! alive "$1"; }`,
     `sp=$(cat ${q(`${l.runDir}/supervisor.pid`)} 2>/dev/null)`,
     `ap=$(cat ${q(`${l.runDir}/agent.pid`)} 2>/dev/null)`,
