@@ -23,6 +23,11 @@ describe("the lock", () => {
     const busy = sh(lockScript(lock, 0.4));
     assert.equal(busy.status, LOCK_BUSY);
     assert.match(busy.stderr, /another operation holds .*host-prep\.lock/);
+    // The holder is named once as the wait begins (a stopped wait still says it), once as it ends.
+    assert.equal(
+      busy.stderr.match(/^waiting: another operation holds .*host-prep\.lock \(session 1, for \d+ s\)$/gm)?.length,
+      1,
+    );
     writeFileSync(join(lock, "owner"), `${process.pid}\n`);
     assert.equal(sh(unlockScript(lock)).status, 0);
     assert.ok(existsSync(lock), "not ours: left alone");

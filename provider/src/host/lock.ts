@@ -5,6 +5,7 @@
 import { posix } from "node:path";
 import { shQuote } from "./commands.ts";
 import type { HostSession } from "./executor.ts";
+import { stopSignal } from "../operation/operation.ts";
 
 /** The sshd process serving this connection: the lock's owner, alive exactly as long as the session. */
 const SESSION_OWNER = [
@@ -41,6 +42,8 @@ export function lockScript(lock: string, waitS = 60, staleS = 600): string {
     // Age breaks only a lock whose owner is unknown: a live session may hold it for long (an install).
     `  if [ $gone = 1 ] || { { [ -z "$o" ] || [ "$o" = 1 ]; } && [ $age -gt ${staleS} ]; }; then [ "$(cat ${d}/owner 2>/dev/null || true)" = "$o" ] && rm -rf ${d}; continue; fi`,
     "  n=$((n+1))",
+    // Said once, at the first wait: a wait cut short (Ctrl-C, customTimeouts) still names the holder.
+    `  [ $n = 1 ] && echo "waiting: another operation holds "${d}" (session $o, for $age s)" >&2`,
     // The path leaves the double quotes to be quoted like every other value: inside "..." the shell
     // would still run a $(...) or `...` the path holds.
     `  if [ $n -ge ${waitS * 5} ]; then echo "another operation holds "${d}" (session $o, for $age s)" >&2; exit ${LOCK_BUSY}; fi`,
@@ -75,8 +78,10 @@ export async function withLocks<T>(
   const held: typeof unique = [];
   try {
     for (const o of unique) {
-      await o.h.step(`lock ${o.path}`, (ssh) => ssh.check(lockScript(o.path)));
+      // Counted as held before it is taken: a wait stopped (Ctrl-C, customTimeouts) just as the lock
+      // was taken must still release it; the unlock removes only this session's own lock.
       held.push(o);
+      await o.h.step(`lock ${o.path}`, (ssh) => ssh.check(lockScript(o.path), { signal: stopSignal() }));
     }
     return await fn();
   } finally {

@@ -336,7 +336,10 @@ function collect(
     const timer = setTimeout(() => {
       abort(`timed out after ${timeoutS} s`, (REMOTE_KILL_GRACE + 1) * 1000);
     }, timeoutS * 1000);
-    const stopped = () => abort(`stopped: ${String(signal?.reason)}`, (REMOTE_KILL_GRACE + 1) * 1000);
+    // What the command had said so far (a lock's holder, say) goes with the stop.
+    const said = () => Buffer.concat(err).toString("utf8").trim().split("\n").at(-1);
+    const stopped = () =>
+      abort(`stopped: ${String(signal?.reason)}${said() ? ` (${said()})` : ""}`, (REMOTE_KILL_GRACE + 1) * 1000);
     if (signal?.aborted) stopped();
     else signal?.addEventListener("abort", stopped, { once: true });
     ch.on("data", take(out));

@@ -142,8 +142,9 @@ export class ResourceClient {
     return r.inputs;
   }
 
-  async create(news: Obj): Promise<{ id: string; outs: Obj }> {
-    const res = (await this.plugin.create(this.type, this.name, news)) as pb.CreateResponse;
+  /** timeoutS: the resource's customTimeouts create, as the engine sends it */
+  async create(news: Obj, timeoutS?: number): Promise<{ id: string; outs: Obj }> {
+    const res = (await this.plugin.create(this.type, this.name, news, timeoutS)) as pb.CreateResponse;
     return { id: res.getId(), outs: res.getProperties()!.toJavaScript() as Obj };
   }
 

@@ -201,10 +201,11 @@ export class Plugin {
     return { acceptSecrets: res.getAcceptsecrets() };
   }
 
-  create(type: string, name: string, props: Obj): Promise<unknown> {
+  create(type: string, name: string, props: Obj, timeoutS?: number): Promise<unknown> {
     const req = new pb.CreateRequest()
       .setUrn(urn(type, name))
       .setProperties(structPb.Struct.fromJavaScript(props as never));
+    if (timeoutS !== undefined) req.setTimeout(timeoutS);
     return call((cb) => this.client.create(req, cb));
   }
 

@@ -9,6 +9,7 @@ import { commandFailure } from "../../../host/messages.ts";
 import { StepError, type HostSession } from "../../../host/executor.ts";
 import type { ExecResult } from "../../../host/ssh.ts";
 import { progress } from "../../../operation/progress.ts";
+import { stopSignal } from "../../../operation/operation.ts";
 import { inverse, parseRecord, reconcile, toRead, type Actual, type Op, type PrepRecord, type Want } from "./record.ts";
 import { batchScript, parseOutcome } from "./batch.ts";
 import { lockScript, unlockScript } from "../../../host/lock.ts";
@@ -60,7 +61,10 @@ export async function inspect(
 ): Promise<Inspection> {
   const read = async (q: ReadQuery, pre?: typeof first) => {
     const script = `${pre ? `${pre.script}\n` : ""}${readScript(q, paths.root)}`;
-    const out = await h.step(pre ? "lock and read host state" : "read host state", (ssh) => ssh.check(script));
+    // The lock's wait gives way to a stop (Ctrl-C, customTimeouts): nothing has changed yet.
+    const out = await h.step(pre ? "lock and read host state" : "read host state", (ssh) =>
+      ssh.check(script, pre ? { signal: stopSignal() } : {}),
+    );
     pre?.ran();
     return h.step("read host state", async () => parseRead(out, q));
   };
