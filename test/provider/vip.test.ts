@@ -350,8 +350,9 @@ test(
   async () => {
     // Check takes any absolute path; the lock beside it is busy (a live owner), so the lock script
     // waits and says which lock: that message once ran the $(...) as root on the director. The
-    // create's customTimeouts (5 s) stops the wait, which gives way at once (nothing is changed yet)
-    // and still names the holder. (The message at the end of a whole wait: lock.test.ts, under sh.)
+    // create's customTimeouts (10 s; connecting takes far less, even loaded) stops the wait, which
+    // gives way at once (nothing is changed yet) and still names the holder. (The message at the end
+    // of a whole wait: lock.test.ts, under sh.)
     const marker = `/tmp/lvs-injected-${process.pid}`;
     const configDir = `/tmp/lvs-evil$(touch ${marker})/conf.d`;
     const lock = `/tmp/lvs-evil$(touch ${marker})/.conf.d.lvs-provider.lock`;
@@ -363,11 +364,11 @@ test(
       inputs(150, 100, { vrid: 82, addresses: [`${t.net}.204/24`], directors: [{ ...member(t.d1, 150), configDir }] }),
     );
     const t0 = Date.now();
-    const message = await c.failure(c.create(news, 5));
+    const message = await c.failure(c.create(news, 10));
     const waited = Date.now() - t0;
     assert.ok(message.includes(`waiting: another operation holds ${lock} (session ${process.pid}`), message);
-    assert.match(message, /stopped: the operation's timeout \(5 s, customTimeouts\) passed/);
-    // Not the lock's own 60 s wait: the stop ended it (5 s, then the remote command's kill grace).
+    assert.match(message, /stopped: the operation's timeout \(10 s, customTimeouts\) passed/);
+    // Not the lock's own 60 s wait: the stop ended it (10 s, then the remote command's kill grace).
     assert.ok(waited < 50_000, `the create failed after ${waited} ms`);
     assert.ok(!existsSync(marker), "the $(...) in configDir ran on the director");
   },
