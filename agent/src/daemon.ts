@@ -16,7 +16,7 @@ import type { VrrpState } from "./vrrp/fsm.ts";
 import { ScriptPool } from "./track/pool.ts";
 import { scriptUser } from "./track/runas.ts";
 import { ProcessWatch } from "./track/process-watch.ts";
-import { groupFaults, resignations } from "./vrrp/sync-group.ts";
+import { groupFaults, holdouts, membershipKey, resignations, takeovers } from "./vrrp/sync-group.ts";
 import { countsForeignAdvert } from "./vrrp/foreign-vrid.ts";
 import { IPPROTO_AH } from "./vrrp/ipsec-ah.ts";
 import { IPPROTO_VRRP } from "./net/ipv4.ts";
@@ -135,7 +135,10 @@ export class Agent implements InstanceHost {
     }
     const before = this.config.instances;
     const after = r.config.instances;
-    const same = (n: string) => isDeepStrictEqual(before[n], after[n]);
+    // A changed sync group membership restarts the instance too (its machine knows whether it is in one).
+    const same = (n: string) =>
+      isDeepStrictEqual(before[n], after[n]) &&
+      membershipKey(this.config.syncGroups, n) === membershipKey(r.config.syncGroups, n);
     const stopped = Object.keys(before).filter((n) => !same(n));
     const started = Object.keys(after).filter((n) => !same(n));
     const unchanged = Object.keys(after).filter(same);
@@ -147,6 +150,8 @@ export class Agent implements InstanceHost {
       this.scripts.update(r.config.scripts, r.config.scriptSecurity.allowRoot);
       await this.ipvs.apply(r.config);
       await this.startInstances(started);
+      // A group that lost a member (or its holdout) may now be all willing.
+      this.syncTakeovers();
     } catch (err) {
       this.metrics.reloads.inc({ result: "failed" });
       this.log.error("reload taken in but not fully applied", { event: "agent.reload", error: (err as Error).message });
@@ -241,6 +246,38 @@ export class Agent implements InstanceHost {
   }
 
   /** A member's own fault changed: every sync group member gets the faults its siblings impose. */
+  inSyncGroup(instance: string): boolean {
+    return membershipKey(this.config.syncGroups, instance) !== "";
+  }
+
+  /** A sync group member wants MASTER: its group goes MASTER together once every member does. */
+  wantsMaster(instance: string, why: string): void {
+    if (this.syncTakeovers().includes(instance)) return;
+    const wanting = [...this.instances].filter(([, i]) => i.wantsMaster).map(([n]) => n);
+    const waitingFor = holdouts(this.config.syncGroups, instance, wanting, (n) => this.instances.get(n)?.state);
+    this.log.info("sync group: wants MASTER, waits for its siblings", {
+      event: "vrrp.sync",
+      instance,
+      reason: why,
+      waitingFor,
+    });
+  }
+
+  /** The members that want MASTER and whose groups are all willing go MASTER; their names. */
+  private syncTakeovers(): string[] {
+    const wanting = [...this.instances].filter(([, i]) => i.wantsMaster).map(([n]) => n);
+    const ready = takeovers(this.config.syncGroups, wanting, (n) => this.instances.get(n)?.state);
+    for (const r of ready) {
+      this.log.info("sync group: going MASTER together", {
+        event: "vrrp.sync",
+        instance: r.instance,
+        reason: r.reason,
+      });
+      this.instances.get(r.instance)?.takeover(r.reason);
+    }
+    return ready.map((r) => r.instance);
+  }
+
   ownFaultsChanged(): void {
     const own = new Set([...this.instances].filter(([, i]) => i.ownFault).map(([n]) => n));
     for (const [member, faults] of groupFaults(this.config.syncGroups, own))

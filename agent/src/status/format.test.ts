@@ -107,3 +107,19 @@ test("an IPv6 real server is written [address]:port, as ipvsadm writes it", () =
   });
   assert.match(text, /\n {2}-> \[2001:db8:1::21\]:80 +nat +1 +up/);
 });
+
+test("a sync group member waiting for its group says why it wants MASTER", () => {
+  const text = formatStatusTable({
+    pid: 1,
+    version: "0.1.0",
+    configSources: [],
+    instances: [inst({ state: "BACKUP", wantsMaster: "no advertisement for Master_Down_Interval (3609 ms)" })],
+  });
+  assert.ok(
+    text.includes(
+      "VI_1: BACKUP since 2024-05-01T10:00:00.000Z (master down timer expired)\n" +
+        "  wants MASTER (no advertisement for Master_Down_Interval (3609 ms)): waits for its sync group\n",
+    ),
+    text,
+  );
+});

@@ -33,6 +33,8 @@ export interface InstanceStatus {
   /** ISO time of the last transition */
   since: string;
   lastTransitionReason: string;
+  /** a sync group member in BACKUP whose Master_Down_Timer fired: why it wants MASTER (it waits for its group) */
+  wantsMaster?: string;
   faults: string[];
   tracks: TrackStatus[];
 }
@@ -110,6 +112,7 @@ function detailLines(i: InstanceStatus): string[] {
   const lines = [
     `${i.name}: ${i.state} since ${i.since}${i.lastTransitionReason ? ` (${i.lastTransitionReason})` : ""}`,
   ];
+  if (i.wantsMaster) lines.push(`  wants MASTER (${i.wantsMaster}): waits for its sync group`);
   for (const f of i.faults) lines.push(`  fault: ${f}`);
   for (const t of i.tracks) {
     const weight = t.weight ? `, weight ${t.weight > 0 ? "+" : ""}${t.weight}` : ", no weight: down means FAULT";

@@ -289,3 +289,34 @@ test("resign: a master sends priority 0 and becomes backup; anyone else ignores 
   assert.equal(r.s.masterDownTimerAt, 300 + masterDownIntervalMs(3, 255, 100));
   assert.deepEqual(r.ev({ type: "resign", reason: "again" }), []);
 });
+
+test("a sync group member's Master_Down_Timer only makes it want MASTER; takeover makes it MASTER", () => {
+  const r = new Sim({ syncGroup: true });
+  r.ev({ type: "startup" });
+  const mdi = masterDownIntervalMs(3, 100, 100);
+  r.advance(mdi + 1);
+  assert.deepEqual(r.transitions(), ["0:BACKUP"], "stays BACKUP");
+  assert.equal(r.log.at(-1)!.a.type, "wantMaster");
+  assert.match(r.s.wantsMaster!, /no advertisement for Master_Down_Interval/);
+  assert.equal(nextDeadline(r.s), undefined, "no timer: it waits for its group, sending nothing");
+  // An advert from a master: no longer wanting, the timer runs again.
+  r.ev({ type: "advert", src: "10.0.0.9", priority: 200, intervalCs: 100 });
+  assert.equal(r.s.wantsMaster, undefined);
+  assert.equal(nextDeadline(r.s), r.now + mdi);
+  r.ev({ type: "takeover", reason: "sync group G: every member wants MASTER" });
+  assert.equal(r.s.state, "BACKUP", "a takeover for a member that does not want MASTER does nothing");
+  r.advance(r.now + mdi + 1);
+  r.ev({ type: "takeover", reason: "sync group G: every member wants MASTER" });
+  assert.equal(r.s.state, "MASTER");
+  assert.equal(r.s.wantsMaster, undefined);
+  const last = r.log.filter((l) => l.a.type === "transition").at(-1)!.a as { reason: string };
+  assert.match(last.reason, /Master_Down_Interval .*; sync group G: every member wants MASTER/);
+});
+
+test("outside a sync group the timer makes a backup MASTER at once, as before", () => {
+  const r = new Sim();
+  r.ev({ type: "startup" });
+  r.advance(masterDownIntervalMs(3, 100, 100) + 1);
+  assert.equal(r.s.state, "MASTER");
+  assert.ok(!r.log.some((l) => l.a.type === "wantMaster"));
+});

@@ -20,6 +20,11 @@ export interface FsmConfig {
   preemptDelayMs: number;
   /** our primary IPv4 address: the tie-breaker when priorities are equal (RFC 5798 6.4.3) */
   primaryIp: string;
+  /**
+   * a member of a vrrp_sync_group: Master_Down_Timer only makes it want MASTER ("wantMaster"); it goes
+   * MASTER when its group does ("takeover", sync-group.ts decides), as keepalived's members do
+   */
+  syncGroup?: boolean;
 }
 
 export interface FsmState {
@@ -37,6 +42,8 @@ export interface FsmState {
   readonly masterLeft?: boolean;
   /** why we are in FAULT; empty when there is no fault */
   readonly faults: readonly string[];
+  /** a sync group member in BACKUP whose Master_Down_Timer fired: why it wants MASTER (it waits for its group) */
+  readonly wantsMaster?: string;
 }
 
 export type FsmEvent =
@@ -47,13 +54,17 @@ export type FsmEvent =
   | { type: "fault"; faults: readonly string[] }
   /** leave MASTER for BACKUP at once, telling the others with priority 0 (a sync group member followed a sibling) */
   | { type: "resign"; reason: string }
+  /** a sync group member that wants MASTER goes MASTER: every member of its group wants it too */
+  | { type: "takeover"; reason: string }
   | { type: "config"; cfg: FsmConfig };
 
 export type FsmAction =
   | { type: "send"; priority: number }
   | { type: "transition"; from: VrrpState; to: VrrpState; reason: string }
   /** another router is master beside us at a lower priority: we advertised at once; announce the VIPs */
-  | { type: "reassert"; src: string; priority: number };
+  | { type: "reassert"; src: string; priority: number }
+  /** a sync group member's Master_Down_Timer fired: it stays BACKUP until its group takes over together */
+  | { type: "wantMaster"; reason: string };
 
 export interface StepResult {
   state: FsmState;
@@ -128,6 +139,7 @@ class Step {
       preemptAt: undefined,
       masterIp: this.s.cfg.primaryIp,
       masterLeft: undefined,
+      wantsMaster: undefined,
     });
     this.goto("MASTER", reason);
   }
@@ -141,6 +153,7 @@ class Step {
       masterDownTimerAt: this.now + masterDownIntervalMs(version, priority, masterAdverIntervalCs),
       masterIp,
       masterLeft: undefined,
+      wantsMaster: undefined,
     });
     this.goto("BACKUP", reason);
   }
@@ -148,7 +161,13 @@ class Step {
   /** Leave to INIT or FAULT: timers cancelled; a master first tells the others with priority 0. */
   stop(to: "INIT" | "FAULT", reason: string): void {
     if (this.s.state === "MASTER") this.send(PRIORITY_STOP);
-    this.patch({ adverTimerAt: undefined, masterDownTimerAt: undefined, preemptAt: undefined, masterIp: undefined });
+    this.patch({
+      adverTimerAt: undefined,
+      masterDownTimerAt: undefined,
+      preemptAt: undefined,
+      masterIp: undefined,
+      wantsMaster: undefined,
+    });
     this.goto(to, reason);
   }
 
@@ -164,11 +183,14 @@ function onTick(st: Step): void {
   if (s.state === "BACKUP" && s.masterDownTimerAt !== undefined && now >= s.masterDownTimerAt) {
     const downMs = masterDownIntervalMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs);
     const skewMs = skewTimeMs(s.cfg.version, s.cfg.priority, s.masterAdverIntervalCs);
-    st.becomeMaster(
-      s.masterLeft
-        ? `master left (priority 0); Skew_Time (${skewMs.toFixed(0)} ms) passed`
-        : `no advertisement for Master_Down_Interval (${downMs.toFixed(0)} ms)`,
-    );
+    const reason = s.masterLeft
+      ? `master left (priority 0); Skew_Time (${skewMs.toFixed(0)} ms) passed`
+      : `no advertisement for Master_Down_Interval (${downMs.toFixed(0)} ms)`;
+    if (!s.cfg.syncGroup) return st.becomeMaster(reason);
+    // keepalived's sync groups go MASTER together, and only when every member would: until then this one
+    // stays BACKUP (preferring BACKUP to a group split across directors). An advert restarts its timer.
+    st.patch({ masterDownTimerAt: undefined, wantsMaster: reason });
+    st.actions.push({ type: "wantMaster", reason });
   } else if (s.state === "MASTER" && s.adverTimerAt !== undefined && now >= s.adverTimerAt) {
     st.send(s.cfg.priority);
     st.patch({ adverTimerAt: nextAdverTimer(s.adverTimerAt, now, s.cfg.advertIntervalCs) });
@@ -290,6 +312,9 @@ export function step(s: FsmState, ev: FsmEvent, now: number): StepResult {
       if (s.state !== "MASTER") break;
       st.send(PRIORITY_STOP);
       st.becomeBackup(ev.reason, s.cfg.advertIntervalCs);
+      break;
+    case "takeover":
+      if (s.state === "BACKUP" && s.wantsMaster !== undefined) st.becomeMaster(`${s.wantsMaster}; ${ev.reason}`);
       break;
   }
   return { state: st.s, actions: st.actions };

@@ -22,6 +22,10 @@ export interface InstanceHost {
   notify(instance: string, cfg: VrrpInstanceConfig, state: VrrpState, priority: number): void;
   /** the instance's own tracked objects went from all up to some down, or back (sync groups follow it) */
   ownFaultsChanged?(instance: string): void;
+  /** the instance is in a vrrp_sync_group: its Master_Down_Timer only makes it want MASTER */
+  inSyncGroup?(instance: string): boolean;
+  /** a sync group member wants MASTER (why: its timer's reason); the host takes its group over when all do */
+  wantsMaster?(instance: string, why: string): void;
   /** an advert for another VRID reached the instance's socket (foreign-vrid.ts decides who counts it) */
   foreignAdvert?(instance: string, vrid: number, src: string): void;
   /** follow a named tracked process (vrrp_track_process); cb runs on every change */

@@ -90,6 +90,7 @@ export class Instance {
       preempt: this.cfg.preempt,
       preemptDelayMs: this.cfg.preemptDelay * 1000,
       primaryIp: this.sourceIp,
+      syncGroup: this.host.inSyncGroup?.(this.name) ?? false,
     };
   }
 
@@ -184,6 +185,16 @@ export class Instance {
     if (this.fsm) this.feed({ type: "resign", reason });
   }
 
+  /** A sync group member in BACKUP whose Master_Down_Timer fired: it waits for its group to take over. */
+  get wantsMaster(): boolean {
+    return this.fsm?.state === "BACKUP" && this.fsm.wantsMaster !== undefined;
+  }
+
+  /** Go MASTER with the group (every member wants MASTER): sync-group.ts decided. */
+  takeover(reason: string): void {
+    if (this.fsm) this.feed({ type: "takeover", reason });
+  }
+
   private applyFaults(): void {
     const faults = [...this.trackFaults, ...this.imposedFaults];
     if (faults.join() !== this.fsm.faults.join()) this.feed({ type: "fault", faults });
@@ -274,6 +285,7 @@ export class Instance {
   private async act(a: FsmAction): Promise<void> {
     if (a.type === "send") return this.sendAdvert(a.priority);
     if (a.type === "reassert") return this.reassert(a.src, a.priority);
+    if (a.type === "wantMaster") return this.host.wantsMaster?.(this.name, a.reason);
     await this.transition(a.from, a.to, a.reason);
   }
 
@@ -395,6 +407,7 @@ export class Instance {
       vips: this.cfg.virtualAddresses.map((v) => v.address),
       since: this.since.toISOString(),
       lastTransitionReason: this.lastReason,
+      ...(this.wantsMaster && { wantsMaster: s.wantsMaster }),
       faults: [...(s?.faults ?? [])],
       tracks: this.tracking?.states() ?? [],
     };

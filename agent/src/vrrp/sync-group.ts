@@ -4,7 +4,11 @@
 //   member of its groups in FAULT too, until it recovers;
 // - a member leaving MASTER for BACKUP makes the members that are MASTER resign (priority 0, BACKUP), so
 //   the peer director takes the whole group. This follows the transition once (edge-triggered): a member
-//   that later wins an election again stays MASTER until a sibling next leaves MASTER.
+//   that later wins an election again stays MASTER until a sibling next leaves MASTER;
+// - a member whose Master_Down_Timer fires only wants MASTER (fsm.ts); the members go MASTER together
+//   once every member of the group is MASTER or wants it, as keepalived 2.x's do ("Syncing instances to
+//   MASTER state"): while one member still hears a master, the others stay BACKUP rather than split the
+//   group across directors.
 import type { SyncGroupConfig } from "../config/schema.ts";
 import type { VrrpState } from "./fsm.ts";
 
@@ -43,4 +47,39 @@ export function resignations(
       .filter((sib) => sib !== instance && stateOf(sib) === "MASTER")
       .map((sib) => ({ instance: sib, reason: `sync group ${name}: ${instance} went BACKUP` })),
   );
+}
+
+/** The members `instance` waits for: those of its groups that neither are MASTER nor want it. */
+export function holdouts(
+  groups: SyncGroups,
+  instance: string,
+  wanting: readonly string[],
+  stateOf: (name: string) => VrrpState | undefined,
+): string[] {
+  const members = new Set(groupsOf(groups, instance).flatMap(([, g]) => g.instances));
+  // A member that does not run (it failed to start: no state) holds no one back; one in FAULT does
+  // (its siblings are in FAULT then anyway: groupFaults).
+  const willing = (m: string) => wanting.includes(m) || stateOf(m) === "MASTER" || stateOf(m) === undefined;
+  return [...members].filter((m) => m !== instance && !willing(m));
+}
+
+/** The members that go MASTER now: each wants MASTER, and no member of its groups holds it back. */
+export function takeovers(
+  groups: SyncGroups,
+  wanting: readonly string[],
+  stateOf: (name: string) => VrrpState | undefined,
+): { instance: string; reason: string }[] {
+  return wanting.flatMap((instance) => {
+    const mine = groupsOf(groups, instance);
+    if (mine.length === 0 || holdouts(groups, instance, wanting, stateOf).length > 0) return [];
+    return [{ instance, reason: `sync group ${mine.map(([name]) => name).join(", ")}: every member wants MASTER` }];
+  });
+}
+
+/** The groups an instance is in, as a key: a reload that changes it restarts the instance. */
+export function membershipKey(groups: SyncGroups, instance: string): string {
+  return groupsOf(groups, instance)
+    .map(([name]) => name)
+    .sort()
+    .join(",");
 }

@@ -1,0 +1,108 @@
+// vrrp_sync_group on a real kernel, lvs-agent beside Debian's keepalived 2.2.7 as the reference: d1
+// runs the group (VI_1 and VI_2) at priority 100, d2 an agent with VI_1 alone at 200. Each kind on d1
+// must keep VI_2 BACKUP while VI_1 hears d2 (VI_2 hears no master at all: alone it would go MASTER and
+// split the group across directors), take both over together when d2 crashes, and hand both back when
+// d2 returns and preempts VI_1 (VI_2 follows its sibling to BACKUP).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { VrrpInstance, type AgentConfigInput } from "../../agent/src/config/schema.ts";
+import { Lab, isRoot, waitFor } from "../helpers/netns.ts";
+import { crash, keepalivedConf, saysState, startAgent, startKeepalived, type Peer } from "../helpers/agent.ts";
+import { agentPaths, lvsAgent } from "../agent/fixtures/ops.ts";
+
+const NET = "10.79.0";
+const VIP1 = `${NET}.101`;
+const VIP2 = `${NET}.102`;
+const ADVERT_S = 0.5;
+/** Master_Down_Interval at priority 100 (3 adverts and Skew_Time), in ms */
+const MDI_MS = 3 * ADVERT_S * 1000 + ((256 - 100) / 256) * ADVERT_S * 1000;
+const WAIT_MS = 20_000;
+
+const instance = (vrid: number, priority: number, vip: string) => ({
+  interface: "eth0",
+  vrid,
+  priority,
+  version: 3 as const,
+  advertInterval: ADVERT_S,
+  virtualAddresses: [{ address: `${vip}/24` }],
+});
+
+const GROUP: AgentConfigInput = {
+  instances: { VI_1: instance(71, 100, VIP1), VI_2: instance(72, 100, VIP2) },
+  syncGroups: { G: { instances: ["VI_1", "VI_2"] } },
+};
+
+/** The same group as keepalived.conf (keepalivedConf speaks instances; the group block is added). */
+function groupConf(): string {
+  const parsed = { VI_1: VrrpInstance.parse(GROUP.instances!.VI_1), VI_2: VrrpInstance.parse(GROUP.instances!.VI_2) };
+  return `${keepalivedConf(parsed, 3)}vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hasKeepalived = !spawnSync("keepalived", ["--version"]).error;
+
+for (const kind of ["agent", "keepalived"] as const) {
+  test(
+    `${kind} runs a sync group: BACKUP together while one member hears a master, MASTER together, back together`,
+    { skip: !isRoot ? "needs root" : kind === "keepalived" && !hasKeepalived ? "keepalived not installed" : false },
+    async () => {
+      const lab = Lab.create([
+        { name: "d1", addr: `${NET}.11/24` },
+        { name: "d2", addr: `${NET}.12/24` },
+      ]);
+      const peers: Peer[] = [];
+      try {
+        const [d1, d2] = [lab.host("d1"), lab.host("d2")];
+        const other = startAgent(d2, { instances: { VI_1: instance(71, 200, VIP1) } });
+        peers.push(other);
+        await other.waitState("VI_1", "MASTER", WAIT_MS);
+        const group = kind === "agent" ? startAgent(d1, GROUP) : startKeepalived(d1, groupConf());
+        peers.push(group);
+        await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "BACKUP", WAIT_MS)));
+        const masterOf = (name: string, from = 0) =>
+          group.lines.slice(from).find((l) => saysState(kind, name, "MASTER", l));
+
+        // VI_2's Master_Down_Timer fires (no router runs VRID 72), yet it stays BACKUP: VI_1 hears d2.
+        // The agent says so; keepalived does not, so it gets several intervals.
+        if (kind === "agent") {
+          await group.waitLine((l) => l.text.includes("wants MASTER, waits for its siblings"), WAIT_MS, "VI_2 waits");
+          const status = await lvsAgent(d1, ["status", "--socket", agentPaths(d1).socket]);
+          assert.match(
+            status.stdout,
+            /VI_2: BACKUP .*\n {2}wants MASTER \(no advertisement .*\): waits for its sync group/,
+          );
+        }
+        await sleep(3 * MDI_MS);
+        assert.equal(
+          masterOf("VI_2"),
+          undefined,
+          `VI_2 went MASTER alone:\n${group.lines
+            .slice(-15)
+            .map((l) => l.text)
+            .join("\n")}`,
+        );
+        assert.ok(!d1.hasAddr(VIP2), "d1 holds VI_2's address while its group is BACKUP");
+
+        // d2 crashes: VI_1 wants MASTER too, and the group goes MASTER together.
+        const crashedAt = group.lines.length;
+        crash(other);
+        await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "MASTER", WAIT_MS, crashedAt)));
+        assert.ok(d1.hasAddr(VIP1) && d1.hasAddr(VIP2), "d1 holds both addresses");
+        if (kind === "agent")
+          assert.match(masterOf("VI_2", crashedAt)!.text, /sync group G: every member wants MASTER/);
+
+        // d2 returns at 200 and preempts VI_1; VI_2 follows its sibling back to BACKUP.
+        const backAt = group.lines.length;
+        const again = startAgent(d2, { instances: { VI_1: instance(71, 200, VIP1) } });
+        peers.push(again);
+        await again.waitState("VI_1", "MASTER", WAIT_MS);
+        await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "BACKUP", WAIT_MS, backAt)));
+        await waitFor(() => !d1.hasAddr(VIP1) && !d1.hasAddr(VIP2), WAIT_MS, "d1 gives both addresses up");
+      } finally {
+        for (const p of peers) crash(p);
+        lab.destroy();
+      }
+    },
+  );
+}
