@@ -93,6 +93,9 @@ export function keepalivedConf(instances: Record<string, VrrpInstanceConfig>, ve
     if (i.sourceIp) out.push(`  unicast_src_ip ${i.sourceIp}`);
     if (i.unicastPeers.length) out.push(`  unicast_peer {`, ...i.unicastPeers.map((p) => `    ${p}`), `  }`);
     if (i.auth) out.push(`  authentication {`, `    auth_type PASS`, `    auth_pass ${i.auth.password}`, `  }`);
+    // Without weight: the interface down puts the instance in FAULT (weighted tracks are not rendered).
+    if (i.trackInterfaces.length)
+      out.push(`  track_interface {`, ...i.trackInterfaces.map((t) => `    ${t.name}`), `  }`);
     out.push(
       `  virtual_ipaddress {`,
       ...i.virtualAddresses.map((v) => `    ${v.address} dev ${v.device ?? i.interface}`),

@@ -1,8 +1,9 @@
 // vrrp_sync_group on a real kernel, lvs-agent beside Debian's keepalived 2.2.7 as the reference: d1
 // runs the group (VI_1 and VI_2) at priority 100, d2 an agent with VI_1 alone at 200. Each kind on d1
 // must keep VI_2 BACKUP while VI_1 hears d2 (VI_2 hears no master at all: alone it would go MASTER and
-// split the group across directors), take both over together when d2 crashes, and hand both back when
-// d2 returns and preempts VI_1 (VI_2 follows its sibling to BACKUP).
+// split the group across directors), take both over together when d2 crashes, go to FAULT together
+// when VI_1's tracked interface goes down (and back), and hand both back when d2 returns and preempts
+// VI_1 (VI_2 follows its sibling to BACKUP).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -28,8 +29,12 @@ const instance = (vrid: number, priority: number, vip: string) => ({
   virtualAddresses: [{ address: `${vip}/24` }],
 });
 
+/** VI_1 also tracks d1's trk0 (no weight): trk0 down puts VI_1 in FAULT, and the group with it. */
 const GROUP: AgentConfigInput = {
-  instances: { VI_1: instance(71, 100, VIP1), VI_2: instance(72, 100, VIP2) },
+  instances: {
+    VI_1: { ...instance(71, 100, VIP1), trackInterfaces: [{ name: "trk0" }] },
+    VI_2: instance(72, 100, VIP2),
+  },
   syncGroups: { G: { instances: ["VI_1", "VI_2"] } },
 };
 
@@ -44,7 +49,7 @@ const hasKeepalived = !spawnSync("keepalived", ["--version"]).error;
 
 for (const kind of ["agent", "keepalived"] as const) {
   test(
-    `${kind} runs a sync group: BACKUP together while one member hears a master, MASTER together, back together`,
+    `${kind} runs a sync group: BACKUP together while one member hears a master, MASTER together, FAULT together, back together`,
     { skip: !isRoot ? "needs root" : kind === "keepalived" && !hasKeepalived ? "keepalived not installed" : false },
     async () => {
       const lab = Lab.create([
@@ -57,6 +62,9 @@ for (const kind of ["agent", "keepalived"] as const) {
         const other = startAgent(d2, { instances: { VI_1: instance(71, 200, VIP1) } });
         peers.push(other);
         await other.waitState("VI_1", "MASTER", WAIT_MS);
+        // A veth pair of d1's own (this kernel has no dummy driver): trk0 is the tracked interface.
+        d1.exec("ip", ["link", "add", "trk0", "type", "veth", "peer", "name", "trk1"]);
+        for (const dev of ["trk0", "trk1"]) d1.exec("ip", ["link", "set", dev, "up"]);
         const group = kind === "agent" ? startAgent(d1, GROUP) : startKeepalived(d1, groupConf());
         peers.push(group);
         await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "BACKUP", WAIT_MS)));
@@ -88,9 +96,18 @@ for (const kind of ["agent", "keepalived"] as const) {
         const crashedAt = group.lines.length;
         crash(other);
         await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "MASTER", WAIT_MS, crashedAt)));
-        assert.ok(d1.hasAddr(VIP1) && d1.hasAddr(VIP2), "d1 holds both addresses");
+        await waitFor(() => d1.hasAddr(VIP1) && d1.hasAddr(VIP2), WAIT_MS, "d1 holds both addresses");
         if (kind === "agent")
           assert.match(masterOf("VI_2", crashedAt)!.text, /sync group G: every member wants MASTER/);
+
+        // VI_1's tracked interface goes down: VI_1 in FAULT, and VI_2 with it; back up, both MASTER again.
+        const downAt = group.lines.length;
+        d1.linkSet("down", "trk0");
+        await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "FAULT", WAIT_MS, downAt)));
+        await waitFor(() => !d1.hasAddr(VIP1) && !d1.hasAddr(VIP2), WAIT_MS, "d1 gives both addresses up in FAULT");
+        const upAt = group.lines.length;
+        d1.linkSet("up", "trk0");
+        await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "MASTER", WAIT_MS, upAt)));
 
         // d2 returns at 200 and preempts VI_1; VI_2 follows its sibling back to BACKUP.
         const backAt = group.lines.length;
