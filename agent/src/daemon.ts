@@ -16,7 +16,7 @@ import type { VrrpState } from "./vrrp/fsm.ts";
 import { ScriptPool } from "./track/pool.ts";
 import { scriptUser } from "./track/runas.ts";
 import { ProcessWatch } from "./track/process-watch.ts";
-import { groupFaults, holdouts, membershipKey, resignations, takeovers } from "./vrrp/sync-group.ts";
+import { groupFaults, holdouts, inSyncGroup, resignations, takeovers } from "./vrrp/sync-group.ts";
 import { countsForeignAdvert } from "./vrrp/foreign-vrid.ts";
 import { IPPROTO_AH } from "./vrrp/ipsec-ah.ts";
 import { IPPROTO_VRRP } from "./net/ipv4.ts";
@@ -135,10 +135,11 @@ export class Agent implements InstanceHost {
     }
     const before = this.config.instances;
     const after = r.config.instances;
-    // A changed sync group membership restarts the instance too (its machine knows whether it is in one).
+    // Joining or leaving every sync group restarts the instance too (its machine knows whether it is in
+    // one); a move between groups does not: the next decision reads the groups as they are.
     const same = (n: string) =>
       isDeepStrictEqual(before[n], after[n]) &&
-      membershipKey(this.config.syncGroups, n) === membershipKey(r.config.syncGroups, n);
+      inSyncGroup(this.config.syncGroups, n) === inSyncGroup(r.config.syncGroups, n);
     const stopped = Object.keys(before).filter((n) => !same(n));
     const started = Object.keys(after).filter((n) => !same(n));
     const unchanged = Object.keys(after).filter(same);
@@ -150,12 +151,13 @@ export class Agent implements InstanceHost {
       this.scripts.update(r.config.scripts, r.config.scriptSecurity.allowRoot);
       await this.ipvs.apply(r.config);
       await this.startInstances(started);
-      // A group that lost a member (or its holdout) may now be all willing.
-      this.syncTakeovers();
     } catch (err) {
       this.metrics.reloads.inc({ result: "failed" });
       this.log.error("reload taken in but not fully applied", { event: "agent.reload", error: (err as Error).message });
       return { ok: false, applied: true, problems: [(err as Error).message] };
+    } finally {
+      // A group that lost a member (or its holdout) may now be all willing, even after a failed start.
+      this.syncTakeovers();
     }
     this.metrics.reloads.inc({ result: "ok" });
     this.metrics.lastReloadSuccess.set({}, Date.now() / 1000);
@@ -247,12 +249,13 @@ export class Agent implements InstanceHost {
 
   /** A member's own fault changed: every sync group member gets the faults its siblings impose. */
   inSyncGroup(instance: string): boolean {
-    return membershipKey(this.config.syncGroups, instance) !== "";
+    return inSyncGroup(this.config.syncGroups, instance);
   }
 
   /** A sync group member wants MASTER: its group goes MASTER together once every member does. */
-  wantsMaster(instance: string, why: string): void {
-    if (this.syncTakeovers().includes(instance)) return;
+  wantsMaster(instance: string, why: string, again: boolean): void {
+    // Run from the instance's action chain: a sibling's decision or an advert may have come first.
+    if (this.syncTakeovers().includes(instance) || again || !this.instances.get(instance)?.wantsMaster) return;
     const wanting = [...this.instances].filter(([, i]) => i.wantsMaster).map(([n]) => n);
     const waitingFor = holdouts(this.config.syncGroups, instance, wanting, (n) => this.instances.get(n)?.state);
     this.log.info("sync group: wants MASTER, waits for its siblings", {

@@ -7,8 +7,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { VrrpInstance, type AgentConfigInput } from "../../agent/src/config/schema.ts";
-import { Lab, isRoot, waitFor } from "../helpers/netns.ts";
+import { Lab, isRoot, waitFor, type Host } from "../helpers/netns.ts";
 import { crash, keepalivedConf, saysState, startAgent, startKeepalived, type Peer } from "../helpers/agent.ts";
 import { agentPaths, lvsAgent } from "../agent/fixtures/ops.ts";
 
@@ -47,21 +49,41 @@ function groupConf(): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hasKeepalived = !spawnSync("keepalived", ["--version"]).error;
 
+interface Scene {
+  lab: Lab;
+  d1: Host;
+  d2: Host;
+  /** every process started, crashed at the end */
+  peers: Peer[];
+  /** d2's agent, MASTER of VI_1 at 200 */
+  other: Peer;
+}
+
+/** d1 and d2 on one segment, d2 MASTER of VI_1 at 200; fn runs d1's part; everything is gone after. */
+async function withD2Master(fn: (s: Scene) => Promise<void>): Promise<void> {
+  const lab = Lab.create([
+    { name: "d1", addr: `${NET}.11/24` },
+    { name: "d2", addr: `${NET}.12/24` },
+  ]);
+  const peers: Peer[] = [];
+  try {
+    const [d1, d2] = [lab.host("d1"), lab.host("d2")];
+    const other = startAgent(d2, { instances: { VI_1: instance(71, 200, VIP1) } });
+    peers.push(other);
+    await other.waitState("VI_1", "MASTER", WAIT_MS);
+    await fn({ lab, d1, d2, peers, other });
+  } finally {
+    for (const p of peers) crash(p);
+    lab.destroy();
+  }
+}
+
 for (const kind of ["agent", "keepalived"] as const) {
   test(
     `${kind} runs a sync group: BACKUP together while one member hears a master, MASTER together, FAULT together, back together`,
     { skip: !isRoot ? "needs root" : kind === "keepalived" && !hasKeepalived ? "keepalived not installed" : false },
-    async () => {
-      const lab = Lab.create([
-        { name: "d1", addr: `${NET}.11/24` },
-        { name: "d2", addr: `${NET}.12/24` },
-      ]);
-      const peers: Peer[] = [];
-      try {
-        const [d1, d2] = [lab.host("d1"), lab.host("d2")];
-        const other = startAgent(d2, { instances: { VI_1: instance(71, 200, VIP1) } });
-        peers.push(other);
-        await other.waitState("VI_1", "MASTER", WAIT_MS);
+    () =>
+      withD2Master(async ({ d1, d2, peers, other }) => {
         // A veth pair of d1's own (this kernel has no dummy driver): trk0 is the tracked interface.
         d1.exec("ip", ["link", "add", "trk0", "type", "veth", "peer", "name", "trk1"]);
         for (const dev of ["trk0", "trk1"]) d1.exec("ip", ["link", "set", dev, "up"]);
@@ -116,10 +138,27 @@ for (const kind of ["agent", "keepalived"] as const) {
         await again.waitState("VI_1", "MASTER", WAIT_MS);
         await Promise.all(["VI_1", "VI_2"].map((n) => group.waitState(n, "BACKUP", WAIT_MS, backAt)));
         await waitFor(() => !d1.hasAddr(VIP1) && !d1.hasAddr(VIP2), WAIT_MS, "d1 gives both addresses up");
-      } finally {
-        for (const p of peers) crash(p);
-        lab.destroy();
-      }
-    },
+      }),
   );
 }
+
+test(
+  "agent: a reload that takes the holdout out of the group lets the waiting member go MASTER",
+  { skip: !isRoot && "needs root" },
+  () =>
+    withD2Master(async ({ d1, peers }) => {
+      const plain = { instances: { VI_1: instance(71, 100, VIP1), VI_2: instance(72, 100, VIP2) } };
+      const group = startAgent(d1, { ...plain, syncGroups: { G: { instances: ["VI_1", "VI_2"] } } });
+      peers.push(group);
+      await group.waitLine((l) => l.text.includes("wants MASTER, waits for its siblings"), WAIT_MS, "VI_2 waits");
+      // The operator takes VI_1 out of the group (conf.d edited, SIGHUP): VI_2, alone in G, goes MASTER.
+      const from = group.lines.length;
+      const { confDir, socket } = agentPaths(d1);
+      const edited = { ...plain, syncGroups: { G: { instances: ["VI_2"] } }, global: { statusSocket: socket } };
+      writeFileSync(join(confDir, "00-test.json"), JSON.stringify(edited));
+      group.signal("SIGHUP");
+      await group.waitState("VI_2", "MASTER", WAIT_MS, from);
+      await waitFor(() => d1.hasAddr(VIP2), WAIT_MS, "d1 holds VI_2's address");
+      assert.ok(!d1.hasAddr(VIP1), "VI_1 still hears d2 and stays BACKUP");
+    }),
+);

@@ -296,9 +296,13 @@ test("a sync group member's Master_Down_Timer only makes it want MASTER; takeove
   const mdi = masterDownIntervalMs(3, 100, 100);
   r.advance(mdi + 1);
   assert.deepEqual(r.transitions(), ["0:BACKUP"], "stays BACKUP");
-  assert.equal(r.log.at(-1)!.a.type, "wantMaster");
+  assert.deepEqual(r.log.at(-1)!.a, { type: "wantMaster", reason: r.s.wantsMaster, again: false });
   assert.match(r.s.wantsMaster!, /no advertisement for Master_Down_Interval/);
-  assert.equal(nextDeadline(r.s), undefined, "no timer: it waits for its group, sending nothing");
+  assert.ok(!r.log.some((l) => l.a.type === "send"), "it sends nothing while it waits for its group");
+  // It asks again each Master_Down_Interval (as keepalived), with the first reason, still BACKUP.
+  r.advance(r.now + mdi);
+  assert.deepEqual(r.log.at(-1)!.a, { type: "wantMaster", reason: r.s.wantsMaster, again: true });
+  assert.equal(r.s.state, "BACKUP");
   // An advert from a master: no longer wanting, the timer runs again.
   r.ev({ type: "advert", src: "10.0.0.9", priority: 200, intervalCs: 100 });
   assert.equal(r.s.wantsMaster, undefined);
@@ -319,4 +323,18 @@ test("outside a sync group the timer makes a backup MASTER at once, as before", 
   r.advance(masterDownIntervalMs(3, 100, 100) + 1);
   assert.equal(r.s.state, "MASTER");
   assert.ok(!r.log.some((l) => l.a.type === "wantMaster"));
+});
+
+test("an address owner in a sync group starts as BACKUP and goes MASTER with its group", () => {
+  const owner = new Sim({ priority: 255, syncGroup: true });
+  owner.ev({ type: "startup" });
+  assert.equal(owner.s.state, "BACKUP");
+  owner.advance(masterDownIntervalMs(3, 255, 100) + 1);
+  assert.equal(owner.s.state, "BACKUP");
+  assert.ok(owner.s.wantsMaster);
+  owner.ev({ type: "takeover", reason: "sync group G: every member wants MASTER" });
+  assert.equal(owner.s.state, "MASTER");
+  const alone = new Sim({ priority: 255 });
+  alone.ev({ type: "startup" });
+  assert.equal(alone.s.state, "MASTER", "outside a group the owner is MASTER at once (RFC 5798 6.4.1)");
 });

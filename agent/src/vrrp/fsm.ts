@@ -64,7 +64,7 @@ export type FsmAction =
   /** another router is master beside us at a lower priority: we advertised at once; announce the VIPs */
   | { type: "reassert"; src: string; priority: number }
   /** a sync group member's Master_Down_Timer fired: it stays BACKUP until its group takes over together */
-  | { type: "wantMaster"; reason: string };
+  | { type: "wantMaster"; reason: string; again: boolean };
 
 export interface StepResult {
   state: FsmState;
@@ -171,9 +171,13 @@ class Step {
     this.goto(to, reason);
   }
 
-  /** Startup, or the end of a fault: the owner becomes Master at once, anyone else Backup. */
+  /**
+   * Startup, or the end of a fault: the owner becomes Master at once, anyone else Backup. An owner in a
+   * sync group starts as Backup too (as keepalived's), and goes MASTER with its group.
+   */
   start(reason: string): void {
-    if (this.s.cfg.priority === PRIORITY_OWNER) this.becomeMaster(`${reason}; address owner (priority 255)`);
+    if (this.s.cfg.priority === PRIORITY_OWNER && !this.s.cfg.syncGroup)
+      this.becomeMaster(`${reason}; address owner (priority 255)`);
     else this.becomeBackup(reason, this.s.cfg.advertIntervalCs);
   }
 }
@@ -188,9 +192,11 @@ function onTick(st: Step): void {
       : `no advertisement for Master_Down_Interval (${downMs.toFixed(0)} ms)`;
     if (!s.cfg.syncGroup) return st.becomeMaster(reason);
     // keepalived's sync groups go MASTER together, and only when every member would: until then this one
-    // stays BACKUP (preferring BACKUP to a group split across directors). An advert restarts its timer.
-    st.patch({ masterDownTimerAt: undefined, wantsMaster: reason });
-    st.actions.push({ type: "wantMaster", reason });
+    // stays BACKUP (preferring BACKUP to a group split across directors). As keepalived, it asks again
+    // each Master_Down_Interval, so no missed wake-up can hold it for good; an advert ends the wish.
+    const again = s.wantsMaster !== undefined;
+    st.patch({ masterDownTimerAt: now + downMs, wantsMaster: s.wantsMaster ?? reason });
+    st.actions.push({ type: "wantMaster", reason: s.wantsMaster ?? reason, again });
   } else if (s.state === "MASTER" && s.adverTimerAt !== undefined && now >= s.adverTimerAt) {
     st.send(s.cfg.priority);
     st.patch({ adverTimerAt: nextAdverTimer(s.adverTimerAt, now, s.cfg.advertIntervalCs) });

@@ -24,8 +24,11 @@ export interface InstanceHost {
   ownFaultsChanged?(instance: string): void;
   /** the instance is in a vrrp_sync_group: its Master_Down_Timer only makes it want MASTER */
   inSyncGroup?(instance: string): boolean;
-  /** a sync group member wants MASTER (why: its timer's reason); the host takes its group over when all do */
-  wantsMaster?(instance: string, why: string): void;
+  /**
+   * a sync group member wants MASTER (why: its timer's reason; again: it asks once more, a
+   * Master_Down_Interval later); the host takes its group over when all do
+   */
+  wantsMaster?(instance: string, why: string, again: boolean): void;
   /** an advert for another VRID reached the instance's socket (foreign-vrid.ts decides who counts it) */
   foreignAdvert?(instance: string, vrid: number, src: string): void;
   /** follow a named tracked process (vrrp_track_process); cb runs on every change */

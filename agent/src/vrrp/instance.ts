@@ -285,7 +285,7 @@ export class Instance {
   private async act(a: FsmAction): Promise<void> {
     if (a.type === "send") return this.sendAdvert(a.priority);
     if (a.type === "reassert") return this.reassert(a.src, a.priority);
-    if (a.type === "wantMaster") return this.host.wantsMaster?.(this.name, a.reason);
+    if (a.type === "wantMaster") return this.host.wantsMaster?.(this.name, a.reason, a.again);
     await this.transition(a.from, a.to, a.reason);
   }
 

@@ -57,10 +57,9 @@ export function holdouts(
   stateOf: (name: string) => VrrpState | undefined,
 ): string[] {
   const members = new Set(groupsOf(groups, instance).flatMap(([, g]) => g.instances));
-  // A member that does not run (it failed to start: no state) holds no one back; one in FAULT does
-  // (its siblings are in FAULT then anyway: groupFaults).
-  const willing = (m: string) => wanting.includes(m) || stateOf(m) === "MASTER" || stateOf(m) === undefined;
-  return [...members].filter((m) => m !== instance && !willing(m));
+  // A member that is configured but not running (being restarted by a reload, or failed to start)
+  // holds its group back too: keepalived would have it in FAULT, and the group with it.
+  return [...members].filter((m) => m !== instance && !wanting.includes(m) && stateOf(m) !== "MASTER");
 }
 
 /** The members that go MASTER now: each wants MASTER, and no member of its groups holds it back. */
@@ -76,10 +75,7 @@ export function takeovers(
   });
 }
 
-/** The groups an instance is in, as a key: a reload that changes it restarts the instance. */
-export function membershipKey(groups: SyncGroups, instance: string): string {
-  return groupsOf(groups, instance)
-    .map(([name]) => name)
-    .sort()
-    .join(",");
+/** Whether an instance is in a sync group (its machine then waits for the group to go MASTER). */
+export function inSyncGroup(groups: SyncGroups, instance: string): boolean {
+  return groupsOf(groups, instance).length > 0;
 }
